@@ -1,0 +1,261 @@
+//! Histogram bucket bounds, fixed at compile time by a type: [`DefaultBuckets`] (Python's),
+//! [`GoBuckets`] (Go's), or your own with [`buckets!`](crate::buckets!) and the `const fn`
+//! helpers [`linear_buckets`] and [`exponential_buckets`].
+
+use core::fmt;
+
+use portable_atomic::AtomicU64;
+
+use crate::number::Number;
+
+/// A set of finite, strictly increasing upper bounds. `+Inf` is implied.
+///
+/// Declare one with [`buckets!`](crate::buckets!), which also checks the bounds at compile
+/// time.
+pub trait Buckets: 'static {
+    /// The type of observed values and bounds (`f64` or `u64`).
+    type Value: Number;
+    /// The per-bucket counters: `[AtomicU64; N]` with `N == BOUNDS.len()`.
+    type Counts: BucketCounts;
+    /// The upper bounds, strictly increasing, finite.
+    const BOUNDS: &'static [Self::Value];
+}
+
+/// Storage for one counter per finite bucket. Implemented for `[AtomicU64; N]`.
+pub trait BucketCounts: Sync + 'static {
+    /// Zeroed counters.
+    const INIT: Self;
+    /// Number of counters.
+    const LEN: usize;
+    /// The counters.
+    fn as_slice(&self) -> &[AtomicU64];
+}
+
+impl<const N: usize> BucketCounts for [AtomicU64; N] {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const INIT: Self = [const { AtomicU64::new(0) }; N];
+    const LEN: usize = N;
+    fn as_slice(&self) -> &[AtomicU64] {
+        self
+    }
+}
+
+/// Python's `prometheus_client` default buckets, in seconds: 0.005 to 10, then `+Inf`.
+pub const DEFAULT_BUCKETS: [f64; 14] = [
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+];
+
+/// The Go client's `DefBuckets`, in seconds: 0.005 to 10, then `+Inf`.
+pub const GO_BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// [`DEFAULT_BUCKETS`], the buckets a [`Histogram`](crate::Histogram) has unless told
+/// otherwise.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DefaultBuckets;
+
+impl Buckets for DefaultBuckets {
+    type Value = f64;
+    type Counts = [AtomicU64; 14];
+    const BOUNDS: &'static [f64] = &DEFAULT_BUCKETS;
+}
+
+/// [`GO_BUCKETS`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GoBuckets;
+
+impl Buckets for GoBuckets {
+    type Value = f64;
+    type Counts = [AtomicU64; 11];
+    const BOUNDS: &'static [f64] = &GO_BUCKETS;
+}
+
+/// `N` bounds `start, start + width, ...`.
+pub const fn linear_buckets<const N: usize>(start: f64, width: f64) -> [f64; N] {
+    let mut out = [0.0; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = start + width * i as f64;
+        i += 1;
+    }
+    out
+}
+
+/// `N` bounds `start, start * factor, start * factor², ...`.
+pub const fn exponential_buckets<const N: usize>(start: f64, factor: f64) -> [f64; N] {
+    let mut out = [0.0; N];
+    let mut v = start;
+    let mut i = 0;
+    while i < N {
+        out[i] = v;
+        v *= factor;
+        i += 1;
+    }
+    out
+}
+
+/// Why a set of bucket bounds was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BucketsError {
+    /// No bounds at all (a histogram needs at least one finite bound).
+    Empty,
+    /// A bound is NaN or infinite (`+Inf` is implied, never listed).
+    NotFinite,
+    /// The bounds are not strictly increasing.
+    NotIncreasing,
+    /// `Counts` does not hold one counter per bound.
+    CountsMismatch,
+}
+
+impl BucketsError {
+    /// Panics with this error's description (a compile error in a `const`).
+    #[track_caller]
+    #[allow(clippy::panic)] // only reached through the documented compile-time check
+    pub const fn fail(self) -> ! {
+        match self {
+            BucketsError::Empty => panic!("edgeprom: histogram buckets are empty"),
+            BucketsError::NotFinite => panic!("edgeprom: histogram bucket bound is not finite"),
+            BucketsError::NotIncreasing => {
+                panic!("edgeprom: histogram buckets are not strictly increasing")
+            }
+            BucketsError::CountsMismatch => {
+                panic!("edgeprom: Buckets::Counts must hold one counter per bound")
+            }
+        }
+    }
+}
+
+impl fmt::Display for BucketsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            BucketsError::Empty => "histogram buckets are empty",
+            BucketsError::NotFinite => "histogram bucket bound is NaN or infinite",
+            BucketsError::NotIncreasing => "histogram buckets are not strictly increasing",
+            BucketsError::CountsMismatch => "Buckets::Counts must hold one counter per bound",
+        })
+    }
+}
+
+impl core::error::Error for BucketsError {}
+
+/// Checks float bounds: at least one, finite, strictly increasing.
+pub const fn check_f64(bounds: &[f64]) -> Result<(), BucketsError> {
+    if bounds.is_empty() {
+        return Err(BucketsError::Empty);
+    }
+    let mut i = 0;
+    while i < bounds.len() {
+        if !bounds[i].is_finite() {
+            return Err(BucketsError::NotFinite);
+        }
+        if i > 0 && bounds[i] <= bounds[i - 1] {
+            return Err(BucketsError::NotIncreasing);
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// Checks integer bounds: at least one, strictly increasing.
+pub const fn check_u64(bounds: &[u64]) -> Result<(), BucketsError> {
+    if bounds.is_empty() {
+        return Err(BucketsError::Empty);
+    }
+    let mut i = 1;
+    while i < bounds.len() {
+        if bounds[i] <= bounds[i - 1] {
+            return Err(BucketsError::NotIncreasing);
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// Declares a [`Buckets`] type whose bounds are checked at compile time.
+///
+/// ```
+/// use edgeprom::{buckets, linear_buckets, Histogram, Metric};
+/// buckets!(pub SizeBuckets: f64 = [64.0, 256.0, 1024.0]);
+/// buckets!(TenthBuckets: [f64; 8] = linear_buckets(0.1, 0.1));
+/// buckets!(Ticks: u64 = [1, 10, 100]);
+/// static SIZES: Metric<Histogram<SizeBuckets>> = Metric::new("frame_bytes", "Frame sizes");
+/// ```
+///
+/// Bounds out of order do not compile:
+///
+/// ```compile_fail
+/// edgeprom::buckets!(Bad: f64 = [1.0, 0.5]);
+/// ```
+#[macro_export]
+macro_rules! buckets {
+    ($(#[$m:meta])* $vis:vis $name:ident : f64 = [$($b:expr),+ $(,)?]) => {
+        $crate::buckets!($(#[$m])* $vis $name: [f64; $crate::__count!($($b)+)] = [$($b),+]);
+    };
+    ($(#[$m:meta])* $vis:vis $name:ident : u64 = [$($b:expr),+ $(,)?]) => {
+        $crate::buckets!($(#[$m])* $vis $name: [u64; $crate::__count!($($b)+)] = [$($b),+]);
+    };
+    ($(#[$m:meta])* $vis:vis $name:ident : [f64; $n:expr] = $bounds:expr) => {
+        $crate::buckets!(@def $(#[$m])* $vis $name, f64, $n, $bounds, check_f64);
+    };
+    ($(#[$m:meta])* $vis:vis $name:ident : [u64; $n:expr] = $bounds:expr) => {
+        $crate::buckets!(@def $(#[$m])* $vis $name, u64, $n, $bounds, check_u64);
+    };
+    (@def $(#[$m:meta])* $vis:vis $name:ident, $t:ty, $n:expr, $bounds:expr, $check:ident) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, Default)]
+        $vis struct $name;
+        impl $crate::Buckets for $name {
+            type Value = $t;
+            type Counts = [$crate::__AtomicU64; $n];
+            const BOUNDS: &'static [$t] = &{
+                const B: [$t; $n] = $bounds;
+                B
+            };
+        }
+        const _: () = match $crate::buckets::$check(<$name as $crate::Buckets>::BOUNDS) {
+            Ok(()) => (),
+            Err(e) => e.fail(),
+        };
+    };
+}
+
+/// Counts token trees; used by [`buckets!`](crate::buckets!).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __count {
+    () => { 0usize };
+    ($head:tt $($tail:tt)*) => { 1usize + $crate::__count!($($tail)*) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helpers() {
+        assert_eq!(linear_buckets::<4>(1.0, 0.5), [1.0, 1.5, 2.0, 2.5]);
+        assert_eq!(exponential_buckets::<4>(1.0, 2.0), [1.0, 2.0, 4.0, 8.0]);
+        assert_eq!(check_f64(&DEFAULT_BUCKETS), Ok(()));
+        assert_eq!(check_f64(&GO_BUCKETS), Ok(()));
+        assert_eq!(check_f64(&[]), Err(BucketsError::Empty));
+        assert_eq!(check_f64(&[1.0, f64::NAN]), Err(BucketsError::NotFinite));
+        assert_eq!(check_f64(&[f64::INFINITY]), Err(BucketsError::NotFinite));
+        assert_eq!(check_f64(&[1.0, 1.0]), Err(BucketsError::NotIncreasing));
+        assert_eq!(check_u64(&[3, 2]), Err(BucketsError::NotIncreasing));
+        assert_eq!(check_u64(&[]), Err(BucketsError::Empty));
+        assert_eq!(check_u64(&[1, 2]), Ok(()));
+    }
+
+    crate::buckets!(Three: f64 = [1.0, 2.0, 3.0]);
+    crate::buckets!(Lin: [f64; 5] = linear_buckets(0.0, 2.0));
+    crate::buckets!(Ints: u64 = [10, 20]);
+
+    #[test]
+    fn macro_declares_buckets() {
+        assert_eq!(Three::BOUNDS, &[1.0, 2.0, 3.0]);
+        assert_eq!(<Three as Buckets>::Counts::LEN, 3);
+        assert_eq!(Lin::BOUNDS, &[0.0, 2.0, 4.0, 6.0, 8.0]);
+        assert_eq!(Ints::BOUNDS, &[10, 20]);
+    }
+}

@@ -1,0 +1,224 @@
+//! [`Counter`]: a value that only goes up, as an integer (`u64`, the default) or a float.
+
+use core::fmt;
+use core::time::Duration;
+
+use crate::created::Created;
+use crate::encode::{Encoder, Labels};
+use crate::metric::{MetricType, State};
+use crate::name::Desc;
+use crate::number::Number;
+
+/// The value types a counter can hold: `u64` and `f64`. Sealed.
+pub trait CounterValue: Number {}
+impl CounterValue for u64 {}
+impl CounterValue for f64 {}
+
+/// A counter increment was rejected; the counter is unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CounterError {
+    /// Counters only go up: the increment was negative.
+    Negative,
+    /// The increment was NaN or infinite.
+    NotFinite,
+}
+
+impl fmt::Display for CounterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CounterError::Negative => "counters only go up: the increment is negative",
+            CounterError::NotFinite => "the counter increment is NaN or infinite",
+        })
+    }
+}
+
+impl core::error::Error for CounterError {}
+
+/// A monotonically increasing counter, exposed as `<name>_total`.
+///
+/// Use it as [`Metric<Counter>`](crate::Metric) or in a [`Family`](crate::Family). Every update
+/// is one atomic read-modify-write.
+///
+/// ```
+/// use edgeprom::{Counter, Metric};
+/// static REQUESTS: Metric<Counter> = Metric::new("requests", "Requests served");
+/// static BYTES: Metric<Counter<f64>> = Metric::new("transfer_bytes", "Bytes moved");
+/// REQUESTS.inc();
+/// REQUESTS.inc_by(2);
+/// BYTES.inc_by(1.6).unwrap();
+/// assert!(BYTES.inc_by(-1.0).is_err());
+/// assert_eq!(REQUESTS.get(), 3);
+/// ```
+#[derive(Debug)]
+pub struct Counter<V: CounterValue = u64> {
+    value: V::Atomic,
+    created: Created,
+}
+
+impl<V: CounterValue> Counter<V> {
+    /// A counter at zero.
+    pub const fn new() -> Self {
+        Counter {
+            value: V::ZERO_ATOMIC,
+            created: Created::new(),
+        }
+    }
+
+    /// Adds one.
+    #[inline]
+    pub fn inc(&self) {
+        V::add(&self.value, V::ONE)
+    }
+
+    /// The current value.
+    #[inline]
+    pub fn get(&self) -> V {
+        V::load(&self.value)
+    }
+
+    /// Runs `f` and counts one if it returns `Err` (Python's `count_exceptions`). The result is
+    /// passed through.
+    pub fn count_errors<T, E>(&self, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+        self.count_errors_if(|_| true, f)
+    }
+
+    /// Runs `f` and counts one if it returns an `Err` that `pick` selects (Python's
+    /// `count_exceptions(ValueError)`).
+    pub fn count_errors_if<T, E>(
+        &self,
+        pick: impl FnOnce(&E) -> bool,
+        f: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        let r = f();
+        if let Err(e) = &r {
+            if pick(e) {
+                self.inc();
+            }
+        }
+        r
+    }
+
+    /// When this counter was created, if known.
+    pub fn created(&self) -> Option<Duration> {
+        self.created.get()
+    }
+
+    /// Sets the creation time (the `_created` sample).
+    pub fn set_created(&self, unix: Duration) {
+        self.created.set(unix)
+    }
+}
+
+impl Counter<u64> {
+    /// Adds `v`.
+    #[inline]
+    pub fn inc_by(&self, v: u64) {
+        u64::add(&self.value, v)
+    }
+}
+
+impl Counter<f64> {
+    /// Adds `v`, which must be finite and not negative; otherwise the counter is unchanged.
+    #[inline]
+    pub fn inc_by(&self, v: f64) -> Result<(), CounterError> {
+        if !v.is_finite() {
+            return Err(CounterError::NotFinite);
+        }
+        if v < 0.0 {
+            return Err(CounterError::Negative);
+        }
+        f64::add(&self.value, v);
+        Ok(())
+    }
+}
+
+impl<V: CounterValue> Default for Counter<V> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<V: CounterValue> State for Counter<V> {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const INIT: Self = Self::new();
+    const TYPE: MetricType = MetricType::Counter;
+
+    fn write_samples(
+        &self,
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+    ) -> fmt::Result {
+        enc.sample(desc, "_total", labels, None, self.get().sample())
+    }
+    fn created(&self) -> Option<Duration> {
+        self.created.get()
+    }
+    fn init_created(&self, unix: Duration) {
+        self.created.init(unix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq)]
+    enum E {
+        Io,
+        Parse,
+    }
+
+    #[test]
+    fn integer_counter() {
+        let c: Counter = Counter::new();
+        c.inc();
+        c.inc_by(41);
+        assert_eq!(c.get(), 42);
+    }
+
+    #[test]
+    fn float_counter_rejects_bad_increments_and_keeps_value() {
+        let c: Counter<f64> = Counter::new();
+        c.inc_by(1.6).unwrap();
+        c.inc();
+        assert_eq!(c.inc_by(-0.5), Err(CounterError::Negative));
+        assert_eq!(c.inc_by(f64::NAN), Err(CounterError::NotFinite));
+        assert_eq!(c.inc_by(f64::INFINITY), Err(CounterError::NotFinite));
+        assert_eq!(c.get(), 2.6);
+        c.inc_by(0.0).unwrap();
+        assert_eq!(c.get(), 2.6);
+    }
+
+    #[test]
+    fn counts_errors() {
+        let c: Counter = Counter::new();
+        assert_eq!(c.count_errors(|| Ok::<_, E>(1)), Ok(1));
+        assert_eq!(c.count_errors(|| Err::<(), _>(E::Io)), Err(E::Io));
+        assert_eq!(c.get(), 1);
+        let only_io = |e: &E| *e == E::Io;
+        let _ = c.count_errors_if(only_io, || Err::<(), _>(E::Parse));
+        assert_eq!(c.get(), 1);
+        let _ = c.count_errors_if(only_io, || Err::<(), _>(E::Io));
+        assert_eq!(c.get(), 2);
+    }
+
+    #[test]
+    fn created() {
+        let c: Counter = Counter::default();
+        assert_eq!(c.created(), None);
+        State::init_created(&c, Duration::from_secs(7));
+        State::init_created(&c, Duration::from_secs(9));
+        assert_eq!(State::created(&c), Some(Duration::from_secs(7)));
+        c.set_created(Duration::from_secs(8));
+        assert_eq!(c.created(), Some(Duration::from_secs(8)));
+    }
+
+    #[test]
+    fn error_messages() {
+        use core::fmt::Write;
+        let mut s: heapless::String<64> = heapless::String::new();
+        write!(s, "{}", CounterError::Negative).unwrap();
+        assert!(s.contains("negative"));
+    }
+}

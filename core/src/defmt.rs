@@ -1,0 +1,116 @@
+//! `defmt::Format` for the core's value and error types (feature `defmt`).
+
+use defmt::{write, Format, Formatter};
+
+use crate::{
+    BucketsError, CounterError, EncodeError, LabelError, MetricType, NameError, ObserveError,
+    RegisterError, SampleValue, StateError,
+};
+
+impl Format for NameError {
+    fn format(&self, f: Formatter<'_>) {
+        write!(f, "{=str}", self.as_str())
+    }
+}
+
+impl Format for LabelError {
+    fn format(&self, f: Formatter<'_>) {
+        match self {
+            LabelError::WrongCount { expected, got } => {
+                write!(
+                    f,
+                    "expected {=usize} label values, got {=usize}",
+                    expected, got
+                )
+            }
+            LabelError::UnknownLabel => write!(f, "unknown label name"),
+            LabelError::DuplicateLabel => write!(f, "label given twice"),
+            LabelError::ValueTooLong { index, len, max } => write!(
+                f,
+                "value of label {=usize} is {=usize} bytes; at most {=usize}",
+                index, len, max
+            ),
+            LabelError::Full { capacity } => {
+                write!(f, "label family is full ({=usize} series)", capacity)
+            }
+            LabelError::Busy => write!(f, "series is being created by another thread"),
+        }
+    }
+}
+
+impl Format for RegisterError {
+    fn format(&self, f: Formatter<'_>) {
+        match self {
+            RegisterError::Full { capacity } => {
+                write!(f, "registry is full ({=usize} metrics)", capacity)
+            }
+            RegisterError::Duplicate => write!(f, "a metric with a clashing name is registered"),
+            RegisterError::LabelClash => write!(f, "a label name is also a constant label"),
+        }
+    }
+}
+
+impl Format for EncodeError {
+    fn format(&self, f: Formatter<'_>) {
+        match self {
+            EncodeError::BufferTooSmall { needed } => {
+                write!(f, "buffer too small: needs {=usize} bytes", needed)
+            }
+            EncodeError::Write => write!(f, "a collector or the writer failed"),
+        }
+    }
+}
+
+impl Format for CounterError {
+    fn format(&self, f: Formatter<'_>) {
+        match self {
+            CounterError::Negative => write!(f, "counter increment is negative"),
+            CounterError::NotFinite => write!(f, "counter increment is NaN or infinite"),
+        }
+    }
+}
+
+impl Format for ObserveError {
+    fn format(&self, f: Formatter<'_>) {
+        write!(f, "observed value is NaN or infinite")
+    }
+}
+
+impl Format for StateError {
+    fn format(&self, f: Formatter<'_>) {
+        match self {
+            StateError::Unknown => write!(f, "no such state"),
+            StateError::OutOfRange => write!(f, "state index out of range"),
+        }
+    }
+}
+
+impl Format for BucketsError {
+    fn format(&self, f: Formatter<'_>) {
+        match self {
+            BucketsError::Empty => write!(f, "histogram buckets are empty"),
+            BucketsError::NotFinite => write!(f, "histogram bucket bound is not finite"),
+            BucketsError::NotIncreasing => write!(f, "histogram buckets not increasing"),
+            BucketsError::CountsMismatch => write!(f, "bucket counts do not match bounds"),
+        }
+    }
+}
+
+impl Format for MetricType {
+    fn format(&self, f: Formatter<'_>) {
+        write!(f, "{=str}", crate::encode::openmetrics::type_name(*self))
+    }
+}
+
+impl Format for SampleValue {
+    fn format(&self, f: Formatter<'_>) {
+        match self {
+            SampleValue::Unsigned(v) => write!(f, "{=u64}", v),
+            SampleValue::Signed(v) => write!(f, "{=i64}", v),
+            SampleValue::Float(v) => write!(f, "{=f64}", v),
+            SampleValue::Timestamp(d) => {
+                write!(f, "{=u64}.{=u32:09}", d.as_secs(), d.subsec_nanos())
+            }
+        }
+    }
+}

@@ -1,0 +1,393 @@
+//! Exposition: Prometheus text 0.0.4 ([`text`]) and OpenMetrics 1.0.0 ([`openmetrics`]), written
+//! into a caller's `&mut [u8]` or any [`core::fmt::Write`], without allocation.
+//!
+//! Most users call [`Registry::encode`](crate::Registry::encode). The [`Encoder`] is public so
+//! that other crates (the std and embedded adapters, or your own metric types) can implement
+//! [`Collect`](crate::Collect) and write families that are exactly as valid as the built-in ones.
+
+pub mod openmetrics;
+pub mod text;
+
+use core::fmt::{self, Write};
+
+use crate::metric::{MetricType, State};
+use crate::name::Desc;
+use crate::number::SampleValue;
+
+/// An exposition format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Prometheus text format 0.0.4, what the Pushgateway and every Prometheus accept.
+    Prometheus,
+    /// OpenMetrics 1.0.0, with `# EOF`, `# UNIT`, `_created` and native info/stateset types.
+    OpenMetrics,
+}
+
+impl Format {
+    /// The HTTP `Content-Type` of a document in this format.
+    pub const fn content_type(self) -> &'static str {
+        match self {
+            Format::Prometheus => text::CONTENT_TYPE,
+            Format::OpenMetrics => openmetrics::CONTENT_TYPE,
+        }
+    }
+}
+
+/// Encoding into a buffer failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EncodeError {
+    /// The buffer is too small; the whole document needs `needed` bytes. Nothing in the buffer
+    /// should be used.
+    BufferTooSmall {
+        /// Bytes the complete document needs.
+        needed: usize,
+    },
+    /// A collector or the writer failed.
+    Write,
+}
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EncodeError::BufferTooSmall { needed } => {
+                write!(f, "buffer too small: the exposition needs {needed} bytes")
+            }
+            EncodeError::Write => f.write_str("a collector or the writer failed"),
+        }
+    }
+}
+
+impl core::error::Error for EncodeError {}
+
+/// A [`Write`] into a byte slice that never fails: past the end it keeps counting, so that the
+/// caller learns the size the whole document needs.
+#[derive(Debug)]
+pub struct SliceWriter<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+}
+
+impl<'b> SliceWriter<'b> {
+    /// A writer at the start of `buf`.
+    pub fn new(buf: &'b mut [u8]) -> Self {
+        SliceWriter { buf, len: 0 }
+    }
+
+    /// Bytes written so far, or that would have been written.
+    pub fn needed(&self) -> usize {
+        self.len
+    }
+
+    /// The written length, or [`EncodeError::BufferTooSmall`] when anything did not fit.
+    pub fn finish(self) -> Result<usize, EncodeError> {
+        if self.len <= self.buf.len() {
+            Ok(self.len)
+        } else {
+            Err(EncodeError::BufferTooSmall { needed: self.len })
+        }
+    }
+}
+
+impl Write for SliceWriter<'_> {
+    #[inline]
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        if let Some(dst) = self.buf.get_mut(self.len..end) {
+            dst.copy_from_slice(s.as_bytes());
+        }
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// The labels of one series: names and values, in order.
+#[derive(Debug, Clone, Copy)]
+pub struct Labels<'a> {
+    names: &'a [&'a str],
+    values: &'a [&'a str],
+}
+
+impl<'a> Labels<'a> {
+    /// No labels.
+    pub const EMPTY: Labels<'static> = Labels {
+        names: &[],
+        values: &[],
+    };
+
+    /// Pairs names with values; extra names or values on either side are ignored.
+    pub const fn new(names: &'a [&'a str], values: &'a [&'a str]) -> Self {
+        Labels { names, values }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.names.iter().copied().zip(self.values.iter().copied())
+    }
+}
+
+/// Writes metric families in one format, with the registry's namespace and constant labels.
+pub struct Encoder<'w> {
+    out: &'w mut dyn Write,
+    format: Format,
+    namespace: &'w str,
+    const_labels: &'w [(&'w str, &'w str)],
+    created: bool,
+}
+
+impl fmt::Debug for Encoder<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Encoder")
+            .field("format", &self.format)
+            .field("namespace", &self.namespace)
+            .field("const_labels", &self.const_labels)
+            .field("created", &self.created)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'w> Encoder<'w> {
+    /// An encoder with no namespace, no constant labels, and `_created` samples on.
+    pub fn new(out: &'w mut dyn Write, format: Format) -> Self {
+        Encoder {
+            out,
+            format,
+            namespace: "",
+            const_labels: &[],
+            created: true,
+        }
+    }
+
+    /// Prefixes every metric name with `namespace_` (`""` for none). The caller validates it.
+    pub fn with_namespace(mut self, namespace: &'w str) -> Self {
+        self.namespace = namespace;
+        self
+    }
+
+    /// Adds these labels, first, to every series. The caller validates the names.
+    pub fn with_const_labels(mut self, labels: &'w [(&'w str, &'w str)]) -> Self {
+        self.const_labels = labels;
+        self
+    }
+
+    /// Whether `_created` samples are written for metrics that know their creation time
+    /// (on by default; in Prometheus text they form a separate gauge family, as Python's client
+    /// writes them).
+    pub fn with_created(mut self, created: bool) -> Self {
+        self.created = created;
+        self
+    }
+
+    /// The format being written.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Writes `s` unchanged.
+    pub fn write_raw(&mut self, s: &str) -> fmt::Result {
+        self.out.write_str(s)
+    }
+
+    fn write_name(&mut self, desc: &Desc<'_>, suffix: &str) -> fmt::Result {
+        if !self.namespace.is_empty() {
+            self.out.write_str(self.namespace)?;
+            self.out.write_str("_")?;
+        }
+        self.out.write_str(desc.name())?;
+        self.out.write_str(suffix)
+    }
+
+    /// Writes a family's metadata: `# HELP` and `# TYPE`, and `# UNIT` in OpenMetrics.
+    pub fn header(&mut self, desc: &Desc<'_>, ty: MetricType) -> fmt::Result {
+        match self.format {
+            Format::Prometheus => {
+                let suffix = text::header_suffix(ty);
+                self.out.write_str("# HELP ")?;
+                self.write_name(desc, suffix)?;
+                self.out.write_str(" ")?;
+                text::write_help(self.out, desc.help())?;
+                self.out.write_str("\n# TYPE ")?;
+                self.write_name(desc, suffix)?;
+                self.out.write_str(" ")?;
+                self.out.write_str(text::type_name(ty))?;
+                self.out.write_str("\n")
+            }
+            Format::OpenMetrics => {
+                self.out.write_str("# TYPE ")?;
+                self.write_name(desc, "")?;
+                self.out.write_str(" ")?;
+                self.out.write_str(openmetrics::type_name(ty))?;
+                if let Some(unit) = desc.unit() {
+                    self.out.write_str("\n# UNIT ")?;
+                    self.write_name(desc, "")?;
+                    self.out.write_str(" ")?;
+                    self.out.write_str(unit)?;
+                }
+                self.out.write_str("\n# HELP ")?;
+                self.write_name(desc, "")?;
+                self.out.write_str(" ")?;
+                openmetrics::write_help(self.out, desc.help())?;
+                self.out.write_str("\n")
+            }
+        }
+    }
+
+    /// Writes one sample line: the family name plus `suffix`, the constant labels, `labels`, an
+    /// optional extra label (`le`, `quantile`, or a stateset's state) and the value.
+    pub fn sample(
+        &mut self,
+        desc: &Desc<'_>,
+        suffix: &str,
+        labels: &Labels<'_>,
+        extra: Option<(&str, &str)>,
+        value: SampleValue,
+    ) -> fmt::Result {
+        self.write_name(desc, suffix)?;
+        let mut first = true;
+        let pairs = self
+            .const_labels
+            .iter()
+            .copied()
+            .chain(labels.iter())
+            .chain(extra);
+        for (name, value) in pairs {
+            self.out.write_str(if first { "{" } else { "," })?;
+            first = false;
+            self.out.write_str(name)?;
+            self.out.write_str("=\"")?;
+            write_escaped_label_value(self.out, value)?;
+            self.out.write_str("\"")?;
+        }
+        self.out.write_str(if first { " " } else { "} " })?;
+        value.write_to(self.out)?;
+        self.out.write_str("\n")
+    }
+
+    /// Writes a whole family of `T`s: the header, every series' samples and, when enabled and
+    /// known, their `_created` samples (inline in OpenMetrics, as a following gauge family in
+    /// Prometheus text). `each` calls its argument once per series, in a stable order.
+    pub fn family<T, E>(&mut self, desc: &Desc<'_>, each: E) -> fmt::Result
+    where
+        T: State,
+        E: Fn(&mut dyn FnMut(&Labels<'_>, &T) -> fmt::Result) -> fmt::Result,
+    {
+        self.header(desc, T::TYPE)?;
+        let inline_created = self.created && self.format == Format::OpenMetrics;
+        each(&mut |labels, state| {
+            state.write_samples(self, desc, labels)?;
+            match state.created() {
+                Some(c) if inline_created => {
+                    self.sample(desc, "_created", labels, None, SampleValue::Timestamp(c))
+                }
+                _ => Ok(()),
+            }
+        })?;
+        if self.created && self.format == Format::Prometheus && T::TYPE.has_created() {
+            let mut any = false;
+            each(&mut |_, state| {
+                any |= state.created().is_some();
+                Ok(())
+            })?;
+            if any {
+                self.created_header(desc)?;
+                each(&mut |labels, state| match state.created() {
+                    Some(c) => {
+                        self.sample(desc, "_created", labels, None, SampleValue::Timestamp(c))
+                    }
+                    None => Ok(()),
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    fn created_header(&mut self, desc: &Desc<'_>) -> fmt::Result {
+        self.out.write_str("# HELP ")?;
+        self.write_name(desc, "_created")?;
+        self.out.write_str(" ")?;
+        text::write_help(self.out, desc.help())?;
+        self.out.write_str("\n# TYPE ")?;
+        self.write_name(desc, "_created")?;
+        self.out.write_str(" gauge\n")
+    }
+
+    /// Ends the document (`# EOF` in OpenMetrics, nothing in Prometheus text).
+    pub fn finish(&mut self) -> fmt::Result {
+        match self.format {
+            Format::Prometheus => Ok(()),
+            Format::OpenMetrics => self.out.write_str("# EOF\n"),
+        }
+    }
+}
+
+/// Writes `s` with `\`, `"` and newline escaped, as both formats require in label values.
+pub fn write_escaped_label_value(out: &mut dyn Write, s: &str) -> fmt::Result {
+    write_escaped(out, s, true)
+}
+
+/// Writes `s` escaping `\` and newline, and `"` too when `quotes` is set.
+pub(crate) fn write_escaped(out: &mut dyn Write, s: &str, quotes: bool) -> fmt::Result {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let rep = match b {
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'"' if quotes => "\\\"",
+            _ => continue,
+        };
+        // `i` is at an ASCII byte, so both cuts are on character boundaries.
+        out.write_str(s.get(start..i).ok_or(fmt::Error)?)?;
+        out.write_str(rep)?;
+        start = i + 1;
+    }
+    out.write_str(s.get(start..).ok_or(fmt::Error)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slice_writer_counts_past_the_end() {
+        let mut buf = [0u8; 4];
+        let mut w = SliceWriter::new(&mut buf);
+        w.write_str("ab").unwrap();
+        w.write_str("cdef").unwrap();
+        w.write_str("g").unwrap();
+        assert_eq!(w.needed(), 7);
+        assert_eq!(w.finish(), Err(EncodeError::BufferTooSmall { needed: 7 }));
+        let mut buf = [0u8; 4];
+        let mut w = SliceWriter::new(&mut buf);
+        w.write_str("abcd").unwrap();
+        assert_eq!(w.finish(), Ok(4));
+        assert_eq!(&buf, b"abcd");
+    }
+
+    #[test]
+    fn escaping() {
+        let mut s: heapless::String<64> = heapless::String::new();
+        write_escaped_label_value(&mut s, "a\\b\"c\nd é").unwrap();
+        assert_eq!(s, "a\\\\b\\\"c\\nd é");
+        s.clear();
+        write_escaped(&mut s, "q\"\\", false).unwrap();
+        assert_eq!(s, "q\"\\\\");
+    }
+
+    #[test]
+    fn content_types() {
+        assert_eq!(
+            Format::Prometheus.content_type(),
+            "text/plain; version=0.0.4; charset=utf-8"
+        );
+        assert_eq!(
+            Format::OpenMetrics.content_type(),
+            "application/openmetrics-text; version=1.0.0; charset=utf-8"
+        );
+    }
+
+    #[test]
+    fn errors_display() {
+        let mut s: heapless::String<80> = heapless::String::new();
+        write!(s, "{}", EncodeError::BufferTooSmall { needed: 99 }).unwrap();
+        assert_eq!(s, "buffer too small: the exposition needs 99 bytes");
+    }
+}

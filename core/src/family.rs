@@ -1,0 +1,666 @@
+//! [`Family`]: a metric with labels, holding up to `N` series in place, without allocation.
+//!
+//! Series live in an open-addressed table of `N` slots. Resolving label values hashes them
+//! once, probes from the hash's slot, and either finds the series or claims the first empty
+//! slot with one compare-and-swap. Slots are never freed, so a handle stays valid for the
+//! family's lifetime and resolving an existing series is a few atomic loads: safe from any
+//! thread and from interrupt context.
+
+use core::fmt;
+use core::hash::Hasher;
+use core::time::Duration;
+
+use portable_atomic::{AtomicU32, AtomicU8, AtomicUsize, Ordering};
+
+use crate::clock::WallClock;
+use crate::encode::{Encoder, Labels};
+use crate::metric::{Collect, MetricType, State};
+use crate::name::{self, Desc, NameError};
+
+/// Resolving label values to a series failed; nothing was created or changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelError {
+    /// The number of values differs from the number of label names.
+    WrongCount {
+        /// Label names the family has.
+        expected: usize,
+        /// Values given.
+        got: usize,
+    },
+    /// A name given by name is not one of the family's labels.
+    UnknownLabel,
+    /// A label was given twice by name.
+    DuplicateLabel,
+    /// A value is longer than the family stores (`S` bytes).
+    ValueTooLong {
+        /// Position of the label.
+        index: usize,
+        /// Length of the value in bytes.
+        len: usize,
+        /// The most the family stores.
+        max: usize,
+    },
+    /// All `N` series are in use.
+    Full {
+        /// The family's capacity.
+        capacity: usize,
+    },
+    /// Another thread is creating this very series and did not finish within the spin limit
+    /// (it was preempted, or this is an interrupt that preempted it). Retry later.
+    Busy,
+}
+
+impl fmt::Display for LabelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LabelError::WrongCount { expected, got } => {
+                write!(f, "expected {expected} label values, got {got}")
+            }
+            LabelError::UnknownLabel => f.write_str("unknown label name"),
+            LabelError::DuplicateLabel => f.write_str("label given twice"),
+            LabelError::ValueTooLong { index, len, max } => write!(
+                f,
+                "value of label {index} is {len} bytes; the family stores at most {max}"
+            ),
+            LabelError::Full { capacity } => {
+                write!(f, "label family is full ({capacity} series)")
+            }
+            LabelError::Busy => f.write_str("series is being created by another thread"),
+        }
+    }
+}
+
+impl core::error::Error for LabelError {}
+
+const READY: u32 = 1 << 31;
+const WRITING: u32 = 1 << 30;
+const HASH: u32 = WRITING - 1;
+/// How often a resolver re-checks a slot another thread is filling with the same hash.
+const SPIN_LIMIT: u32 = 1 << 20;
+
+struct Slot<T, const L: usize, const S: usize> {
+    /// 0: empty. Otherwise 30 hash bits with WRITING while the values are written, then READY.
+    tag: AtomicU32,
+    lens: [AtomicU8; L],
+    bytes: [[AtomicU8; S]; L],
+    state: T,
+}
+
+impl<T: State, const L: usize, const S: usize> Slot<T, L, S> {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const INIT: Self = Slot {
+        tag: AtomicU32::new(0),
+        lens: [const { AtomicU8::new(0) }; L],
+        bytes: [const { [const { AtomicU8::new(0) }; S] }; L],
+        state: T::INIT,
+    };
+
+    fn matches(&self, values: &[&str; L]) -> bool {
+        values
+            .iter()
+            .zip(&self.lens)
+            .zip(&self.bytes)
+            .all(|((v, len), bytes)| {
+                usize::from(len.load(Ordering::Relaxed)) == v.len()
+                    && bytes
+                        .iter()
+                        .zip(v.as_bytes())
+                        .all(|(a, b)| a.load(Ordering::Relaxed) == *b)
+            })
+    }
+
+    fn write(&self, values: &[&str; L]) {
+        for ((v, len), bytes) in values.iter().zip(&self.lens).zip(&self.bytes) {
+            for (a, b) in bytes.iter().zip(v.as_bytes()) {
+                a.store(*b, Ordering::Relaxed);
+            }
+            // Lengths were checked against S <= 255 before claiming.
+            len.store(u8::try_from(v.len()).unwrap_or(u8::MAX), Ordering::Relaxed);
+        }
+    }
+
+    /// Copies the label values out; call only on a READY slot.
+    fn read<'b>(&self, bufs: &'b mut [[u8; S]; L]) -> Result<[&'b str; L], fmt::Error> {
+        let mut out = [""; L];
+        for (((o, buf), len), bytes) in out.iter_mut().zip(bufs).zip(&self.lens).zip(&self.bytes) {
+            let n = usize::from(len.load(Ordering::Relaxed));
+            for (d, a) in buf.iter_mut().zip(bytes) {
+                *d = a.load(Ordering::Relaxed);
+            }
+            *o = buf
+                .get(..n)
+                .and_then(|b| core::str::from_utf8(b).ok())
+                .ok_or(fmt::Error)?;
+        }
+        Ok(out)
+    }
+}
+
+/// A labelled metric: up to `N` series of `T`, each named by `L` label values of at most `S`
+/// bytes (default 32, at most 255).
+///
+/// ```
+/// use edgeprom::{Counter, Family};
+/// static REQUESTS: Family<Counter, 2, 18> =
+///     Family::new("my_requests", "Requests", ["method", "endpoint"]);
+///
+/// REQUESTS.labels(["get", "/"])?.inc();
+/// // Python's keyword form: by name, in any order.
+/// let post = REQUESTS.labels_by_name([("endpoint", "/login"), ("method", "post")])?;
+/// post.inc_by(2); // keep the handle: updates are one atomic add
+/// assert_eq!(REQUESTS.labels(["post", "/login"])?.get(), 2);
+/// # Ok::<(), edgeprom::LabelError>(())
+/// ```
+pub struct Family<T: State, const L: usize, const N: usize, const S: usize = 32> {
+    desc: Desc<'static>,
+    names: [&'static str; L],
+    clock: Option<&'static dyn WallClock>,
+    /// Series created so far; `order[..len]` lists their slots (index + 1) in creation order.
+    len: AtomicUsize,
+    order: [AtomicUsize; N],
+    slots: [Slot<T, L, S>; N],
+}
+
+impl<T: State, const L: usize, const N: usize, const S: usize> fmt::Debug for Family<T, L, N, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Family")
+            .field("desc", &self.desc)
+            .field("labels", &self.names)
+            .field("len", &self.len())
+            .field("capacity", &N)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S> {
+    /// A family named `name` with label names `labels`. For a unit or a wall clock, use
+    /// [`FamilyBuilder`].
+    ///
+    /// # Panics
+    /// When a name is invalid, a label repeats or is reserved for `T` (`le` on histograms,
+    /// `quantile` on summaries), or `S` exceeds 255: in a `static` that is a compile error.
+    #[track_caller]
+    pub const fn new(name: &'static str, help: &'static str, labels: [&'static str; L]) -> Self {
+        FamilyBuilder::new(name, help, labels).build()
+    }
+
+    /// A family, or why a name is invalid.
+    pub const fn try_new(
+        name: &'static str,
+        help: &'static str,
+        labels: [&'static str; L],
+    ) -> Result<Self, NameError> {
+        FamilyBuilder::new(name, help, labels).try_build()
+    }
+
+    /// The name, help and unit.
+    pub const fn desc(&self) -> &Desc<'static> {
+        &self.desc
+    }
+
+    /// The label names, in order.
+    pub const fn label_names(&self) -> &[&'static str; L] {
+        &self.names
+    }
+
+    /// Series created so far.
+    pub fn len(&self) -> usize {
+        self.len.load(Ordering::Relaxed).min(N)
+    }
+
+    /// Whether no series exists yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The most series this family holds.
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+
+    /// The series for these label values, in label-name order, created if new.
+    pub fn labels<'v>(&self, values: impl AsRef<[&'v str]>) -> Result<&T, LabelError> {
+        let values = values.as_ref();
+        let values: &[&str; L] = values.try_into().map_err(|_| LabelError::WrongCount {
+            expected: L,
+            got: values.len(),
+        })?;
+        self.resolve(values, true)?
+            .ok_or(LabelError::Full { capacity: N })
+    }
+
+    /// The series for these `(name, value)` pairs, in any order, created if new.
+    pub fn labels_by_name<'v>(
+        &self,
+        pairs: impl AsRef<[(&'v str, &'v str)]>,
+    ) -> Result<&T, LabelError> {
+        let values = self.order_pairs(pairs.as_ref())?;
+        self.resolve(&values, true)?
+            .ok_or(LabelError::Full { capacity: N })
+    }
+
+    /// The series for these label values if it exists; never creates one.
+    pub fn get<'v>(&self, values: impl AsRef<[&'v str]>) -> Option<&T> {
+        let values: &[&str; L] = values.as_ref().try_into().ok()?;
+        self.resolve(values, false).ok().flatten()
+    }
+
+    /// Every series with its label values, in creation order. `f` gets the values in
+    /// label-name order.
+    pub fn for_each(&self, mut f: impl FnMut(&[&str; L], &T)) {
+        let _ = self.try_for_each(|values, state| {
+            f(values, state);
+            Ok(())
+        });
+    }
+
+    fn try_for_each(&self, mut f: impl FnMut(&[&str; L], &T) -> fmt::Result) -> fmt::Result {
+        let n = self.len.load(Ordering::Acquire).min(N);
+        for published in self.order.iter().take(n) {
+            let Some(slot) = published
+                .load(Ordering::Acquire)
+                .checked_sub(1)
+                .and_then(|i| self.slots.get(i))
+            else {
+                continue; // claimed, not yet published
+            };
+            if slot.tag.load(Ordering::Acquire) & READY == 0 {
+                continue;
+            }
+            let mut bufs = [[0u8; S]; L];
+            let values = slot.read(&mut bufs)?;
+            f(&values, &slot.state)?;
+        }
+        Ok(())
+    }
+
+    fn order_pairs<'v>(&self, pairs: &[(&'v str, &'v str)]) -> Result<[&'v str; L], LabelError> {
+        if pairs.len() != L {
+            return Err(LabelError::WrongCount {
+                expected: L,
+                got: pairs.len(),
+            });
+        }
+        let mut values = [""; L];
+        let mut seen = [false; L];
+        for (name, value) in pairs {
+            let i = self
+                .names
+                .iter()
+                .position(|n| n == name)
+                .ok_or(LabelError::UnknownLabel)?;
+            match (seen.get_mut(i), values.get_mut(i)) {
+                (Some(s), Some(v)) if !*s => {
+                    *s = true;
+                    *v = value;
+                }
+                _ => return Err(LabelError::DuplicateLabel),
+            }
+        }
+        Ok(values)
+    }
+
+    /// Finds the series, or with `create` claims a slot for it. `Ok(None)`: not found (and
+    /// the family is full when creating).
+    fn resolve(&self, values: &[&str; L], create: bool) -> Result<Option<&T>, LabelError> {
+        for (index, v) in values.iter().enumerate() {
+            if v.len() > S {
+                return Err(LabelError::ValueTooLong {
+                    index,
+                    len: v.len(),
+                    max: S,
+                });
+            }
+        }
+        let mut hasher = rustc_hash::FxHasher::default();
+        for v in values {
+            hasher.write(v.as_bytes());
+            hasher.write_u8(0xff);
+        }
+        let h = hasher.finish();
+        // Low bits pick the slot, high bits tag it; 0 is never a claimed tag (WRITING/READY).
+        let want = ((h >> 32) as u32) & HASH;
+        let start = if N == 0 { 0 } else { (h % N as u64) as usize };
+        let (tail, head) = self.slots.split_at(start);
+        for (i, slot) in head.iter().chain(tail).enumerate() {
+            let mut tag = slot.tag.load(Ordering::Acquire);
+            if tag == 0 {
+                if !create {
+                    return Ok(None);
+                }
+                match slot.tag.compare_exchange(
+                    0,
+                    want | WRITING,
+                    Ordering::Acquire,
+                    Ordering::Acquire,
+                ) {
+                    Ok(_) => return Ok(Some(self.fill((start + i) % N, slot, values, want))),
+                    Err(now) => tag = now,
+                }
+            }
+            if tag & HASH == want {
+                while tag & READY == 0 {
+                    tag = wait_ready(&slot.tag)?;
+                }
+                if slot.matches(values) {
+                    return Ok(Some(&slot.state));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn fill<'s>(
+        &'s self,
+        index: usize,
+        slot: &'s Slot<T, L, S>,
+        values: &[&str; L],
+        want: u32,
+    ) -> &'s T {
+        slot.write(values);
+        if let Some(clock) = self.clock {
+            slot.state.init_created(clock.unix_time());
+        }
+        slot.tag.store(want | READY, Ordering::Release);
+        let pos = self.len.fetch_add(1, Ordering::AcqRel);
+        if let Some(o) = self.order.get(pos) {
+            o.store(index + 1, Ordering::Release);
+        }
+        &slot.state
+    }
+}
+
+/// Builds a [`Family`] with a unit or a wall clock, in `const` context.
+///
+/// ```
+/// use core::time::Duration;
+/// use edgeprom::{Family, FamilyBuilder, FixedClock, Histogram};
+/// static CLOCK: FixedClock = FixedClock(Duration::from_secs(1_700_000_000));
+/// static LATENCY: Family<Histogram, 1, 8> =
+///     FamilyBuilder::new("rpc_latency_seconds", "RPC latency", ["method"])
+///         .unit("seconds")
+///         .wall_clock(&CLOCK)
+///         .build();
+/// let h = LATENCY.labels(["get"]).unwrap();
+/// assert_eq!(h.created(), Some(Duration::from_secs(1_700_000_000)));
+/// ```
+#[derive(Clone, Copy)]
+pub struct FamilyBuilder<const L: usize> {
+    name: &'static str,
+    help: &'static str,
+    unit: Option<&'static str>,
+    labels: [&'static str; L],
+    clock: Option<&'static dyn WallClock>,
+}
+
+impl<const L: usize> fmt::Debug for FamilyBuilder<L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FamilyBuilder")
+            .field("name", &self.name)
+            .field("unit", &self.unit)
+            .field("labels", &self.labels)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<const L: usize> FamilyBuilder<L> {
+    /// A family named `name` with label names `labels`.
+    pub const fn new(name: &'static str, help: &'static str, labels: [&'static str; L]) -> Self {
+        FamilyBuilder {
+            name,
+            help,
+            unit: None,
+            labels,
+            clock: None,
+        }
+    }
+
+    /// Adds a unit (OpenMetrics `# UNIT`); the name must end in `_<unit>`.
+    pub const fn unit(mut self, unit: &'static str) -> Self {
+        self.unit = Some(unit);
+        self
+    }
+
+    /// Stamps each new series' `_created` time from `clock`.
+    pub const fn wall_clock(mut self, clock: &'static dyn WallClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// The family.
+    ///
+    /// # Panics
+    /// As [`Family::new`], and when the unit does not match the name (a compile error in a
+    /// `static`).
+    #[track_caller]
+    pub const fn build<T: State, const N: usize, const S: usize>(self) -> Family<T, L, N, S> {
+        match self.desc::<T, S>() {
+            Ok(desc) => self.assemble(desc),
+            Err(e) => e.fail(),
+        }
+    }
+
+    /// The family, or why a name is invalid.
+    pub const fn try_build<T: State, const N: usize, const S: usize>(
+        self,
+    ) -> Result<Family<T, L, N, S>, NameError> {
+        match self.desc::<T, S>() {
+            Ok(desc) => Ok(self.assemble(desc)),
+            Err(e) => Err(e),
+        }
+    }
+
+    const fn desc<T: State, const S: usize>(&self) -> Result<Desc<'static>, NameError> {
+        if S > u8::MAX as usize {
+            return Err(NameError::InvalidLabelName);
+        }
+        let mut desc = match Desc::try_new(self.name, self.help, T::TYPE.strip_suffix()) {
+            Ok(d) => d,
+            Err(e) => return Err(e),
+        };
+        if let Some(unit) = self.unit {
+            desc = match desc.try_with_unit(unit) {
+                Ok(d) => d,
+                Err(e) => return Err(e),
+            };
+        }
+        match name::validate_label_names(&self.labels, T::TYPE.reserved_label()) {
+            Ok(()) => Ok(desc),
+            Err(e) => Err(e),
+        }
+    }
+
+    const fn assemble<T: State, const N: usize, const S: usize>(
+        self,
+        desc: Desc<'static>,
+    ) -> Family<T, L, N, S> {
+        Family {
+            desc,
+            names: self.labels,
+            clock: self.clock,
+            len: AtomicUsize::new(0),
+            order: [const { AtomicUsize::new(0) }; N],
+            slots: [const { Slot::<T, L, S>::INIT }; N],
+        }
+    }
+}
+
+/// Spins until the slot is READY, or gives up with [`LabelError::Busy`].
+fn wait_ready(tag: &AtomicU32) -> Result<u32, LabelError> {
+    for _ in 0..SPIN_LIMIT {
+        let t = tag.load(Ordering::Acquire);
+        if t & READY != 0 {
+            return Ok(t);
+        }
+        core::hint::spin_loop();
+    }
+    Err(LabelError::Busy)
+}
+
+impl<T: State, const L: usize, const N: usize, const S: usize> Collect for Family<T, L, N, S> {
+    fn desc(&self) -> Desc<'_> {
+        self.desc
+    }
+    fn metric_type(&self) -> MetricType {
+        T::TYPE
+    }
+    fn label_names(&self) -> &[&str] {
+        &self.names
+    }
+    fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
+        enc.family(&self.desc, |f| {
+            self.try_for_each(|values, state| f(&Labels::new(&self.names, values), state))
+        })
+    }
+    fn init_created(&self, unix: Duration) {
+        self.for_each(|_, state| state.init_created(unix));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::FixedClock;
+    use crate::{Counter, Gauge, Histogram};
+
+    #[test]
+    fn resolves_by_position_and_name() {
+        let f: Family<Counter, 2, 4> = Family::new("reqs", "h", ["method", "route"]);
+        let a = f.labels(["get", "/"]).unwrap();
+        a.inc();
+        let b = f
+            .labels_by_name([("route", "/"), ("method", "get")])
+            .unwrap();
+        assert!(core::ptr::eq(a, b));
+        b.inc();
+        assert_eq!(f.labels(["get", "/"]).unwrap().get(), 2);
+        assert_eq!(f.len(), 1);
+        assert!(f.get(["put", "/"]).is_none());
+        assert_eq!(f.len(), 1);
+        assert_eq!(f.get(["get", "/"]).map(|c| c.get()), Some(2));
+    }
+
+    #[test]
+    fn errors() {
+        let f: Family<Counter, 2, 2, 4> = Family::new("reqs", "h", ["method", "route"]);
+        assert_eq!(
+            f.labels(["get"]).err(),
+            Some(LabelError::WrongCount {
+                expected: 2,
+                got: 1
+            })
+        );
+        assert_eq!(
+            f.labels(["get", "/", "x"]).err(),
+            Some(LabelError::WrongCount {
+                expected: 2,
+                got: 3
+            })
+        );
+        assert_eq!(
+            f.labels_by_name([("method", "get"), ("nope", "/")]).err(),
+            Some(LabelError::UnknownLabel)
+        );
+        assert_eq!(
+            f.labels_by_name([("method", "get"), ("method", "/")]).err(),
+            Some(LabelError::DuplicateLabel)
+        );
+        assert_eq!(
+            f.labels_by_name([("method", "get")]).err(),
+            Some(LabelError::WrongCount {
+                expected: 2,
+                got: 1
+            })
+        );
+        assert_eq!(
+            f.labels(["get", "/toolong"]).err(),
+            Some(LabelError::ValueTooLong {
+                index: 1,
+                len: 8,
+                max: 4
+            })
+        );
+        f.labels(["a", "1"]).unwrap().inc();
+        f.labels(["b", "2"]).unwrap().inc_by(5);
+        assert_eq!(
+            f.labels(["c", "3"]).err(),
+            Some(LabelError::Full { capacity: 2 })
+        );
+        // A full family still resolves its existing series, with their data intact.
+        assert_eq!(f.labels(["b", "2"]).unwrap().get(), 5);
+        assert_eq!(f.labels(["a", "1"]).unwrap().get(), 1);
+        assert!(f.is_empty() == false && f.capacity() == 2);
+    }
+
+    #[test]
+    fn zero_capacity_is_always_full() {
+        let f: Family<Gauge, 1, 0> = Family::new("g", "h", ["a"]);
+        assert_eq!(
+            f.labels(["x"]).err(),
+            Some(LabelError::Full { capacity: 0 })
+        );
+    }
+
+    #[test]
+    fn empty_and_unicode_values_and_creation_order() {
+        let f: Family<Counter, 1, 8> = Family::new("c", "h", ["v"]);
+        for v in ["zeta", "", "ünï\"cödé\n", "alpha"] {
+            f.labels([v]).unwrap().inc();
+        }
+        let mut seen: heapless::Vec<heapless::String<32>, 8> = heapless::Vec::new();
+        f.for_each(|vals, c| {
+            assert_eq!(c.get(), 1);
+            seen.push(heapless::String::try_from(vals[0]).unwrap())
+                .unwrap();
+        });
+        assert_eq!(seen, ["zeta", "", "ünï\"cödé\n", "alpha"]);
+    }
+
+    #[test]
+    fn reserved_labels_and_names() {
+        assert_eq!(
+            Family::<Histogram, 1, 1>::try_new("h", "h", ["le"]).err(),
+            Some(NameError::ReservedLabel)
+        );
+        assert_eq!(
+            Family::<crate::Summary, 1, 1>::try_new("s", "h", ["quantile"]).err(),
+            Some(NameError::ReservedLabel)
+        );
+        assert!(Family::<Gauge, 1, 1>::try_new("g", "h", ["le"]).is_ok());
+        assert_eq!(
+            Family::<Gauge, 2, 1>::try_new("g", "h", ["a", "a"]).err(),
+            Some(NameError::DuplicateLabel)
+        );
+        assert_eq!(
+            Family::<Gauge, 1, 1, 256>::try_new("g", "h", ["a"]).err(),
+            Some(NameError::InvalidLabelName)
+        );
+        let f: Family<Counter, 1, 1> = Family::new("x_total", "h", ["a"]);
+        assert_eq!(f.desc().name(), "x");
+    }
+
+    static CLOCK: FixedClock = FixedClock(Duration::from_secs(1234));
+
+    #[test]
+    fn wall_clock_stamps_new_series() {
+        let f: Family<Counter, 1, 2> = FamilyBuilder::new("c", "h", ["a"])
+            .wall_clock(&CLOCK)
+            .build();
+        let c = f.labels(["x"]).unwrap();
+        assert_eq!(c.created(), Some(Duration::from_secs(1234)));
+    }
+
+    #[test]
+    fn many_series_fill_every_slot() {
+        let f: Family<Counter, 1, 64, 8> = Family::new("c", "h", ["i"]);
+        let mut buf = itoa::Buffer::new();
+        for i in 0..64u32 {
+            f.labels([buf.format(i)]).unwrap().inc_by(u64::from(i));
+        }
+        assert_eq!(f.len(), 64);
+        for i in 0..64u32 {
+            assert_eq!(f.labels([buf.format(i)]).unwrap().get(), u64::from(i));
+        }
+        assert!(matches!(f.labels(["x"]), Err(LabelError::Full { .. })));
+    }
+}

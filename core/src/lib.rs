@@ -1,0 +1,113 @@
+//! Prometheus metrics for `no_std` Rust: no heap, no `unsafe`, metrics in `static`s.
+//!
+//! edgeprom gives firmware and services the model of Python's `prometheus_client`: counters,
+//! gauges, histograms, summaries, info and state sets, with labels, timers,
+//! `count_exceptions`-style error counting, `track_inprogress` and callback gauges. Everything
+//! here is fixed-capacity and allocation-free; the `edgeprom-std` and `edgeprom-embedded`
+//! crates add clocks, a Pushgateway client and streaming over `embedded-io`.
+//!
+//! - **Metrics** are [`Counter`], [`Gauge`], [`Histogram`], [`Summary`] (one series each, in a
+//!   [`Metric`] that carries the name) and [`Info`], [`StateSet`], [`CallbackGauge`].
+//! - **Labels**: a [`Family`] holds up to `N` labelled series in place; resolving an existing
+//!   series is lock-free and returns a handle you can keep.
+//! - **Names** are checked by `const fn`: an invalid name in a `static` does not compile.
+//! - **Encoding**: a [`Registry`] writes Prometheus text 0.0.4 or OpenMetrics 1.0.0 into your
+//!   `&mut [u8]` (or any [`core::fmt::Write`]), and tells you the size it needs when it does
+//!   not fit.
+//!
+//! ```
+//! use edgeprom::{Counter, Family, Format, Gauge, Histogram, Metric, Registry};
+//!
+//! static FAILURES: Metric<Counter> = Metric::new("my_failures", "Description of counter");
+//! static IN_PROGRESS: Metric<Gauge> = Metric::new("my_inprogress_requests", "In progress");
+//! static LATENCY: Metric<Histogram> =
+//!     Metric::with_unit("request_latency_seconds", "Request latency", "seconds");
+//! static REQUESTS: Family<Counter, 2, 16> =
+//!     Family::new("my_requests", "Requests served", ["method", "endpoint"]);
+//!
+//! let mut registry: Registry<'_, 8> = Registry::new();
+//! registry.register(&FAILURES)?;
+//! registry.register(&IN_PROGRESS)?;
+//! registry.register(&LATENCY)?;
+//! registry.register(&REQUESTS)?;
+//!
+//! FAILURES.inc();
+//! IN_PROGRESS.set(3.0);
+//! LATENCY.observe(0.042)?;
+//! REQUESTS.labels(["get", "/"])?.inc();
+//!
+//! let mut buf = [0u8; 4096];
+//! let len = registry.encode(Format::OpenMetrics, &mut buf)?;
+//! let text = core::str::from_utf8(&buf[..len])?;
+//! assert!(text.contains("my_requests_total{method=\"get\",endpoint=\"/\"} 1\n"));
+//! assert!(text.contains("request_latency_seconds_bucket{le=\"0.05\"} 1\n"));
+//! assert!(text.ends_with("# EOF\n"));
+//! # Ok::<(), Box<dyn core::error::Error>>(())
+//! ```
+//!
+//! # Targets
+//! Built and checked for `thumbv6m-none-eabi`, `thumbv7em-none-eabihf` and
+//! `riscv32imc-unknown-none-elf`. 64-bit and float atomics come from `portable-atomic`; on
+//! targets without compare-and-swap (or without 64-bit atomics) enable the `critical-section`
+//! feature and provide a `critical-section` implementation in the final binary.
+//!
+//! # Features
+//! - `defmt`: `defmt::Format` for the value and error types.
+//! - `critical-section`: `portable-atomic`'s critical-section fallback.
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
+pub mod buckets;
+mod callback;
+mod clock;
+mod counter;
+mod created;
+#[cfg(feature = "defmt")]
+mod defmt;
+pub mod encode;
+mod family;
+mod gauge;
+mod histogram;
+mod info;
+mod metric;
+pub mod name;
+mod number;
+mod registry;
+mod stateset;
+mod summary;
+mod timer;
+
+pub use buckets::{
+    exponential_buckets, linear_buckets, BucketCounts, Buckets, BucketsError, DefaultBuckets,
+    GoBuckets, DEFAULT_BUCKETS, GO_BUCKETS,
+};
+pub use callback::CallbackGauge;
+pub use clock::{Clock, FixedClock, WallClock};
+pub use counter::{Counter, CounterError, CounterValue};
+pub use created::Created;
+pub use encode::{EncodeError, Encoder, Format, Labels};
+pub use family::{Family, FamilyBuilder, LabelError};
+pub use gauge::{Gauge, GaugeValue, InProgress};
+pub use histogram::{Histogram, ObserveError};
+pub use info::Info;
+pub use metric::{Collect, Metric, MetricType, State};
+pub use name::{Desc, NameError};
+pub use number::{Number, SampleValue};
+pub use registry::{RegisterError, Registry};
+pub use stateset::{StateError, StateSet};
+pub use summary::Summary;
+pub use timer::{Observe, Timer};
+
+/// Re-exported for [`buckets!`]; not part of the API.
+#[doc(hidden)]
+pub use portable_atomic::AtomicU64 as __AtomicU64;

@@ -1,0 +1,209 @@
+//! What every metric shares: its [`MetricType`], the [`State`] a series holds, the [`Collect`]
+//! trait a registry encodes through, and [`Metric`], a named unlabelled metric.
+
+use core::fmt;
+use core::ops::Deref;
+use core::time::Duration;
+
+use crate::encode::{Encoder, Labels};
+use crate::name::{Desc, NameError};
+
+/// The type of a metric family, as the exposition formats name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MetricType {
+    /// Monotonic counter, exposed with `_total`.
+    Counter,
+    /// A value that goes up and down.
+    Gauge,
+    /// Cumulative buckets with `_count` and `_sum`.
+    Histogram,
+    /// `_count` and `_sum`.
+    Summary,
+    /// Constant labels with the value 1, exposed with `_info`.
+    Info,
+    /// One of a fixed set of states (Python's `Enum`).
+    StateSet,
+    /// Untyped.
+    Unknown,
+}
+
+impl MetricType {
+    /// Whether series of this type have a `_created` sample.
+    pub const fn has_created(self) -> bool {
+        matches!(
+            self,
+            MetricType::Counter | MetricType::Histogram | MetricType::Summary
+        )
+    }
+
+    /// The label name this type reserves for itself (`le`, `quantile`).
+    pub const fn reserved_label(self) -> Option<&'static str> {
+        match self {
+            MetricType::Histogram => Some("le"),
+            MetricType::Summary => Some("quantile"),
+            _ => None,
+        }
+    }
+
+    /// The suffix stripped from a given name because the exposition adds it back.
+    pub const fn strip_suffix(self) -> Option<&'static str> {
+        match self {
+            MetricType::Counter => Some("_total"),
+            MetricType::Info => Some("_info"),
+            _ => None,
+        }
+    }
+
+    /// The suffixes of the sample names this type writes (the family name plus each).
+    pub const fn sample_suffixes(self) -> &'static [&'static str] {
+        match self {
+            MetricType::Counter => &["_total", "_created"],
+            MetricType::Histogram => &["_bucket", "_count", "_sum", "_created"],
+            MetricType::Summary => &["", "_count", "_sum", "_created"],
+            MetricType::Info => &["_info"],
+            MetricType::Gauge | MetricType::StateSet | MetricType::Unknown => &[""],
+        }
+    }
+}
+
+/// The state of one series: what an unlabelled [`Metric`] holds, and what each child of a
+/// [`Family`](crate::Family) holds. Implemented by [`Counter`](crate::Counter),
+/// [`Gauge`](crate::Gauge), [`Histogram`](crate::Histogram) and [`Summary`](crate::Summary);
+/// implement it to put your own series type into families.
+pub trait State: Sync {
+    /// A fresh series, for `const` construction.
+    const INIT: Self;
+    /// The family's type.
+    const TYPE: MetricType;
+    /// Writes this series' samples (not `_created`, which the encoder adds).
+    fn write_samples(
+        &self,
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+    ) -> fmt::Result;
+    /// When this series was created, if known.
+    fn created(&self) -> Option<Duration> {
+        None
+    }
+    /// Sets the creation time unless one is known (types without `_created` ignore it).
+    fn init_created(&self, _unix: Duration) {}
+}
+
+/// A metric family a [`Registry`](crate::Registry) can hold and encode.
+pub trait Collect: Sync {
+    /// Name, help and unit.
+    fn desc(&self) -> Desc<'_>;
+    /// The family's type.
+    fn metric_type(&self) -> MetricType;
+    /// The names of the labels its series carry (besides `le`/`quantile`).
+    fn label_names(&self) -> &[&str] {
+        &[]
+    }
+    /// Writes the whole family.
+    fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result;
+    /// Called on registration when the registry has a wall clock: sets unknown creation times.
+    fn init_created(&self, _unix: Duration) {}
+}
+
+/// A named metric without labels: a [`Desc`] and one series.
+///
+/// ```
+/// use edgeprom::{Counter, Metric};
+/// static FAILURES: Metric<Counter> = Metric::new("my_failures", "Description of counter");
+/// FAILURES.inc();
+/// assert_eq!(FAILURES.get(), 1);
+/// ```
+///
+/// An invalid name in a `static` is a compile error:
+///
+/// ```compile_fail
+/// use edgeprom::{Counter, Metric};
+/// static BAD: Metric<Counter> = Metric::new("my-failures", "dash is not allowed");
+/// ```
+#[derive(Debug)]
+pub struct Metric<T: State> {
+    desc: Desc<'static>,
+    state: T,
+}
+
+impl<T: State> Metric<T> {
+    /// A metric named `name` (a counter's `_total` suffix is stripped; the exposition adds it).
+    ///
+    /// # Panics
+    /// When the name is invalid; in a `static` or `const` that is a compile error. Use
+    /// [`Metric::try_new`] for names known only at run time.
+    #[track_caller]
+    pub const fn new(name: &'static str, help: &'static str) -> Self {
+        let desc = match Desc::try_new(name, help, T::TYPE.strip_suffix()) {
+            Ok(d) => d,
+            Err(e) => e.fail(),
+        };
+        Metric {
+            desc,
+            state: T::INIT,
+        }
+    }
+
+    /// A metric, or why the name is invalid.
+    pub const fn try_new(name: &'static str, help: &'static str) -> Result<Self, NameError> {
+        match Desc::try_new(name, help, T::TYPE.strip_suffix()) {
+            Ok(desc) => Ok(Metric {
+                desc,
+                state: T::INIT,
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A metric with a unit (OpenMetrics `# UNIT`); the name must end in `_<unit>`.
+    ///
+    /// # Panics
+    /// When the name or unit is invalid (a compile error in a `static`).
+    #[track_caller]
+    pub const fn with_unit(name: &'static str, help: &'static str, unit: &'static str) -> Self {
+        let desc = match Desc::try_new(name, help, T::TYPE.strip_suffix()) {
+            Ok(d) => match d.try_with_unit(unit) {
+                Ok(d) => d,
+                Err(e) => e.fail(),
+            },
+            Err(e) => e.fail(),
+        };
+        Metric {
+            desc,
+            state: T::INIT,
+        }
+    }
+
+    /// The name, help and unit.
+    pub const fn desc(&self) -> &Desc<'static> {
+        &self.desc
+    }
+
+    /// The series itself.
+    pub const fn state(&self) -> &T {
+        &self.state
+    }
+}
+
+impl<T: State> Deref for Metric<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.state
+    }
+}
+
+impl<T: State> Collect for Metric<T> {
+    fn desc(&self) -> Desc<'_> {
+        self.desc
+    }
+    fn metric_type(&self) -> MetricType {
+        T::TYPE
+    }
+    fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
+        enc.family(&self.desc, |f| f(&Labels::EMPTY, &self.state))
+    }
+    fn init_created(&self, unix: Duration) {
+        self.state.init_created(unix)
+    }
+}

@@ -1,0 +1,348 @@
+//! Metric and label names, validated by `const fn` so that an invalid name in a `static` is a
+//! compile error, and a metric's description ([`Desc`]).
+
+use core::fmt;
+
+/// Why a metric name, label name, unit or label set was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameError {
+    /// The name is empty.
+    Empty,
+    /// A metric name must match `[a-zA-Z_:][a-zA-Z0-9_:]*`.
+    InvalidMetricName,
+    /// A label name must match `[a-zA-Z_][a-zA-Z0-9_]*`.
+    InvalidLabelName,
+    /// Names starting with `__` are reserved for Prometheus' internal use.
+    ReservedPrefix,
+    /// The label name is reserved for this metric type (`le` on histograms, `quantile` on
+    /// summaries) or for the exposition itself.
+    ReservedLabel,
+    /// The same label name appears twice.
+    DuplicateLabel,
+    /// A unit must match `[a-zA-Z0-9_]+`, and the metric name must end in `_<unit>`.
+    InvalidUnit,
+}
+
+impl NameError {
+    /// A static description of the error, usable in `const` panics.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            NameError::Empty => "name is empty",
+            NameError::InvalidMetricName => "metric name must match [a-zA-Z_:][a-zA-Z0-9_:]*",
+            NameError::InvalidLabelName => "label name must match [a-zA-Z_][a-zA-Z0-9_]*",
+            NameError::ReservedPrefix => "names starting with `__` are reserved",
+            NameError::ReservedLabel => "label name is reserved for this metric type",
+            NameError::DuplicateLabel => "label name appears twice",
+            NameError::InvalidUnit => {
+                "unit must match [a-zA-Z0-9_]+ and the metric name must end in _<unit>"
+            }
+        }
+    }
+
+    /// Panics with this error's description; in a `const` or `static` initializer this is a
+    /// compile error naming the problem.
+    #[track_caller]
+    #[allow(clippy::panic)] // only reached through the documented panicking constructors
+    pub(crate) const fn fail(self) -> ! {
+        match self {
+            NameError::Empty => panic!("edgeprom: name is empty"),
+            NameError::InvalidMetricName => {
+                panic!("edgeprom: metric name must match [a-zA-Z_:][a-zA-Z0-9_:]*")
+            }
+            NameError::InvalidLabelName => {
+                panic!("edgeprom: label name must match [a-zA-Z_][a-zA-Z0-9_]*")
+            }
+            NameError::ReservedPrefix => panic!("edgeprom: names starting with `__` are reserved"),
+            NameError::ReservedLabel => {
+                panic!("edgeprom: label name is reserved for this metric type (le, quantile)")
+            }
+            NameError::DuplicateLabel => panic!("edgeprom: label name appears twice"),
+            NameError::InvalidUnit => panic!(
+                "edgeprom: unit must match [a-zA-Z0-9_]+ and the metric name must end in _<unit>"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for NameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl core::error::Error for NameError {}
+
+const fn is_alpha_(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_'
+}
+
+/// Checks a metric name against `[a-zA-Z_:][a-zA-Z0-9_:]*` and the reserved `__` prefix.
+pub const fn validate_metric_name(name: &str) -> Result<(), NameError> {
+    let b = name.as_bytes();
+    if b.is_empty() {
+        return Err(NameError::Empty);
+    }
+    if !(is_alpha_(b[0]) || b[0] == b':') {
+        return Err(NameError::InvalidMetricName);
+    }
+    let mut i = 1;
+    while i < b.len() {
+        let c = b[i];
+        if !(is_alpha_(c) || c.is_ascii_digit() || c == b':') {
+            return Err(NameError::InvalidMetricName);
+        }
+        i += 1;
+    }
+    if b.len() >= 2 && b[0] == b'_' && b[1] == b'_' {
+        return Err(NameError::ReservedPrefix);
+    }
+    Ok(())
+}
+
+/// Checks a label name against `[a-zA-Z_][a-zA-Z0-9_]*` and the reserved `__` prefix.
+pub const fn validate_label_name(name: &str) -> Result<(), NameError> {
+    let b = name.as_bytes();
+    if b.is_empty() {
+        return Err(NameError::Empty);
+    }
+    if !is_alpha_(b[0]) {
+        return Err(NameError::InvalidLabelName);
+    }
+    let mut i = 1;
+    while i < b.len() {
+        let c = b[i];
+        if !(is_alpha_(c) || c.is_ascii_digit()) {
+            return Err(NameError::InvalidLabelName);
+        }
+        i += 1;
+    }
+    if b.len() >= 2 && b[0] == b'_' && b[1] == b'_' {
+        return Err(NameError::ReservedPrefix);
+    }
+    Ok(())
+}
+
+/// Checks a list of label names: each valid, none duplicated, none equal to `reserved`.
+pub const fn validate_label_names(names: &[&str], reserved: Option<&str>) -> Result<(), NameError> {
+    let mut i = 0;
+    while i < names.len() {
+        if let Err(e) = validate_label_name(names[i]) {
+            return Err(e);
+        }
+        if let Some(r) = reserved {
+            if str_eq(names[i], r) {
+                return Err(NameError::ReservedLabel);
+            }
+        }
+        let mut j = 0;
+        while j < i {
+            if str_eq(names[i], names[j]) {
+                return Err(NameError::DuplicateLabel);
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// `a == b`, usable in `const fn`.
+pub(crate) const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// `s.ends_with(suffix)`, usable in `const fn`.
+pub(crate) const fn ends_with(s: &str, suffix: &str) -> bool {
+    let (s, x) = (s.as_bytes(), suffix.as_bytes());
+    if x.len() > s.len() {
+        return false;
+    }
+    let off = s.len() - x.len();
+    let mut i = 0;
+    while i < x.len() {
+        if s[off + i] != x[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// `s` without its last `n` bytes, usable in `const fn`; `s` itself when the cut is not on a
+/// character boundary (never the case for the ASCII suffixes this is used with).
+pub(crate) const fn trim_end(s: &str, n: usize) -> &str {
+    if n > s.len() {
+        return s;
+    }
+    let (head, _) = s.as_bytes().split_at(s.len() - n);
+    match core::str::from_utf8(head) {
+        Ok(h) => h,
+        Err(_) => s,
+    }
+}
+
+/// The description of a metric family: its name, help text and optional unit.
+///
+/// Metric names are validated when the `Desc` is made; see [`validate_metric_name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Desc<'a> {
+    name: &'a str,
+    help: &'a str,
+    unit: Option<&'a str>,
+}
+
+impl<'a> Desc<'a> {
+    /// A validated description. `strip` is a suffix removed from the name when present (`_total`
+    /// for counters, `_info` for info metrics: the exposition adds it back).
+    pub const fn try_new(
+        name: &'a str,
+        help: &'a str,
+        strip: Option<&'static str>,
+    ) -> Result<Self, NameError> {
+        let mut name = name;
+        if let Some(s) = strip {
+            if ends_with(name, s) && name.len() > s.len() {
+                name = trim_end(name, s.len());
+            }
+        }
+        if let Err(e) = validate_metric_name(name) {
+            return Err(e);
+        }
+        Ok(Desc {
+            name,
+            help,
+            unit: None,
+        })
+    }
+
+    /// Adds a unit (OpenMetrics `# UNIT`). The metric name must end in `_<unit>`.
+    pub const fn try_with_unit(self, unit: &'a str) -> Result<Self, NameError> {
+        let u = unit.as_bytes();
+        if u.is_empty() {
+            return Err(NameError::InvalidUnit);
+        }
+        let mut i = 0;
+        while i < u.len() {
+            if !(u[i].is_ascii_alphanumeric() || u[i] == b'_') {
+                return Err(NameError::InvalidUnit);
+            }
+            i += 1;
+        }
+        let n = self.name.as_bytes();
+        if n.len() <= u.len() + 1 || n[n.len() - u.len() - 1] != b'_' || !ends_with(self.name, unit)
+        {
+            return Err(NameError::InvalidUnit);
+        }
+        Ok(Desc {
+            name: self.name,
+            help: self.help,
+            unit: Some(unit),
+        })
+    }
+
+    /// The family name, without suffixes such as `_total`.
+    pub const fn name(&self) -> &'a str {
+        self.name
+    }
+
+    /// The help text, unescaped.
+    pub const fn help(&self) -> &'a str {
+        self.help
+    }
+
+    /// The unit, if any.
+    pub const fn unit(&self) -> Option<&'a str> {
+        self.unit
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_names() {
+        assert_eq!(validate_metric_name("http_requests:rate5m"), Ok(()));
+        assert_eq!(validate_metric_name("_x"), Ok(()));
+        assert_eq!(validate_metric_name(""), Err(NameError::Empty));
+        assert_eq!(
+            validate_metric_name("1abc"),
+            Err(NameError::InvalidMetricName)
+        );
+        assert_eq!(
+            validate_metric_name("a-b"),
+            Err(NameError::InvalidMetricName)
+        );
+        assert_eq!(
+            validate_metric_name("café"),
+            Err(NameError::InvalidMetricName)
+        );
+        assert_eq!(
+            validate_metric_name("__internal"),
+            Err(NameError::ReservedPrefix)
+        );
+    }
+
+    #[test]
+    fn label_names() {
+        assert_eq!(validate_label_name("method"), Ok(()));
+        assert_eq!(validate_label_name("a:b"), Err(NameError::InvalidLabelName));
+        assert_eq!(validate_label_name("9"), Err(NameError::InvalidLabelName));
+        assert_eq!(
+            validate_label_name("__name__"),
+            Err(NameError::ReservedPrefix)
+        );
+        assert_eq!(
+            validate_label_names(&["a", "b", "a"], None),
+            Err(NameError::DuplicateLabel)
+        );
+        assert_eq!(
+            validate_label_names(&["le"], Some("le")),
+            Err(NameError::ReservedLabel)
+        );
+        assert_eq!(validate_label_names(&["le"], Some("quantile")), Ok(()));
+    }
+
+    #[test]
+    fn desc_strips_and_units() {
+        let d = Desc::try_new("my_failures_total", "h", Some("_total")).unwrap();
+        assert_eq!(d.name(), "my_failures");
+        // A bare suffix is not stripped to an empty name.
+        assert_eq!(
+            Desc::try_new("_total", "h", Some("_total")).unwrap().name(),
+            "_total"
+        );
+        let d = Desc::try_new("latency_seconds", "h", None).unwrap();
+        assert_eq!(d.try_with_unit("seconds").unwrap().unit(), Some("seconds"));
+        assert_eq!(d.try_with_unit("bytes"), Err(NameError::InvalidUnit));
+        assert_eq!(d.try_with_unit("se conds"), Err(NameError::InvalidUnit));
+        let bare = Desc::try_new("seconds", "h", None).unwrap();
+        assert_eq!(bare.try_with_unit("seconds"), Err(NameError::InvalidUnit));
+    }
+
+    #[test]
+    fn every_error_has_a_message() {
+        for e in [
+            NameError::Empty,
+            NameError::InvalidMetricName,
+            NameError::InvalidLabelName,
+            NameError::ReservedPrefix,
+            NameError::ReservedLabel,
+            NameError::DuplicateLabel,
+            NameError::InvalidUnit,
+        ] {
+            assert!(!e.as_str().is_empty());
+        }
+    }
+}

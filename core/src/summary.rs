@@ -1,0 +1,155 @@
+//! [`Summary`]: the count and sum of observations (what Python's client exposes; no
+//! quantiles).
+
+use core::fmt;
+use core::time::Duration;
+
+use portable_atomic::{AtomicU64, Ordering};
+
+use crate::clock::Clock;
+use crate::created::Created;
+use crate::encode::{Encoder, Labels};
+use crate::histogram::ObserveError;
+use crate::metric::{MetricType, State};
+use crate::name::Desc;
+use crate::number::{Number, SampleValue};
+use crate::timer::{self, Observe, Timer};
+
+/// Count and sum of observations, exposed as `_count` and `_sum`.
+///
+/// ```
+/// use edgeprom::{Metric, Summary};
+/// static LATENCY: Metric<Summary> = Metric::new("request_latency_seconds", "Latency");
+/// LATENCY.observe(0.25).unwrap();
+/// assert_eq!((LATENCY.count(), LATENCY.sum()), (1, 0.25));
+/// ```
+#[derive(Debug)]
+pub struct Summary<V: Number = f64> {
+    count: AtomicU64,
+    sum: V::Atomic,
+    created: Created,
+}
+
+impl<V: Number> Summary<V> {
+    /// An empty summary.
+    pub const fn new() -> Self {
+        Summary {
+            count: AtomicU64::new(0),
+            sum: V::ZERO_ATOMIC,
+            created: Created::new(),
+        }
+    }
+
+    /// Records `v`. A NaN or infinite value is rejected and nothing is recorded.
+    #[inline]
+    pub fn observe(&self, v: V) -> Result<(), ObserveError> {
+        if !v.is_finite() {
+            return Err(ObserveError::NotFinite);
+        }
+        V::add(&self.sum, v);
+        self.count.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Number of observations.
+    pub fn count(&self) -> u64 {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    /// Sum of observations.
+    pub fn sum(&self) -> V {
+        V::load(&self.sum)
+    }
+
+    /// When this summary was created, if known.
+    pub fn created(&self) -> Option<Duration> {
+        self.created.get()
+    }
+
+    /// Sets the creation time (the `_created` sample).
+    pub fn set_created(&self, unix: Duration) {
+        self.created.set(unix)
+    }
+}
+
+impl Summary<f64> {
+    /// Starts a timer that observes the elapsed seconds when dropped.
+    pub fn start_timer<'a, C: Clock + ?Sized>(&'a self, clock: &'a C) -> Timer<'a, Self, C> {
+        Timer::new(self, clock)
+    }
+
+    /// Runs `f` and observes how long it took, in seconds.
+    pub fn time<R>(&self, clock: &(impl Clock + ?Sized), f: impl FnOnce() -> R) -> R {
+        timer::time(self, clock, f)
+    }
+}
+
+impl Observe for Summary<f64> {
+    fn observe_duration(&self, elapsed: Duration) {
+        let _ = self.observe(elapsed.as_secs_f64());
+    }
+}
+
+impl<V: Number> Default for Summary<V> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<V: Number> State for Summary<V> {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const INIT: Self = Self::new();
+    const TYPE: MetricType = MetricType::Summary;
+
+    fn write_samples(
+        &self,
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+    ) -> fmt::Result {
+        enc.sample(
+            desc,
+            "_count",
+            labels,
+            None,
+            SampleValue::Unsigned(self.count()),
+        )?;
+        enc.sample(desc, "_sum", labels, None, self.sum().sample())
+    }
+    fn created(&self) -> Option<Duration> {
+        self.created.get()
+    }
+    fn init_created(&self, unix: Duration) {
+        self.created.init(unix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::FixedClock;
+
+    #[test]
+    fn count_and_sum() {
+        let s: Summary = Summary::new();
+        s.observe(1.5).unwrap();
+        s.observe(-0.5).unwrap();
+        assert_eq!(s.observe(f64::NAN), Err(ObserveError::NotFinite));
+        assert_eq!((s.count(), s.sum()), (2, 1.0));
+        let i: Summary<u64> = Summary::default();
+        i.observe(7).unwrap();
+        assert_eq!((i.count(), i.sum()), (1, 7));
+    }
+
+    #[test]
+    fn timers_and_created() {
+        let s: Summary = Summary::new();
+        let c = FixedClock(Duration::from_secs(2));
+        s.time(&c, || ());
+        drop(s.start_timer(&c));
+        assert_eq!(s.count(), 2);
+        assert_eq!(s.sum(), 0.0);
+        s.set_created(Duration::from_secs(1));
+        assert_eq!(s.created(), Some(Duration::from_secs(1)));
+    }
+}

@@ -1,0 +1,1 @@
+//! Shared helpers for edgeprom's integration tests.

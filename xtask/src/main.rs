@@ -1,0 +1,104 @@
+//! `cargo xtask`: the edgeprom workspace's task runner.
+//!
+//! Std only, no dependencies. Every step runs even when an earlier one failed;
+//! all failures are reported at the end and the exit status is non-zero if any
+//! step failed.
+
+#![forbid(unsafe_code)]
+
+mod cross;
+mod install;
+mod runner;
+mod test;
+
+use std::env;
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use runner::{describe, Runner};
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [args...]
+
+commands:
+  test [--skip-install] [--only STEP]...
+        run the whole check matrix, in order: install prerequisites (rustup
+        targets and components, Debian packages, Python prometheus_client),
+        fmt, clippy, test, cross (no_std builds), doc. Every step runs; the
+        failures are listed at the end.
+        --skip-install  do not check or install prerequisites
+        --only STEP     run only STEP (repeatable): fmt, clippy, test, cross, doc
+  demo [args...]
+        run the demo: cargo run -p edgeprom-tests --bin demo -- args...
+  help  print this text
+";
+
+fn main() -> ExitCode {
+    let mut args = env::args_os().skip(1);
+    let command = args.next();
+    let rest: Vec<OsString> = args.collect();
+
+    let Some(command) = command else {
+        print!("{USAGE}");
+        return ExitCode::SUCCESS;
+    };
+    match command.to_str() {
+        Some("help" | "-h" | "--help") => {
+            print!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Some("test") => test(&rest),
+        Some("demo") => demo(&rest),
+        _ => {
+            eprintln!("xtask: unknown command {command:?}\n");
+            eprint!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn test(args: &[OsString]) -> ExitCode {
+    let opts = match test::Options::parse(args) {
+        Ok(opts) => opts,
+        Err(message) => {
+            eprintln!("xtask test: {message}\n");
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    if opts.help {
+        print!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    let mut runner = Runner::from_env();
+    test::run(&mut runner, &opts);
+    runner.finish()
+}
+
+/// Runs the demo binary with `args` and exits with its exit code.
+fn demo(args: &[OsString]) -> ExitCode {
+    let runner = Runner::from_env();
+    let mut cmd = runner.cargo(&[
+        "run",
+        "--quiet",
+        "-p",
+        "edgeprom-tests",
+        "--bin",
+        "demo",
+        "--",
+    ]);
+    cmd.args(args).stdin(std::process::Stdio::inherit());
+    match cmd.status() {
+        Ok(status) => match status.code() {
+            Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+            None => {
+                eprintln!("xtask demo: {} ended by {status}", describe(&cmd));
+                ExitCode::FAILURE
+            }
+        },
+        Err(e) => {
+            eprintln!("xtask demo: could not start `{}`: {e}", describe(&cmd));
+            ExitCode::FAILURE
+        }
+    }
+}
