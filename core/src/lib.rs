@@ -82,6 +82,7 @@ mod info;
 mod metric;
 pub mod name;
 mod number;
+pub mod push;
 mod registry;
 mod stateset;
 mod summary;
