@@ -1,1 +1,3 @@
-//! Shared helpers for edgeprom's integration tests.
+//! Shared helpers for edgeprom's integration tests: starting real servers on loopback and
+//! stopping them by process id.
+#![forbid(unsafe_code)]
