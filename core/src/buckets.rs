@@ -74,10 +74,12 @@ impl Buckets for GoBuckets {
 /// `N` bounds `start, start + width, ...`.
 pub const fn linear_buckets<const N: usize>(start: f64, width: f64) -> [f64; N] {
     let mut out = [0.0; N];
+    let mut rest: &mut [f64] = &mut out;
     let mut i = 0;
-    while i < N {
-        out[i] = start + width * i as f64;
+    while let [b, more @ ..] = rest {
+        *b = start + width * i as f64;
         i += 1;
+        rest = more;
     }
     out
 }
@@ -85,12 +87,12 @@ pub const fn linear_buckets<const N: usize>(start: f64, width: f64) -> [f64; N] 
 /// `N` bounds `start, start * factor, start * factor², ...`.
 pub const fn exponential_buckets<const N: usize>(start: f64, factor: f64) -> [f64; N] {
     let mut out = [0.0; N];
+    let mut rest: &mut [f64] = &mut out;
     let mut v = start;
-    let mut i = 0;
-    while i < N {
-        out[i] = v;
+    while let [b, more @ ..] = rest {
+        *b = v;
         v *= factor;
-        i += 1;
+        rest = more;
     }
     out
 }
@@ -141,33 +143,38 @@ impl core::error::Error for BucketsError {}
 
 /// Checks float bounds: at least one, finite, strictly increasing.
 pub const fn check_f64(bounds: &[f64]) -> Result<(), BucketsError> {
-    if bounds.is_empty() {
+    let [first, tail @ ..] = bounds else {
         return Err(BucketsError::Empty);
+    };
+    let (mut prev, mut rest) = (first, tail);
+    if !prev.is_finite() {
+        return Err(BucketsError::NotFinite);
     }
-    let mut i = 0;
-    while i < bounds.len() {
-        if !bounds[i].is_finite() {
+    while let [b, more @ ..] = rest {
+        if !b.is_finite() {
             return Err(BucketsError::NotFinite);
         }
-        if i > 0 && bounds[i] <= bounds[i - 1] {
+        if *b <= *prev {
             return Err(BucketsError::NotIncreasing);
         }
-        i += 1;
+        prev = b;
+        rest = more;
     }
     Ok(())
 }
 
 /// Checks integer bounds: at least one, strictly increasing.
 pub const fn check_u64(bounds: &[u64]) -> Result<(), BucketsError> {
-    if bounds.is_empty() {
+    let [first, tail @ ..] = bounds else {
         return Err(BucketsError::Empty);
-    }
-    let mut i = 1;
-    while i < bounds.len() {
-        if bounds[i] <= bounds[i - 1] {
+    };
+    let (mut prev, mut rest) = (first, tail);
+    while let [b, more @ ..] = rest {
+        if *b <= *prev {
             return Err(BucketsError::NotIncreasing);
         }
-        i += 1;
+        prev = b;
+        rest = more;
     }
     Ok(())
 }

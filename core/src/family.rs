@@ -589,7 +589,7 @@ mod tests {
         // A full family still resolves its existing series, with their data intact.
         assert_eq!(f.labels(["b", "2"]).unwrap().get(), 5);
         assert_eq!(f.labels(["a", "1"]).unwrap().get(), 1);
-        assert!(f.is_empty() == false && f.capacity() == 2);
+        assert!(!f.is_empty() && f.capacity() == 2);
     }
 
     #[test]

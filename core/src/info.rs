@@ -47,11 +47,12 @@ impl<'a, const L: usize> Info<'a, L> {
         };
         let mut names = [""; L];
         let mut values = [""; L];
-        let mut i = 0;
-        while i < L {
-            names[i] = pairs[i].0;
-            values[i] = pairs[i].1;
-            i += 1;
+        let (mut p, mut n, mut v): (&[(&str, &str)], &mut [&str], &mut [&str]) =
+            (&pairs, &mut names, &mut values);
+        while let ([(key, value), p2 @ ..], [n1, n2 @ ..], [v1, v2 @ ..]) = (p, n, v) {
+            *n1 = key;
+            *v1 = value;
+            (p, n, v) = (p2, n2, v2);
         }
         match name::validate_label_names(&names, None) {
             Ok(()) => Ok(Info {

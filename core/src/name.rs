@@ -76,90 +76,82 @@ const fn is_alpha_(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_'
 }
 
-/// Checks a metric name against `[a-zA-Z_:][a-zA-Z0-9_:]*` and the reserved `__` prefix.
-pub const fn validate_metric_name(name: &str) -> Result<(), NameError> {
-    let b = name.as_bytes();
-    if b.is_empty() {
+/// Checks a name: first byte by `first`, the rest by `rest`, and the reserved `__` prefix.
+const fn validate_name(name: &str, colons: bool, invalid: NameError) -> Result<(), NameError> {
+    let [first, tail @ ..] = name.as_bytes() else {
         return Err(NameError::Empty);
+    };
+    if !(is_alpha_(*first) || (colons && *first == b':')) {
+        return Err(invalid);
     }
-    if !(is_alpha_(b[0]) || b[0] == b':') {
-        return Err(NameError::InvalidMetricName);
-    }
-    let mut i = 1;
-    while i < b.len() {
-        let c = b[i];
-        if !(is_alpha_(c) || c.is_ascii_digit() || c == b':') {
-            return Err(NameError::InvalidMetricName);
+    let mut rest = tail;
+    while let [c, more @ ..] = rest {
+        if !(is_alpha_(*c) || c.is_ascii_digit() || (colons && *c == b':')) {
+            return Err(invalid);
         }
-        i += 1;
+        rest = more;
     }
-    if b.len() >= 2 && b[0] == b'_' && b[1] == b'_' {
+    if let [b'_', b'_', ..] = name.as_bytes() {
         return Err(NameError::ReservedPrefix);
     }
     Ok(())
+}
+
+/// Checks a metric name against `[a-zA-Z_:][a-zA-Z0-9_:]*` and the reserved `__` prefix.
+pub const fn validate_metric_name(name: &str) -> Result<(), NameError> {
+    validate_name(name, true, NameError::InvalidMetricName)
 }
 
 /// Checks a label name against `[a-zA-Z_][a-zA-Z0-9_]*` and the reserved `__` prefix.
 pub const fn validate_label_name(name: &str) -> Result<(), NameError> {
-    let b = name.as_bytes();
-    if b.is_empty() {
-        return Err(NameError::Empty);
-    }
-    if !is_alpha_(b[0]) {
-        return Err(NameError::InvalidLabelName);
-    }
-    let mut i = 1;
-    while i < b.len() {
-        let c = b[i];
-        if !(is_alpha_(c) || c.is_ascii_digit()) {
-            return Err(NameError::InvalidLabelName);
-        }
-        i += 1;
-    }
-    if b.len() >= 2 && b[0] == b'_' && b[1] == b'_' {
-        return Err(NameError::ReservedPrefix);
-    }
-    Ok(())
+    validate_name(name, false, NameError::InvalidLabelName)
 }
 
 /// Checks a list of label names: each valid, none duplicated, none equal to `reserved`.
 pub const fn validate_label_names(names: &[&str], reserved: Option<&str>) -> Result<(), NameError> {
-    let mut i = 0;
-    while i < names.len() {
-        if let Err(e) = validate_label_name(names[i]) {
+    let mut rest = names;
+    while let [name, more @ ..] = rest {
+        if let Err(e) = validate_label_name(name) {
             return Err(e);
         }
         if let Some(r) = reserved {
-            if str_eq(names[i], r) {
+            if str_eq(name, r) {
                 return Err(NameError::ReservedLabel);
             }
         }
-        let mut j = 0;
-        while j < i {
-            if str_eq(names[i], names[j]) {
+        let mut others = more;
+        while let [other, tail @ ..] = others {
+            if str_eq(name, other) {
                 return Err(NameError::DuplicateLabel);
             }
-            j += 1;
+            others = tail;
         }
-        i += 1;
+        rest = more;
     }
     Ok(())
 }
 
+/// `a == b` on bytes, usable in `const fn`.
+const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    let (mut a, mut b) = (a, b);
+    loop {
+        match (a, b) {
+            ([x, a2 @ ..], [y, b2 @ ..]) => {
+                if *x != *y {
+                    return false;
+                }
+                a = a2;
+                b = b2;
+            }
+            ([], []) => return true,
+            _ => return false,
+        }
+    }
+}
+
 /// `a == b`, usable in `const fn`.
 pub(crate) const fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
+    bytes_eq(a.as_bytes(), b.as_bytes())
 }
 
 /// `s.ends_with(suffix)`, usable in `const fn`.
@@ -168,15 +160,8 @@ pub(crate) const fn ends_with(s: &str, suffix: &str) -> bool {
     if x.len() > s.len() {
         return false;
     }
-    let off = s.len() - x.len();
-    let mut i = 0;
-    while i < x.len() {
-        if s[off + i] != x[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
+    let (_, tail) = s.split_at(s.len() - x.len());
+    bytes_eq(tail, x)
 }
 
 /// `s` without its last `n` bytes, usable in `const fn`; `s` itself when the cut is not on a
@@ -228,20 +213,23 @@ impl<'a> Desc<'a> {
 
     /// Adds a unit (OpenMetrics `# UNIT`). The metric name must end in `_<unit>`.
     pub const fn try_with_unit(self, unit: &'a str) -> Result<Self, NameError> {
-        let u = unit.as_bytes();
-        if u.is_empty() {
+        if unit.is_empty() {
             return Err(NameError::InvalidUnit);
         }
-        let mut i = 0;
-        while i < u.len() {
-            if !(u[i].is_ascii_alphanumeric() || u[i] == b'_') {
+        let mut rest = unit.as_bytes();
+        while let [c, more @ ..] = rest {
+            if !(c.is_ascii_alphanumeric() || *c == b'_') {
                 return Err(NameError::InvalidUnit);
             }
-            i += 1;
+            rest = more;
         }
+        // The name must be `<something>_<unit>`.
         let n = self.name.as_bytes();
-        if n.len() <= u.len() + 1 || n[n.len() - u.len() - 1] != b'_' || !ends_with(self.name, unit)
-        {
+        if n.len() <= unit.len() + 1 || !ends_with(self.name, unit) {
+            return Err(NameError::InvalidUnit);
+        }
+        let (head, _) = n.split_at(n.len() - unit.len());
+        if !matches!(head, [.., b'_']) {
             return Err(NameError::InvalidUnit);
         }
         Ok(Desc {

@@ -215,28 +215,22 @@ pub fn write_f64(out: &mut dyn Write, v: f64) -> fmt::Result {
 /// without a decimal point). Integer arithmetic only.
 pub fn write_timestamp(out: &mut dyn Write, d: Duration) -> fmt::Result {
     out.write_str(itoa::Buffer::new().format(d.as_secs()))?;
-    let mut nanos = d.subsec_nanos();
+    let nanos = d.subsec_nanos();
     if nanos == 0 {
         return Ok(());
     }
-    let mut digits = 9;
-    while nanos % 10 == 0 {
-        nanos /= 10;
-        digits -= 1;
+    // Nine digits, zero-padded, then trailing zeros trimmed.
+    let mut digits = [b'0'; 9];
+    let mut n = nanos;
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (n % 10) as u8;
+        n /= 10;
     }
-    let mut buf = [b'0'; 10];
-    buf[0] = b'.';
-    let mut pos = digits;
-    while nanos > 0 {
-        buf[pos] = b'0' + (nanos % 10) as u8;
-        nanos /= 10;
-        pos -= 1;
-    }
-    // Only ASCII digits and a dot were written.
-    match core::str::from_utf8(&buf[..=digits]) {
-        Ok(s) => out.write_str(s),
-        Err(_) => Err(fmt::Error),
-    }
+    let len = digits.iter().rposition(|d| *d != b'0').map_or(0, |i| i + 1);
+    let frac = digits.get(..len).ok_or(fmt::Error)?;
+    out.write_str(".")?;
+    // Only ASCII digits were written.
+    out.write_str(core::str::from_utf8(frac).map_err(|_| fmt::Error)?)
 }
 
 #[cfg(test)]
