@@ -31,8 +31,9 @@ impl core::error::Error for StateError {}
 
 /// Exactly one of `N` states is current; starts in the first. Exposed as
 /// `<name>{<name>="<state>"} 1` for the current state and `0` for the others (a `stateset` in
-/// OpenMetrics, gauges in Prometheus text). The label carries the metric's own name, without
-/// the registry's namespace.
+/// OpenMetrics, gauges in Prometheus text). The label is named after the family, with the
+/// registry's namespace (`ns_mode{ns_mode="idle"}`), as OpenMetrics requires; a namespace
+/// containing `:` therefore makes an invalid label name.
 ///
 /// ```
 /// use edgeprom::StateSet;
@@ -128,8 +129,7 @@ impl<const N: usize> Collect for StateSet<N> {
         let current = self.index();
         for (i, state) in self.states.iter().enumerate() {
             let v = SampleValue::Unsigned(u64::from(i == current));
-            let extra = Some((self.desc.name(), *state));
-            enc.sample(&self.desc, "", &Labels::EMPTY, extra, v)?;
+            enc.state_sample(&self.desc, &Labels::EMPTY, state, v)?;
         }
         Ok(())
     }
@@ -155,6 +155,35 @@ mod tests {
         assert_eq!(
             StateSet::<0>::try_new("a", "h", []).err(),
             Some(NameError::Empty)
+        );
+    }
+
+    fn encode(r: &crate::Registry<'_, 1>, format: crate::Format) -> heapless::String<256> {
+        let mut s = heapless::String::new();
+        r.encode_to(format, &mut s).unwrap();
+        s
+    }
+
+    #[test]
+    fn label_is_named_after_the_family_with_namespace() {
+        static S: StateSet<2> = StateSet::new("mode", "h", ["idle", "busy"]);
+        let mut r: crate::Registry<'_, 1> = crate::Registry::new();
+        r.register(&S).unwrap();
+        assert_eq!(
+            encode(&r, crate::Format::OpenMetrics),
+            "# TYPE mode stateset\n# HELP mode h\nmode{mode=\"idle\"} 1\n\
+             mode{mode=\"busy\"} 0\n# EOF\n"
+        );
+        let mut r: crate::Registry<'_, 1> = crate::Registry::new()
+            .with_namespace("ns")
+            .unwrap()
+            .with_const_labels(&[("d", "1")])
+            .unwrap();
+        r.register(&S).unwrap();
+        assert_eq!(
+            encode(&r, crate::Format::Prometheus),
+            "# HELP ns_mode h\n# TYPE ns_mode gauge\nns_mode{d=\"1\",ns_mode=\"idle\"} 1\n\
+             ns_mode{d=\"1\",ns_mode=\"busy\"} 0\n"
         );
     }
 }

@@ -241,6 +241,40 @@ impl<'w> Encoder<'w> {
         value: SampleValue,
     ) -> fmt::Result {
         self.write_name(desc, suffix)?;
+        let first = self.write_label_pairs(labels, extra)?;
+        self.out.write_str(if first { " " } else { "} " })?;
+        value.write_to(self.out)?;
+        self.out.write_str("\n")
+    }
+
+    /// Writes one sample of a state set: `<name>{...,<name>="<state>"} <value>`, where the label
+    /// is named after the family, namespace included, as OpenMetrics requires of state sets
+    /// (and as Python's client writes them in both formats).
+    pub fn state_sample(
+        &mut self,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+        state: &str,
+        value: SampleValue,
+    ) -> fmt::Result {
+        self.write_name(desc, "")?;
+        let first = self.write_label_pairs(labels, None)?;
+        self.out.write_str(if first { "{" } else { "," })?;
+        self.write_name(desc, "")?;
+        self.out.write_str("=\"")?;
+        write_escaped_label_value(self.out, state)?;
+        self.out.write_str("\"} ")?;
+        value.write_to(self.out)?;
+        self.out.write_str("\n")
+    }
+
+    /// Writes `{` and the constant labels, `labels` and `extra`, comma-separated, leaving the
+    /// brace open. Returns whether nothing was written (no labels at all).
+    fn write_label_pairs(
+        &mut self,
+        labels: &Labels<'_>,
+        extra: Option<(&str, &str)>,
+    ) -> Result<bool, fmt::Error> {
         let mut first = true;
         let pairs = self
             .const_labels
@@ -256,9 +290,7 @@ impl<'w> Encoder<'w> {
             write_escaped_label_value(self.out, value)?;
             self.out.write_str("\"")?;
         }
-        self.out.write_str(if first { " " } else { "} " })?;
-        value.write_to(self.out)?;
-        self.out.write_str("\n")
+        Ok(first)
     }
 
     /// Writes a whole family of `T`s: the header, every series' samples and, when enabled and

@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""Parses an OpenMetrics document from stdin with prometheus_client's strict parser.
+
+Prints one JSON object: {"families": [{"name", "type", "unit", "help", "samples": [{"name",
+"labels", "value", "int", "timestamp"}]}]}. A value is given as Python's repr of the parsed
+number ("2.6", "nan", "inf"), and "int" tells whether the parser read it as an integer (no
+decimal point, no exponent).
+
+Exit status: 0 parsed, 2 the document was rejected (reason on stderr), 3 prometheus_client is
+missing.
+"""
+import json
+import sys
+
+try:
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families
+except ImportError as e:
+    print(f"cannot import prometheus_client ({e}); install it: pip install prometheus_client",
+          file=sys.stderr)
+    sys.exit(3)
+
+
+def main():
+    text = sys.stdin.buffer.read().decode("utf-8")
+    try:
+        families = list(text_string_to_metric_families(text))
+    except Exception as e:  # the parser raises ValueError and friends on invalid input
+        print(f"rejected: {type(e).__name__}: {e}", file=sys.stderr)
+        sys.exit(2)
+    out = []
+    for f in families:
+        out.append({
+            "name": f.name,
+            "type": f.type,
+            "unit": f.unit,
+            "help": f.documentation,
+            "samples": [{
+                "name": s.name,
+                "labels": s.labels,
+                "value": repr(s.value),
+                "int": isinstance(s.value, int),
+                "timestamp": None if s.timestamp is None else repr(s.timestamp),
+            } for s in f.samples],
+        })
+    json.dump({"families": out}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
