@@ -114,3 +114,46 @@ impl Format for SampleValue {
         }
     }
 }
+
+impl Format for crate::push::PushPathError {
+    fn format(&self, f: Formatter<'_>) {
+        match self {
+            crate::push::PushPathError::InvalidLabel(e) => {
+                write!(f, "invalid grouping-key label: {}", e)
+            }
+            crate::push::PushPathError::DuplicateLabel => {
+                write!(f, "grouping-key label is `job` or appears twice")
+            }
+            crate::push::PushPathError::Write => write!(f, "the path did not fit"),
+        }
+    }
+}
+
+impl Format for crate::Format {
+    fn format(&self, f: Formatter<'_>) {
+        match self {
+            crate::Format::Prometheus => write!(f, "Prometheus"),
+            crate::Format::OpenMetrics => write!(f, "OpenMetrics"),
+        }
+    }
+}
+
+impl Format for crate::Desc<'_> {
+    fn format(&self, f: Formatter<'_>) {
+        match self.unit() {
+            Some(unit) => write!(f, "{=str} ({=str})", self.name(), unit),
+            None => write!(f, "{=str}", self.name()),
+        }
+    }
+}
+
+impl Format for crate::FixedClock {
+    fn format(&self, f: Formatter<'_>) {
+        write!(
+            f,
+            "FixedClock({=u64}.{=u32:09} s)",
+            self.0.as_secs(),
+            self.0.subsec_nanos()
+        )
+    }
+}

@@ -10,7 +10,7 @@ use core::fmt;
 use core::hash::Hasher;
 use core::time::Duration;
 
-use portable_atomic::{AtomicU32, AtomicU8, AtomicUsize, Ordering};
+use portable_atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use crate::clock::WallClock;
 use crate::encode::{Encoder, Labels};
@@ -78,11 +78,16 @@ const HASH: u32 = WRITING - 1;
 /// How often a resolver re-checks a slot another thread is filling with the same hash.
 const SPIN_LIMIT: u32 = 1 << 20;
 
+/// A slot's label values: plain bytes, written once by the thread that claimed the slot and
+/// immutable afterwards, so lookups compare them as slices (`memcmp`, word at a time) and the
+/// encoder borrows them as `&str` without copying or re-validating them.
+type Values<const L: usize, const S: usize> = [heapless::String<S, u16>; L];
+
 struct Slot<T, const L: usize, const S: usize> {
     /// 0: empty. Otherwise 30 hash bits with WRITING while the values are written, then READY.
     tag: AtomicU32,
-    lens: [AtomicU8; L],
-    bytes: [[AtomicU8; S]; L],
+    /// Set by the claiming thread before the tag turns READY; never changed afterwards.
+    values: spin::Once<Values<L, S>>,
     state: T,
 }
 
@@ -90,49 +95,34 @@ impl<T: State, const L: usize, const S: usize> Slot<T, L, S> {
     #[allow(clippy::declare_interior_mutable_const)]
     const INIT: Self = Slot {
         tag: AtomicU32::new(0),
-        lens: [const { AtomicU8::new(0) }; L],
-        bytes: [const { [const { AtomicU8::new(0) }; S] }; L],
+        values: spin::Once::new(),
         state: T::INIT,
     };
 
     fn matches(&self, values: &[&str; L]) -> bool {
-        values
-            .iter()
-            .zip(&self.lens)
-            .zip(&self.bytes)
-            .all(|((v, len), bytes)| {
-                usize::from(len.load(Ordering::Relaxed)) == v.len()
-                    && bytes
-                        .iter()
-                        .zip(v.as_bytes())
-                        .all(|(a, b)| a.load(Ordering::Relaxed) == *b)
-            })
+        self.values.get().is_some_and(|stored| {
+            stored
+                .iter()
+                .zip(values)
+                .all(|(s, v)| s.as_bytes() == v.as_bytes())
+        })
     }
 
+    /// Stores the values; only the thread that claimed the slot calls it, once.
     fn write(&self, values: &[&str; L]) {
-        for ((v, len), bytes) in values.iter().zip(&self.lens).zip(&self.bytes) {
-            for (a, b) in bytes.iter().zip(v.as_bytes()) {
-                a.store(*b, Ordering::Relaxed);
-            }
-            // Lengths were checked against S <= 255 before claiming.
-            len.store(u8::try_from(v.len()).unwrap_or(u8::MAX), Ordering::Relaxed);
-        }
+        self.values.call_once(|| {
+            values.map(|v| {
+                let mut s = heapless::String::new();
+                // Lengths were checked against S before claiming, so this cannot fail.
+                let _ = s.push_str(v);
+                s
+            })
+        });
     }
 
-    /// Copies the label values out; call only on a READY slot.
-    fn read<'b>(&self, bufs: &'b mut [[u8; S]; L]) -> Result<[&'b str; L], fmt::Error> {
-        let mut out = [""; L];
-        for (((o, buf), len), bytes) in out.iter_mut().zip(bufs).zip(&self.lens).zip(&self.bytes) {
-            let n = usize::from(len.load(Ordering::Relaxed));
-            for (d, a) in buf.iter_mut().zip(bytes) {
-                *d = a.load(Ordering::Relaxed);
-            }
-            *o = buf
-                .get(..n)
-                .and_then(|b| core::str::from_utf8(b).ok())
-                .ok_or(fmt::Error)?;
-        }
-        Ok(out)
+    /// The label values, once the slot is READY.
+    fn read(&self) -> Option<[&str; L]> {
+        self.values.get().map(|v| v.each_ref().map(|s| s.as_str()))
     }
 }
 
@@ -267,8 +257,9 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
             if slot.tag.load(Ordering::Acquire) & READY == 0 {
                 continue;
             }
-            let mut bufs = [[0u8; S]; L];
-            let values = slot.read(&mut bufs)?;
+            let Some(values) = slot.read() else {
+                continue; // READY is only published after the values are set
+            };
             f(&values, &slot.state)?;
         }
         Ok(())
@@ -312,15 +303,10 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
                 });
             }
         }
-        let mut hasher = rustc_hash::FxHasher::default();
-        for v in values {
-            hasher.write(v.as_bytes());
-            hasher.write_u8(0xff);
-        }
-        let h = hasher.finish();
+        let h = hash_values(values);
         // Low bits pick the slot, high bits tag it; 0 is never a claimed tag (WRITING/READY).
         let want = ((h >> 32) as u32) & HASH;
-        let start = if N == 0 { 0 } else { (h % N as u64) as usize };
+        let start = slot_index(h, N);
         let (tail, head) = self.slots.split_at(start);
         for (i, slot) in head.iter().chain(tail).enumerate() {
             let mut tag = slot.tag.load(Ordering::Acquire);
@@ -482,6 +468,29 @@ impl<const L: usize> FamilyBuilder<L> {
             order: [const { AtomicUsize::new(0) }; N],
             slots: [const { Slot::<T, L, S>::INIT }; N],
         }
+    }
+}
+
+/// Hashes label values. Each value is hashed on its own (its length is part of its hash, so
+/// `["ab", "c"]` and `["a", "bc"]` differ) and the results are folded with a rotation per
+/// position: the values' hashes are independent, so the CPU computes them in parallel, and
+/// the slot's address, which the caller's update waits for, is ready sooner.
+fn hash_values<const L: usize>(values: &[&str; L]) -> u64 {
+    values.iter().fold(0u64, |h, v| {
+        let mut hasher = rustc_hash::FxHasher::default();
+        hasher.write(v.as_bytes());
+        h.rotate_left(21) ^ hasher.finish()
+    })
+}
+
+/// The slot a hash starts probing at, from its low 32 bits: a mask when `n` is a power of two,
+/// otherwise a multiply-shift (no division on the lookup path).
+fn slot_index(h: u64, n: usize) -> usize {
+    if n.is_power_of_two() {
+        (h as usize) & (n - 1)
+    } else {
+        // `(h mod 2^32) * n / 2^32 < n`, and `n` fits in a `u64`.
+        ((u64::from(h as u32) * n as u64) >> 32) as usize
     }
 }
 
@@ -648,6 +657,37 @@ mod tests {
             .build();
         let c = f.labels(["x"]).unwrap();
         assert_eq!(c.created(), Some(Duration::from_secs(1234)));
+    }
+
+    #[test]
+    fn hashes_tell_positions_and_boundaries_apart() {
+        let h = |v: [&str; 2]| hash_values(&v);
+        assert_ne!(h(["ab", "c"]), h(["a", "bc"]));
+        assert_ne!(h(["a", "b"]), h(["b", "a"]));
+        assert_ne!(h(["", "x"]), h(["x", ""]));
+        assert_eq!(h(["get", "/"]), h(["get", "/"]));
+    }
+
+    #[test]
+    fn slot_index_is_in_range() {
+        for n in [1usize, 2, 3, 18, 32, 100, 1000, 1024] {
+            for h in [0u64, 1, u64::MAX, 0xdead_beef_0000_0000, 0x0000_0000_ffff_ffff] {
+                assert!(slot_index(h, n) < n, "{h:#x} % {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn odd_capacities_fill_every_slot() {
+        let f: Family<Counter, 2, 18, 8> = Family::new("c", "h", ["a", "b"]);
+        let mut buf = itoa::Buffer::new();
+        for i in 0..18u32 {
+            f.labels(["x", buf.format(i)]).unwrap().inc_by(u64::from(i));
+        }
+        for i in 0..18u32 {
+            assert_eq!(f.labels(["x", buf.format(i)]).unwrap().get(), u64::from(i));
+        }
+        assert!(matches!(f.labels(["y", "0"]), Err(LabelError::Full { .. })));
     }
 
     #[test]

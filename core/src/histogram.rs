@@ -30,7 +30,8 @@ impl fmt::Display for ObserveError {
 impl core::error::Error for ObserveError {}
 
 /// Counts observations into buckets with upper bounds `B::BOUNDS` (and `+Inf`), and keeps
-/// their count and sum. Observing is lock-free: a few relaxed atomic adds.
+/// their count and sum. Observing is lock-free: two relaxed atomic adds (the bucket and the
+/// sum) after a branch-free bucket search; the count is the sum of the buckets.
 ///
 /// ```
 /// use edgeprom::{Histogram, Metric};
@@ -42,7 +43,8 @@ impl core::error::Error for ObserveError {}
 /// ```
 pub struct Histogram<B: Buckets = DefaultBuckets> {
     counts: B::Counts,
-    count: AtomicU64,
+    /// Observations above the last finite bound (the `+Inf` bucket minus the finite ones).
+    inf: AtomicU64,
     sum: <B::Value as Number>::Atomic,
     created: Created,
 }
@@ -57,14 +59,6 @@ impl<B: Buckets> fmt::Debug for Histogram<B> {
     }
 }
 
-/// A consistent-enough reading of a histogram: `count` is never below the cumulative finite
-/// buckets.
-#[derive(Debug, Clone, Copy)]
-struct Reading<V> {
-    count: u64,
-    sum: V,
-}
-
 impl<B: Buckets> Histogram<B> {
     /// An empty histogram.
     pub const fn new() -> Self {
@@ -73,7 +67,7 @@ impl<B: Buckets> Histogram<B> {
         }
         Histogram {
             counts: <B::Counts as BucketCounts>::INIT,
-            count: AtomicU64::new(0),
+            inf: AtomicU64::new(0),
             sum: <B::Value as Number>::ZERO_ATOMIC,
             created: Created::new(),
         }
@@ -85,20 +79,24 @@ impl<B: Buckets> Histogram<B> {
         if !v.is_finite() {
             return Err(ObserveError::NotFinite);
         }
-        for (bound, c) in B::BOUNDS.iter().zip(self.counts.as_slice()) {
-            if v <= *bound {
-                c.fetch_add(1, Ordering::Relaxed);
-                break;
-            }
-        }
+        let cell = self
+            .counts
+            .as_slice()
+            .get(bucket_index(B::BOUNDS, v))
+            .unwrap_or(&self.inf);
+        // Sum first: the bucket search then overlaps with the sum's compare-and-swap.
         <B::Value as Number>::add(&self.sum, v);
-        self.count.fetch_add(1, Ordering::Relaxed);
+        cell.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 
     /// Number of observations.
     pub fn count(&self) -> u64 {
-        self.count.load(Ordering::Relaxed)
+        self.counts
+            .as_slice()
+            .iter()
+            .chain([&self.inf])
+            .fold(0u64, |acc, c| acc.wrapping_add(c.load(Ordering::Relaxed)))
     }
 
     /// Sum of observations.
@@ -127,14 +125,17 @@ impl<B: Buckets> Histogram<B> {
     pub fn set_created(&self, unix: Duration) {
         self.created.set(unix)
     }
+}
 
-    fn reading(&self) -> Reading<B::Value> {
-        // Buckets first, then count: a concurrent observation may be in a bucket but not yet
-        // in count; the encoder raises count to the bucket total so the document stays valid.
-        Reading {
-            count: self.count(),
-            sum: self.sum(),
-        }
+/// The index of the first bound `>= v` (`bounds.len()` for the `+Inf` bucket), for strictly
+/// increasing `bounds`. Counting the bounds below `v` has no data-dependent branch, so values
+/// that land in random buckets cost no mispredictions; long bucket lists use binary search.
+#[inline]
+fn bucket_index<V: Number>(bounds: &[V], v: V) -> usize {
+    if bounds.len() <= 32 {
+        bounds.iter().filter(|b| **b < v).count()
+    } else {
+        bounds.partition_point(|b| *b < v)
     }
 }
 
@@ -174,24 +175,35 @@ impl<B: Buckets> State for Histogram<B> {
         desc: &Desc<'_>,
         labels: &Labels<'_>,
     ) -> fmt::Result {
+        // The part every `_bucket` line of this series shares is formatted once.
+        let prefix = enc.bucket_prefix(desc, labels);
+        let bucket = |enc: &mut Encoder<'_>, le: &str, count: u64| match &prefix {
+            Some(prefix) => enc.bucket(prefix, le, count),
+            None => enc.sample(
+                desc,
+                "_bucket",
+                labels,
+                Some(("le", le)),
+                SampleValue::Unsigned(count),
+            ),
+        };
         let mut le: heapless::String<32> = heapless::String::new();
         let mut cumulative = 0u64;
         for (bound, c) in B::BOUNDS.iter().zip(self.counts.as_slice()) {
             cumulative = cumulative.wrapping_add(c.load(Ordering::Relaxed));
             le.clear();
             bound.write_canonical(&mut le)?;
-            let v = SampleValue::Unsigned(cumulative);
-            enc.sample(desc, "_bucket", labels, Some(("le", &le)), v)?;
+            bucket(enc, &le, cumulative)?;
         }
-        let r = self.reading();
-        let count = r.count.max(cumulative);
+        // The count is the buckets' total, so `+Inf` and `_count` always agree with them.
+        let count = cumulative.wrapping_add(self.inf.load(Ordering::Relaxed));
+        bucket(enc, "+Inf", count)?;
         let total = SampleValue::Unsigned(count);
-        enc.sample(desc, "_bucket", labels, Some(("le", "+Inf")), total)?;
         enc.sample(desc, "_count", labels, None, total)?;
         // As Python's client: no `_sum` when buckets reach below zero (OpenMetrics forbids it).
         let negative = B::BOUNDS.first().is_some_and(|b| b.is_negative());
         if !negative {
-            enc.sample(desc, "_sum", labels, None, r.sum.sample())?;
+            enc.sample(desc, "_sum", labels, None, self.sum().sample())?;
         }
         Ok(())
     }
@@ -221,6 +233,39 @@ mod tests {
         assert_eq!(&b[..], &[(1.0, 3), (2.0, 4), (5.0, 5)]);
         assert_eq!(h.count(), 6);
         assert_eq!(h.sum(), 13.0);
+    }
+
+    #[test]
+    fn bucket_index_matches_a_linear_search() {
+        let long: [f64; 40] = crate::linear_buckets(-2.0, 0.25);
+        for bounds in [&DEFAULT_BUCKETS_FOR_TEST[..], &long[..], &[1.0][..]] {
+            for i in -100..=200 {
+                let v = f64::from(i) * 0.0625;
+                let want = bounds.iter().position(|b| v <= *b).unwrap_or(bounds.len());
+                assert_eq!(bucket_index(bounds, v), want, "{v} in {bounds:?}");
+            }
+            for &b in bounds {
+                let want = bounds.iter().position(|x| b <= *x).unwrap();
+                assert_eq!(
+                    bucket_index(bounds, b),
+                    want,
+                    "bound {b} is in its own bucket"
+                );
+            }
+        }
+    }
+
+    const DEFAULT_BUCKETS_FOR_TEST: [f64; 14] = crate::DEFAULT_BUCKETS;
+
+    #[test]
+    fn count_is_the_bucket_total_with_inf() {
+        let h: Histogram<Small> = Histogram::new();
+        for v in [0.5, 7.0, 8.0, 5.0] {
+            h.observe(v).unwrap();
+        }
+        assert_eq!(h.count(), 4);
+        let b: heapless::Vec<(f64, u64), 4> = h.buckets().collect();
+        assert_eq!(&b[..], &[(1.0, 1), (2.0, 1), (5.0, 2)]);
     }
 
     #[test]

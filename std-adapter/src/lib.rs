@@ -1,5 +1,90 @@
-//! std adapter for [`edgeprom`]: filled by the std adapter issue.
+//! The std adapter for [`edgeprom`]: what a Linux service, a training script or Gradient's
+//! `MetricsLogger` user touches.
+//!
+//! - **Clocks**: [`SystemClock`] implements the core's monotonic [`Clock`](edgeprom::Clock)
+//!   (over [`std::time::Instant`]) and [`WallClock`](edgeprom::WallClock) (Unix time), so timers,
+//!   `set_to_current_time` and `_created` samples work out of the box.
+//! - **Closures**: [`FnGauge`], a gauge computed by any `Fn() -> f64 + Send + Sync` (Python's
+//!   `set_function`), and [`CountPanics`], which counts a closure's panics as well as its `Err`s
+//!   (Python's `count_exceptions`).
+//! - **Dynamic metrics**: [`DynMetric`] and [`DynFamily`] take names known only at run time and
+//!   live on the heap, while updates through their `Arc` handles stay single atomic operations;
+//!   [`DynRegistry`] collects them. They encode through the core's
+//!   [`Encoder`](edgeprom::Encoder), so the exposition is exactly as valid as the core's.
+//! - **Gradient's `MetricsLogger`**: [`MetricsLogger`] and [`add_metrics`] push the same series,
+//!   labels and grouping key as the Python package `gradient-utils`.
+//! - **Pushgateway client** on `ureq`: [`PushClient`] (`push`, `push_add`, `delete`), basic auth,
+//!   timeouts, https through rustls; [`PeriodicPusher`] pushes from a background thread and
+//!   retries with backoff.
+//! - **Scrape endpoint**: [`ScrapeServer`] serves `/metrics` in Prometheus text or OpenMetrics.
+//!
+//! Everything that can be encoded implements [`Gather`]: the core's
+//! [`Registry`](edgeprom::Registry), [`DynRegistry`] and [`MetricsLogger`].
+//!
+//! ```
+//! use std::sync::Arc;
+//! use edgeprom::{Counter, Format, Gauge};
+//! use edgeprom_std::{DynFamily, DynMetric, DynRegistry, FnGauge, Gather};
+//!
+//! let registry = DynRegistry::new();
+//! let temperature = Arc::new(DynMetric::<Gauge>::new("room_temperature_celsius", "Room temperature")?);
+//! let requests = Arc::new(DynFamily::<Counter>::new("http_requests", "Requests", &["method"])?);
+//! registry.register(temperature.clone())?;
+//! registry.register(requests.clone())?;
+//! registry.register(Arc::new(FnGauge::new("answer", "The answer", || 42.0)?))?;
+//!
+//! temperature.set(21.5);
+//! let get = requests.labels(&["get"])?; // an Arc<Counter>: keep it, updates are one atomic add
+//! get.inc();
+//!
+//! let text = registry.gather(Format::Prometheus)?;
+//! assert!(text.contains("room_temperature_celsius 21.5\n"));
+//! assert!(text.contains("http_requests_total{method=\"get\"} 1\n"));
+//! assert!(text.contains("answer 42.0\n"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
 
+mod add_metrics;
+mod clock;
+mod count_panics;
+mod dyn_desc;
+mod dyn_family;
+mod dyn_metric;
+mod dyn_registry;
+mod fn_gauge;
+mod gather;
+mod http_request;
+mod logger;
+mod logger_config;
+mod logger_metric;
+mod periodic;
+mod push;
+mod scrape;
+
+pub use add_metrics::{add_metrics, add_metrics_with, AddMetricsError};
+pub use clock::SystemClock;
+pub use count_panics::CountPanics;
+pub use dyn_desc::DynDesc;
+pub use dyn_family::DynFamily;
+pub use dyn_metric::DynMetric;
+pub use dyn_registry::DynRegistry;
 pub use edgeprom;
+pub use fn_gauge::FnGauge;
+pub use gather::{Gather, GatherError};
+pub use logger::{AddError, MetricsLogger};
+pub use logger_config::{ConfigError, MetricsLoggerBuilder};
+pub use logger_metric::{AccessError, LoggerInfo, LoggerMetric};
+pub use periodic::{PeriodicPusher, PeriodicPusherBuilder, PushStats, StopError};
+pub use push::{PushClient, PushError, PushMethod, DEFAULT_TIMEOUT};
+pub use scrape::{ScrapeConfig, ScrapeServer};

@@ -2,6 +2,10 @@
 //! stopping them by process id.
 #![forbid(unsafe_code)]
 
+pub mod qemu;
+pub mod seed;
+pub mod servers;
+
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]

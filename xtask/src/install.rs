@@ -132,6 +132,33 @@ fn debian_packages(runner: &Runner) -> Result<(), StepError> {
     }
 }
 
+/// Installs the Debian package that provides `binary` when it is not on `PATH` (as root, as
+/// `cargo xtask test` does); `cargo xtask demo` uses it for `prometheus-pushgateway`.
+pub fn ensure_binary(runner: &Runner, binary: &str) -> Result<(), StepError> {
+    if find_in_path(binary).is_some() {
+        return Ok(());
+    }
+    let packages = packages_for(&[binary]);
+    if packages.is_empty() || !is_root(runner) {
+        return Err(StepError::new(
+            None,
+            format!(
+                "`{binary}` is not on PATH; install the Debian package {}",
+                packages.join(" ")
+            ),
+        ));
+    }
+    let mut update = runner.command("apt-get");
+    update.arg("update");
+    exec(&mut update)?;
+    let mut install = runner.command("apt-get");
+    install
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .args(["install", "-y", "--no-install-recommends"])
+        .args(&packages);
+    exec(&mut install)
+}
+
 fn missing_binaries() -> Vec<&'static str> {
     DEBIAN_BINARIES
         .iter()

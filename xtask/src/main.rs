@@ -7,8 +7,11 @@
 #![forbid(unsafe_code)]
 
 mod cross;
+mod elf;
+mod firmware;
 mod install;
 mod runner;
+mod size;
 mod test;
 
 use std::env;
@@ -30,6 +33,7 @@ commands:
         --only STEP     run only STEP (repeatable): fmt, clippy, test, cross, doc
   demo [args...]
         run the demo: cargo run -p edgeprom-tests --bin demo -- args...
+  size  footprint of edgeprom on thumbv7em/thumbv6m (flash, RAM, encoder stack)
   help  print this text
 ";
 
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         }
         Some("test") => test(&rest),
         Some("demo") => demo(&rest),
+        Some("size") => size::main(),
         _ => {
             eprintln!("xtask: unknown command {command:?}\n");
             eprint!("{USAGE}");
@@ -78,6 +83,12 @@ fn test(args: &[OsString]) -> ExitCode {
 /// Runs the demo binary with `args` and exits with its exit code.
 fn demo(args: &[OsString]) -> ExitCode {
     let runner = Runner::from_env();
+    // The demo starts a local Pushgateway unless told where one is.
+    if env::var_os("PUSHGATEWAY_URL").is_none() {
+        if let Err(e) = install::ensure_binary(&runner, "prometheus-pushgateway") {
+            eprintln!("xtask demo: {e}");
+        }
+    }
     let mut cmd = runner.cargo(&[
         "run",
         "--quiet",

@@ -5,11 +5,13 @@
 //! that other crates (the std and embedded adapters, or your own metric types) can implement
 //! [`Collect`](crate::Collect) and write families that are exactly as valid as the built-in ones.
 
+mod line;
 pub mod openmetrics;
 pub mod text;
 
 use core::fmt::{self, Write};
 
+use self::line::{Line, Names};
 use crate::metric::{MetricType, State};
 use crate::name::Desc;
 use crate::number::SampleValue;
@@ -186,13 +188,15 @@ impl<'w> Encoder<'w> {
         self.out.write_str(s)
     }
 
-    fn write_name(&mut self, desc: &Desc<'_>, suffix: &str) -> fmt::Result {
-        if !self.namespace.is_empty() {
-            self.out.write_str(self.namespace)?;
-            self.out.write_str("_")?;
+    fn names(&self) -> Names<'w> {
+        Names {
+            namespace: self.namespace,
+            const_labels: self.const_labels,
         }
-        self.out.write_str(desc.name())?;
-        self.out.write_str(suffix)
+    }
+
+    fn write_name(&mut self, desc: &Desc<'_>, suffix: &str) -> fmt::Result {
+        self.names().name(self.out, desc, suffix)
     }
 
     /// Writes a family's metadata: `# HELP` and `# TYPE`, and `# UNIT` in OpenMetrics.
@@ -240,11 +244,16 @@ impl<'w> Encoder<'w> {
         extra: Option<(&str, &str)>,
         value: SampleValue,
     ) -> fmt::Result {
-        self.write_name(desc, suffix)?;
-        let first = self.write_label_pairs(labels, extra)?;
-        self.out.write_str(if first { " " } else { "} " })?;
-        value.write_to(self.out)?;
-        self.out.write_str("\n")
+        // Assembled on the stack and written in one call; piece by piece when too long.
+        let names = self.names();
+        let mut line = Line::new();
+        if names
+            .sample(&mut line, desc, suffix, labels, extra, value)
+            .is_ok()
+        {
+            return self.out.write_str(&line);
+        }
+        names.sample(self.out, desc, suffix, labels, extra, value)
     }
 
     /// Writes one sample of a state set: `<name>{...,<name>="<state>"} <value>`, where the label
@@ -257,40 +266,38 @@ impl<'w> Encoder<'w> {
         state: &str,
         value: SampleValue,
     ) -> fmt::Result {
-        self.write_name(desc, "")?;
-        let first = self.write_label_pairs(labels, None)?;
-        self.out.write_str(if first { "{" } else { "," })?;
-        self.write_name(desc, "")?;
-        self.out.write_str("=\"")?;
-        write_escaped_label_value(self.out, state)?;
-        self.out.write_str("\"} ")?;
-        value.write_to(self.out)?;
-        self.out.write_str("\n")
+        let names = self.names();
+        let mut line = Line::new();
+        if names
+            .state_sample(&mut line, desc, labels, state, value)
+            .is_ok()
+        {
+            return self.out.write_str(&line);
+        }
+        names.state_sample(self.out, desc, labels, state, value)
     }
 
-    /// Writes `{` and the constant labels, `labels` and `extra`, comma-separated, leaving the
-    /// brace open. Returns whether nothing was written (no labels at all).
-    fn write_label_pairs(
-        &mut self,
-        labels: &Labels<'_>,
-        extra: Option<(&str, &str)>,
-    ) -> Result<bool, fmt::Error> {
-        let mut first = true;
-        let pairs = self
-            .const_labels
-            .iter()
-            .copied()
-            .chain(labels.iter())
-            .chain(extra);
-        for (name, value) in pairs {
-            self.out.write_str(if first { "{" } else { "," })?;
-            first = false;
-            self.out.write_str(name)?;
-            self.out.write_str("=\"")?;
-            write_escaped_label_value(self.out, value)?;
-            self.out.write_str("\"")?;
+    /// What the `_bucket` lines of one histogram series share (`name_bucket{labels,le="`), to
+    /// be passed to [`bucket`](Self::bucket); `None` when it does not fit on the stack (then
+    /// write the lines with [`sample`](Self::sample)).
+    pub(crate) fn bucket_prefix(&self, desc: &Desc<'_>, labels: &Labels<'_>) -> Option<Line> {
+        let mut prefix = Line::new();
+        self.names()
+            .bucket_prefix(&mut prefix, desc, labels)
+            .ok()
+            .map(|()| prefix)
+    }
+
+    /// Writes one `_bucket` line: `prefix` from [`bucket_prefix`](Self::bucket_prefix), the
+    /// bound `le` in its canonical form, and the cumulative `count`. The same line as
+    /// `sample(desc, "_bucket", labels, Some(("le", le)), Unsigned(count))`, with the shared
+    /// part formatted once per series.
+    pub(crate) fn bucket(&mut self, prefix: &str, le: &str, count: u64) -> fmt::Result {
+        let mut line = Line::new();
+        if line::bucket(&mut line, prefix, le, count).is_ok() {
+            return self.out.write_str(&line);
         }
-        Ok(first)
+        line::bucket(self.out, prefix, le, count)
     }
 
     /// Writes a whole family of `T`s: the header, every series' samples and, when enabled and
@@ -303,9 +310,13 @@ impl<'w> Encoder<'w> {
     {
         self.header(desc, T::TYPE)?;
         let inline_created = self.created && self.format == Format::OpenMetrics;
+        // Whether any series knows its creation time, learnt during the first pass.
+        let mut any = false;
         each(&mut |labels, state| {
             state.write_samples(self, desc, labels)?;
-            match state.created() {
+            let created = state.created();
+            any |= created.is_some();
+            match created {
                 Some(c) if inline_created => {
                     self.sample(desc, "_created", labels, None, SampleValue::Timestamp(c))
                 }
@@ -313,11 +324,6 @@ impl<'w> Encoder<'w> {
             }
         })?;
         if self.created && self.format == Format::Prometheus && T::TYPE.has_created() {
-            let mut any = false;
-            each(&mut |_, state| {
-                any |= state.created().is_some();
-                Ok(())
-            })?;
             if any {
                 self.created_header(desc)?;
                 each(&mut |labels, state| match state.created() {
@@ -357,21 +363,7 @@ pub fn write_escaped_label_value(out: &mut dyn Write, s: &str) -> fmt::Result {
 
 /// Writes `s` escaping `\` and newline, and `"` too when `quotes` is set.
 pub(crate) fn write_escaped(out: &mut dyn Write, s: &str, quotes: bool) -> fmt::Result {
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let rep = match b {
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'"' if quotes => "\\\"",
-            _ => continue,
-        };
-        // `i` is at an ASCII byte, so both cuts are on character boundaries.
-        out.write_str(s.get(start..i).ok_or(fmt::Error)?)?;
-        out.write_str(rep)?;
-        start = i + 1;
-    }
-    out.write_str(s.get(start..).ok_or(fmt::Error)?)
+    line::escaped(out, s, quotes)
 }
 
 #[cfg(test)]

@@ -1,17 +1,27 @@
-//! `cargo xtask demo [--jobs N]`: a small simulated batch job instrumented with every edgeprom
-//! metric type; prints its OpenMetrics exposition to stdout. The work is faked with a
-//! deterministic PRNG and a simulated monotonic clock, so every run gives the same values
-//! (only the `_created` wall-clock times differ).
-
+//! `cargo xtask demo [--jobs N] [--rounds N] [--no-push]`: two demos.
+//!
+//! 1. A small simulated batch job instrumented with every edgeprom metric type; its
+//!    OpenMetrics exposition is printed to stdout (and only it: stdout stays a valid document).
+//!    The work is faked with a deterministic PRNG and a simulated monotonic clock, so every run
+//!    gives the same values (only the `_created` wall-clock times differ).
+//! 2. The seed page's Gradient `MetricsLogger` loop (a gauge set to random values, a counter
+//!    incremented, `push_metrics()` each round) pushing to the Pushgateway at
+//!    `$PUSHGATEWAY_URL`, or, when that is unset, to a `prometheus-pushgateway` it starts on
+//!    loopback and stops at the end; then what the gateway holds, and the same metrics served
+//!    on the scrape endpoint. This report goes to stderr. `--no-push` skips it.
 use std::cell::Cell;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use edgeprom::{
     CallbackGauge, Clock, Counter, Family, FamilyBuilder, Format, Gauge, Histogram, Info, Metric,
     Registry, StateSet, Summary, WallClock,
 };
+use edgeprom_std::{ConfigError, MetricsLogger, ScrapeServer};
+use edgeprom_tests::servers::{http_get, Pushgateway};
 
 /// The host's wall clock, for `_created`.
 struct SystemWallClock;
@@ -113,7 +123,11 @@ fn run(jobs: u64) -> Result<String, Box<dyn std::error::Error>> {
             .set(clock.0.get() + Duration::from_millis(5 + r % 900));
         BYTES.inc_by(items as f64 * 512.5)?;
         BATCH.observe(items as f64)?;
-        let kind = if r.is_multiple_of(3) { "import" } else { "export" };
+        let kind = if r.is_multiple_of(3) {
+            "import"
+        } else {
+            "export"
+        };
         let outcome = if r.is_multiple_of(7) { "failed" } else { "ok" };
         OUTCOMES.labels([kind, outcome])?.inc();
         PROCESSED.inc();
@@ -134,21 +148,138 @@ fn run(jobs: u64) -> Result<String, Box<dyn std::error::Error>> {
     Ok(String::from_utf8(buf)?)
 }
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let jobs = match args.as_slice() {
-        [] => Ok(12),
-        [flag, n] if flag == "--jobs" => n.parse::<u64>().map_err(|e| format!("--jobs {n}: {e}")),
-        _ => Err("usage: demo [--jobs N]".to_owned()),
-    };
-    match jobs.map_err(Into::into).and_then(run) {
-        Ok(text) => {
-            print!("{text}");
-            ExitCode::SUCCESS
+/// The seed page's `MetricsLogger` loop against a Pushgateway, reported on stderr.
+fn push_demo(rounds: u32) -> Result<(), Box<dyn std::error::Error>> {
+    let mut local = None;
+    let url = match std::env::var("PUSHGATEWAY_URL") {
+        Ok(url) if !url.is_empty() => {
+            eprintln!("== pushing to $PUSHGATEWAY_URL = {url}");
+            url
         }
-        Err(e) => {
-            eprintln!("demo: {e}");
-            ExitCode::FAILURE
+        _ => {
+            let gw = Pushgateway::start()
+                .map_err(|e| format!("starting a local prometheus-pushgateway: {e}"))?;
+            let url = gw.url();
+            eprintln!(
+                "== $PUSHGATEWAY_URL is unset: started prometheus-pushgateway (pid {}) at {url}",
+                gw.pid().unwrap_or_default()
+            );
+            local = Some(gw);
+            url
+        }
+    };
+
+    // Configured as in Gradient: PAPERSPACE_METRIC_WORKLOAD_ID etc. and HOSTNAME when set.
+    let mut builder = MetricsLogger::builder()
+        .gateway(url.as_str())
+        .grouping_key("run", "demo")
+        .step(1);
+    if std::env::var_os("HOSTNAME").is_none() {
+        builder = builder.pod("demo-host-1");
+    }
+    let mut logger = match builder.clone().build() {
+        Err(ConfigError::NoWorkloadId) => builder.workload_id("edgeprom-demo").build()?,
+        other => other?,
+    };
+    eprintln!(
+        "== MetricsLogger: job {:?}, grouping key {:?}",
+        logger.workload_id(),
+        logger.grouping_key()
+    );
+    logger.add_gauge("Gauge")?;
+    logger.add_counter("Counter")?;
+    let mut rng = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| u64::from(d.subsec_nanos()) | 1);
+    for round in 1..=rounds {
+        let value = (next(&mut rng) % 100) as f64;
+        logger.set("Gauge", value)?; // Python: logger["Gauge"] = value
+        logger["Counter"].inc()?;
+        logger.push_metrics()?;
+        eprintln!("round {round}: Gauge = {value}, Counter += 1, pushed");
+        thread::sleep(Duration::from_millis(200));
+    }
+
+    let (status, held) = http_get(&format!("{url}/metrics"))?;
+    if status != 200 {
+        return Err(format!("GET {url}/metrics answered {status}").into());
+    }
+    let job = format!("job=\"{}\"", logger.workload_id());
+    eprintln!("\n== what the Pushgateway holds for {job}:");
+    for line in held
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains(&job))
+    {
+        eprintln!("{line}");
+    }
+
+    let logger = Arc::new(logger);
+    let server = ScrapeServer::bind("127.0.0.1:0", logger.clone())?;
+    let scrape_url = format!("http://{}/metrics", server.local_addr());
+    let (status, served) = http_get(&scrape_url)?;
+    eprintln!("\n== the same metrics on the scrape endpoint, GET {scrape_url} ({status}):");
+    eprint!("{served}");
+    server.stop();
+    if let Some(mut gw) = local {
+        gw.stop();
+        eprintln!("\n== stopped the local prometheus-pushgateway");
+    }
+    Ok(())
+}
+
+struct Args {
+    jobs: u64,
+    rounds: u32,
+    push: bool,
+}
+
+fn parse_args(args: &[String]) -> Result<Args, String> {
+    const USAGE: &str = "usage: demo [--jobs N] [--rounds N] [--no-push]";
+    let mut parsed = Args {
+        jobs: 12,
+        rounds: 5,
+        push: true,
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--jobs" | "--rounds" => {
+                let n = it.next().ok_or(USAGE)?;
+                let bad = |e: std::num::ParseIntError| format!("{arg} {n}: {e}");
+                if arg == "--jobs" {
+                    parsed.jobs = n.parse().map_err(bad)?;
+                } else {
+                    parsed.rounds = n.parse().map_err(bad)?;
+                }
+            }
+            "--no-push" => parsed.push = false,
+            _ => return Err(USAGE.to_owned()),
         }
     }
+    Ok(parsed)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args = match parse_args(&args) {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("demo: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(args.jobs) {
+        Ok(text) => print!("{text}"),
+        Err(e) => {
+            eprintln!("demo: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    if args.push {
+        if let Err(e) = push_demo(args.rounds) {
+            eprintln!("demo: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
 }

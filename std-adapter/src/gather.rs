@@ -1,0 +1,78 @@
+//! [`Gather`]: anything that can write a whole exposition, for the push client, the periodic
+//! pusher and the scrape endpoint.
+
+use std::fmt;
+use std::sync::Arc;
+
+use edgeprom::{Format, Registry};
+
+/// A collector failed while the exposition was written (a metric's `encode` returned an
+/// error); nothing should be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GatherError;
+
+impl fmt::Display for GatherError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a collector failed to encode its metrics")
+    }
+}
+
+impl std::error::Error for GatherError {}
+
+/// Something that writes a complete exposition document: the core's [`Registry`],
+/// [`DynRegistry`](crate::DynRegistry), [`MetricsLogger`](crate::MetricsLogger), or your own.
+pub trait Gather: Send + Sync {
+    /// Appends the whole document in `format` to `out`.
+    fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError>;
+
+    /// The whole document in `format`.
+    fn gather(&self, format: Format) -> Result<String, GatherError> {
+        let mut out = String::new();
+        self.gather_into(format, &mut out)?;
+        Ok(out)
+    }
+}
+
+impl<const N: usize> Gather for Registry<'_, N> {
+    fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
+        self.encode_to(format, out).map_err(|_| GatherError)
+    }
+}
+
+impl<G: Gather + ?Sized> Gather for Arc<G> {
+    fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
+        (**self).gather_into(format, out)
+    }
+}
+
+impl<G: Gather + ?Sized> Gather for &G {
+    fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
+        (**self).gather_into(format, out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use edgeprom::{Gauge, Metric};
+
+    #[test]
+    fn core_registry_gathers() {
+        static G: Metric<Gauge> = Metric::new("gathered", "h");
+        let mut r: Registry<'_, 1> = Registry::new();
+        r.register(&G).unwrap();
+        G.set(2.0);
+        let text = r.gather(Format::OpenMetrics).unwrap();
+        assert!(text.contains("gathered 2.0\n"));
+        assert!(text.ends_with("# EOF\n"));
+        let shared: Arc<dyn Gather> = Arc::new(r);
+        assert!(shared
+            .gather(Format::Prometheus)
+            .unwrap()
+            .contains("# TYPE gathered gauge"));
+        assert_eq!(
+            GatherError.to_string(),
+            "a collector failed to encode its metrics"
+        );
+    }
+}

@@ -1,0 +1,382 @@
+//! [`PushClient`]: a Pushgateway client on `ureq`: `push` (PUT), `push_add` (POST) and
+//! `delete` (DELETE), with job and grouping key encoded by the core's
+//! [`write_path`](edgeprom::push::write_path).
+
+use std::fmt;
+use std::io;
+use std::time::Duration;
+
+use base64::display::Base64Display;
+use base64::engine::general_purpose::STANDARD;
+use edgeprom::push::{write_path, PushPathError};
+use edgeprom::Format;
+use ureq::http::Uri;
+
+use crate::gather::{Gather, GatherError};
+
+/// The request timeout unless told otherwise: 30 s, as Python's `push_to_gateway`.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Most of a rejection's body kept in the error.
+const MAX_MESSAGE_BYTES: u64 = 4096;
+
+/// The HTTP method of a push, and so its meaning to the Pushgateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PushMethod {
+    /// `PUT`: replaces every metric of the group.
+    Put,
+    /// `POST`: replaces only the metrics whose names are in the body.
+    Post,
+    /// `DELETE`: removes the group.
+    Delete,
+}
+
+impl PushMethod {
+    /// The method's name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PushMethod::Put => "PUT",
+            PushMethod::Post => "POST",
+            PushMethod::Delete => "DELETE",
+        }
+    }
+}
+
+/// A push failed. No variant carries credentials: the client strips them from the URL and
+/// keeps them only in the `Authorization` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushError {
+    /// The gateway URL is not an absolute `http` or `https` URL.
+    InvalidUrl(&'static str),
+    /// The job or grouping key cannot be sent (an invalid or repeated label name).
+    InvalidGroupingKey(PushPathError),
+    /// The metrics could not be encoded.
+    Encode(GatherError),
+    /// The gateway could not be reached: connection refused or reset, host not found.
+    Connection(String),
+    /// The gateway did not answer within the timeout.
+    Timeout(String),
+    /// Another transport failure (TLS, a malformed response, ...).
+    Transport(String),
+    /// The gateway answered with a status other than 200 or 202; `message` is the start of
+    /// its response body, which says why (a parse error, a type conflict, ...).
+    Rejected {
+        /// The HTTP status.
+        status: u16,
+        /// The gateway's explanation (at most 4 KiB, lossy UTF-8, trimmed).
+        message: String,
+    },
+}
+
+impl fmt::Display for PushError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PushError::InvalidUrl(why) => write!(f, "invalid Pushgateway URL: {why}"),
+            PushError::InvalidGroupingKey(e) => write!(f, "invalid job or grouping key: {e}"),
+            PushError::Encode(e) => write!(f, "cannot encode the metrics: {e}"),
+            PushError::Connection(e) => write!(f, "cannot connect to the Pushgateway: {e}"),
+            PushError::Timeout(e) => write!(f, "the Pushgateway did not answer in time: {e}"),
+            PushError::Transport(e) => write!(f, "push failed: {e}"),
+            PushError::Rejected { status, message } => {
+                write!(f, "the Pushgateway answered {status}: {message}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for PushError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PushError::InvalidGroupingKey(e) => Some(e),
+            PushError::Encode(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl PushError {
+    /// Whether the gateway could not be reached at all (worth retrying later).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, PushError::Connection(_) | PushError::Timeout(_))
+    }
+}
+
+fn classify(e: ureq::Error) -> PushError {
+    match &e {
+        ureq::Error::Io(io) => match io.kind() {
+            io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::NotConnected
+            | io::ErrorKind::AddrNotAvailable
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::UnexpectedEof => PushError::Connection(e.to_string()),
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
+                PushError::Timeout(e.to_string())
+            }
+            _ => PushError::Transport(e.to_string()),
+        },
+        ureq::Error::ConnectionFailed | ureq::Error::HostNotFound => {
+            PushError::Connection(e.to_string())
+        }
+        ureq::Error::Timeout(_) => PushError::Timeout(e.to_string()),
+        _ => PushError::Transport(e.to_string()),
+    }
+}
+
+/// A Pushgateway client.
+///
+/// The body is Prometheus text 0.0.4, what every Pushgateway parses. 200 and 202 are success;
+/// any other status is [`PushError::Rejected`] with the gateway's message, and no response can
+/// make it panic. Credentials given in the URL (`https://user:pass@host`) or with
+/// [`with_basic_auth`](PushClient::with_basic_auth) travel only in the `Authorization` header
+/// and never show in errors or `Debug` output. https works through rustls with the webpki
+/// roots.
+///
+/// ```no_run
+/// use edgeprom::{Counter, Metric, Registry};
+/// use edgeprom_std::PushClient;
+///
+/// static JOBS: Metric<Counter> = Metric::new("batch_jobs", "Jobs done");
+/// let mut registry: Registry<'_, 4> = Registry::new();
+/// registry.register(&JOBS)?;
+/// JOBS.inc();
+///
+/// let client = PushClient::new("http://127.0.0.1:9091")?;
+/// client.push("nightly", &[("instance", "host-1")], &registry)?; // PUT
+/// client.delete("nightly", &[("instance", "host-1")])?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct PushClient {
+    base: String,
+    auth: Option<String>,
+    timeout: Duration,
+    agent: ureq::Agent,
+}
+
+impl fmt::Debug for PushClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PushClient")
+            .field("url", &self.base)
+            .field("auth", &self.auth.as_ref().map(|_| "<redacted>"))
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+fn agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        // Non-2xx statuses come back as responses, so the gateway's message can be read.
+        .http_status_as_error(false)
+        // A redirect is an answer too: following it would resend the metrics elsewhere.
+        .max_redirects(0)
+        .timeout_global(Some(timeout))
+        .user_agent(concat!("edgeprom-std/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into()
+}
+
+fn basic_auth(user: &str, password: &str) -> String {
+    let pair = format!("{user}:{password}");
+    format!("Basic {}", Base64Display::new(pair.as_bytes(), &STANDARD))
+}
+
+impl PushClient {
+    /// A client for the gateway at `url` (`http://host:9091`, optionally with a path prefix and
+    /// `user:password@` credentials), with a 30 s timeout.
+    pub fn new(url: &str) -> Result<Self, PushError> {
+        let uri: Uri = url
+            .trim()
+            .parse()
+            .map_err(|_| PushError::InvalidUrl("not a valid URL"))?;
+        match uri.scheme_str() {
+            Some("http") | Some("https") => {}
+            Some(_) => return Err(PushError::InvalidUrl("the scheme must be http or https")),
+            None => return Err(PushError::InvalidUrl("the URL must start with http://")),
+        }
+        let authority = uri
+            .authority()
+            .ok_or(PushError::InvalidUrl("the URL has no host"))?
+            .as_str();
+        let (auth, host) = match authority.rsplit_once('@') {
+            Some((userinfo, host)) => {
+                let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+                (Some(basic_auth(user, password)), host)
+            }
+            None => (None, authority),
+        };
+        if host.is_empty() {
+            return Err(PushError::InvalidUrl("the URL has no host"));
+        }
+        let scheme = uri.scheme_str().unwrap_or("http");
+        let path = uri.path().trim_end_matches('/');
+        Ok(PushClient {
+            base: format!("{scheme}://{host}{path}"),
+            auth,
+            timeout: DEFAULT_TIMEOUT,
+            agent: agent(DEFAULT_TIMEOUT),
+        })
+    }
+
+    /// Sends `Authorization: Basic ...` with every request.
+    pub fn with_basic_auth(mut self, user: &str, password: &str) -> Self {
+        self.auth = Some(basic_auth(user, password));
+        self
+    }
+
+    /// The timeout for a whole request (connect, send, answer).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self.agent = agent(timeout);
+        self
+    }
+
+    /// The gateway's URL, without credentials.
+    pub fn url(&self) -> &str {
+        &self.base
+    }
+
+    /// The request timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// `PUT`: replaces all metrics of the group `job` + `grouping` with `metrics`.
+    pub fn push(
+        &self,
+        job: &str,
+        grouping: &[(&str, &str)],
+        metrics: &dyn Gather,
+    ) -> Result<(), PushError> {
+        self.send_metrics(PushMethod::Put, job, grouping, metrics)
+    }
+
+    /// `POST`: replaces, in the group, only the metrics whose names `metrics` contains.
+    pub fn push_add(
+        &self,
+        job: &str,
+        grouping: &[(&str, &str)],
+        metrics: &dyn Gather,
+    ) -> Result<(), PushError> {
+        self.send_metrics(PushMethod::Post, job, grouping, metrics)
+    }
+
+    /// `DELETE`: removes the whole group.
+    pub fn delete(&self, job: &str, grouping: &[(&str, &str)]) -> Result<(), PushError> {
+        self.send(PushMethod::Delete, job, grouping, "")
+    }
+
+    fn send_metrics(
+        &self,
+        method: PushMethod,
+        job: &str,
+        grouping: &[(&str, &str)],
+        metrics: &dyn Gather,
+    ) -> Result<(), PushError> {
+        let body = metrics
+            .gather(Format::Prometheus)
+            .map_err(PushError::Encode)?;
+        self.send(method, job, grouping, &body)
+    }
+
+    /// The full URL of a group.
+    pub fn group_url(&self, job: &str, grouping: &[(&str, &str)]) -> Result<String, PushError> {
+        let mut url = self.base.clone();
+        write_path(&mut url, job, grouping).map_err(PushError::InvalidGroupingKey)?;
+        Ok(url)
+    }
+
+    /// Sends a Prometheus-text `body` (ignored for `DELETE`) with `method` to the group.
+    pub fn send(
+        &self,
+        method: PushMethod,
+        job: &str,
+        grouping: &[(&str, &str)],
+        body: &str,
+    ) -> Result<(), PushError> {
+        let url = self.group_url(job, grouping)?;
+        let result = match method {
+            PushMethod::Delete => {
+                let mut req = self.agent.delete(&url);
+                if let Some(auth) = &self.auth {
+                    req = req.header("Authorization", auth);
+                }
+                req.call()
+            }
+            PushMethod::Put | PushMethod::Post => {
+                let mut req = match method {
+                    PushMethod::Put => self.agent.put(&url),
+                    _ => self.agent.post(&url),
+                };
+                req = req.header("Content-Type", Format::Prometheus.content_type());
+                if let Some(auth) = &self.auth {
+                    req = req.header("Authorization", auth);
+                }
+                req.send(body.as_bytes())
+            }
+        };
+        let mut response = result.map_err(classify)?;
+        let status = response.status().as_u16();
+        if status == 200 || status == 202 {
+            return Ok(());
+        }
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_MESSAGE_BYTES)
+            .read_to_vec()
+            .unwrap_or_default();
+        let message = String::from_utf8_lossy(&bytes).trim().to_owned();
+        Err(PushError::Rejected { status, message })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_checked_and_credentials_hidden() {
+        let c = PushClient::new("http://127.0.0.1:9091/").unwrap();
+        assert_eq!(c.url(), "http://127.0.0.1:9091");
+        assert_eq!(
+            c.group_url("j", &[("a", "x/y")]).unwrap(),
+            "http://127.0.0.1:9091/metrics/job/j/a@base64/eC95"
+        );
+        let c = PushClient::new("https://alice:s3cret@gw.example:443/prefix").unwrap();
+        assert_eq!(c.url(), "https://gw.example:443/prefix");
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("alice"),
+            "{shown}"
+        );
+        assert!(shown.contains("<redacted>"));
+        let c = c
+            .with_basic_auth("bob", "hunter2")
+            .with_timeout(Duration::from_secs(1));
+        assert!(!format!("{c:?}").contains("hunter2"));
+        assert_eq!(c.timeout(), Duration::from_secs(1));
+        assert_eq!(c.auth.as_deref(), Some("Basic Ym9iOmh1bnRlcjI="));
+        for bad in ["", "not a url", "ftp://h", "/metrics", "127.0.0.1:9091"] {
+            let e = PushClient::new(bad).unwrap_err();
+            assert!(matches!(e, PushError::InvalidUrl(_)), "{bad}: {e:?}");
+        }
+        assert_eq!(
+            c.group_url("j", &[("job", "x")]),
+            Err(PushError::InvalidGroupingKey(PushPathError::DuplicateLabel))
+        );
+    }
+
+    #[test]
+    fn errors_display() {
+        let e = PushError::Rejected {
+            status: 400,
+            message: "type conflict".into(),
+        };
+        assert_eq!(e.to_string(), "the Pushgateway answered 400: type conflict");
+        assert!(!e.is_unreachable());
+        assert!(PushError::Connection("refused".into()).is_unreachable());
+        assert_eq!(PushMethod::Post.as_str(), "POST");
+    }
+}

@@ -1,0 +1,361 @@
+//! edgeprom side by side with the Rust peers: `prometheus`, `prometheus-client`, `metrics`
+//! (+ `metrics-exporter-prometheus`) and `measured`, plus a bare `AtomicU64::fetch_add`.
+//!
+//! Run with `cargo xtask bench` (release mode; `--quick` for fewer repetitions). Prints one
+//! table, rows = workloads, columns = crates, each time with its ratio to edgeprom, then the
+//! issue's targets and each crate's caveats. Workloads:
+//! 1. unlabelled integer counter increment, one thread;
+//! 2. the same from two threads at once (ns per op per thread);
+//! 3. labelled lookup plus increment, `method` (3) x `route` (6), 18 series round-robin;
+//! 4. histogram observe, the 14 Prometheus default buckets, values spread across them;
+//! 5. scrape of one counter family with 1,000 series and 10 histogram families of 10 series
+//!    each into text: time, ns per output line, bytes, lines, heap allocations.
+//!
+//! `--profile WORKLOAD` (counter, labelled, observe, scrape) runs only edgeprom's workload in
+//! a fixed loop, for `valgrind --tool=callgrind`.
+#![deny(unsafe_code)]
+
+mod alloc;
+mod floor;
+mod harness;
+mod inputs;
+mod subject;
+mod table;
+mod with_edgeprom;
+mod with_measured;
+mod with_metrics;
+mod with_prometheus;
+mod with_prometheus_client;
+
+use std::process::ExitCode;
+
+use harness::{Config, Timed};
+use subject::Subject;
+use table::{Kind, Row};
+
+#[global_allocator]
+static GLOBAL: alloc::Counting = alloc::Counting;
+
+/// Index of edgeprom's column, the one ratios are taken against.
+const EDGEPROM: usize = 1;
+/// Index of the floor's column.
+const FLOOR: usize = 0;
+
+fn main() -> ExitCode {
+    let mut quick = false;
+    let mut profile = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            // `cargo bench` passes `--bench` to harness-less benches.
+            "--bench" => {}
+            "--profile" => profile = args.next(),
+            "-h" | "--help" => {
+                println!("usage: peers [--quick] [--profile counter|labelled|observe|scrape]");
+                return ExitCode::SUCCESS;
+            }
+            other => {
+                eprintln!("peers: unexpected argument `{other}`");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let values: &'static [f64] = Box::leak(inputs::values().into_boxed_slice());
+    if let Some(workload) = profile {
+        return run_profile(&workload, values);
+    }
+    let cfg = if quick {
+        Config::quick()
+    } else {
+        Config::full()
+    };
+    let mut subjects = vec![
+        floor::subject(),
+        with_edgeprom::subject(values),
+        with_prometheus::subject(values),
+        with_prometheus_client::subject(values),
+        with_metrics::subject(values),
+        with_measured::subject(values),
+    ];
+    if let Err(e) = check_scrapes(&mut subjects) {
+        eprintln!("peers: {e}");
+        return ExitCode::FAILURE;
+    }
+    let rows = measure_all(&mut subjects, &cfg);
+    let headers: Vec<&str> = subjects.iter().map(|s| s.name).collect();
+    println!(
+        "edgeprom vs peers ({} run: {} rounds of ~{:?} batches, medians; ratio = x edgeprom)\n",
+        if quick { "quick" } else { "full" },
+        cfg.rounds,
+        cfg.batch
+    );
+    print!("{}", table::render(&headers, &rows, EDGEPROM));
+    println!();
+    print_targets(&rows);
+    println!("\nnotes:");
+    for s in &subjects {
+        for n in s.notes {
+            println!("- {}: {n}", s.name);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Runs the timed workloads and collects the table's rows.
+fn measure_all(subjects: &mut [Subject], cfg: &Config) -> Vec<Row> {
+    let n = subjects.len();
+    let mut rows = Vec::new();
+
+    let ops = |pick: fn(&Subject) -> Option<&subject::Op>, subjects: &[Subject]| -> Vec<usize> {
+        (0..subjects.len())
+            .filter(|&i| pick(&subjects[i]).is_some())
+            .collect()
+    };
+    let timed_row =
+        |label: &str, pick: fn(&Subject) -> Option<&subject::Op>, subjects: &mut [Subject]| {
+            let which = ops(pick, subjects);
+            let mut runs: Vec<Box<dyn FnMut(u64) + '_>> = which
+                .iter()
+                .map(|&i| {
+                    let op = pick(&subjects[i]).expect("filtered above");
+                    Box::new(move |k| op(k)) as Box<dyn FnMut(u64)>
+                })
+                .collect();
+            let mut timed: Vec<Timed<'_>> = runs
+                .iter_mut()
+                .zip(&which)
+                .map(|(run, &i)| Timed {
+                    run: &mut **run,
+                    after: subjects[i].upkeep.as_deref(),
+                })
+                .collect();
+            let medians = harness::measure(&mut timed, cfg);
+            let mut cells = vec![None; n];
+            for (&i, m) in which.iter().zip(medians) {
+                cells[i] = Some(m);
+            }
+            Row {
+                label: label.to_owned(),
+                kind: Kind::Nanos,
+                cells,
+            }
+        };
+    rows.push(timed_row(
+        "1. counter inc, 1 thread",
+        |s| s.counter.as_ref(),
+        subjects,
+    ));
+
+    let which = ops(|s| s.counter.as_ref(), subjects);
+    let contended: Vec<&(dyn Fn(u64) + Sync)> = which
+        .iter()
+        .filter_map(|&i| subjects[i].counter.as_deref())
+        .collect();
+    let medians = harness::measure_contended(&contended, cfg);
+    let mut cells = vec![None; n];
+    for (&i, m) in which.iter().zip(medians) {
+        cells[i] = Some(m);
+    }
+    rows.push(Row {
+        label: "2. counter inc, 2 threads (per op/thread)".to_owned(),
+        kind: Kind::Nanos,
+        cells,
+    });
+
+    rows.push(timed_row(
+        "3. labelled lookup + inc (18 series)",
+        |s| s.labelled.as_ref(),
+        subjects,
+    ));
+    rows.push(timed_row(
+        "4. histogram observe (14 buckets)",
+        |s| s.observe.as_ref(),
+        subjects,
+    ));
+
+    // 5. scrape
+    let which: Vec<usize> = (0..n).filter(|&i| subjects[i].scraper.is_some()).collect();
+    let mut runs: Vec<Box<dyn FnMut(u64) + '_>> = subjects
+        .iter_mut()
+        .filter_map(|s| s.scraper.as_mut())
+        .map(|sc| {
+            Box::new(move |k: u64| {
+                for _ in 0..k {
+                    sc.scrape();
+                }
+            }) as Box<dyn FnMut(u64)>
+        })
+        .collect();
+    let mut timed: Vec<Timed<'_>> = runs
+        .iter_mut()
+        .map(|run| Timed {
+            run: &mut **run,
+            after: None,
+        })
+        .collect();
+    let medians = harness::measure(&mut timed, cfg);
+    drop(timed);
+    drop(runs);
+
+    let mut time = vec![None; n];
+    let mut per_line = vec![None; n];
+    let mut bytes = vec![None; n];
+    let mut lines = vec![None; n];
+    let mut allocs = vec![None; n];
+    const ALLOC_SCRAPES: u64 = 20;
+    for (&i, m) in which.iter().zip(medians) {
+        let Some(sc) = subjects[i].scraper.as_mut() else {
+            continue;
+        };
+        let before = alloc::allocations();
+        for _ in 0..ALLOC_SCRAPES {
+            sc.scrape();
+        }
+        let made = alloc::allocations() - before;
+        let out = sc.output();
+        let l = out.iter().filter(|&&b| b == b'\n').count() as f64;
+        time[i] = Some(m);
+        per_line[i] = Some(m / l);
+        bytes[i] = Some(out.len() as f64);
+        lines[i] = Some(l);
+        allocs[i] = Some(made as f64 / ALLOC_SCRAPES as f64);
+    }
+    rows.push(Row {
+        label: "5. scrape: time per scrape".to_owned(),
+        kind: Kind::Nanos,
+        cells: time,
+    });
+    rows.push(Row {
+        label: "5. scrape: ns per output line".to_owned(),
+        kind: Kind::Nanos,
+        cells: per_line,
+    });
+    rows.push(Row {
+        label: "5. scrape: output bytes".to_owned(),
+        kind: Kind::Count,
+        cells: bytes,
+    });
+    rows.push(Row {
+        label: "5. scrape: output lines".to_owned(),
+        kind: Kind::Count,
+        cells: lines,
+    });
+    rows.push(Row {
+        label: "5. scrape: heap allocations per scrape".to_owned(),
+        kind: Kind::Count,
+        cells: allocs,
+    });
+    rows
+}
+
+/// Every crate's scrape must hold the same series: 1,000 counters and 100 histograms of
+/// 15 buckets each (a histogram rendered as a summary, say, would make the row meaningless).
+fn check_scrapes(subjects: &mut [Subject]) -> Result<(), String> {
+    let want_buckets =
+        inputs::SCRAPE_HISTOGRAMS * inputs::SCRAPE_HISTOGRAM_SERIES * (inputs::BUCKETS.len() + 1);
+    for s in subjects {
+        let Some(sc) = s.scraper.as_mut() else {
+            continue;
+        };
+        sc.scrape();
+        let text = std::str::from_utf8(sc.output())
+            .map_err(|e| format!("{}: scrape is not UTF-8: {e}", s.name))?;
+        let counters = text
+            .lines()
+            .filter(|l| l.starts_with(inputs::SCRAPE_COUNTER_NAME) && l.contains("client-"))
+            .count();
+        let buckets = text
+            .lines()
+            .filter(|l| !l.starts_with('#') && l.contains("_bucket{") && l.contains("le=\""))
+            .count();
+        if counters != inputs::SCRAPE_COUNTERS || buckets != want_buckets {
+            return Err(format!(
+                "{}: scrape has {counters} counter series (want {}) and {buckets} bucket lines \
+                 (want {want_buckets})",
+                s.name,
+                inputs::SCRAPE_COUNTERS
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn fastest_peer(row: &Row) -> Option<f64> {
+    row.cells
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != EDGEPROM && i != FLOOR)
+        .filter_map(|(_, c)| *c)
+        .min_by(f64::total_cmp)
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "met"
+    } else {
+        "MISSED"
+    }
+}
+
+fn print_targets(rows: &[Row]) {
+    println!("targets (ratios from this run):");
+    let cell = |r: usize, c: usize| rows.get(r).and_then(|row| row.cells[c]);
+    for (r, what) in [(0, "counter inc, 1 thread"), (1, "counter inc, 2 threads")] {
+        if let (Some(e), Some(f)) = (cell(r, EDGEPROM), cell(r, FLOOR)) {
+            let ratio = e / f;
+            println!(
+                "- {what}: edgeprom / fetch_add = {ratio:.2}x (target <= 1.2x): {}",
+                verdict(ratio <= 1.2)
+            );
+        }
+    }
+    for (r, what, limit) in [
+        (2, "labelled lookup + inc", 0.5),
+        (3, "histogram observe", 0.7),
+        (4, "scrape time", 0.5),
+    ] {
+        if let (Some(e), Some(p)) = (cell(r, EDGEPROM), rows.get(r).and_then(fastest_peer)) {
+            let ratio = e / p;
+            println!(
+                "- {what}: edgeprom / fastest peer = {ratio:.2}x (target <= {limit}x): {}",
+                verdict(ratio <= limit)
+            );
+        }
+    }
+    if let Some(a) = cell(8, EDGEPROM) {
+        println!(
+            "- scrape allocations: edgeprom {a} per scrape (target 0): {}",
+            verdict(a == 0.0)
+        );
+    }
+}
+
+/// Runs one of edgeprom's workloads in a fixed loop, untimed, for a profiler.
+fn run_profile(workload: &str, values: &'static [f64]) -> ExitCode {
+    let mut s = with_edgeprom::subject(values);
+    match workload {
+        "counter" | "labelled" | "observe" => {
+            let op = match workload {
+                "counter" => s.counter.as_ref(),
+                "labelled" => s.labelled.as_ref(),
+                _ => s.observe.as_ref(),
+            };
+            if let Some(op) = op {
+                op(1_000_000);
+            }
+        }
+        "scrape" => {
+            if let Some(sc) = s.scraper.as_mut() {
+                for _ in 0..200 {
+                    sc.scrape();
+                }
+            }
+        }
+        other => {
+            eprintln!("peers: unknown workload `{other}` for --profile");
+            return ExitCode::from(2);
+        }
+    }
+    ExitCode::SUCCESS
+}

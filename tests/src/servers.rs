@@ -1,0 +1,486 @@
+//! Real servers for the integration tests and the demo: a `prometheus-pushgateway` and a
+//! `prometheus` (Debian's packages; `cargo xtask test` installs them), each started on a free
+//! loopback port with its state in a temporary directory, and stopped by process id when its
+//! handle is dropped.
+//!
+//! ```no_run
+//! use edgeprom_tests::servers::{Prometheus, Pushgateway};
+//!
+//! let gateway = Pushgateway::start()?; // ready when this returns
+//! println!("push to {}", gateway.url()); // http://127.0.0.1:<port>
+//! let text = gateway.metrics_text()?; // what the gateway holds, in Prometheus text
+//! # let my_scrape_port = 9100;
+//! let prometheus = Prometheus::start(my_scrape_port)?; // scrapes 127.0.0.1:<port> every second
+//! let samples = prometheus.query("up")?; // the HTTP API's instant query
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+/// How long a server may take to become ready.
+const READY_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A port on 127.0.0.1 that was free a moment ago: bound to port 0, read, closed.
+pub fn free_port() -> io::Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// Calls `f` every 100 ms until it returns `Some`, for at most `timeout`.
+pub fn poll_until<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A child process killed (by its pid, SIGKILL) and waited for when dropped.
+#[derive(Debug)]
+pub struct ProcessGuard {
+    child: Child,
+    name: &'static str,
+}
+
+impl ProcessGuard {
+    /// Starts `cmd` with stdin closed and stdout/stderr appended to `log`.
+    pub fn spawn(name: &'static str, mut cmd: Command, log: &Path) -> io::Result<Self> {
+        let out = File::create(log)?;
+        let err = out.try_clone()?;
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("cannot start `{name}` ({e}); `cargo xtask test` installs it"),
+                )
+            })?;
+        Ok(ProcessGuard { child, name })
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Fails if the process has exited.
+    pub fn check_running(&mut self) -> io::Result<()> {
+        match self.child.try_wait()? {
+            None => Ok(()),
+            Some(status) => Err(io::Error::other(format!(
+                "`{}` exited early: {status}",
+                self.name
+            ))),
+        }
+    }
+
+    /// Kills the process and waits for it.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ProcessGuard {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(5)))
+        .build()
+        .into()
+}
+
+/// `GET url`: the status and body.
+pub fn http_get(url: &str) -> io::Result<(u16, String)> {
+    http_get_as(url, None)
+}
+
+/// `GET url` with basic auth when `auth` is `Some((user, password))`: the status and body.
+pub fn http_get_as(url: &str, auth: Option<(&str, &str)>) -> io::Result<(u16, String)> {
+    let mut req = agent().get(url);
+    if let Some((user, password)) = auth {
+        use base64::display::Base64Display;
+        use base64::engine::general_purpose::STANDARD;
+        let pair = format!("{user}:{password}");
+        let value = format!("Basic {}", Base64Display::new(pair.as_bytes(), &STANDARD));
+        req = req.header("Authorization", value);
+    }
+    let mut resp = req.call().map_err(io::Error::other)?;
+    let status = resp.status().as_u16();
+    let body = resp
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024 * 1024)
+        .read_to_string()
+        .map_err(io::Error::other)?;
+    Ok((status, body))
+}
+
+fn wait_ready(
+    guard: &mut ProcessGuard,
+    url: &str,
+    auth: Option<(&str, &str)>,
+    log: &Path,
+) -> io::Result<()> {
+    let deadline = Instant::now() + READY_TIMEOUT;
+    loop {
+        if let Err(e) = guard.check_running() {
+            let log = fs::read_to_string(log).unwrap_or_default();
+            return Err(io::Error::other(format!("{e}; its log:\n{log}")));
+        }
+        if let Ok((200, _)) = http_get_as(url, auth) {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            let log = fs::read_to_string(log).unwrap_or_default();
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("{url} not ready after {READY_TIMEOUT:?}; log:\n{log}"),
+            ));
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// One sample of Prometheus text, or of a Prometheus query result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    /// The metric name (from `__name__` in query results; empty if absent).
+    pub name: String,
+    /// The labels, without `__name__`.
+    pub labels: BTreeMap<String, String>,
+    /// The value.
+    pub value: f64,
+}
+
+impl Sample {
+    /// The value of label `name`, if present.
+    pub fn label(&self, name: &str) -> Option<&str> {
+        self.labels.get(name).map(String::as_str)
+    }
+}
+
+fn parse_value(s: &str) -> Option<f64> {
+    match s {
+        "+Inf" => Some(f64::INFINITY),
+        "-Inf" => Some(f64::NEG_INFINITY),
+        "NaN" => Some(f64::NAN),
+        _ => s.parse().ok(),
+    }
+}
+
+/// Parses the sample lines of a Prometheus text document (comments and blank lines skipped;
+/// label values unescaped). A line it cannot parse is an error.
+pub fn parse_text(text: &str) -> io::Result<Vec<Sample>> {
+    let bad = |line: &str| io::Error::new(io::ErrorKind::InvalidData, format!("bad line: {line}"));
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let name_end = line.find(['{', ' ']).ok_or_else(|| bad(line))?;
+        let name = &line[..name_end];
+        let mut rest = &line[name_end..];
+        let mut labels = BTreeMap::new();
+        if let Some(r) = rest.strip_prefix('{') {
+            rest = r;
+            loop {
+                rest = rest.trim_start_matches(',');
+                if let Some(r) = rest.strip_prefix('}') {
+                    rest = r;
+                    break;
+                }
+                let eq = rest.find("=\"").ok_or_else(|| bad(line))?;
+                let key = rest[..eq].to_owned();
+                let mut value = String::new();
+                let mut chars = rest[eq + 2..].char_indices();
+                let end = loop {
+                    match chars.next() {
+                        Some((i, '"')) => break eq + 2 + i + 1,
+                        Some((_, '\\')) => match chars.next() {
+                            Some((_, 'n')) => value.push('\n'),
+                            Some((_, c)) => value.push(c),
+                            None => return Err(bad(line)),
+                        },
+                        Some((_, c)) => value.push(c),
+                        None => return Err(bad(line)),
+                    }
+                };
+                labels.insert(key, value);
+                rest = &rest[end..];
+            }
+        }
+        let value = rest
+            .split_whitespace()
+            .next()
+            .and_then(parse_value)
+            .ok_or_else(|| bad(line))?;
+        out.push(Sample {
+            name: name.to_owned(),
+            labels,
+            value,
+        });
+    }
+    Ok(out)
+}
+
+/// A real `prometheus-pushgateway` on 127.0.0.1, without persistence, stopped on drop.
+#[derive(Debug)]
+pub struct Pushgateway {
+    port: u16,
+    dir: TempDir,
+    auth: Option<(String, String)>,
+    process: Option<ProcessGuard>,
+}
+
+impl Pushgateway {
+    /// Starts a gateway on a free port and waits until `/-/ready` answers 200.
+    pub fn start() -> io::Result<Self> {
+        Self::start_on(free_port()?)
+    }
+
+    /// Starts a gateway on `port` and waits until it is ready.
+    pub fn start_on(port: u16) -> io::Result<Self> {
+        let mut gw = Pushgateway {
+            port,
+            dir: TempDir::new()?,
+            auth: None,
+            process: None,
+        };
+        gw.restart()?;
+        Ok(gw)
+    }
+
+    /// Starts a gateway on a free port that requires basic auth as `user` with the password
+    /// whose bcrypt hash is `bcrypt_hash` (its `--web.config.file`); this handle's own reads
+    /// authenticate as `user` with `password`.
+    pub fn start_with_basic_auth(
+        user: &str,
+        password: &str,
+        bcrypt_hash: &str,
+    ) -> io::Result<Self> {
+        let dir = TempDir::new()?;
+        fs::write(
+            dir.path().join("web.yml"),
+            format!("basic_auth_users:\n  {user}: '{bcrypt_hash}'\n"),
+        )?;
+        let mut gw = Pushgateway {
+            port: free_port()?,
+            dir,
+            auth: Some((user.to_owned(), password.to_owned())),
+            process: None,
+        };
+        gw.restart()?;
+        Ok(gw)
+    }
+
+    fn auth(&self) -> Option<(&str, &str)> {
+        self.auth.as_ref().map(|(u, p)| (u.as_str(), p.as_str()))
+    }
+
+    /// Starts the gateway again on the same port (after [`stop`](Self::stop)), empty.
+    pub fn restart(&mut self) -> io::Result<()> {
+        self.stop();
+        let log = self.dir.path().join("pushgateway.log");
+        let mut cmd = Command::new("prometheus-pushgateway");
+        cmd.arg("--persistence.file=")
+            .arg(format!("--web.listen-address=127.0.0.1:{}", self.port));
+        if self.auth.is_some() {
+            cmd.arg(format!(
+                "--web.config.file={}",
+                self.dir.path().join("web.yml").display()
+            ));
+        }
+        let mut guard = ProcessGuard::spawn("prometheus-pushgateway", cmd, &log)?;
+        let ready = format!("{}/-/ready", self.url());
+        wait_ready(&mut guard, &ready, self.auth(), &log)?;
+        self.process = Some(guard);
+        Ok(())
+    }
+
+    /// Kills the gateway (its port then refuses connections); [`restart`](Self::restart)
+    /// brings it back.
+    pub fn stop(&mut self) {
+        if let Some(mut p) = self.process.take() {
+            p.stop();
+        }
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The process id, while running.
+    pub fn pid(&self) -> Option<u32> {
+        self.process.as_ref().map(ProcessGuard::pid)
+    }
+
+    /// The gateway's own `/metrics`: every pushed series, plus its own metrics.
+    pub fn metrics_text(&self) -> io::Result<String> {
+        match http_get_as(&format!("{}/metrics", self.url()), self.auth())? {
+            (200, body) => Ok(body),
+            (status, body) => Err(io::Error::other(format!("GET /metrics: {status} {body}"))),
+        }
+    }
+
+    /// The pushed samples: [`metrics_text`](Self::metrics_text) parsed, keeping only series
+    /// with a `job` label (the gateway's own metrics have none).
+    pub fn pushed(&self) -> io::Result<Vec<Sample>> {
+        let mut samples = parse_text(&self.metrics_text()?)?;
+        samples.retain(|s| s.labels.contains_key("job"));
+        Ok(samples)
+    }
+}
+
+/// A real `prometheus` server on 127.0.0.1 that scrapes one target every second, with its
+/// configuration and storage in a temporary directory, stopped on drop.
+#[derive(Debug)]
+pub struct Prometheus {
+    port: u16,
+    _dir: TempDir,
+    process: ProcessGuard,
+}
+
+impl Prometheus {
+    /// Starts a server scraping `127.0.0.1:<scrape_target_port>/metrics` (job `edgeprom`,
+    /// scrape interval 1 s) and waits until `/-/ready` answers 200.
+    pub fn start(scrape_target_port: u16) -> io::Result<Self> {
+        let dir = TempDir::new()?;
+        let config = dir.path().join("prometheus.yml");
+        fs::write(
+            &config,
+            format!(
+                "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n\
+                 scrape_configs:\n  - job_name: edgeprom\n    static_configs:\n\
+                 \x20     - targets: ['127.0.0.1:{scrape_target_port}']\n"
+            ),
+        )?;
+        let port = free_port()?;
+        let log = dir.path().join("prometheus.log");
+        let mut cmd = Command::new("prometheus");
+        cmd.arg(format!("--config.file={}", config.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.path().join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"));
+        let mut process = ProcessGuard::spawn("prometheus", cmd, &log)?;
+        let ready = format!("http://127.0.0.1:{port}/-/ready");
+        wait_ready(&mut process, &ready, None, &log)?;
+        Ok(Prometheus {
+            port,
+            _dir: dir,
+            process,
+        })
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.process.pid()
+    }
+
+    /// An instant query through the HTTP API (`/api/v1/query`): the vector's samples.
+    pub fn query(&self, expr: &str) -> io::Result<Vec<Sample>> {
+        let mut resp = agent()
+            .get(format!("{}/api/v1/query", self.url()))
+            .query("query", expr)
+            .call()
+            .map_err(io::Error::other)?;
+        let status = resp.status().as_u16();
+        let body = resp.body_mut().read_to_string().map_err(io::Error::other)?;
+        let bad = |why: &str| io::Error::new(io::ErrorKind::InvalidData, format!("{why}: {body}"));
+        if status != 200 {
+            return Err(bad(&format!("status {status}")));
+        }
+        let json: serde_json::Value = serde_json::from_str(&body).map_err(io::Error::other)?;
+        let results = json["data"]["result"]
+            .as_array()
+            .ok_or_else(|| bad("no data.result array"))?;
+        results
+            .iter()
+            .map(|r| {
+                let mut labels: BTreeMap<String, String> = r["metric"]
+                    .as_object()
+                    .ok_or_else(|| bad("no metric"))?
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                    .collect();
+                let value = r["value"][1]
+                    .as_str()
+                    .and_then(parse_value)
+                    .ok_or_else(|| bad("no value"))?;
+                Ok(Sample {
+                    name: labels.remove("__name__").unwrap_or_default(),
+                    labels,
+                    value,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_prometheus_text() {
+        let text =
+            "# HELP x h\n# TYPE x gauge\nx 1\ny{a=\"q\\\"\\\\\\n\",b=\"é/\"} -Inf\nz{} 2.5 123\n";
+        let s = parse_text(text).unwrap();
+        assert_eq!(s.len(), 3);
+        assert_eq!((s[0].name.as_str(), s[0].value), ("x", 1.0));
+        assert_eq!(s[1].label("a"), Some("q\"\\\n"));
+        assert_eq!(s[1].label("b"), Some("é/"));
+        assert_eq!(s[1].value, f64::NEG_INFINITY);
+        assert_eq!(s[2].value, 2.5);
+        assert!(parse_text("x{a=\"1} 2\n").is_err());
+        assert!(parse_text("x\n").is_err());
+    }
+
+    #[test]
+    fn free_ports_are_free() {
+        let p = free_port().unwrap();
+        TcpListener::bind(("127.0.0.1", p)).unwrap();
+        assert_eq!(poll_until(Duration::ZERO, || None::<()>), None);
+        assert_eq!(poll_until(Duration::ZERO, || Some(3)), Some(3));
+    }
+}
