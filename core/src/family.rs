@@ -671,7 +671,13 @@ mod tests {
     #[test]
     fn slot_index_is_in_range() {
         for n in [1usize, 2, 3, 18, 32, 100, 1000, 1024] {
-            for h in [0u64, 1, u64::MAX, 0xdead_beef_0000_0000, 0x0000_0000_ffff_ffff] {
+            for h in [
+                0u64,
+                1,
+                u64::MAX,
+                0xdead_beef_0000_0000,
+                0x0000_0000_ffff_ffff,
+            ] {
                 assert!(slot_index(h, n) < n, "{h:#x} % {n}");
             }
         }

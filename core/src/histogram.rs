@@ -175,29 +175,14 @@ impl<B: Buckets> State for Histogram<B> {
         desc: &Desc<'_>,
         labels: &Labels<'_>,
     ) -> fmt::Result {
-        // The part every `_bucket` line of this series shares is formatted once.
-        let prefix = enc.bucket_prefix(desc, labels);
-        let bucket = |enc: &mut Encoder<'_>, le: &str, count: u64| match &prefix {
-            Some(prefix) => enc.bucket(prefix, le, count),
-            None => enc.sample(
-                desc,
-                "_bucket",
-                labels,
-                Some(("le", le)),
-                SampleValue::Unsigned(count),
-            ),
-        };
-        let mut le: heapless::String<32> = heapless::String::new();
-        let mut cumulative = 0u64;
-        for (bound, c) in B::BOUNDS.iter().zip(self.counts.as_slice()) {
-            cumulative = cumulative.wrapping_add(c.load(Ordering::Relaxed));
-            le.clear();
-            bound.write_canonical(&mut le)?;
-            bucket(enc, &le, cumulative)?;
-        }
-        // The count is the buckets' total, so `+Inf` and `_count` always agree with them.
-        let count = cumulative.wrapping_add(self.inf.load(Ordering::Relaxed));
-        bucket(enc, "+Inf", count)?;
+        // Cumulative counts, finite buckets first, then `+Inf`: the count is the buckets'
+        // total, so `+Inf` and `_count` always agree with them.
+        let mut count = 0u64;
+        let cumulative = self.counts.as_slice().iter().chain([&self.inf]).map(|c| {
+            count = count.wrapping_add(c.load(Ordering::Relaxed));
+            count
+        });
+        enc.bucket_lines(desc, labels, B::BOUNDS, cumulative)?;
         let total = SampleValue::Unsigned(count);
         enc.sample(desc, "_count", labels, None, total)?;
         // As Python's client: no `_sum` when buckets reach below zero (OpenMetrics forbids it).

@@ -182,12 +182,18 @@ pub enum SampleValue {
 impl SampleValue {
     /// Writes the value in exposition syntax (identical in both formats).
     pub fn write_to(self, out: &mut dyn Write) -> fmt::Result {
-        self.write_into(out)
+        match self {
+            SampleValue::Unsigned(v) => out.write_str(itoa::Buffer::new().format(v)),
+            SampleValue::Signed(v) => out.write_str(itoa::Buffer::new().format(v)),
+            SampleValue::Float(v) => write_f64(out, v),
+            SampleValue::Timestamp(d) => write_timestamp(out, d),
+        }
     }
 
-    /// [`write_to`](Self::write_to) for any writer, statically dispatched.
+    /// [`write_to`](Self::write_to) with the integers, by far the most common values, written
+    /// through `out` directly (floats and timestamps go through `dyn Write` as before).
     #[inline]
-    pub(crate) fn write_into<W: Write + ?Sized>(self, out: &mut W) -> fmt::Result {
+    pub(crate) fn write_into<W: Write>(self, out: &mut W) -> fmt::Result {
         match self {
             SampleValue::Unsigned(v) => out.write_str(itoa::Buffer::new().format(v)),
             SampleValue::Signed(v) => out.write_str(itoa::Buffer::new().format(v)),
@@ -198,9 +204,9 @@ impl SampleValue {
 }
 
 /// Writes a float the way both exposition formats accept it: `NaN`, `+Inf`, `-Inf`, and
-/// otherwise the shortest representation that round-trips (`5.0`, `0.005`, `1e20`), exactly as
-/// `ryu` writes it, with fast paths for whole numbers and short decimals.
-pub fn write_f64<W: Write + ?Sized>(out: &mut W, v: f64) -> fmt::Result {
+/// otherwise the shortest representation that round-trips (`5.0`, `0.005`, `1e20`), with a fast
+/// path for whole numbers.
+pub fn write_f64(out: &mut dyn Write, v: f64) -> fmt::Result {
     if v.is_nan() {
         return out.write_str("NaN");
     }
@@ -214,83 +220,12 @@ pub fn write_f64<W: Write + ?Sized>(out: &mut W, v: f64) -> fmt::Result {
         out.write_str(itoa::Buffer::new().format(i))?;
         return out.write_str(".0");
     }
-    if let Some(short) = short_decimal(v) {
-        return out.write_str(&short);
-    }
     out.write_str(ryu::Buffer::new().format_finite(v))
-}
-
-/// Powers of ten up to 10^SHORT_DIGITS, all exact in an `f64`.
-const POW10: [f64; 16] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-];
-/// Most significant digits the fast path writes; any decimal this short names one `f64`.
-const SHORT_DIGITS: u64 = 15;
-/// Most fractional digits the fast path tries before it leaves the value to `ryu`.
-const SHORT_FRACTION: usize = 9;
-
-/// `v` with at most [`SHORT_FRACTION`] decimals (`0.005`, `-2.5`, `1234.75`), as `ryu` writes it,
-/// or `None` to leave it to `ryu`. The fewest decimals `k` for which some integer `m` gives
-/// `m / 10^k == v` (a correctly rounded division, the same rounding as parsing `m` with `k`
-/// decimals) is what `ryu` finds too: the shortest decimal that reads back as `v`, and with at
-/// most 15 significant digits there is only one. Values below `1e-5` or from `1e15` on are
-/// left to `ryu`, which writes them in exponent form.
-fn short_decimal(v: f64) -> Option<heapless::String<24>> {
-    let a = if v < 0.0 { -v } else { v };
-    if !(1e-5..1e15).contains(&a) {
-        return None;
-    }
-    let limit = POW10[SHORT_DIGITS as usize];
-    for (k, &scale) in POW10.iter().enumerate().take(SHORT_FRACTION + 1).skip(1) {
-        let scaled = a * scale;
-        if scaled >= limit {
-            return None;
-        }
-        // `scaled < 1e15`, so adding a half and truncating rounds to the nearest integer.
-        let m = (scaled + 0.5) as u64;
-        // Cheap filter before the exact test: at the right `k`, `scaled` is within a few
-        // units in the last place of `m` (`m < 2^50`, so 2^-40 of it is far wider).
-        let off = scaled - m as f64;
-        let near = scaled * (1.0 / (1u64 << 40) as f64);
-        if off <= near && -off <= near && m as f64 / scale == a {
-            return Some(with_point(v < 0.0, m, k));
-        }
-    }
-    None
-}
-
-/// `m / 10^k` in decimal, with a leading `-` when `negative`: `with_point(false, 5, 3)` is
-/// `0.005`.
-fn with_point(negative: bool, m: u64, k: usize) -> heapless::String<24> {
-    let mut out: heapless::String<24> = heapless::String::new();
-    let mut digits = itoa::Buffer::new();
-    let digits = digits.format(m);
-    // At most 15 digits, a sign, a point and leading zeros below 1e15 and above 1e-5: the
-    // pushes below stay within 24 bytes.
-    if negative {
-        let _ = out.push('-');
-    }
-    match digits.len().checked_sub(k) {
-        Some(int) if int > 0 => {
-            let (whole, frac) = digits.split_at(int);
-            let _ = out.push_str(whole);
-            let _ = out.push('.');
-            let _ = out.push_str(frac);
-        }
-        _ => {
-            let _ = out.push_str("0.");
-            for _ in digits.len()..k {
-                let _ = out.push('0');
-            }
-            let _ = out.push_str(digits);
-        }
-    }
-    out
 }
 
 /// Writes a Unix timestamp in seconds: `1795582621.77327` (trailing zeros trimmed, integers
 /// without a decimal point). Integer arithmetic only.
-pub fn write_timestamp<W: Write + ?Sized>(out: &mut W, d: Duration) -> fmt::Result {
+pub fn write_timestamp(out: &mut dyn Write, d: Duration) -> fmt::Result {
     out.write_str(itoa::Buffer::new().format(d.as_secs()))?;
     let nanos = d.subsec_nanos();
     if nanos == 0 {
@@ -340,50 +275,6 @@ mod tests {
         // The fast path and ryu agree wherever the fast path applies.
         for v in [1.0, 10.0, 123456789.0, -42.0, 9999999999999998.0] {
             assert_eq!(f(v), ryu::Buffer::new().format_finite(v), "{v}");
-        }
-    }
-
-    #[test]
-    fn short_decimals_match_ryu() {
-        let check = |v: f64| {
-            let got = f(v);
-            let mut ryu = ryu::Buffer::new();
-            assert_eq!(got.as_str(), ryu.format_finite(v), "{v:e}");
-        };
-        let mut bounds: heapless::Vec<f64, 80> = heapless::Vec::new();
-        bounds.extend_from_slice(&crate::DEFAULT_BUCKETS).unwrap();
-        bounds.extend_from_slice(&crate::GO_BUCKETS).unwrap();
-        bounds
-            .extend_from_slice(&crate::exponential_buckets::<20>(0.0001, 2.0))
-            .unwrap();
-        bounds
-            .extend_from_slice(&crate::linear_buckets::<20>(0.1, 0.1))
-            .unwrap();
-        for v in bounds {
-            check(v);
-            check(-v);
-        }
-        for v in [
-            1e-5, 1.5e-5, 9.99e-6, 1e-4, 0.1, 0.2, 0.3, 0.7, 1.1, 2.675, 0.015625, 123.456,
-            99999999.5, 0.1 + 0.2, 1e15 - 0.5, 999999999999999.9, 0.123456789, 0.1234567891,
-            1234567.000001, 4.35, 8.2, 1.0000000001, 5e-324, 1e-300, 1e300, 2.5e-5,
-        ] {
-            check(v);
-            check(-v);
-        }
-        // Pseudo-random short decimals and arbitrary doubles.
-        let mut x = 0x2545_F491_4F6C_DD1Du64;
-        for _ in 0..200_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let decimals = (x % 10) as usize;
-            let mantissa = ((x >> 8) % 10_000_000) as f64;
-            check(mantissa / POW10[decimals as usize]);
-            let arbitrary = f64::from_bits(x);
-            if arbitrary.is_finite() {
-                check(arbitrary);
-            }
         }
     }
 

@@ -4,7 +4,7 @@
 use core::fmt;
 
 use crate::clock::WallClock;
-use crate::encode::{EncodeError, Encoder, Format, SliceWriter};
+use crate::encode::{EncodeError, Encoder, Format};
 use crate::metric::Collect;
 use crate::name::{self, NameError};
 
@@ -186,20 +186,29 @@ impl<'a, const N: usize> Registry<'a, N> {
     /// returns [`EncodeError::BufferTooSmall`] with the size needed; the buffer's contents are
     /// then not a document.
     pub fn encode(&self, format: Format, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        let mut w = SliceWriter::new(buf);
-        self.encode_to(format, &mut w)
-            .map_err(|_| EncodeError::Write)?;
-        w.finish()
+        // Written in place, without going through `fmt::Write` line by line.
+        let mut enc = self.configure(Encoder::for_slice(buf, format));
+        self.encode_with(&mut enc).map_err(|_| EncodeError::Write)?;
+        enc.finish_slice()
     }
 
     /// Writes the whole exposition into any [`fmt::Write`].
     pub fn encode_to(&self, format: Format, out: &mut dyn fmt::Write) -> fmt::Result {
-        let mut enc = Encoder::new(out, format)
-            .with_namespace(self.namespace)
+        self.encode_with(&mut self.configure(Encoder::new(out, format)))
+    }
+
+    fn configure<'w>(&self, enc: Encoder<'w>) -> Encoder<'w>
+    where
+        'a: 'w,
+    {
+        enc.with_namespace(self.namespace)
             .with_const_labels(self.const_labels)
-            .with_created(self.created);
+            .with_created(self.created)
+    }
+
+    fn encode_with(&self, enc: &mut Encoder<'_>) -> fmt::Result {
         for m in &self.metrics {
-            m.encode(&mut enc)?;
+            m.encode(enc)?;
         }
         enc.finish()
     }

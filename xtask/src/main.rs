@@ -6,10 +6,14 @@
 
 #![forbid(unsafe_code)]
 
+mod bench;
 mod cross;
 mod elf;
 mod firmware;
+mod fuzz;
 mod install;
+mod miri;
+mod nightly;
 mod runner;
 mod size;
 mod test;
@@ -30,10 +34,20 @@ commands:
         fmt, clippy, test, cross (no_std builds), doc. Every step runs; the
         failures are listed at the end.
         --skip-install  do not check or install prerequisites
-        --only STEP     run only STEP (repeatable): fmt, clippy, test, cross, doc
+        --only STEP     run only STEP (repeatable): fmt, clippy, test, cross, doc,
+                        miri, fuzz (miri and fuzz: briefly, 20 s per fuzz target)
+  miri  the core's unit tests and threaded family tests under Miri (nightly;
+        installs miri and rust-src when missing)
+  fuzz [--seconds N] [--target NAME]...
+        run each cargo-fuzz target of fuzz/ for N seconds (default 60):
+        names_and_encode, push_path, http_response (nightly; installs
+        cargo-fuzz when missing)
   demo [args...]
         run the demo: cargo run -p edgeprom-tests --bin demo -- args...
   size  footprint of edgeprom on thumbv7em/thumbv6m (flash, RAM, encoder stack)
+  bench [--quick]
+        time edgeprom against prometheus, prometheus-client, metrics and measured
+        (release mode; one table of workloads x crates); --quick: fewer repetitions
   help  print this text
 ";
 
@@ -54,6 +68,13 @@ fn main() -> ExitCode {
         Some("test") => test(&rest),
         Some("demo") => demo(&rest),
         Some("size") => size::main(),
+        Some("bench") => bench::main(&rest, USAGE),
+        Some("miri") => {
+            let mut runner = Runner::from_env();
+            miri::run(&mut runner, true);
+            runner.finish()
+        }
+        Some("fuzz") => fuzz(&rest),
         _ => {
             eprintln!("xtask: unknown command {command:?}\n");
             eprint!("{USAGE}");
@@ -77,6 +98,24 @@ fn test(args: &[OsString]) -> ExitCode {
     }
     let mut runner = Runner::from_env();
     test::run(&mut runner, &opts);
+    runner.finish()
+}
+
+fn fuzz(args: &[OsString]) -> ExitCode {
+    let opts = match fuzz::Options::parse(args) {
+        Ok(opts) => opts,
+        Err(message) => {
+            eprintln!("xtask fuzz: {message}\n");
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    if opts.help {
+        print!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    let mut runner = Runner::from_env();
+    fuzz::run(&mut runner, opts.seconds, opts.targets(), true);
     runner.finish()
 }
 

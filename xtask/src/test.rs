@@ -13,10 +13,12 @@ pub enum Step {
     Test,
     Cross,
     Doc,
+    Miri,
+    Fuzz,
 }
 
 impl Step {
-    pub const NAMES: [&'static str; 5] = ["fmt", "clippy", "test", "cross", "doc"];
+    pub const NAMES: [&'static str; 7] = ["fmt", "clippy", "test", "cross", "doc", "miri", "fuzz"];
 
     fn parse(name: &str) -> Option<Self> {
         Some(match name {
@@ -25,6 +27,8 @@ impl Step {
             "test" => Self::Test,
             "cross" => Self::Cross,
             "doc" => Self::Doc,
+            "miri" => Self::Miri,
+            "fuzz" => Self::Fuzz,
             _ => return None,
         })
     }
@@ -116,6 +120,8 @@ pub fn run(runner: &mut Runner, opts: &Options) {
             "test",
             runner.cargo(&["test", "--workspace", "--all-features"]),
         );
+        // Built, never timed: `cargo xtask bench` times them.
+        crate::bench::build_step(runner);
     }
     if opts.wants(Step::Cross) {
         cross::run(runner);
@@ -124,6 +130,13 @@ pub fn run(runner: &mut Runner, opts: &Options) {
         let mut doc = runner.cargo(&["doc", "--workspace", "--no-deps", "--all-features"]);
         doc.env("RUSTDOCFLAGS", "-D warnings");
         runner.run("doc", doc);
+    }
+    if opts.wants(Step::Miri) {
+        crate::miri::run(runner, !opts.skip_install);
+    }
+    if opts.wants(Step::Fuzz) {
+        let seconds = crate::fuzz::TEST_SECONDS;
+        crate::fuzz::run(runner, seconds, &crate::fuzz::TARGETS, !opts.skip_install);
     }
     if opts.only.is_empty() {
         extra_steps(runner);

@@ -1,6 +1,6 @@
-//! Sample lines assembled on the stack and handed to the writer in one call, instead of a
-//! dozen small dynamically dispatched writes per line; and the name and label rules every
-//! line follows, written once for any writer.
+//! The name and label rules every sample line follows, written once for any writer (and
+//! compiled for the two an encoder has: a byte buffer written in place, or any
+//! `fmt::Write`), and the prefix a histogram series' `_bucket` lines share.
 
 use core::fmt::{self, Write};
 
@@ -8,12 +8,13 @@ use super::Labels;
 use crate::name::Desc;
 use crate::number::SampleValue;
 
-/// Bytes a line may take on the stack; a longer line is written piece by piece instead.
-pub(crate) const CAPACITY: usize = 256;
+/// Bytes the shared prefix of `_bucket` lines may take on the stack; a series with a longer
+/// one has its lines written in full.
+pub(crate) const PREFIX: usize = 128;
 
-/// A line being assembled. Writing past its capacity fails, and the caller falls back to
-/// writing the line piece by piece.
-pub(crate) type Line = heapless::String<CAPACITY>;
+/// The shared start of a histogram series' `_bucket` lines (`name_bucket{labels,le="`).
+/// Writing past its capacity fails, and the caller writes each line in full instead.
+pub(crate) type Prefix = heapless::String<PREFIX>;
 
 /// What the sample names and label sets of one encoder share: the namespace and the constant
 /// labels.
@@ -42,8 +43,7 @@ impl Names<'_> {
 
     /// `{` and the constant labels, `labels` and `extra`, comma-separated, leaving the brace
     /// open. Returns whether nothing was written (no labels at all).
-    #[inline]
-    pub(crate) fn label_pairs<W: Write + ?Sized>(
+    pub(crate) fn label_pairs<W: Write>(
         self,
         w: &mut W,
         labels: &Labels<'_>,
@@ -69,7 +69,7 @@ impl Names<'_> {
 
     /// A whole sample line: name, labels, value, newline.
     #[inline]
-    pub(crate) fn sample<W: Write + ?Sized>(
+    pub(crate) fn sample<W: Write>(
         self,
         w: &mut W,
         desc: &Desc<'_>,
@@ -86,7 +86,7 @@ impl Names<'_> {
     }
 
     /// A state set's sample line: `<name>{...,<name>="<state>"} <value>`.
-    pub(crate) fn state_sample<W: Write + ?Sized>(
+    pub(crate) fn state_sample<W: Write>(
         self,
         w: &mut W,
         desc: &Desc<'_>,
@@ -107,7 +107,7 @@ impl Names<'_> {
 
     /// What the `_bucket` lines of one histogram series start with: the name, the labels
     /// and `le="`.
-    pub(crate) fn bucket_prefix<W: Write + ?Sized>(
+    pub(crate) fn bucket_prefix<W: Write>(
         self,
         w: &mut W,
         desc: &Desc<'_>,
@@ -122,12 +122,7 @@ impl Names<'_> {
 /// One `_bucket` line after its [`Names::bucket_prefix`]: `le` (a number, which needs no
 /// escaping), the cumulative count and a newline.
 #[inline]
-pub(crate) fn bucket<W: Write + ?Sized>(
-    w: &mut W,
-    prefix: &str,
-    le: &str,
-    count: u64,
-) -> fmt::Result {
+pub(crate) fn bucket<W: Write>(w: &mut W, prefix: &str, le: &str, count: u64) -> fmt::Result {
     w.write_str(prefix)?;
     w.write_str(le)?;
     w.write_str("\"} ")?;
@@ -167,12 +162,78 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_line_too_long_for_the_stack_fails_instead_of_truncating() {
-        let mut long: heapless::String<{ CAPACITY + 1 }> = heapless::String::new();
+    fn a_prefix_too_long_for_the_stack_fails_instead_of_truncating() {
+        let mut long: heapless::String<{ PREFIX + 1 }> = heapless::String::new();
         while long.push('x').is_ok() {}
-        let mut line = Line::new();
-        assert!(line.write_str(&long).is_err());
-        assert!(line.write_str(&long[1..]).is_ok());
+        let mut prefix = Prefix::new();
+        assert!(prefix.write_str(&long).is_err());
+        assert!(prefix.write_str(&long[1..]).is_ok());
+    }
+
+    crate::buckets!(Twenty: [f64; 20] = crate::linear_buckets(0.5, 0.5));
+    crate::buckets!(Ints: u64 = [1, 2]);
+
+    /// Encodes `r` both ways (in place into a buffer, and through `fmt::Write`), checks that
+    /// they agree, and returns the document.
+    fn both_ways<const N: usize>(
+        r: &crate::Registry<'_, N>,
+        f: crate::Format,
+    ) -> std::string::String {
+        let mut buf = std::vec![0u8; 1 << 16];
+        let n = r.encode(f, &mut buf).unwrap();
+        let mut s = std::string::String::new();
+        r.encode_to(f, &mut s).unwrap();
+        assert_eq!(core::str::from_utf8(&buf[..n]).unwrap(), s);
+        s
+    }
+
+    extern crate std;
+
+    #[test]
+    fn long_labels_and_many_bounds_take_the_slow_paths_with_the_same_output() {
+        use crate::{Buckets, Family, Format, Histogram, Registry};
+        let long: std::string::String = "v\"".repeat(100);
+        let f: Family<Histogram<Twenty>, 1, 2, 255> = Family::new("h", "h", ["k"]);
+        f.labels([long.as_str()]).unwrap().observe(3.2).unwrap();
+        f.labels(["short"]).unwrap().observe(30.0).unwrap();
+        let mut r: Registry<'_, 1> = Registry::new().with_const_labels(&[("c", "1")]).unwrap();
+        r.register(&f).unwrap();
+        for format in [Format::Prometheus, Format::OpenMetrics] {
+            let doc = both_ways(&r, format);
+            let escaped = "v\\\"".repeat(100);
+            for bound in Twenty::BOUNDS {
+                let mut le: heapless::String<32> = heapless::String::new();
+                crate::number::write_f64(&mut le, *bound).unwrap();
+                let want = u8::from(*bound >= 3.2);
+                let line = std::format!("h_bucket{{c=\"1\",k=\"{escaped}\",le=\"{le}\"}} {want}\n");
+                assert!(doc.contains(&line), "{line}");
+                let line = std::format!("h_bucket{{c=\"1\",k=\"short\",le=\"{le}\"}} 0\n");
+                assert!(doc.contains(&line), "{line}");
+            }
+            assert!(doc.contains(&std::format!(
+                "h_bucket{{c=\"1\",k=\"{escaped}\",le=\"+Inf\"}} 1\n"
+            )));
+            assert!(doc.contains("h_bucket{c=\"1\",k=\"short\",le=\"+Inf\"} 1\n"));
+        }
+    }
+
+    #[test]
+    fn bucket_strings_follow_each_family_s_own_bounds() {
+        use crate::{Family, Format, Histogram, Metric, Registry};
+        let a: Metric<Histogram> = Metric::new("a", "a");
+        let b: Family<Histogram<Ints>, 1, 2> = Family::new("b", "b", ["x"]);
+        let c: Metric<Histogram> = Metric::new("c", "c");
+        b.labels(["y"]).unwrap().observe(2).unwrap();
+        let mut r: Registry<'_, 3> = Registry::new().with_namespace("ns").unwrap();
+        r.register(&a).unwrap();
+        r.register(&b).unwrap();
+        r.register(&c).unwrap();
+        let doc = both_ways(&r, Format::Prometheus);
+        assert!(doc.contains("ns_a_bucket{le=\"0.005\"} 0\nns_a_bucket{le=\"0.01\"} 0\n"));
+        assert!(
+            doc.contains("ns_b_bucket{x=\"y\",le=\"1.0\"} 0\nns_b_bucket{x=\"y\",le=\"2.0\"} 1\n")
+        );
+        assert!(doc.contains("ns_c_bucket{le=\"10.0\"} 0\nns_c_bucket{le=\"+Inf\"} 0\n"));
     }
 
     #[test]

@@ -5,16 +5,18 @@
 //! that other crates (the std and embedded adapters, or your own metric types) can implement
 //! [`Collect`](crate::Collect) and write families that are exactly as valid as the built-in ones.
 
+mod le;
 mod line;
 pub mod openmetrics;
 pub mod text;
 
 use core::fmt::{self, Write};
 
-use self::line::{Line, Names};
+use self::le::LeCache;
+use self::line::{Names, Prefix};
 use crate::metric::{MetricType, State};
 use crate::name::Desc;
-use crate::number::SampleValue;
+use crate::number::{Number, SampleValue};
 
 /// An exposition format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -91,14 +93,61 @@ impl<'b> SliceWriter<'b> {
 }
 
 impl Write for SliceWriter<'_> {
-    #[inline]
+    // Inlined where speed matters; one copy on bare metal, where flash does.
+    #[cfg_attr(not(target_os = "none"), inline)]
+    #[cfg_attr(target_os = "none", inline(never))]
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len + s.len();
+        let end = self.len.saturating_add(s.len());
         if let Some(dst) = self.buf.get_mut(self.len..end) {
-            dst.copy_from_slice(s.as_bytes());
+            copy(dst, s.as_bytes());
         }
         self.len = end;
         Ok(())
+    }
+
+    #[cfg_attr(not(target_os = "none"), inline)]
+    #[cfg_attr(target_os = "none", inline(never))]
+    fn write_char(&mut self, c: char) -> fmt::Result {
+        match u8::try_from(c) {
+            Ok(b) if b.is_ascii() => {
+                if let Some(dst) = self.buf.get_mut(self.len) {
+                    *dst = b;
+                }
+                self.len = self.len.saturating_add(1);
+                Ok(())
+            }
+            _ => self.write_str(c.encode_utf8(&mut [0; 4])),
+        }
+    }
+}
+
+/// `dst.copy_from_slice(src)` for slices of equal length, with the short copies that make up
+/// most of a line (names, labels, numbers) done inline, as one or two overlapping moves,
+/// instead of calling `memcpy`.
+#[inline]
+fn copy(dst: &mut [u8], src: &[u8]) {
+    fn both<const K: usize>(dst: &mut [u8], src: &[u8]) {
+        if let (Some(d), Some(s)) = (dst.first_chunk_mut::<K>(), src.first_chunk::<K>()) {
+            *d = *s;
+        }
+        if let (Some(d), Some(s)) = (dst.last_chunk_mut::<K>(), src.last_chunk::<K>()) {
+            *d = *s;
+        }
+    }
+    match src.len() {
+        0 => {}
+        n @ 1..=3 => {
+            // First, middle and last byte cover 1, 2 and 3 bytes alike.
+            for i in [0, n / 2, n - 1] {
+                if let (Some(d), Some(s)) = (dst.get_mut(i), src.get(i)) {
+                    *d = *s;
+                }
+            }
+        }
+        4..=7 => both::<4>(dst, src),
+        8..=16 => both::<8>(dst, src),
+        17..=32 => both::<16>(dst, src),
+        _ => dst.copy_from_slice(src),
     }
 }
 
@@ -126,13 +175,44 @@ impl<'a> Labels<'a> {
     }
 }
 
+/// Where an [`Encoder`] writes.
+enum Out<'w> {
+    /// Any writer.
+    Dyn(&'w mut dyn Write),
+    /// A byte buffer ([`Registry::encode`](crate::Registry::encode)): written in place.
+    Slice(SliceWriter<'w>),
+}
+
+impl Write for Out<'_> {
+    // Inlined where speed matters; one copy on bare metal, where flash does.
+    #[cfg_attr(not(target_os = "none"), inline)]
+    #[cfg_attr(target_os = "none", inline(never))]
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        match self {
+            Out::Slice(w) => w.write_str(s),
+            Out::Dyn(w) => w.write_str(s),
+        }
+    }
+
+    #[cfg_attr(not(target_os = "none"), inline)]
+    #[cfg_attr(target_os = "none", inline(never))]
+    fn write_char(&mut self, c: char) -> fmt::Result {
+        match self {
+            Out::Slice(w) => w.write_char(c),
+            Out::Dyn(w) => w.write_char(c),
+        }
+    }
+}
+
 /// Writes metric families in one format, with the registry's namespace and constant labels.
 pub struct Encoder<'w> {
-    out: &'w mut dyn Write,
+    out: Out<'w>,
     format: Format,
     namespace: &'w str,
     const_labels: &'w [(&'w str, &'w str)],
     created: bool,
+    /// The `le` strings of the histogram bounds seen last.
+    le: LeCache,
 }
 
 impl fmt::Debug for Encoder<'_> {
@@ -149,12 +229,22 @@ impl fmt::Debug for Encoder<'_> {
 impl<'w> Encoder<'w> {
     /// An encoder with no namespace, no constant labels, and `_created` samples on.
     pub fn new(out: &'w mut dyn Write, format: Format) -> Self {
+        Self::with_out(Out::Dyn(out), format)
+    }
+
+    /// An encoder writing into `buf`; [`finish_slice`](Self::finish_slice) tells the length.
+    pub(crate) fn for_slice(buf: &'w mut [u8], format: Format) -> Self {
+        Self::with_out(Out::Slice(SliceWriter::new(buf)), format)
+    }
+
+    fn with_out(out: Out<'w>, format: Format) -> Self {
         Encoder {
             out,
             format,
             namespace: "",
             const_labels: &[],
             created: true,
+            le: LeCache::new(),
         }
     }
 
@@ -188,6 +278,15 @@ impl<'w> Encoder<'w> {
         self.out.write_str(s)
     }
 
+    /// For an encoder made by [`for_slice`](Self::for_slice): the length written, or
+    /// [`EncodeError::BufferTooSmall`] with the length needed.
+    pub(crate) fn finish_slice(self) -> Result<usize, EncodeError> {
+        match self.out {
+            Out::Slice(w) => w.finish(),
+            Out::Dyn(_) => Err(EncodeError::Write),
+        }
+    }
+
     fn names(&self) -> Names<'w> {
         Names {
             namespace: self.namespace,
@@ -195,41 +294,41 @@ impl<'w> Encoder<'w> {
         }
     }
 
-    fn write_name(&mut self, desc: &Desc<'_>, suffix: &str) -> fmt::Result {
-        self.names().name(self.out, desc, suffix)
-    }
-
     /// Writes a family's metadata: `# HELP` and `# TYPE`, and `# UNIT` in OpenMetrics.
     pub fn header(&mut self, desc: &Desc<'_>, ty: MetricType) -> fmt::Result {
+        let names = self.names();
+        // Metadata is a few lines per family: written through `dyn Write`, which keeps this
+        // code small on a microcontroller.
+        let out: &mut dyn Write = &mut self.out;
         match self.format {
             Format::Prometheus => {
                 let suffix = text::header_suffix(ty);
-                self.out.write_str("# HELP ")?;
-                self.write_name(desc, suffix)?;
-                self.out.write_str(" ")?;
-                text::write_help(self.out, desc.help())?;
-                self.out.write_str("\n# TYPE ")?;
-                self.write_name(desc, suffix)?;
-                self.out.write_str(" ")?;
-                self.out.write_str(text::type_name(ty))?;
-                self.out.write_str("\n")
+                out.write_str("# HELP ")?;
+                names.name(out, desc, suffix)?;
+                out.write_str(" ")?;
+                text::write_help(out, desc.help())?;
+                out.write_str("\n# TYPE ")?;
+                names.name(out, desc, suffix)?;
+                out.write_str(" ")?;
+                out.write_str(text::type_name(ty))?;
+                out.write_str("\n")
             }
             Format::OpenMetrics => {
-                self.out.write_str("# TYPE ")?;
-                self.write_name(desc, "")?;
-                self.out.write_str(" ")?;
-                self.out.write_str(openmetrics::type_name(ty))?;
+                out.write_str("# TYPE ")?;
+                names.name(out, desc, "")?;
+                out.write_str(" ")?;
+                out.write_str(openmetrics::type_name(ty))?;
                 if let Some(unit) = desc.unit() {
-                    self.out.write_str("\n# UNIT ")?;
-                    self.write_name(desc, "")?;
-                    self.out.write_str(" ")?;
-                    self.out.write_str(unit)?;
+                    out.write_str("\n# UNIT ")?;
+                    names.name(out, desc, "")?;
+                    out.write_str(" ")?;
+                    out.write_str(unit)?;
                 }
-                self.out.write_str("\n# HELP ")?;
-                self.write_name(desc, "")?;
-                self.out.write_str(" ")?;
-                openmetrics::write_help(self.out, desc.help())?;
-                self.out.write_str("\n")
+                out.write_str("\n# HELP ")?;
+                names.name(out, desc, "")?;
+                out.write_str(" ")?;
+                openmetrics::write_help(out, desc.help())?;
+                out.write_str("\n")
             }
         }
     }
@@ -244,16 +343,8 @@ impl<'w> Encoder<'w> {
         extra: Option<(&str, &str)>,
         value: SampleValue,
     ) -> fmt::Result {
-        // Assembled on the stack and written in one call; piece by piece when too long.
-        let names = self.names();
-        let mut line = Line::new();
-        if names
-            .sample(&mut line, desc, suffix, labels, extra, value)
-            .is_ok()
-        {
-            return self.out.write_str(&line);
-        }
-        names.sample(self.out, desc, suffix, labels, extra, value)
+        self.names()
+            .sample(&mut self.out, desc, suffix, labels, extra, value)
     }
 
     /// Writes one sample of a state set: `<name>{...,<name>="<state>"} <value>`, where the label
@@ -266,38 +357,45 @@ impl<'w> Encoder<'w> {
         state: &str,
         value: SampleValue,
     ) -> fmt::Result {
-        let names = self.names();
-        let mut line = Line::new();
-        if names
-            .state_sample(&mut line, desc, labels, state, value)
-            .is_ok()
-        {
-            return self.out.write_str(&line);
-        }
-        names.state_sample(self.out, desc, labels, state, value)
-    }
-
-    /// What the `_bucket` lines of one histogram series share (`name_bucket{labels,le="`), to
-    /// be passed to [`bucket`](Self::bucket); `None` when it does not fit on the stack (then
-    /// write the lines with [`sample`](Self::sample)).
-    pub(crate) fn bucket_prefix(&self, desc: &Desc<'_>, labels: &Labels<'_>) -> Option<Line> {
-        let mut prefix = Line::new();
         self.names()
-            .bucket_prefix(&mut prefix, desc, labels)
-            .ok()
-            .map(|()| prefix)
+            .state_sample(&mut self.out, desc, labels, state, value)
     }
 
-    /// Writes one `_bucket` line: `prefix` from [`bucket_prefix`](Self::bucket_prefix), the
-    /// bound `le` in its canonical form, and the cumulative `count`. The same line as
-    /// `sample(desc, "_bucket", labels, Some(("le", le)), Unsigned(count))`, with the shared
-    /// part formatted once per series.
-    pub(crate) fn bucket(&mut self, prefix: &str, le: &str, count: u64) -> fmt::Result {
-        let mut line = Line::new();
-        if line::bucket(&mut line, prefix, le, count).is_ok() {
-            return self.out.write_str(&line);
+    /// Writes the `_bucket` lines of one histogram series: one per bound of `bounds` and
+    /// then `+Inf`, with the cumulative counts `cumulative` yields (one more than there are
+    /// bounds). The same lines as [`sample`](Self::sample) with `("le", bound)` writes, but
+    /// the bounds' `le` strings are formatted once per family and the name and labels once per
+    /// series.
+    pub(crate) fn bucket_lines<V: Number>(
+        &mut self,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+        bounds: &'static [V],
+        cumulative: impl Iterator<Item = u64>,
+    ) -> fmt::Result {
+        let names = self.names();
+        let mut prefix = Prefix::new();
+        let shared = names.bucket_prefix(&mut prefix, desc, labels).is_ok();
+        let cached = self.le.prepare(bounds);
+        let mut own: heapless::String<32> = heapless::String::new();
+        for (i, count) in cumulative.enumerate() {
+            let le = match bounds.get(i) {
+                None => "+Inf",
+                Some(_) if cached => self.le.get(i).ok_or(fmt::Error)?,
+                Some(bound) => {
+                    own.clear();
+                    bound.write_canonical(&mut own)?;
+                    &own
+                }
+            };
+            if shared {
+                line::bucket(&mut self.out, &prefix, le, count)?;
+            } else {
+                let v = SampleValue::Unsigned(count);
+                names.sample(&mut self.out, desc, "_bucket", labels, Some(("le", le)), v)?;
+            }
         }
-        line::bucket(self.out, prefix, le, count)
+        Ok(())
     }
 
     /// Writes a whole family of `T`s: the header, every series' samples and, when enabled and
@@ -323,28 +421,26 @@ impl<'w> Encoder<'w> {
                 _ => Ok(()),
             }
         })?;
-        if self.created && self.format == Format::Prometheus && T::TYPE.has_created() {
-            if any {
-                self.created_header(desc)?;
-                each(&mut |labels, state| match state.created() {
-                    Some(c) => {
-                        self.sample(desc, "_created", labels, None, SampleValue::Timestamp(c))
-                    }
-                    None => Ok(()),
-                })?;
-            }
+        if any && self.created && self.format == Format::Prometheus && T::TYPE.has_created() {
+            self.created_header(desc)?;
+            each(&mut |labels, state| match state.created() {
+                Some(c) => self.sample(desc, "_created", labels, None, SampleValue::Timestamp(c)),
+                None => Ok(()),
+            })?;
         }
         Ok(())
     }
 
     fn created_header(&mut self, desc: &Desc<'_>) -> fmt::Result {
-        self.out.write_str("# HELP ")?;
-        self.write_name(desc, "_created")?;
-        self.out.write_str(" ")?;
-        text::write_help(self.out, desc.help())?;
-        self.out.write_str("\n# TYPE ")?;
-        self.write_name(desc, "_created")?;
-        self.out.write_str(" gauge\n")
+        let names = self.names();
+        let out: &mut dyn Write = &mut self.out;
+        out.write_str("# HELP ")?;
+        names.name(out, desc, "_created")?;
+        out.write_str(" ")?;
+        text::write_help(out, desc.help())?;
+        out.write_str("\n# TYPE ")?;
+        names.name(out, desc, "_created")?;
+        out.write_str(" gauge\n")
     }
 
     /// Ends the document (`# EOF` in OpenMetrics, nothing in Prometheus text).

@@ -96,44 +96,94 @@ pub fn measure(subjects: &mut [Timed<'_>], cfg: &Config) -> Vec<f64> {
     samples.iter_mut().map(|s| median(s)).collect()
 }
 
-/// Median ns/op per thread of each subject run by two threads at once: both threads start
-/// together at a barrier and each times its own batch; a sample is the mean of the two.
-pub fn measure_contended(subjects: &[&(dyn Fn(u64) + Sync)], cfg: &Config) -> Vec<f64> {
+/// What [`measure_contended`] found for one subject.
+#[derive(Debug, Clone, Copy)]
+pub struct Contended {
+    /// Median ns per op per thread over the samples in which both threads overlapped; `None`
+    /// when fewer than [`MIN_KEPT`] did (the machine was too busy to run both at once).
+    pub nanos: Option<f64>,
+    /// Samples kept (both threads ran side by side for at least 90% of the batch).
+    pub kept: usize,
+    /// Samples taken.
+    pub taken: usize,
+}
+
+/// How many times a round may retry a sample whose threads did not overlap.
+const CONTENDED_TRIES: usize = 8;
+/// Fewest overlapping samples that make a result.
+pub const MIN_KEPT: usize = 3;
+/// Two-thread batches are this much shorter than one-thread ones, so that more of them fit in
+/// a stretch where the scheduler runs both threads at once.
+const CONTENDED_SHORTER: u64 = 8;
+
+/// Median ns/op per thread of each subject run by two threads at once. Both threads start at
+/// a barrier and each times its own batch. On a busy machine one thread may run alone for
+/// part of the batch (the other waits for a core), which would report the uncontended cost;
+/// so a sample counts only when the two threads' running times overlap by at least 90%, and a
+/// round retries up to [`CONTENDED_TRIES`] times to get one. Batches are
+/// [`CONTENDED_SHORTER`] times shorter than one-thread batches.
+pub fn measure_contended(subjects: &[&(dyn Fn(u64) + Sync)], cfg: &Config) -> Vec<Contended> {
     let sizes: Vec<u64> = subjects
         .iter()
         .map(|f| {
             let mut run = |n| f(n);
-            calibrate(
+            let n = calibrate(
                 &mut Timed {
                     run: &mut run,
                     after: None,
                 },
                 cfg,
-            )
+            );
+            (n / CONTENDED_SHORTER).max(1)
         })
         .collect();
-    let mut samples = vec![Vec::with_capacity(cfg.rounds); subjects.len()];
+    let mut kept = vec![Vec::with_capacity(cfg.rounds); subjects.len()];
+    let mut all = vec![Vec::with_capacity(cfg.rounds); subjects.len()];
     for _ in 0..cfg.rounds {
-        for ((f, &n), out) in subjects.iter().zip(&sizes).zip(&mut samples) {
-            let barrier = Barrier::new(2);
-            let total: Duration = thread::scope(|scope| {
-                let workers: Vec<_> = (0..2)
-                    .map(|_| {
-                        scope.spawn(|| {
-                            barrier.wait();
-                            let start = Instant::now();
-                            f(n);
-                            start.elapsed()
-                        })
-                    })
-                    .collect();
-                workers
-                    .into_iter()
-                    .map(|w| w.join().unwrap_or(Duration::ZERO))
-                    .sum()
-            });
-            out.push(total.as_nanos() as f64 / 2.0 / n as f64);
+        for (((f, &n), kept), all) in subjects.iter().zip(&sizes).zip(&mut kept).zip(&mut all) {
+            for _ in 0..CONTENDED_TRIES {
+                let (ns, overlap) = contended_sample(*f, n);
+                all.push(ns);
+                if overlap >= 0.9 {
+                    kept.push(ns);
+                    break;
+                }
+            }
         }
     }
-    samples.iter_mut().map(|s| median(s)).collect()
+    kept.iter_mut()
+        .zip(&mut all)
+        .map(|(kept, all)| Contended {
+            nanos: (kept.len() >= MIN_KEPT).then(|| median(kept)),
+            kept: kept.len(),
+            taken: all.len(),
+        })
+        .collect()
+}
+
+/// One batch of `n` ops on each of two threads: the mean ns/op per thread, and how much the
+/// two threads' running times overlapped (the shared time over the total span, 0 to 1).
+fn contended_sample(f: &(dyn Fn(u64) + Sync), n: u64) -> (f64, f64) {
+    let barrier = Barrier::new(2);
+    let spans: Vec<(Instant, Instant)> = thread::scope(|scope| {
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                scope.spawn(|| {
+                    barrier.wait();
+                    let start = Instant::now();
+                    f(n);
+                    (start, Instant::now())
+                })
+            })
+            .collect();
+        workers.into_iter().filter_map(|w| w.join().ok()).collect()
+    });
+    let [(s0, e0), (s1, e1)] = spans[..] else {
+        return (f64::NAN, 0.0);
+    };
+    let busy = (e0 - s0) + (e1 - s1);
+    let ns = busy.as_nanos() as f64 / 2.0 / n as f64;
+    let shared = e0.min(e1).saturating_duration_since(s0.max(s1));
+    let span = e0.max(e1) - s0.min(s1);
+    (ns, shared.as_secs_f64() / span.as_secs_f64().max(1e-12))
 }
