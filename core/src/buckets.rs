@@ -4,9 +4,8 @@
 
 use core::fmt;
 
-use portable_atomic::AtomicU64;
-
 use crate::number::Number;
+use crate::tally::Tally;
 
 /// A set of finite, strictly increasing upper bounds. `+Inf` is implied.
 ///
@@ -15,27 +14,29 @@ use crate::number::Number;
 pub trait Buckets: 'static {
     /// The type of observed values and bounds (`f64` or `u64`).
     type Value: Number;
-    /// The per-bucket counters: `[AtomicU64; N]` with `N == BOUNDS.len()`.
+    /// The per-bucket tallies: `[Tally; N]` with `N == BOUNDS.len()`.
     type Counts: BucketCounts;
     /// The upper bounds, strictly increasing, finite.
     const BOUNDS: &'static [Self::Value];
 }
 
-/// Storage for one counter per finite bucket. Implemented for `[AtomicU64; N]`.
+/// Storage for one [`Tally`] (count and sum of the observations that fell in it) per finite
+/// bucket. Implemented for `[Tally; N]`.
 pub trait BucketCounts: Sync + 'static {
-    /// Zeroed counters.
+    /// Empty tallies.
     const INIT: Self;
-    /// Number of counters.
+    /// Number of tallies.
     const LEN: usize;
-    /// The counters.
-    fn as_slice(&self) -> &[AtomicU64];
+    /// The tallies.
+    fn as_slice(&self) -> &[Tally];
 }
 
-impl<const N: usize> BucketCounts for [AtomicU64; N] {
+impl<const N: usize> BucketCounts for [Tally; N] {
     #[allow(clippy::declare_interior_mutable_const)]
-    const INIT: Self = [const { AtomicU64::new(0) }; N];
+    const INIT: Self = [const { Tally::new() }; N];
     const LEN: usize = N;
-    fn as_slice(&self) -> &[AtomicU64] {
+    #[inline]
+    fn as_slice(&self) -> &[Tally] {
         self
     }
 }
@@ -57,7 +58,7 @@ pub struct DefaultBuckets;
 
 impl Buckets for DefaultBuckets {
     type Value = f64;
-    type Counts = [AtomicU64; 14];
+    type Counts = [Tally; 14];
     const BOUNDS: &'static [f64] = &DEFAULT_BUCKETS;
 }
 
@@ -67,7 +68,7 @@ pub struct GoBuckets;
 
 impl Buckets for GoBuckets {
     type Value = f64;
-    type Counts = [AtomicU64; 11];
+    type Counts = [Tally; 11];
     const BOUNDS: &'static [f64] = &GO_BUCKETS;
 }
 
@@ -214,7 +215,7 @@ macro_rules! buckets {
         $vis struct $name;
         impl $crate::Buckets for $name {
             type Value = $t;
-            type Counts = [$crate::__AtomicU64; $n];
+            type Counts = [$crate::Tally; $n];
             const BOUNDS: &'static [$t] = &{
                 const B: [$t; $n] = $bounds;
                 B

@@ -3,8 +3,6 @@
 use core::fmt;
 use core::time::Duration;
 
-use portable_atomic::{AtomicU64, Ordering};
-
 use crate::buckets::{BucketCounts, Buckets, DefaultBuckets};
 use crate::clock::Clock;
 use crate::created::Created;
@@ -12,6 +10,7 @@ use crate::encode::{Encoder, Labels};
 use crate::metric::{MetricType, State};
 use crate::name::Desc;
 use crate::number::{Number, SampleValue};
+use crate::tally::Tally;
 use crate::timer::{self, Observe, Timer};
 
 /// An observation was rejected; nothing was recorded.
@@ -30,8 +29,16 @@ impl fmt::Display for ObserveError {
 impl core::error::Error for ObserveError {}
 
 /// Counts observations into buckets with upper bounds `B::BOUNDS` (and `+Inf`), and keeps
-/// their count and sum. Observing is lock-free: two relaxed atomic adds (the bucket and the
-/// sum) after a branch-free bucket search; the count is the sum of the buckets.
+/// their count and sum. Observing is lock-free: a branch-free bucket search, then one
+/// compare-and-swap on that bucket's 128-bit [`Tally`] (its count and the sum of its
+/// observations). The count and the sum are the totals over the buckets, so every encoded
+/// document is consistent by construction even while other threads observe: `_count` equals
+/// the `+Inf` bucket, buckets are cumulative, and `_sum` and `_count` cover the same
+/// observations (each lives in exactly one bucket, read by one atomic load).
+///
+/// `_sum` adds the buckets' sums in bucket order, which for floats can differ in the last bits
+/// from adding the observations in the order they came (never for integers, and never when
+/// the sums are exact, e.g. multiples of a power of two).
 ///
 /// ```
 /// use edgeprom::{Histogram, Metric};
@@ -44,8 +51,7 @@ impl core::error::Error for ObserveError {}
 pub struct Histogram<B: Buckets = DefaultBuckets> {
     counts: B::Counts,
     /// Observations above the last finite bound (the `+Inf` bucket minus the finite ones).
-    inf: AtomicU64,
-    sum: <B::Value as Number>::Atomic,
+    inf: Tally,
     created: Created,
 }
 
@@ -67,8 +73,7 @@ impl<B: Buckets> Histogram<B> {
         }
         Histogram {
             counts: <B::Counts as BucketCounts>::INIT,
-            inf: AtomicU64::new(0),
-            sum: <B::Value as Number>::ZERO_ATOMIC,
+            inf: Tally::new(),
             created: Created::new(),
         }
     }
@@ -84,24 +89,32 @@ impl<B: Buckets> Histogram<B> {
             .as_slice()
             .get(bucket_index(B::BOUNDS, v))
             .unwrap_or(&self.inf);
-        // Sum first: the bucket search then overlaps with the sum's compare-and-swap.
-        <B::Value as Number>::add(&self.sum, v);
-        cell.fetch_add(1, Ordering::Relaxed);
+        cell.add(v);
         Ok(())
+    }
+
+    /// Every bucket's tally, the finite ones in order, then the one above the last bound.
+    fn tallies(&self) -> impl Iterator<Item = &Tally> + '_ {
+        self.counts.as_slice().iter().chain([&self.inf])
     }
 
     /// Number of observations.
     pub fn count(&self) -> u64 {
-        self.counts
-            .as_slice()
-            .iter()
-            .chain([&self.inf])
-            .fold(0u64, |acc, c| acc.wrapping_add(c.load(Ordering::Relaxed)))
+        self.tallies()
+            .fold(0u64, |acc, t| acc.wrapping_add(t.get::<B::Value>().0))
     }
 
-    /// Sum of observations.
+    /// Sum of observations (the buckets' sums added in bucket order).
     pub fn sum(&self) -> B::Value {
-        <B::Value as Number>::load(&self.sum)
+        let bits = self.tallies().fold(Self::zero_bits(), |acc, t| {
+            t.get::<B::Value>().1.add_to_sum_bits(acc)
+        });
+        <B::Value as Number>::from_sum_bits(bits)
+    }
+
+    /// Zero in the form of [`Number::to_sum_bits`].
+    fn zero_bits() -> u64 {
+        <B::Value as Number>::ZERO.to_sum_bits()
     }
 
     /// Cumulative counts per finite bound, in order (the `+Inf` bucket is [`count`](Self::count)).
@@ -111,7 +124,7 @@ impl<B: Buckets> Histogram<B> {
             .iter()
             .zip(self.counts.as_slice())
             .map(move |(b, c)| {
-                acc = acc.wrapping_add(c.load(Ordering::Relaxed));
+                acc = acc.wrapping_add(c.get::<B::Value>().0);
                 (*b, acc)
             })
     }
@@ -175,20 +188,26 @@ impl<B: Buckets> State for Histogram<B> {
         desc: &Desc<'_>,
         labels: &Labels<'_>,
     ) -> fmt::Result {
-        // Cumulative counts, finite buckets first, then `+Inf`: the count is the buckets'
-        // total, so `+Inf` and `_count` always agree with them.
+        // Each tally is read once, by one atomic load, and gives the cumulative counts (finite
+        // buckets first, then `+Inf`), `_count` (the last of them) and `_sum`: all three
+        // describe the same observations whatever other threads do meanwhile.
         let mut count = 0u64;
-        let cumulative = self.counts.as_slice().iter().chain([&self.inf]).map(|c| {
-            count = count.wrapping_add(c.load(Ordering::Relaxed));
+        let mut sum = Self::zero_bits();
+        let cumulative = self.tallies().map(|t| {
+            let (n, s) = t.get::<B::Value>();
+            count = count.wrapping_add(n);
+            sum = s.add_to_sum_bits(sum);
             count
         });
+        // Consumes every tally (it writes one line per item, `+Inf` included).
         enc.bucket_lines(desc, labels, B::BOUNDS, cumulative)?;
         let total = SampleValue::Unsigned(count);
         enc.sample(desc, "_count", labels, None, total)?;
         // As Python's client: no `_sum` when buckets reach below zero (OpenMetrics forbids it).
         let negative = B::BOUNDS.first().is_some_and(|b| b.is_negative());
         if !negative {
-            enc.sample(desc, "_sum", labels, None, self.sum().sample())?;
+            let sum = <B::Value as Number>::from_sum_bits(sum);
+            enc.sample(desc, "_sum", labels, None, sum.sample())?;
         }
         Ok(())
     }
@@ -261,6 +280,22 @@ mod tests {
         assert_eq!(h.observe(f64::INFINITY), Err(ObserveError::NotFinite));
         assert_eq!(h.count(), 1);
         assert_eq!(h.sum(), 0.2);
+    }
+
+    #[test]
+    fn sum_adds_the_bucket_sums_in_bucket_order() {
+        let h: Histogram<Small> = Histogram::new();
+        // A running sum would round each 1.0 away (1e16 + 1 == 1e16 in f64); the `1.0`
+        // bucket adds them first, then the `+Inf` bucket's 1e16 is added.
+        for v in [1e16, 1.0, 1.0] {
+            h.observe(v).unwrap();
+        }
+        assert_eq!(h.sum(), 1e16 + 2.0);
+        assert_ne!(h.sum(), 1e16 + 1.0 + 1.0);
+        let i: Histogram<IntB> = Histogram::new();
+        i.observe(u64::MAX).unwrap();
+        i.observe(3).unwrap();
+        assert_eq!((i.count(), i.sum()), (2, 2), "integer sums wrap, as before");
     }
 
     #[test]

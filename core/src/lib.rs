@@ -86,6 +86,7 @@ pub mod push;
 mod registry;
 mod stateset;
 mod summary;
+mod tally;
 mod timer;
 
 pub use buckets::{
@@ -107,6 +108,7 @@ pub use number::{Number, SampleValue};
 pub use registry::{RegisterError, Registry};
 pub use stateset::{StateError, StateSet};
 pub use summary::Summary;
+pub use tally::Tally;
 pub use timer::{Observe, Timer};
 
 /// Re-exported for [`buckets!`]; not part of the API.

@@ -42,6 +42,13 @@ pub trait Number: sealed::Sealed + Copy + PartialOrd + Send + Sync + fmt::Debug 
     fn write_canonical(self, out: &mut dyn Write) -> fmt::Result;
     /// Converts a duration, saturating (whole seconds for integers).
     fn from_duration(d: Duration) -> Self;
+    /// The value as the 64 bits a [`Tally`](crate::Tally) keeps its sum in: the integer's
+    /// two's complement, or the float's IEEE 754 bits.
+    fn to_sum_bits(self) -> u64;
+    /// The value back from [`to_sum_bits`](Self::to_sum_bits).
+    fn from_sum_bits(bits: u64) -> Self;
+    /// `sum + self` in that bit form: a wrapping add for integers, a float add for `f64`.
+    fn add_to_sum_bits(self, sum: u64) -> u64;
 }
 
 impl Number for u64 {
@@ -82,6 +89,18 @@ impl Number for u64 {
     }
     fn from_duration(d: Duration) -> u64 {
         d.as_secs()
+    }
+    #[inline]
+    fn to_sum_bits(self) -> u64 {
+        self
+    }
+    #[inline]
+    fn from_sum_bits(bits: u64) -> u64 {
+        bits
+    }
+    #[inline]
+    fn add_to_sum_bits(self, sum: u64) -> u64 {
+        sum.wrapping_add(self)
     }
 }
 
@@ -124,6 +143,19 @@ impl Number for i64 {
     fn from_duration(d: Duration) -> i64 {
         i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
     }
+    #[inline]
+    fn to_sum_bits(self) -> u64 {
+        self as u64
+    }
+    #[inline]
+    fn from_sum_bits(bits: u64) -> i64 {
+        bits as i64
+    }
+    #[inline]
+    fn add_to_sum_bits(self, sum: u64) -> u64 {
+        // Two's complement: adding the bit patterns is the wrapping signed add.
+        sum.wrapping_add(self as u64)
+    }
 }
 
 impl Number for f64 {
@@ -163,6 +195,18 @@ impl Number for f64 {
     }
     fn from_duration(d: Duration) -> f64 {
         d.as_secs_f64()
+    }
+    #[inline]
+    fn to_sum_bits(self) -> u64 {
+        self.to_bits()
+    }
+    #[inline]
+    fn from_sum_bits(bits: u64) -> f64 {
+        f64::from_bits(bits)
+    }
+    #[inline]
+    fn add_to_sum_bits(self, sum: u64) -> u64 {
+        (f64::from_bits(sum) + self).to_bits()
     }
 }
 
@@ -327,5 +371,25 @@ mod tests {
         assert!((-1i64).is_negative());
         assert_eq!(f64::from_duration(Duration::from_millis(1500)), 1.5);
         assert_eq!(u64::from_duration(Duration::from_millis(1500)), 1);
+    }
+
+    #[test]
+    fn sum_bits_round_trip_and_add() {
+        for v in [0.0, -0.0, 1.5, -2.25, f64::MAX] {
+            assert_eq!(f64::from_sum_bits(v.to_sum_bits()).to_bits(), v.to_bits());
+        }
+        assert_eq!(
+            f64::from_sum_bits(0.25.add_to_sum_bits(1.5f64.to_sum_bits())),
+            1.75
+        );
+        assert_eq!(
+            i64::from_sum_bits((-7i64).add_to_sum_bits(5i64.to_sum_bits())),
+            -2
+        );
+        assert_eq!(
+            i64::from_sum_bits(1i64.add_to_sum_bits(i64::MAX.to_sum_bits())),
+            i64::MIN
+        );
+        assert_eq!(u64::from_sum_bits(3u64.add_to_sum_bits(u64::MAX)), 2);
     }
 }

@@ -2,9 +2,8 @@
 //! quantiles).
 
 use core::fmt;
+use core::marker::PhantomData;
 use core::time::Duration;
-
-use portable_atomic::{AtomicU64, Ordering};
 
 use crate::clock::Clock;
 use crate::created::Created;
@@ -13,9 +12,12 @@ use crate::histogram::ObserveError;
 use crate::metric::{MetricType, State};
 use crate::name::Desc;
 use crate::number::{Number, SampleValue};
+use crate::tally::Tally;
 use crate::timer::{self, Observe, Timer};
 
-/// Count and sum of observations, exposed as `_count` and `_sum`.
+/// Count and sum of observations, exposed as `_count` and `_sum`. Both live in one 128-bit
+/// [`Tally`], updated by one lock-free compare-and-swap and read by one atomic load, so
+/// `_count` and `_sum` always cover the same observations, even while other threads observe.
 ///
 /// ```
 /// use edgeprom::{Metric, Summary};
@@ -23,20 +25,29 @@ use crate::timer::{self, Observe, Timer};
 /// LATENCY.observe(0.25).unwrap();
 /// assert_eq!((LATENCY.count(), LATENCY.sum()), (1, 0.25));
 /// ```
-#[derive(Debug)]
 pub struct Summary<V: Number = f64> {
-    count: AtomicU64,
-    sum: V::Atomic,
+    tally: Tally,
     created: Created,
+    _value: PhantomData<V>,
+}
+
+impl<V: Number> fmt::Debug for Summary<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (count, sum) = self.tally.get::<V>();
+        f.debug_struct("Summary")
+            .field("count", &count)
+            .field("sum", &sum)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<V: Number> Summary<V> {
     /// An empty summary.
     pub const fn new() -> Self {
         Summary {
-            count: AtomicU64::new(0),
-            sum: V::ZERO_ATOMIC,
+            tally: Tally::new(),
             created: Created::new(),
+            _value: PhantomData,
         }
     }
 
@@ -46,19 +57,18 @@ impl<V: Number> Summary<V> {
         if !v.is_finite() {
             return Err(ObserveError::NotFinite);
         }
-        V::add(&self.sum, v);
-        self.count.fetch_add(1, Ordering::Relaxed);
+        self.tally.add(v);
         Ok(())
     }
 
     /// Number of observations.
     pub fn count(&self) -> u64 {
-        self.count.load(Ordering::Relaxed)
+        self.tally.get::<V>().0
     }
 
     /// Sum of observations.
     pub fn sum(&self) -> V {
-        V::load(&self.sum)
+        self.tally.get::<V>().1
     }
 
     /// When this summary was created, if known.
@@ -107,14 +117,10 @@ impl<V: Number> State for Summary<V> {
         desc: &Desc<'_>,
         labels: &Labels<'_>,
     ) -> fmt::Result {
-        enc.sample(
-            desc,
-            "_count",
-            labels,
-            None,
-            SampleValue::Unsigned(self.count()),
-        )?;
-        enc.sample(desc, "_sum", labels, None, self.sum().sample())
+        // One load: `_count` and `_sum` of the same observations.
+        let (count, sum) = self.tally.get::<V>();
+        enc.sample(desc, "_count", labels, None, SampleValue::Unsigned(count))?;
+        enc.sample(desc, "_sum", labels, None, sum.sample())
     }
     fn created(&self) -> Option<Duration> {
         self.created.get()

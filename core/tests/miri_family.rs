@@ -121,7 +121,10 @@ fn racing_for_the_last_slots_never_overfills() {
             *successes.entry(name).or_insert(0i64) += 1;
         }
     }
-    assert_eq!(successes, created, "increments do not match the created series");
+    assert_eq!(
+        successes, created,
+        "increments do not match the created series"
+    );
 }
 
 #[test]

@@ -169,9 +169,14 @@ pub fn check(doc: &str, format: Format) -> Result<Document, String> {
                     sample.name, family.ty, family.name
                 ))
             })?;
-        let has_le = sample.labels.last().is_some_and(|(n, _)| n == "le");
-        if (suffix == "_bucket") != has_le {
-            return Err(at("`le` belongs on buckets, last, and only there".into()));
+        // In a histogram, `le` is on the buckets, last, and only there (another type may have
+        // a label of that name: the formats reserve it in histograms only).
+        if family.ty.contains("histogram") {
+            let le_last = sample.labels.last().is_some_and(|(n, _)| n == "le");
+            let le_any = sample.labels.iter().any(|(n, _)| n == "le");
+            if (suffix == "_bucket") != le_last || (suffix != "_bucket" && le_any) {
+                return Err(at("`le` belongs on buckets, last, and only there".into()));
+            }
         }
         if !sample_keys.insert((sample.name.clone(), sample.labels.clone())) {
             return Err(at("the same series twice".into()));
@@ -371,13 +376,18 @@ mod tests {
             "a 1\na 1\n",                           // series twice
             "b 1\n",                                // not of this family
             "a inf\n",                              // not exposition syntax
-            "a{le=\"1\"} 1\n",                      // le outside a bucket
         ]
         {
             let doc = format!("{head}{bad}# EOF\n");
             assert!(check(&doc, OM).is_err(), "accepted {doc:?}");
         }
         assert!(check("# TYPE a gauge\n# HELP a \"\n# EOF\n", OM).is_err());
+        let hist = "# TYPE h histogram\n# HELP h h\n";
+        for bad in ["h_count{le=\"1\"} 1\n", "h_bucket 1\n", "h_bucket{le=\"1\",a=\"b\"} 1\n"] {
+            assert!(check(&format!("{hist}{bad}# EOF\n"), OM).is_err(), "{bad}");
+        }
+        // Outside histograms `le` is an ordinary label.
+        assert!(check("# TYPE a gauge\n# HELP a h\na{le=\"1\"} 1\n# EOF\n", OM).is_ok());
         assert!(check("# HELP a \\\"\n# TYPE a gauge\n", TEXT).is_err());
         assert!(check("# TYPE a gauge\n# HELP a h\na 1\n", OM).is_err()); // no EOF
         assert!(check("# TYPE a gauge\n# HELP a h\n# EOF\na 1\n", OM).is_err());

@@ -62,10 +62,14 @@ fn parse(doc: &str, format: Format) -> (BTreeMap<String, String>, Vec<Line>) {
     let mut help = BTreeMap::new();
     let mut samples = Vec::new();
     assert!(doc.is_empty() || doc.ends_with('\n'), "no final newline");
-    for line in doc.lines() {
+    // Lines end at `\n` only: a raw `\r` is part of a value, as both formats define it.
+    for line in doc.split_terminator('\n') {
         if let Some(rest) = line.strip_prefix("# HELP ") {
             let (name, text) = rest.split_once(' ').expect("HELP name text");
-            help.insert(name.to_owned(), unescape(text, format == Format::OpenMetrics));
+            help.insert(
+                name.to_owned(),
+                unescape(text, format == Format::OpenMetrics),
+            );
         } else if line.starts_with("# TYPE ") || line.starts_with("# UNIT ") || line == "# EOF" {
         } else {
             samples.push(sample(line));
@@ -281,7 +285,11 @@ proptest! {
 
 /// A valid grouping-key label name (not `job`).
 fn label_name() -> impl Strategy<Value = String> {
-    let first = prop_oneof![Just('_'), proptest::char::range('a', 'z'), proptest::char::range('A', 'Z')];
+    let first = prop_oneof![
+        Just('_'),
+        proptest::char::range('a', 'z'),
+        proptest::char::range('A', 'Z')
+    ];
     let rest = prop_oneof![
         Just('_'),
         proptest::char::range('a', 'z'),
@@ -320,7 +328,10 @@ fn decode(segment: &str, base64: bool) -> Vec<u8> {
             .all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)),
         "{segment:?} has a reserved character"
     );
-    assert!(!matches!(segment, "" | "." | ".."), "{segment:?} would be resolved away");
+    assert!(
+        !matches!(segment, "" | "." | ".."),
+        "{segment:?} would be resolved away"
+    );
     percent_encoding::percent_decode_str(segment).collect()
 }
 

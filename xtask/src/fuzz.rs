@@ -96,10 +96,11 @@ pub fn run(runner: &mut Runner, seconds: u64, targets: &[&str], install: bool) {
         return;
     }
     let dir = target_dir(runner);
+    // `cargo fuzz build` takes one target, or none for all of them.
     let mut build = nightly::cargo(runner, &["fuzz", "build", "--target-dir"]);
     build.arg(&dir);
-    for t in targets {
-        build.arg(t);
+    if let [one] = targets {
+        build.arg(one);
     }
     if !runner.run("fuzz: build", build) {
         return;

@@ -1,0 +1,121 @@
+//! [`Tally`]: a count of observations and their sum in one 128-bit atomic, so that every read
+//! gives a count and a sum of the same observations.
+
+use core::fmt;
+
+use portable_atomic::{AtomicU128, Ordering};
+
+use crate::number::Number;
+
+/// A count of observations and their sum, updated together by one compare-and-swap on a
+/// 128-bit atomic: the count in the low 64 bits, the sum in the high 64 bits (in the form of
+/// [`Number::to_sum_bits`]). One load gives a count and a sum that belong to the same
+/// observations. Each bucket of a [`Histogram`](crate::Histogram) and each
+/// [`Summary`](crate::Summary) is one `Tally`, which is what keeps their documents consistent
+/// while other threads observe.
+///
+/// Lock-free wherever the target has a 128-bit compare-and-swap (x86_64 with `cmpxchg16b`,
+/// detected at run time, aarch64 and others: see [`is_lock_free`](Self::is_lock_free));
+/// elsewhere `portable-atomic`'s fallback serves it like the 64-bit atomics of 32-bit cores.
+///
+/// ```
+/// use edgeprom::Tally;
+/// let t = Tally::new();
+/// t.add(1.5);
+/// t.add(2.0);
+/// assert_eq!(t.get::<f64>(), (2, 3.5));
+/// ```
+pub struct Tally(AtomicU128);
+
+impl Tally {
+    /// No observations, and a zero sum (`0`, or `0.0` whose bits are zero too).
+    pub const fn new() -> Self {
+        Tally(AtomicU128::new(0))
+    }
+
+    /// Counts one observation of `v` and adds it to the sum (wrapping for integers). `V` must
+    /// be the type every other call on this tally uses.
+    #[inline]
+    pub fn add<V: Number>(&self, v: V) {
+        let mut cur = self.0.load(Ordering::Relaxed);
+        loop {
+            let count = (cur as u64).wrapping_add(1);
+            let sum = v.add_to_sum_bits((cur >> 64) as u64);
+            let new = (u128::from(sum) << 64) | u128::from(count);
+            match self
+                .0
+                .compare_exchange_weak(cur, new, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => return,
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    /// The count and the sum, read together by one atomic load.
+    #[inline]
+    pub fn get<V: Number>(&self) -> (u64, V) {
+        let cur = self.0.load(Ordering::Relaxed);
+        (cur as u64, V::from_sum_bits((cur >> 64) as u64))
+    }
+
+    /// Whether this target updates a tally without a lock (on x86_64 this depends on the CPU
+    /// and is detected at run time).
+    pub fn is_lock_free() -> bool {
+        AtomicU128::is_lock_free()
+    }
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Tally {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cur = self.0.load(Ordering::Relaxed);
+        f.debug_struct("Tally")
+            .field("count", &(cur as u64))
+            .field("sum_bits", &format_args!("{:#018x}", (cur >> 64) as u64))
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_sums_together() {
+        let t = Tally::new();
+        assert_eq!(t.get::<f64>(), (0, 0.0));
+        t.add(0.5);
+        t.add(-2.0);
+        assert_eq!(t.get::<f64>(), (2, -1.5));
+        let i = Tally::default();
+        i.add(-3i64);
+        i.add(1i64);
+        assert_eq!(i.get::<i64>(), (2, -2));
+        let u = Tally::new();
+        u.add(u64::MAX);
+        u.add(2u64);
+        assert_eq!(
+            u.get::<u64>(),
+            (2, 1),
+            "the sum wraps without touching the count"
+        );
+    }
+
+    #[test]
+    fn debug_shows_count() {
+        let t = Tally::new();
+        t.add(1u64);
+        let mut s: heapless::String<64> = heapless::String::new();
+        core::fmt::write(&mut s, format_args!("{t:?}")).unwrap();
+        assert!(
+            s.starts_with("Tally { count: 1, sum_bits: 0x0000000000000001"),
+            "{s}"
+        );
+    }
+}
