@@ -1,9 +1,14 @@
 //! [`PushClient`]: a Pushgateway client on `ureq`: `push` (PUT), `push_add` (POST) and
 //! `delete` (DELETE), with job and grouping key encoded by the core's
 //! [`write_path`](edgeprom::push::write_path).
+//!
+//! Every failure is a [`PushError`] that says what went wrong: the gateway could not be reached
+//! or did not answer in time, the TLS handshake failed (an untrusted certificate), the
+//! credentials were refused, or the gateway rejected the metrics with its reason.
 
 use std::fmt;
-use std::io;
+use std::io::{self, Read};
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::display::Base64Display;
@@ -11,6 +16,7 @@ use base64::engine::general_purpose::STANDARD;
 use edgeprom::push::{write_path, PushPathError};
 use edgeprom::Format;
 use ureq::http::Uri;
+use ureq::tls::{parse_pem, Certificate, PemItem, RootCerts, TlsConfig};
 
 use crate::gather::{Gather, GatherError};
 
@@ -56,10 +62,22 @@ pub enum PushError {
     Connection(String),
     /// The gateway did not answer within the timeout.
     Timeout(String),
-    /// Another transport failure (TLS, a malformed response, ...).
+    /// The TLS handshake failed: most often the gateway's certificate is not trusted (not
+    /// signed by a trusted root, or not valid for the host name), or the gateway does not
+    /// speak TLS on that port. See
+    /// [`with_root_certificates_pem`](PushClient::with_root_certificates_pem).
+    Tls(String),
+    /// The PEM given to
+    /// [`with_root_certificates_pem`](PushClient::with_root_certificates_pem) holds no usable
+    /// certificate: it does not parse, has none, or one of them is not a valid X.509
+    /// certificate.
+    InvalidCertificate(String),
+    /// Another transport failure (a malformed or truncated response, ...).
     Transport(String),
     /// The gateway answered with a status other than 200 or 202; `message` is the start of
-    /// its response body, which says why (a parse error, a type conflict, ...).
+    /// its response body, which says why (a parse error, a type conflict, ...). 401 and 403
+    /// mean the credentials were missing or refused: see
+    /// [`is_auth_failure`](PushError::is_auth_failure).
     Rejected {
         /// The HTTP status.
         status: u16,
@@ -76,7 +94,16 @@ impl fmt::Display for PushError {
             PushError::Encode(e) => write!(f, "cannot encode the metrics: {e}"),
             PushError::Connection(e) => write!(f, "cannot connect to the Pushgateway: {e}"),
             PushError::Timeout(e) => write!(f, "the Pushgateway did not answer in time: {e}"),
+            PushError::Tls(e) => write!(
+                f,
+                "TLS handshake with the Pushgateway failed (is its certificate trusted?): {e}"
+            ),
+            PushError::InvalidCertificate(e) => write!(f, "invalid CA certificate: {e}"),
             PushError::Transport(e) => write!(f, "push failed: {e}"),
+            PushError::Rejected { status, message } if self.is_auth_failure() => write!(
+                f,
+                "authentication failed: the Pushgateway answered {status}: {message}"
+            ),
             PushError::Rejected { status, message } => {
                 write!(f, "the Pushgateway answered {status}: {message}")
             }
@@ -99,10 +126,38 @@ impl PushError {
     pub fn is_unreachable(&self) -> bool {
         matches!(self, PushError::Connection(_) | PushError::Timeout(_))
     }
+
+    /// Whether the gateway refused the credentials, or needs some (a 401 or 403 answer).
+    pub fn is_auth_failure(&self) -> bool {
+        matches!(
+            self,
+            PushError::Rejected {
+                status: 401 | 403,
+                ..
+            }
+        )
+    }
+}
+
+/// Whether `e`, or an error it wraps, is a rustls error: rustls reports handshake failures
+/// (an untrusted certificate, a peer that does not speak TLS) as `io::Error`s around one.
+fn wraps_rustls_error(e: &io::Error) -> bool {
+    let mut inner: Option<&(dyn std::error::Error + 'static)> =
+        e.get_ref().map(|e| e as &(dyn std::error::Error + 'static));
+    // Bounded: error chains are short, and a cyclic one must not hang the client.
+    for _ in 0..8 {
+        let Some(err) = inner else { return false };
+        if err.is::<rustls::Error>() {
+            return true;
+        }
+        inner = err.source();
+    }
+    false
 }
 
 fn classify(e: ureq::Error) -> PushError {
     match &e {
+        ureq::Error::Io(io) if wraps_rustls_error(io) => PushError::Tls(e.to_string()),
         ureq::Error::Io(io) => match io.kind() {
             io::ErrorKind::ConnectionRefused
             | io::ErrorKind::ConnectionReset
@@ -120,6 +175,7 @@ fn classify(e: ureq::Error) -> PushError {
             PushError::Connection(e.to_string())
         }
         ureq::Error::Timeout(_) => PushError::Timeout(e.to_string()),
+        ureq::Error::Rustls(_) | ureq::Error::Tls(_) => PushError::Tls(e.to_string()),
         _ => PushError::Transport(e.to_string()),
     }
 }
@@ -131,7 +187,8 @@ fn classify(e: ureq::Error) -> PushError {
 /// make it panic. Credentials given in the URL (`https://user:pass@host`) or with
 /// [`with_basic_auth`](PushClient::with_basic_auth) travel only in the `Authorization` header
 /// and never show in errors or `Debug` output. https works through rustls with the webpki
-/// roots.
+/// roots, or with your own CA through
+/// [`with_root_certificates_pem`](PushClient::with_root_certificates_pem).
 ///
 /// ```no_run
 /// use edgeprom::{Counter, Metric, Registry};
@@ -152,6 +209,8 @@ pub struct PushClient {
     base: String,
     auth: Option<String>,
     timeout: Duration,
+    /// The trusted roots when not the webpki ones.
+    roots: Option<Arc<Vec<Certificate<'static>>>>,
     agent: ureq::Agent,
 }
 
@@ -161,12 +220,26 @@ impl fmt::Debug for PushClient {
             .field("url", &self.base)
             .field("auth", &self.auth.as_ref().map(|_| "<redacted>"))
             .field("timeout", &self.timeout)
+            .field(
+                "root_certificates",
+                &match &self.roots {
+                    None => "webpki".to_owned(),
+                    Some(certs) => format!("{} given", certs.len()),
+                },
+            )
             .finish_non_exhaustive()
     }
 }
 
-fn agent(timeout: Duration) -> ureq::Agent {
+fn agent(timeout: Duration, roots: Option<&Arc<Vec<Certificate<'static>>>>) -> ureq::Agent {
+    let tls = match roots {
+        Some(certs) => TlsConfig::builder()
+            .root_certs(RootCerts::Specific(Arc::clone(certs)))
+            .build(),
+        None => TlsConfig::default(),
+    };
     ureq::Agent::config_builder()
+        .tls_config(tls)
         // Non-2xx statuses come back as responses, so the gateway's message can be read.
         .http_status_as_error(false)
         // A redirect is an answer too: following it would resend the metrics elsewhere.
@@ -215,7 +288,8 @@ impl PushClient {
             base: format!("{scheme}://{host}{path}"),
             auth,
             timeout: DEFAULT_TIMEOUT,
-            agent: agent(DEFAULT_TIMEOUT),
+            roots: None,
+            agent: agent(DEFAULT_TIMEOUT, None),
         })
     }
 
@@ -228,8 +302,47 @@ impl PushClient {
     /// The timeout for a whole request (connect, send, answer).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
-        self.agent = agent(timeout);
+        self.agent = agent(timeout, self.roots.as_ref());
         self
+    }
+
+    /// Trusts only the certificates in `pem` (one or more `-----BEGIN CERTIFICATE-----`
+    /// blocks, e.g. your own CA) for https, instead of the webpki roots. Other PEM items
+    /// (private keys) are ignored. Works with [`with_timeout`](Self::with_timeout) in either
+    /// order.
+    ///
+    /// Fails with [`PushError::InvalidCertificate`] when the PEM does not parse, holds no
+    /// certificate, or holds one that is not a valid X.509 certificate.
+    pub fn with_root_certificates_pem(mut self, pem: &[u8]) -> Result<Self, PushError> {
+        let mut certs = Vec::new();
+        for (i, item) in parse_pem(pem).enumerate() {
+            match item {
+                Ok(PemItem::Certificate(cert)) => {
+                    // ureq silently skips roots that do not parse; check them here instead.
+                    let der = rustls::pki_types::CertificateDer::from(cert.der());
+                    rustls::RootCertStore::empty().add(der).map_err(|e| {
+                        PushError::InvalidCertificate(format!("PEM item {}: {e}", i + 1))
+                    })?;
+                    certs.push(cert);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(PushError::InvalidCertificate(format!(
+                        "PEM item {}: {e}",
+                        i + 1
+                    )))
+                }
+            }
+        }
+        if certs.is_empty() {
+            return Err(PushError::InvalidCertificate(
+                "the PEM holds no certificate".to_owned(),
+            ));
+        }
+        let roots = Arc::new(certs);
+        self.agent = agent(self.timeout, Some(&roots));
+        self.roots = Some(roots);
+        Ok(self)
     }
 
     /// The gateway's URL, without credentials.
@@ -321,12 +434,14 @@ impl PushClient {
         if status == 200 || status == 202 {
             return Ok(());
         }
-        let bytes = response
+        // Keep what arrived even if the body is longer than the limit, cut short or too slow
+        // (the timeout covers the body too): the status alone is already the answer.
+        let mut bytes = Vec::new();
+        let _ = response
             .body_mut()
-            .with_config()
-            .limit(MAX_MESSAGE_BYTES)
-            .read_to_vec()
-            .unwrap_or_default();
+            .as_reader()
+            .take(MAX_MESSAGE_BYTES)
+            .read_to_end(&mut bytes);
         let message = String::from_utf8_lossy(&bytes).trim().to_owned();
         Err(PushError::Rejected { status, message })
     }
@@ -378,5 +493,97 @@ mod tests {
         assert!(!e.is_unreachable());
         assert!(PushError::Connection("refused".into()).is_unreachable());
         assert_eq!(PushMethod::Post.as_str(), "POST");
+        assert!(!e.is_auth_failure());
+
+        for status in [401, 403] {
+            let e = PushError::Rejected {
+                status,
+                message: "Unauthorized".into(),
+            };
+            assert!(e.is_auth_failure());
+            assert!(!e.is_unreachable());
+            assert_eq!(
+                e.to_string(),
+                format!("authentication failed: the Pushgateway answered {status}: Unauthorized")
+            );
+        }
+        let tls = PushError::Tls("invalid peer certificate: UnknownIssuer".into());
+        assert!(!tls.is_unreachable() && !tls.is_auth_failure());
+        assert!(tls
+            .to_string()
+            .starts_with("TLS handshake with the Pushgateway failed"));
+        assert!(tls.to_string().ends_with("UnknownIssuer"));
+        assert_eq!(
+            PushError::InvalidCertificate("no".into()).to_string(),
+            "invalid CA certificate: no"
+        );
+    }
+
+    /// A self-signed P-256 CA certificate (valid until 2126), for the parsing checks.
+    const TEST_CA_PEM: &str = "\
+-----BEGIN CERTIFICATE-----
+MIIBljCCAT2gAwIBAgIUB/27B68mFcK5SYNmYkj0vGQ915AwCgYIKoZIzj0EAwIw
+IDEeMBwGA1UEAwwVZWRnZXByb20gdW5pdC10ZXN0IENBMCAXDTI2MTEyOTEyNTk1
+MVoYDzIxMjYxMTA1MTI1OTUxWjAgMR4wHAYDVQQDDBVlZGdlcHJvbSB1bml0LXRl
+c3QgQ0EwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAT2Qfe8+rKvUDvhRl7fm9MY
+ZteF0E9V7ESIIiXaPnoW+6W8K5uvbirXNagcq8iGcbsQFKyfGEZlXOKBQajTIPb7
+o1MwUTAdBgNVHQ4EFgQU8qEajK7BMNMmRAad7nO9IZhJqwMwHwYDVR0jBBgwFoAU
+8qEajK7BMNMmRAad7nO9IZhJqwMwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQD
+AgNHADBEAiAvIxsSHcrUy+ZBV+/afZod1HpnpMHDZLu3BhhpWZi9AAIgHaMxUewq
+Sftuo4tBwuX/Ky770mFMo4V6YrZs8sPfF3E=
+-----END CERTIFICATE-----
+";
+
+    #[test]
+    fn root_certificates_are_checked_and_kept_across_with_timeout() {
+        let base = PushClient::new("https://user:pw@127.0.0.1:9091").unwrap();
+        assert!(format!("{base:?}").contains("webpki"));
+
+        let a = base
+            .clone()
+            .with_timeout(Duration::from_secs(3))
+            .with_root_certificates_pem(TEST_CA_PEM.as_bytes())
+            .unwrap();
+        let b = base
+            .clone()
+            .with_root_certificates_pem(TEST_CA_PEM.as_bytes())
+            .unwrap()
+            .with_timeout(Duration::from_secs(3));
+        for c in [&a, &b] {
+            assert_eq!(c.timeout(), Duration::from_secs(3));
+            assert_eq!(c.roots.as_ref().map(|r| r.len()), Some(1));
+            let shown = format!("{c:?}");
+            assert!(shown.contains("1 given"), "{shown}");
+            assert!(!shown.contains("pw") && !shown.contains("user"), "{shown}");
+        }
+        // Two certificates, and a private key that is skipped.
+        let two = format!(
+            "{TEST_CA_PEM}-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n{TEST_CA_PEM}"
+        );
+        let c = base
+            .clone()
+            .with_root_certificates_pem(two.as_bytes())
+            .unwrap();
+        assert_eq!(c.roots.as_ref().map(|r| r.len()), Some(2));
+
+        let not_a_cert =
+            "-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n";
+        let truncated = &TEST_CA_PEM[..TEST_CA_PEM.len() - 30];
+        let bad_base64 = "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n";
+        for bad in ["", "hello", not_a_cert, truncated, bad_base64] {
+            match base.clone().with_root_certificates_pem(bad.as_bytes()) {
+                Err(PushError::InvalidCertificate(why)) => assert!(!why.is_empty()),
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+        let e = base
+            .with_root_certificates_pem(
+                b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+            )
+            .unwrap_err();
+        assert_eq!(
+            e,
+            PushError::InvalidCertificate("the PEM holds no certificate".into())
+        );
     }
 }

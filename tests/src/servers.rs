@@ -112,6 +112,35 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
+/// [`agent`], trusting only the certificates in `ca_pem` for https when given.
+fn agent_trusting(ca_pem: Option<&[u8]>) -> io::Result<ureq::Agent> {
+    use ureq::tls::{parse_pem, PemItem, RootCerts, TlsConfig};
+    let Some(pem) = ca_pem else {
+        return Ok(agent());
+    };
+    let mut certs = Vec::new();
+    for item in parse_pem(pem) {
+        if let PemItem::Certificate(c) = item.map_err(io::Error::other)? {
+            certs.push(c);
+        }
+    }
+    if certs.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "no certificate in the CA PEM",
+        ));
+    }
+    let tls = TlsConfig::builder()
+        .root_certs(RootCerts::from(certs))
+        .build();
+    Ok(ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(5)))
+        .tls_config(tls)
+        .build()
+        .into())
+}
+
 /// `GET url`: the status and body.
 pub fn http_get(url: &str) -> io::Result<(u16, String)> {
     http_get_as(url, None)
@@ -119,7 +148,21 @@ pub fn http_get(url: &str) -> io::Result<(u16, String)> {
 
 /// `GET url` with basic auth when `auth` is `Some((user, password))`: the status and body.
 pub fn http_get_as(url: &str, auth: Option<(&str, &str)>) -> io::Result<(u16, String)> {
-    let mut req = agent().get(url);
+    get(url, auth, None)
+}
+
+/// `GET url` over https trusting only the CA certificates in `ca_pem` (PEM), with basic auth
+/// when `auth` is `Some((user, password))`: the status and body.
+pub fn https_get_as(
+    url: &str,
+    auth: Option<(&str, &str)>,
+    ca_pem: &[u8],
+) -> io::Result<(u16, String)> {
+    get(url, auth, Some(ca_pem))
+}
+
+fn get(url: &str, auth: Option<(&str, &str)>, ca_pem: Option<&[u8]>) -> io::Result<(u16, String)> {
+    let mut req = agent_trusting(ca_pem)?.get(url);
     if let Some((user, password)) = auth {
         use base64::display::Base64Display;
         use base64::engine::general_purpose::STANDARD;
@@ -142,6 +185,7 @@ fn wait_ready(
     guard: &mut ProcessGuard,
     url: &str,
     auth: Option<(&str, &str)>,
+    ca_pem: Option<&[u8]>,
     log: &Path,
 ) -> io::Result<()> {
     let deadline = Instant::now() + READY_TIMEOUT;
@@ -150,7 +194,7 @@ fn wait_ready(
             let log = fs::read_to_string(log).unwrap_or_default();
             return Err(io::Error::other(format!("{e}; its log:\n{log}")));
         }
-        if let Ok((200, _)) = http_get_as(url, auth) {
+        if let Ok((200, _)) = get(url, auth, ca_pem) {
             return Ok(());
         }
         if Instant::now() >= deadline {
@@ -246,12 +290,28 @@ pub fn parse_text(text: &str) -> io::Result<Vec<Sample>> {
     Ok(out)
 }
 
+/// TLS for [`Pushgateway::start_with_web_config`], all in PEM: the gateway's certificate
+/// (chain) and private key, and the CA certificate that the handle's own reads trust.
+#[derive(Debug, Clone)]
+pub struct GatewayTls {
+    /// The server certificate (for 127.0.0.1), optionally followed by intermediates.
+    pub cert_pem: String,
+    /// The server's private key.
+    pub key_pem: String,
+    /// The CA that signed `cert_pem`.
+    pub ca_pem: String,
+}
+
 /// A real `prometheus-pushgateway` on 127.0.0.1, without persistence, stopped on drop.
 #[derive(Debug)]
 pub struct Pushgateway {
     port: u16,
     dir: TempDir,
     auth: Option<(String, String)>,
+    /// Whether it is started with `--web.config.file=<dir>/web.yml`.
+    web_config: bool,
+    /// The CA its https certificate is signed by; `None` for plain http.
+    ca_pem: Option<String>,
     process: Option<ProcessGuard>,
 }
 
@@ -267,6 +327,8 @@ impl Pushgateway {
             port,
             dir: TempDir::new()?,
             auth: None,
+            web_config: false,
+            ca_pem: None,
             process: None,
         };
         gw.restart()?;
@@ -290,6 +352,46 @@ impl Pushgateway {
             port: free_port()?,
             dir,
             auth: Some((user.to_owned(), password.to_owned())),
+            web_config: true,
+            ca_pem: None,
+            process: None,
+        };
+        gw.restart()?;
+        Ok(gw)
+    }
+
+    /// Starts a gateway on a free port with a `--web.config.file`: https with `tls` when
+    /// given (then [`url`](Self::url) is `https://127.0.0.1:<port>` and this handle's own
+    /// reads trust `tls.ca_pem` only), and basic auth when `basic_auth` is
+    /// `Some((user, password, bcrypt_hash_of_password))` (this handle's reads then
+    /// authenticate as `user`). Ready when `/-/ready` answers 200 through both.
+    pub fn start_with_web_config(
+        tls: Option<&GatewayTls>,
+        basic_auth: Option<(&str, &str, &str)>,
+    ) -> io::Result<Self> {
+        let dir = TempDir::new()?;
+        let mut yml = String::new();
+        if let Some(tls) = tls {
+            let cert = dir.path().join("server.crt");
+            let key = dir.path().join("server.key");
+            fs::write(&cert, &tls.cert_pem)?;
+            fs::write(&key, &tls.key_pem)?;
+            yml.push_str(&format!(
+                "tls_server_config:\n  cert_file: '{}'\n  key_file: '{}'\n",
+                cert.display(),
+                key.display()
+            ));
+        }
+        if let Some((user, _, hash)) = basic_auth {
+            yml.push_str(&format!("basic_auth_users:\n  {user}: '{hash}'\n"));
+        }
+        fs::write(dir.path().join("web.yml"), yml)?;
+        let mut gw = Pushgateway {
+            port: free_port()?,
+            dir,
+            auth: basic_auth.map(|(u, p, _)| (u.to_owned(), p.to_owned())),
+            web_config: true,
+            ca_pem: tls.map(|t| t.ca_pem.clone()),
             process: None,
         };
         gw.restart()?;
@@ -307,7 +409,7 @@ impl Pushgateway {
         let mut cmd = Command::new("prometheus-pushgateway");
         cmd.arg("--persistence.file=")
             .arg(format!("--web.listen-address=127.0.0.1:{}", self.port));
-        if self.auth.is_some() {
+        if self.web_config {
             cmd.arg(format!(
                 "--web.config.file={}",
                 self.dir.path().join("web.yml").display()
@@ -315,7 +417,7 @@ impl Pushgateway {
         }
         let mut guard = ProcessGuard::spawn("prometheus-pushgateway", cmd, &log)?;
         let ready = format!("{}/-/ready", self.url());
-        wait_ready(&mut guard, &ready, self.auth(), &log)?;
+        wait_ready(&mut guard, &ready, self.auth(), self.ca(), &log)?;
         self.process = Some(guard);
         Ok(())
     }
@@ -328,9 +430,23 @@ impl Pushgateway {
         }
     }
 
-    /// `http://127.0.0.1:<port>`.
+    /// `http://127.0.0.1:<port>`, or `https://...` when started with TLS.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        let scheme = if self.ca_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://127.0.0.1:{}", self.port)
+    }
+
+    /// The CA (PEM) its https certificate is signed by, when started with TLS.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
+    }
+
+    fn ca(&self) -> Option<&[u8]> {
+        self.ca_pem.as_deref().map(str::as_bytes)
     }
 
     /// The port.
@@ -345,7 +461,7 @@ impl Pushgateway {
 
     /// The gateway's own `/metrics`: every pushed series, plus its own metrics.
     pub fn metrics_text(&self) -> io::Result<String> {
-        match http_get_as(&format!("{}/metrics", self.url()), self.auth())? {
+        match get(&format!("{}/metrics", self.url()), self.auth(), self.ca())? {
             (200, body) => Ok(body),
             (status, body) => Err(io::Error::other(format!("GET /metrics: {status} {body}"))),
         }
@@ -394,7 +510,7 @@ impl Prometheus {
             .arg(format!("--web.listen-address=127.0.0.1:{port}"));
         let mut process = ProcessGuard::spawn("prometheus", cmd, &log)?;
         let ready = format!("http://127.0.0.1:{port}/-/ready");
-        wait_ready(&mut process, &ready, None, &log)?;
+        wait_ready(&mut process, &ready, None, None, &log)?;
         Ok(Prometheus {
             port,
             _dir: dir,
