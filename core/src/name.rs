@@ -21,6 +21,9 @@ pub enum NameError {
     DuplicateLabel,
     /// A unit must match `[a-zA-Z0-9_]+`, and the metric name must end in `_<unit>`.
     InvalidUnit,
+    /// The same state appears twice in a [`StateSet`](crate::StateSet): it would be the same
+    /// series twice.
+    DuplicateState,
 }
 
 impl NameError {
@@ -36,6 +39,7 @@ impl NameError {
             NameError::InvalidUnit => {
                 "unit must match [a-zA-Z0-9_]+ and the metric name must end in _<unit>"
             }
+            NameError::DuplicateState => "the same state appears twice",
         }
     }
 
@@ -60,6 +64,7 @@ impl NameError {
             NameError::InvalidUnit => panic!(
                 "edgeprom: unit must match [a-zA-Z0-9_]+ and the metric name must end in _<unit>"
             ),
+            NameError::DuplicateState => panic!("edgeprom: the same state appears twice"),
         }
     }
 }

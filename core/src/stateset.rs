@@ -54,8 +54,8 @@ impl<const N: usize> StateSet<N> {
     /// A state set in its first state.
     ///
     /// # Panics
-    /// When the name is not also a valid label name, or there are no states (a compile error
-    /// in a `static`).
+    /// When the name is not also a valid label name, there are no states, or a state appears
+    /// twice (a compile error in a `static`).
     #[track_caller]
     pub const fn new(name: &'static str, help: &'static str, states: [&'static str; N]) -> Self {
         match Self::try_new(name, help, states) {
@@ -75,6 +75,19 @@ impl<const N: usize> StateSet<N> {
         }
         if let Err(e) = name::validate_label_name(name) {
             return Err(e);
+        }
+        // Each state is a series `name{name="state"}`: two equal states would be one series
+        // written twice.
+        let mut rest: &[&str] = &states;
+        while let [state, more @ ..] = rest {
+            let mut others = more;
+            while let [other, tail @ ..] = others {
+                if name::str_eq(state, other) {
+                    return Err(NameError::DuplicateState);
+                }
+                others = tail;
+            }
+            rest = more;
         }
         match Desc::try_new(name, help, None) {
             Ok(desc) => Ok(StateSet {
@@ -156,6 +169,14 @@ mod tests {
             StateSet::<0>::try_new("a", "h", []).err(),
             Some(NameError::Empty)
         );
+        for states in [["x", "y", "x"], ["", "y", ""], ["x", "y", "y"]] {
+            assert_eq!(
+                StateSet::try_new("a", "h", states).err(),
+                Some(NameError::DuplicateState),
+                "{states:?}"
+            );
+        }
+        assert!(StateSet::try_new("a", "h", ["", "x", "xx"]).is_ok());
     }
 
     fn encode(r: &crate::Registry<'_, 1>, format: crate::Format) -> heapless::String<256> {

@@ -39,16 +39,26 @@ pub fn run(runner: &mut Runner) {
 }
 
 fn rustup_targets(runner: &Runner) -> Result<(), StepError> {
+    add_targets(runner, &TARGETS)
+}
+
+/// Installs the rustup target `target` when missing (`cargo xtask demo` needs the firmware's).
+pub fn ensure_target(runner: &Runner, target: &str) -> Result<(), StepError> {
+    add_targets(runner, &[target])
+}
+
+fn add_targets(runner: &Runner, targets: &[&str]) -> Result<(), StepError> {
     let mut list = runner.command("rustup");
     list.args(["target", "list", "--installed"]);
     let installed = capture(&mut list)?;
     let installed: BTreeSet<&str> = installed.lines().map(str::trim).collect();
-    let missing: Vec<&str> = TARGETS
-        .into_iter()
+    let missing: Vec<&str> = targets
+        .iter()
+        .copied()
         .filter(|t| !installed.contains(t))
         .collect();
     if missing.is_empty() {
-        println!("all targets installed: {}", TARGETS.join(" "));
+        println!("all targets installed: {}", targets.join(" "));
         return Ok(());
     }
     let mut add = runner.command("rustup");

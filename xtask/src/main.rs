@@ -128,6 +128,13 @@ fn demo(args: &[OsString]) -> ExitCode {
             eprintln!("xtask demo: {e}");
         }
     }
+    // The firmware half: its target and QEMU.
+    if let Err(e) = install::ensure_target(&runner, crate::firmware::TARGET) {
+        eprintln!("xtask demo: {e}");
+    }
+    if let Err(e) = install::ensure_binary(&runner, "qemu-system-arm") {
+        eprintln!("xtask demo: {e}");
+    }
     let mut cmd = runner.cargo(&[
         "run",
         "--quiet",

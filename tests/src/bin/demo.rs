@@ -8,7 +8,9 @@
 //!    incremented, `push_metrics()` each round) pushing to the Pushgateway at
 //!    `$PUSHGATEWAY_URL`, or, when that is unset, to a `prometheus-pushgateway` it starts on
 //!    loopback and stops at the end; then what the gateway holds, and the same metrics served
-//!    on the scrape endpoint. This report goes to stderr. `--no-push` skips it.
+//!    on the scrape endpoint. Then the embedded half: the example firmware (tests/firmware)
+//!    boots in QEMU and pushes over its UART to the same gateway (when it is on loopback), and
+//!    what the gateway holds for it. This report goes to stderr. `--no-push` skips it.
 use std::cell::Cell;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,7 +23,11 @@ use edgeprom::{
     Registry, StateSet, Summary, WallClock,
 };
 use edgeprom_std::{ConfigError, MetricsLogger, ScrapeServer};
+use edgeprom_tests::qemu::{build_firmware, run_firmware};
 use edgeprom_tests::servers::{http_get, Pushgateway};
+
+/// The job the example firmware pushes as (tests/firmware/src/main.rs).
+const FIRMWARE_JOB: &str = "edgeprom_firmware";
 
 /// The host's wall clock, for `_created`.
 struct SystemWallClock;
@@ -220,9 +226,55 @@ fn push_demo(rounds: u32) -> Result<(), Box<dyn std::error::Error>> {
     eprintln!("\n== the same metrics on the scrape endpoint, GET {scrape_url} ({status}):");
     eprint!("{served}");
     server.stop();
+
+    match loopback_port(&url) {
+        Some(port) => firmware_demo(port, &url)?,
+        None => eprintln!("\n== the firmware half needs a gateway on loopback; {url} is not"),
+    }
     if let Some(mut gw) = local {
         gw.stop();
         eprintln!("\n== stopped the local prometheus-pushgateway");
+    }
+    Ok(())
+}
+
+/// The port of a gateway URL on this machine (`http://127.0.0.1:PORT`, `http://localhost:PORT`).
+fn loopback_port(url: &str) -> Option<u16> {
+    let rest = url.strip_prefix("http://")?;
+    let authority = rest.split('/').next()?;
+    let (host, port) = authority.rsplit_once(':')?;
+    matches!(host, "127.0.0.1" | "localhost")
+        .then(|| port.parse().ok())
+        .flatten()
+}
+
+/// The embedded half: the example firmware (tests/firmware) boots in QEMU, records every
+/// metric type and pushes over its UART, bridged to the same gateway; then what the gateway
+/// holds for it.
+fn firmware_demo(gateway_port: u16, url: &str) -> Result<(), Box<dyn std::error::Error>> {
+    eprintln!("\n== building the example firmware (thumbv7m-none-eabi) and booting it in QEMU");
+    let elf = build_firmware()?;
+    let run = run_firmware(&elf, gateway_port, Duration::from_secs(60))?;
+    eprint!("{}", run.stdout);
+    if !run.status.success() {
+        return Err(format!("the firmware failed ({}): {}", run.status, run.stderr).into());
+    }
+    eprintln!(
+        "firmware sent {} bytes over UART0 and read {} bytes back",
+        run.sent.len(),
+        run.received.len()
+    );
+    let (status, held) = http_get(&format!("{url}/metrics"))?;
+    if status != 200 {
+        return Err(format!("GET {url}/metrics answered {status}").into());
+    }
+    eprintln!("\n== what the Pushgateway holds for job=\"{FIRMWARE_JOB}\":");
+    let job = format!("job=\"{FIRMWARE_JOB}\"");
+    for line in held
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains(&job))
+    {
+        eprintln!("{line}");
     }
     Ok(())
 }
