@@ -46,6 +46,9 @@ impl Format for RegisterError {
             }
             RegisterError::Duplicate => write!(f, "a metric with a clashing name is registered"),
             RegisterError::LabelClash => write!(f, "a label name is also a constant label"),
+            RegisterError::InvalidStateLabel => {
+                write!(f, "the namespace makes the state set's label name invalid")
+            }
         }
     }
 }

@@ -5,7 +5,7 @@ use core::fmt;
 
 use crate::clock::WallClock;
 use crate::encode::{EncodeError, Encoder, Format};
-use crate::metric::Collect;
+use crate::metric::{Collect, MetricType};
 use crate::name::{self, NameError};
 
 /// A metric could not be registered; the registry is unchanged.
@@ -21,6 +21,9 @@ pub enum RegisterError {
     Duplicate,
     /// One of the metric's label names is also a constant label of the registry.
     LabelClash,
+    /// A state set's label is named after it, namespace included, and label names cannot
+    /// contain `:`: a state set cannot be registered under a namespace with a `:`.
+    InvalidStateLabel,
 }
 
 impl fmt::Display for RegisterError {
@@ -33,6 +36,9 @@ impl fmt::Display for RegisterError {
             RegisterError::LabelClash => {
                 f.write_str("a label name of the metric is also a constant label")
             }
+            RegisterError::InvalidStateLabel => f.write_str(
+                "the namespace contains `:`, which a state set's label name (named after it) cannot",
+            ),
         }
     }
 }
@@ -97,8 +103,21 @@ impl<'a, const N: usize> Registry<'a, N> {
     }
 
     /// Prefixes every metric name with `namespace_`.
+    ///
+    /// A state set's label is named after it, namespace included: a namespace that would make
+    /// that label equal to a constant label's name is [`NameError::DuplicateLabel`].
     pub fn with_namespace(mut self, namespace: &'a str) -> Result<Self, NameError> {
         name::validate_metric_name(namespace)?;
+        if self.metrics.iter().any(|m| !state_label_ok(namespace, *m)) {
+            return Err(NameError::InvalidLabelName);
+        }
+        if self
+            .metrics
+            .iter()
+            .any(|m| label_clash(namespace, self.const_labels, *m))
+        {
+            return Err(NameError::DuplicateLabel);
+        }
         self.namespace = namespace;
         Ok(self)
     }
@@ -117,6 +136,14 @@ impl<'a, const N: usize> Registry<'a, N> {
             if labels.iter().take(i).any(|(m, _)| m == n) {
                 return Err(NameError::DuplicateLabel);
             }
+        }
+        // Set after metrics were registered: none of their labels may be one of these.
+        if self
+            .metrics
+            .iter()
+            .any(|m| label_clash(self.namespace, labels, *m))
+        {
+            return Err(NameError::DuplicateLabel);
         }
         self.const_labels = labels;
         Ok(self)
@@ -145,9 +172,11 @@ impl<'a, const N: usize> Registry<'a, N> {
         if self.metrics.iter().any(|m| clashes(*m, metric)) {
             return Err(RegisterError::Duplicate);
         }
-        let labels = metric.label_names();
-        if self.const_labels.iter().any(|(c, _)| labels.contains(c)) {
+        if label_clash(self.namespace, self.const_labels, metric) {
             return Err(RegisterError::LabelClash);
+        }
+        if !state_label_ok(self.namespace, metric) {
+            return Err(RegisterError::InvalidStateLabel);
         }
         if let Some(clock) = self.clock {
             metric.init_created(clock.unix_time());
@@ -214,6 +243,31 @@ impl<'a, const N: usize> Registry<'a, N> {
     }
 }
 
+/// Whether one of `const_labels` is also a label of `metric`'s series: one of its label
+/// names, or, for a state set, the label named after the family (`namespace_name`).
+fn label_clash(namespace: &str, const_labels: &[(&str, &str)], metric: &dyn Collect) -> bool {
+    let labels = metric.label_names();
+    let state_label = (metric.metric_type() == MetricType::StateSet).then(|| metric.desc().name());
+    const_labels.iter().any(|(c, _)| {
+        labels.contains(c)
+            || state_label.is_some_and(|name| {
+                if namespace.is_empty() {
+                    *c == name
+                } else {
+                    c.strip_prefix(namespace)
+                        .and_then(|rest| rest.strip_prefix('_'))
+                        == Some(name)
+                }
+            })
+    })
+}
+
+/// Whether `metric`, if a state set, gets a valid label name under `namespace` (its own name
+/// is a valid label name, checked when it was built; the namespace must not add a `:`).
+fn state_label_ok(namespace: &str, metric: &dyn Collect) -> bool {
+    metric.metric_type() != MetricType::StateSet || !namespace.contains(':')
+}
+
 /// Whether two families would write a sample name, or a family name, twice.
 fn clashes(a: &dyn Collect, b: &dyn Collect) -> bool {
     let (an, bn) = (a.desc().name(), b.desc().name());
@@ -240,8 +294,66 @@ fn concat_eq(a1: &str, a2: &str, b1: &str, b2: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Counter, Family, FixedClock, Gauge, Histogram, Metric};
+    use crate::{Counter, Family, FixedClock, Gauge, Histogram, Metric, StateSet};
     use core::time::Duration;
+
+    #[test]
+    fn a_state_set_label_never_repeats_a_const_label() {
+        static MODE: StateSet<2> = StateSet::new("mode", "h", ["a", "b"]);
+        let mut r: Registry<'_, 2> = Registry::new().with_const_labels(&[("mode", "x")]).unwrap();
+        assert_eq!(r.register(&MODE), Err(RegisterError::LabelClash));
+        let mut r: Registry<'_, 2> = Registry::new()
+            .with_namespace("ns")
+            .unwrap()
+            .with_const_labels(&[("ns_mode", "x")])
+            .unwrap();
+        assert_eq!(r.register(&MODE), Err(RegisterError::LabelClash));
+        // `mode` is not the label under a namespace: no clash.
+        let mut r: Registry<'_, 2> = Registry::new()
+            .with_namespace("ns")
+            .unwrap()
+            .with_const_labels(&[("mode", "x")])
+            .unwrap();
+        r.register(&MODE).unwrap();
+        // Set after registering, the clash is caught all the same, and nothing changes.
+        let mut r: Registry<'_, 2> = Registry::new();
+        r.register(&MODE).unwrap();
+        assert_eq!(
+            r.with_const_labels(&[("mode", "x")]).err(),
+            Some(NameError::DuplicateLabel)
+        );
+        let mut r: Registry<'_, 2> = Registry::new()
+            .with_const_labels(&[("ns_mode", "x")])
+            .unwrap();
+        r.register(&MODE).unwrap();
+        assert_eq!(
+            r.with_namespace("ns").err(),
+            Some(NameError::DuplicateLabel)
+        );
+    }
+
+    #[test]
+    fn a_state_set_under_a_namespace_with_a_colon_is_refused() {
+        static MODE: StateSet<2> = StateSet::new("mode", "h", ["a", "b"]);
+        static UP: Metric<Gauge> = Metric::new("up", "h");
+        // `ns:_mode` would be the label's name, and label names have no `:`.
+        let mut r: Registry<'_, 2> = Registry::new().with_namespace("ns:").unwrap();
+        assert_eq!(r.register(&MODE), Err(RegisterError::InvalidStateLabel));
+        r.register(&UP).unwrap(); // metric names may have `:`
+        let mut shown: heapless::String<128> = heapless::String::new();
+        core::fmt::write(
+            &mut shown,
+            format_args!("{}", r.register(&MODE).unwrap_err()),
+        )
+        .unwrap();
+        assert!(shown.contains("namespace"), "{shown}");
+        let mut r: Registry<'_, 2> = Registry::new();
+        r.register(&MODE).unwrap();
+        assert_eq!(
+            r.with_namespace("ns:").err(),
+            Some(NameError::InvalidLabelName)
+        );
+    }
 
     #[test]
     fn rejects_clashes_and_overflow() {
