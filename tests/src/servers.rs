@@ -235,6 +235,13 @@ fn parse_value(s: &str) -> Option<f64> {
     }
 }
 
+/// The first sample named `name` that carries every one of `labels` (and maybe others).
+pub fn find<'a>(samples: &'a [Sample], name: &str, labels: &[(&str, &str)]) -> Option<&'a Sample> {
+    samples
+        .iter()
+        .find(|s| s.name == name && labels.iter().all(|(k, v)| s.label(k) == Some(*v)))
+}
+
 /// Parses the sample lines of a Prometheus text document (comments and blank lines skipped;
 /// label values unescaped). A line it cannot parse is an error.
 pub fn parse_text(text: &str) -> io::Result<Vec<Sample>> {

@@ -15,9 +15,9 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use edgeprom::Gauge;
-use edgeprom_std::{DynMetric, DynRegistry, PushClient, PushError};
-use edgeprom_tests::servers::{GatewayTls, Pushgateway, Sample};
+use edgeprom_std::{DynRegistry, PushClient, PushError};
+use edgeprom_tests::registry_with_gauges;
+use edgeprom_tests::servers::{find, GatewayTls, Pushgateway};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose, SanType,
@@ -25,22 +25,6 @@ use rcgen::{
 
 /// No hostile server lives longer than this, whatever the client does.
 const SERVER_LIFETIME: Duration = Duration::from_secs(20);
-
-fn registry_with_gauges(values: &[(&str, f64)]) -> DynRegistry {
-    let registry = DynRegistry::new();
-    for (name, v) in values {
-        let g = Arc::new(DynMetric::<Gauge>::new(*name, "a gauge").unwrap());
-        g.set(*v);
-        registry.register(g).unwrap();
-    }
-    registry
-}
-
-fn find<'a>(samples: &'a [Sample], name: &str, labels: &[(&str, &str)]) -> Option<&'a Sample> {
-    samples
-        .iter()
-        .find(|s| s.name == name && labels.iter().all(|(k, v)| s.label(k) == Some(*v)))
-}
 
 /// What a hostile server does with one connection after reading the request.
 type Behaviour = Box<dyn Fn(&mut TcpStream, &AtomicBool) + Send + 'static>;

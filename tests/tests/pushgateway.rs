@@ -9,23 +9,8 @@ use std::time::{Duration, Instant};
 
 use edgeprom::{Counter, Gauge};
 use edgeprom_std::{DynFamily, DynMetric, DynRegistry, PushClient, PushError};
-use edgeprom_tests::servers::{Pushgateway, Sample};
-
-fn find<'a>(samples: &'a [Sample], name: &str, labels: &[(&str, &str)]) -> Option<&'a Sample> {
-    samples
-        .iter()
-        .find(|s| s.name == name && labels.iter().all(|(k, v)| s.label(k) == Some(*v)))
-}
-
-fn registry_with_gauges(values: &[(&str, f64)]) -> DynRegistry {
-    let registry = DynRegistry::new();
-    for (name, v) in values {
-        let g = Arc::new(DynMetric::<Gauge>::new(*name, "a gauge").unwrap());
-        g.set(*v);
-        registry.register(g).unwrap();
-    }
-    registry
-}
+use edgeprom_tests::registry_with_gauges;
+use edgeprom_tests::servers::{find, Pushgateway};
 
 #[test]
 fn push_put_replaces_the_group_and_arrives_as_sent() {
