@@ -6,11 +6,59 @@ use core::time::Duration;
 
 use portable_atomic::{AtomicF64, AtomicI64, AtomicU64, Ordering};
 
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for u64 {}
-    impl Sealed for i64 {}
-    impl Sealed for f64 {}
+use self::sealed::Sealed as _;
+use crate::encode::Out;
+
+// `Sealed` is reachable as a supertrait of the public `Number`, but it cannot be named outside
+// this crate, nor can its methods be called: their crate-private `Out` is intended.
+#[allow(private_interfaces)]
+pub(crate) mod sealed {
+    use core::fmt;
+
+    use crate::encode::Out;
+
+    /// What the encoder needs of a [`Number`](super::Number), chosen at compile time: a
+    /// firmware with integer metrics only never links the float formatting.
+    pub trait Sealed {
+        /// Whether this is `f64` (whose bucket bounds are worth formatting only once).
+        const FLOAT: bool;
+        /// Writes the value as a sample value.
+        fn put(self, out: &mut Out<'_>) -> fmt::Result;
+        /// Writes the canonical form used in `le` and `quantile` labels.
+        fn put_canonical(self, out: &mut Out<'_>) -> fmt::Result;
+    }
+
+    impl Sealed for u64 {
+        const FLOAT: bool = false;
+        fn put(self, out: &mut Out<'_>) -> fmt::Result {
+            super::put_u64(out, self)
+        }
+        fn put_canonical(self, out: &mut Out<'_>) -> fmt::Result {
+            super::put_u64(out, self)?;
+            out.put(".0")
+        }
+    }
+
+    impl Sealed for i64 {
+        const FLOAT: bool = false;
+        fn put(self, out: &mut Out<'_>) -> fmt::Result {
+            super::put_i64(out, self)
+        }
+        fn put_canonical(self, out: &mut Out<'_>) -> fmt::Result {
+            super::put_i64(out, self)?;
+            out.put(".0")
+        }
+    }
+
+    impl Sealed for f64 {
+        const FLOAT: bool = true;
+        fn put(self, out: &mut Out<'_>) -> fmt::Result {
+            super::put_f64(out, self)
+        }
+        fn put_canonical(self, out: &mut Out<'_>) -> fmt::Result {
+            super::put_f64(out, self)
+        }
+    }
 }
 
 /// A value a metric can hold: `u64`, `i64` or `f64`. Sealed.
@@ -84,8 +132,7 @@ impl Number for u64 {
         false
     }
     fn write_canonical(self, out: &mut dyn Write) -> fmt::Result {
-        out.write_str(itoa::Buffer::new().format(self))?;
-        out.write_str(".0")
+        self.put_canonical(&mut Out::Dyn(out))
     }
     fn from_duration(d: Duration) -> u64 {
         d.as_secs()
@@ -137,8 +184,7 @@ impl Number for i64 {
         self < 0
     }
     fn write_canonical(self, out: &mut dyn Write) -> fmt::Result {
-        out.write_str(itoa::Buffer::new().format(self))?;
-        out.write_str(".0")
+        self.put_canonical(&mut Out::Dyn(out))
     }
     fn from_duration(d: Duration) -> i64 {
         i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
@@ -191,7 +237,7 @@ impl Number for f64 {
         self < 0.0
     }
     fn write_canonical(self, out: &mut dyn Write) -> fmt::Result {
-        write_f64(out, self)
+        self.put_canonical(&mut Out::Dyn(out))
     }
     fn from_duration(d: Duration) -> f64 {
         d.as_secs_f64()
@@ -226,71 +272,126 @@ pub enum SampleValue {
 impl SampleValue {
     /// Writes the value in exposition syntax (identical in both formats).
     pub fn write_to(self, out: &mut dyn Write) -> fmt::Result {
-        match self {
-            SampleValue::Unsigned(v) => out.write_str(itoa::Buffer::new().format(v)),
-            SampleValue::Signed(v) => out.write_str(itoa::Buffer::new().format(v)),
-            SampleValue::Float(v) => write_f64(out, v),
-            SampleValue::Timestamp(d) => write_timestamp(out, d),
-        }
+        self.put(&mut Out::Dyn(out))
     }
 
-    /// [`write_to`](Self::write_to) with the integers, by far the most common values, written
-    /// through `out` directly (floats and timestamps go through `dyn Write` as before).
-    #[inline]
-    pub(crate) fn write_into<W: Write>(self, out: &mut W) -> fmt::Result {
+    /// [`write_to`](Self::write_to) into an encoder's output. The encoder's own metrics write
+    /// their values through [`Sealed::put`] instead, so that a firmware without floats never
+    /// links the float formatting this `match` refers to.
+    pub(crate) fn put(self, out: &mut Out<'_>) -> fmt::Result {
         match self {
-            SampleValue::Unsigned(v) => out.write_str(itoa::Buffer::new().format(v)),
-            SampleValue::Signed(v) => out.write_str(itoa::Buffer::new().format(v)),
-            SampleValue::Float(v) => write_f64(out, v),
-            SampleValue::Timestamp(d) => write_timestamp(out, d),
+            SampleValue::Unsigned(v) => put_u64(out, v),
+            SampleValue::Signed(v) => put_i64(out, v),
+            SampleValue::Float(v) => put_f64(out, v),
+            SampleValue::Timestamp(d) => put_timestamp(out, d),
         }
     }
+}
+
+/// Writes `v`'s decimal digits.
+pub(crate) fn put_u64(out: &mut Out<'_>, v: u64) -> fmt::Result {
+    // 64-bit hosts divide 64-bit integers in hardware: itoa, two digits at a time.
+    #[cfg(target_pointer_width = "64")]
+    {
+        out.put(itoa::Buffer::new().format(v))
+    }
+    // Elsewhere without 64-bit division, which would link a large runtime routine.
+    #[cfg(not(target_pointer_width = "64"))]
+    {
+        let mut buf = [0u8; 20];
+        let n = fill_digits(v, &mut buf);
+        out.put_ascii(buf.get(buf.len() - n..).unwrap_or_default())
+    }
+}
+
+/// Writes `v`'s decimal digits, with a `-` when negative.
+pub(crate) fn put_i64(out: &mut Out<'_>, v: i64) -> fmt::Result {
+    if v < 0 {
+        out.put("-")?;
+    }
+    put_u64(out, v.unsigned_abs())
+}
+
+/// Writes `v`'s decimal digits right-aligned into `buf` (which must hold them: 20 bytes hold
+/// any `u64`) and returns how many there are. Divides by 10 with 32-bit divisions only.
+pub(crate) fn fill_digits(mut v: u64, buf: &mut [u8]) -> usize {
+    let mut n = 0;
+    for d in buf.iter_mut().rev() {
+        let (q, r) = div10(v);
+        *d = b'0' + r;
+        n += 1;
+        v = q;
+        if v == 0 {
+            break;
+        }
+    }
+    n
+}
+
+/// `(v / 10, v % 10)` with 32-bit divisions: the high word, then the low word in two 16-bit
+/// halves, each dividend below `10 << 16` (long division).
+#[inline]
+fn div10(v: u64) -> (u64, u8) {
+    let (hi, lo) = ((v >> 32) as u32, v as u32);
+    if hi == 0 {
+        return (u64::from(lo / 10), (lo % 10) as u8);
+    }
+    let (qh, rh) = (hi / 10, hi % 10);
+    let mid = (rh << 16) | (lo >> 16);
+    let (qm, rm) = (mid / 10, mid % 10);
+    let low = (rm << 16) | (lo & 0xFFFF);
+    let (ql, rl) = (low / 10, low % 10);
+    ((u64::from(qh) << 32) | u64::from((qm << 16) | ql), rl as u8)
 }
 
 /// Writes a float the way both exposition formats accept it: `NaN`, `+Inf`, `-Inf`, and
 /// otherwise the shortest representation that round-trips (`5.0`, `0.005`, `1e20`), with a fast
 /// path for whole numbers.
-pub fn write_f64(out: &mut dyn Write, v: f64) -> fmt::Result {
+pub(crate) fn put_f64(out: &mut Out<'_>, v: f64) -> fmt::Result {
     if v.is_nan() {
-        return out.write_str("NaN");
+        return out.put("NaN");
     }
     if v.is_infinite() {
-        return out.write_str(if v > 0.0 { "+Inf" } else { "-Inf" });
+        return out.put(if v > 0.0 { "+Inf" } else { "-Inf" });
     }
     // Whole numbers below 1e16 print as `N.0`, exactly as ryu would, without its digit loop.
     // `as` saturates, and the comparison rejects anything that did not convert exactly.
     let i = v as i64;
     if i as f64 == v && (-1e16..1e16).contains(&v) && !(i == 0 && v.is_sign_negative()) {
-        out.write_str(itoa::Buffer::new().format(i))?;
-        return out.write_str(".0");
+        put_i64(out, i)?;
+        return out.put(".0");
     }
-    out.write_str(ryu::Buffer::new().format_finite(v))
+    out.put(ryu::Buffer::new().format_finite(v))
+}
+
+/// [`put_f64`] into any writer.
+#[cfg(test)]
+pub(crate) fn write_f64(out: &mut dyn Write, v: f64) -> fmt::Result {
+    put_f64(&mut Out::Dyn(out), v)
 }
 
 /// Writes a Unix timestamp in seconds: `1795582621.77327` (trailing zeros trimmed, integers
 /// without a decimal point). Integer arithmetic only.
-pub fn write_timestamp(out: &mut dyn Write, d: Duration) -> fmt::Result {
-    out.write_str(itoa::Buffer::new().format(d.as_secs()))?;
+pub(crate) fn put_timestamp(out: &mut Out<'_>, d: Duration) -> fmt::Result {
+    put_u64(out, d.as_secs())?;
     let nanos = d.subsec_nanos();
     if nanos == 0 {
         return Ok(());
     }
-    // Nine digits, zero-padded, then trailing zeros trimmed.
-    let mut digits = [b'0'; 9];
-    let mut n = nanos;
-    for d in digits.iter_mut().rev() {
-        *d = b'0' + (n % 10) as u8;
-        n /= 10;
+    // A point and nine digits, zero-padded, then trailing zeros trimmed.
+    let mut frac = [b'0'; 10];
+    if let Some((point, digits)) = frac.split_first_mut() {
+        *point = b'.';
+        fill_digits(u64::from(nanos), digits);
     }
-    let len = digits.iter().rposition(|d| *d != b'0').map_or(0, |i| i + 1);
-    let frac = digits.get(..len).ok_or(fmt::Error)?;
-    out.write_str(".")?;
-    // Only ASCII digits were written.
-    out.write_str(core::str::from_utf8(frac).map_err(|_| fmt::Error)?)
+    let len = frac.iter().rposition(|d| *d != b'0').map_or(0, |i| i + 1);
+    out.put_ascii(frac.get(..len).unwrap_or_default())
 }
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
     use super::*;
     use heapless::String;
 
@@ -339,10 +440,48 @@ mod tests {
     }
 
     #[test]
+    fn digits_without_64_bit_division() {
+        let mut buf = [0u8; 20];
+        let mut check = |v: u64| {
+            let n = fill_digits(v, &mut buf);
+            assert_eq!(&buf[20 - n..], std::format!("{v}").as_bytes(), "{v}");
+        };
+        for v in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            4_294_967_295,
+            4_294_967_296,
+            42_949_672_950,
+        ] {
+            check(v);
+        }
+        for shift in 0..64 {
+            for delta in [0u64, 1, 7] {
+                check((1u64 << shift).wrapping_sub(delta));
+                check((1u64 << shift).wrapping_add(delta));
+            }
+        }
+        check(u64::MAX);
+        check(10_000_000_000_000_000_000);
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            check(x);
+            check(x >> (x % 64));
+        }
+    }
+
+    #[test]
     fn timestamps() {
         let t = |d: Duration| {
             let mut s: String<40> = String::new();
-            write_timestamp(&mut s, d).unwrap();
+            SampleValue::Timestamp(d).write_to(&mut s).unwrap();
             s
         };
         assert_eq!(

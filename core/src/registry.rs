@@ -4,7 +4,7 @@
 use core::fmt;
 
 use crate::clock::WallClock;
-use crate::encode::{EncodeError, Encoder, Format};
+use crate::encode::{EncodeError, Encoder, Format, Out};
 use crate::metric::Collect;
 use crate::name::{self, NameError};
 
@@ -187,23 +187,23 @@ impl<'a, const N: usize> Registry<'a, N> {
     /// then not a document.
     pub fn encode(&self, format: Format, buf: &mut [u8]) -> Result<usize, EncodeError> {
         // Written in place, without going through `fmt::Write` line by line.
-        let mut enc = self.configure(Encoder::for_slice(buf, format));
+        let (ns, labels) = (self.namespace, self.const_labels);
+        let mut enc = Encoder::for_slice(buf, format, ns, labels, self.created);
         self.encode_with(&mut enc).map_err(|_| EncodeError::Write)?;
         enc.finish_slice()
     }
 
     /// Writes the whole exposition into any [`fmt::Write`].
     pub fn encode_to(&self, format: Format, out: &mut dyn fmt::Write) -> fmt::Result {
-        self.encode_with(&mut self.configure(Encoder::new(out, format)))
-    }
-
-    fn configure<'w>(&self, enc: Encoder<'w>) -> Encoder<'w>
-    where
-        'a: 'w,
-    {
-        enc.with_namespace(self.namespace)
-            .with_const_labels(self.const_labels)
-            .with_created(self.created)
+        let (ns, labels) = (self.namespace, self.const_labels);
+        let out = Out::Dyn(out);
+        self.encode_with(&mut Encoder::with_out(
+            out,
+            format,
+            ns,
+            labels,
+            self.created,
+        ))
     }
 
     fn encode_with(&self, enc: &mut Encoder<'_>) -> fmt::Result {

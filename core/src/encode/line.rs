@@ -1,148 +1,185 @@
-//! The name and label rules every sample line follows, written once for any writer (and
-//! compiled for the two an encoder has: a byte buffer written in place, or any
-//! `fmt::Write`), and the prefix a histogram series' `_bucket` lines share.
+//! The name and label rules every line follows, written once for both outputs of an
+//! encoder (a byte buffer written in place, or any `fmt::Write`), and the `_bucket` lines of
+//! histograms, which reuse what a buffer already holds.
 
-use core::fmt::{self, Write};
+use core::fmt;
 
-use super::Labels;
+use super::{Encoder, Labels, Out};
 use crate::name::Desc;
-use crate::number::SampleValue;
+use crate::number::put_u64;
 
-/// Bytes the shared prefix of `_bucket` lines may take on the stack; a series with a longer
-/// one has its lines written in full.
-pub(crate) const PREFIX: usize = 128;
-
-/// The shared start of a histogram series' `_bucket` lines (`name_bucket{labels,le="`).
-/// Writing past its capacity fails, and the caller writes each line in full instead.
-pub(crate) type Prefix = heapless::String<PREFIX>;
-
-/// What the sample names and label sets of one encoder share: the namespace and the constant
-/// labels.
+/// Where `le` strings can be copied from: the `_bucket` lines of the last histogram series
+/// written into the buffer with float bounds.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Names<'a> {
-    pub(crate) namespace: &'a str,
-    pub(crate) const_labels: &'a [(&'a str, &'a str)],
+pub(crate) struct LeSource {
+    /// The bounds' address and length.
+    key: (usize, usize),
+    /// Where those lines start in the buffer.
+    at: usize,
+    /// The length of the prefix each of them starts with (`name_bucket{labels,le="`).
+    prefix: usize,
 }
 
-impl Names<'_> {
+impl Encoder<'_> {
     /// `namespace_` (when there is one), the family name and `suffix`.
-    #[inline]
-    pub(crate) fn name<W: Write + ?Sized>(
-        self,
-        w: &mut W,
-        desc: &Desc<'_>,
-        suffix: &str,
-    ) -> fmt::Result {
+    fn name(&mut self, desc: &Desc<'_>, suffix: &str) -> fmt::Result {
         if !self.namespace.is_empty() {
-            w.write_str(self.namespace)?;
-            w.write_char('_')?;
+            self.out.put(self.namespace)?;
+            self.out.put("_")?;
         }
-        w.write_str(desc.name())?;
-        w.write_str(suffix)
+        self.out.put(desc.name())?;
+        self.out.put(suffix)
     }
 
-    /// `{` and the constant labels, `labels` and `extra`, comma-separated, leaving the brace
-    /// open. Returns whether nothing was written (no labels at all).
-    pub(crate) fn label_pairs<W: Write>(
-        self,
-        w: &mut W,
+    /// A metadata line: `key`, the name with `suffix`, a space, `text` escaped (`"` too when
+    /// `quotes`), a newline.
+    pub(super) fn meta(
+        &mut self,
+        key: &str,
+        desc: &Desc<'_>,
+        suffix: &str,
+        text: &str,
+        quotes: bool,
+    ) -> fmt::Result {
+        self.out.put(key)?;
+        self.name(desc, suffix)?;
+        self.out.put(" ")?;
+        escaped(&mut self.out, text, quotes)?;
+        self.out.put("\n")
+    }
+
+    /// `,name="value"`, or `{name="value"` for the first pair.
+    fn pair(&mut self, first: &mut bool, name: &str, value: &str) -> fmt::Result {
+        self.out.put(if *first { "{" } else { "," })?;
+        *first = false;
+        self.out.put(name)?;
+        self.out.put("=\"")?;
+        escaped(&mut self.out, value, true)?;
+        self.out.put("\"")
+    }
+
+    /// The name with `suffix`, then `{` and the constant labels, `labels` and `extra`,
+    /// comma-separated, leaving the brace open. Returns whether no label was written.
+    fn name_and_labels(
+        &mut self,
+        desc: &Desc<'_>,
+        suffix: &str,
         labels: &Labels<'_>,
         extra: Option<(&str, &str)>,
     ) -> Result<bool, fmt::Error> {
+        self.name(desc, suffix)?;
         let mut first = true;
-        let pairs = self
-            .const_labels
-            .iter()
-            .copied()
-            .chain(labels.iter())
-            .chain(extra);
-        for (name, value) in pairs {
-            w.write_char(if first { '{' } else { ',' })?;
-            first = false;
-            w.write_str(name)?;
-            w.write_str("=\"")?;
-            escaped(w, value, true)?;
-            w.write_char('"')?;
+        for (name, value) in self.const_labels {
+            self.pair(&mut first, name, value)?;
+        }
+        for (name, value) in labels.iter().chain(extra) {
+            self.pair(&mut first, name, value)?;
         }
         Ok(first)
     }
 
-    /// A whole sample line: name, labels, value, newline.
-    #[inline]
-    pub(crate) fn sample<W: Write>(
-        self,
-        w: &mut W,
+    /// A sample line up to its value: name, labels, the space before the value.
+    pub(super) fn head(
+        &mut self,
         desc: &Desc<'_>,
         suffix: &str,
         labels: &Labels<'_>,
         extra: Option<(&str, &str)>,
-        value: SampleValue,
     ) -> fmt::Result {
-        self.name(w, desc, suffix)?;
-        let first = self.label_pairs(w, labels, extra)?;
-        w.write_str(if first { " " } else { "} " })?;
-        value.write_into(w)?;
-        w.write_char('\n')
+        let none = self.name_and_labels(desc, suffix, labels, extra)?;
+        self.out.put(if none { " " } else { "} " })
     }
 
-    /// A state set's sample line: `<name>{...,<name>="<state>"} <value>`.
-    pub(crate) fn state_sample<W: Write>(
-        self,
-        w: &mut W,
+    /// A state set's sample line up to its value: `<name>{...,<name>="<state>"} `.
+    pub(super) fn state_head(
+        &mut self,
         desc: &Desc<'_>,
         labels: &Labels<'_>,
         state: &str,
-        value: SampleValue,
     ) -> fmt::Result {
-        self.name(w, desc, "")?;
-        let first = self.label_pairs(w, labels, None)?;
-        w.write_char(if first { '{' } else { ',' })?;
-        self.name(w, desc, "")?;
-        w.write_str("=\"")?;
-        escaped(w, state, true)?;
-        w.write_str("\"} ")?;
-        value.write_into(w)?;
-        w.write_char('\n')
+        let none = self.name_and_labels(desc, "", labels, None)?;
+        self.out.put(if none { "{" } else { "," })?;
+        self.name(desc, "")?;
+        self.out.put("=\"")?;
+        escaped(&mut self.out, state, true)?;
+        self.out.put("\"} ")
     }
 
     /// What the `_bucket` lines of one histogram series start with: the name, the labels
     /// and `le="`.
-    pub(crate) fn bucket_prefix<W: Write>(
-        self,
-        w: &mut W,
+    fn bucket_prefix(&mut self, desc: &Desc<'_>, labels: &Labels<'_>) -> fmt::Result {
+        let none = self.name_and_labels(desc, "_bucket", labels, None)?;
+        self.out.put(if none { "{le=\"" } else { ",le=\"" })
+    }
+
+    /// The `_bucket` lines of one series: `le(i, out)` writes the `i`th bound (`+Inf` past
+    /// the last), `cumulative` yields the counts. In a buffer, the prefix of the first line
+    /// is copied for the others, and with a `key` (float bounds) the `le` strings come from
+    /// the last lines written with the same bounds, when the buffer holds them.
+    pub(super) fn buckets(
+        &mut self,
         desc: &Desc<'_>,
         labels: &Labels<'_>,
+        key: Option<(usize, usize)>,
+        le: &dyn Fn(usize, &mut Out<'_>) -> fmt::Result,
+        cumulative: &mut dyn FnMut() -> Option<u64>,
     ) -> fmt::Result {
-        self.name(w, desc, "_bucket")?;
-        let first = self.label_pairs(w, labels, None)?;
-        w.write_str(if first { "{le=\"" } else { ",le=\"" })
+        let start = self.out.pos();
+        self.bucket_prefix(desc, labels)?;
+        let prefix = start.zip(self.out.pos()).map(|(s, e)| (s, e - s));
+        // The start of the source's line `i`.
+        let mut from = match self.le_from {
+            Some(src) if key == Some(src.key) => Some((src.at, src.prefix)),
+            _ => None,
+        };
+        let mut i = 0;
+        while let Some(count) = cumulative() {
+            if i > 0 {
+                match (&mut self.out, prefix) {
+                    (Out::Slice(w), Some((at, len))) => w.repeat(at, len),
+                    _ => self.bucket_prefix(desc, labels)?,
+                }
+            }
+            from = match (&mut self.out, from) {
+                (Out::Slice(w), Some((line, len))) => w.copy_le(line, len).map(|next| (next, len)),
+                _ => None,
+            };
+            if from.is_none() {
+                le(i, &mut self.out)?;
+            }
+            self.out.put("\"} ")?;
+            put_u64(&mut self.out, count)?;
+            self.out.put("\n")?;
+            i += 1;
+        }
+        self.le_from = match (key, prefix, &self.out) {
+            (Some(key), Some((at, prefix)), Out::Slice(w)) if w.fits() => {
+                Some(LeSource { key, at, prefix })
+            }
+            _ => self.le_from,
+        };
+        Ok(())
     }
 }
 
-/// One `_bucket` line after its [`Names::bucket_prefix`]: `le` (a number, which needs no
-/// escaping), the cumulative count and a newline.
-#[inline]
-pub(crate) fn bucket<W: Write>(w: &mut W, prefix: &str, le: &str, count: u64) -> fmt::Result {
-    w.write_str(prefix)?;
-    w.write_str(le)?;
-    w.write_str("\"} ")?;
-    w.write_str(itoa::Buffer::new().format(count))?;
-    w.write_char('\n')
+impl super::SliceWriter<'_> {
+    /// Appends the `le` string of the `_bucket` line at `line` (whose prefix is `prefix`
+    /// bytes long) and returns where the next line starts, or `None` when that line is not
+    /// in the buffer.
+    fn copy_le(&mut self, line: usize, prefix: usize) -> Option<usize> {
+        let at = line.checked_add(prefix)?;
+        let rest = self.buf.get(at..self.len)?;
+        let len = rest.iter().position(|b| *b == b'"')?;
+        let next = at + len + rest.get(len..)?.iter().position(|b| *b == b'\n')? + 1;
+        self.repeat(at, len);
+        Some(next)
+    }
 }
 
 /// Writes `s` escaping `\` and newline, and `"` too when `quotes` is set.
-#[inline]
-pub(crate) fn escaped<W: Write + ?Sized>(w: &mut W, s: &str, quotes: bool) -> fmt::Result {
-    // Most values need no escape: look at every byte without stopping early (so the check
-    // vectorizes) and write the value whole.
-    let special = s.bytes().fold(false, |any, b| {
-        any | (b == b'\\') | (b == b'\n') | (quotes & (b == b'"'))
-    });
-    if !special {
-        return w.write_str(s);
-    }
+pub(crate) fn escaped(out: &mut Out<'_>, s: &str, quotes: bool) -> fmt::Result {
     let mut start = 0;
-    for (i, &b) in s.as_bytes().iter().enumerate() {
+    for (i, b) in s.bytes().enumerate() {
         let rep = match b {
             b'\\' => "\\\\",
             b'\n' => "\\n",
@@ -150,25 +187,16 @@ pub(crate) fn escaped<W: Write + ?Sized>(w: &mut W, s: &str, quotes: bool) -> fm
             _ => continue,
         };
         // `i` is at an ASCII byte, so both cuts are on character boundaries.
-        w.write_str(s.get(start..i).ok_or(fmt::Error)?)?;
-        w.write_str(rep)?;
+        out.put(s.get(start..i).ok_or(fmt::Error)?)?;
+        out.put(rep)?;
         start = i + 1;
     }
-    w.write_str(s.get(start..).ok_or(fmt::Error)?)
+    out.put(s.get(start..).ok_or(fmt::Error)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_prefix_too_long_for_the_stack_fails_instead_of_truncating() {
-        let mut long: heapless::String<{ PREFIX + 1 }> = heapless::String::new();
-        while long.push('x').is_ok() {}
-        let mut prefix = Prefix::new();
-        assert!(prefix.write_str(&long).is_err());
-        assert!(prefix.write_str(&long[1..]).is_ok());
-    }
 
     crate::buckets!(Twenty: [f64; 20] = crate::linear_buckets(0.5, 0.5));
     crate::buckets!(Ints: u64 = [1, 2]);
@@ -237,15 +265,39 @@ mod tests {
     }
 
     #[test]
+    fn every_truncation_reports_the_size_of_the_whole_document() {
+        use crate::{Family, Format, Histogram, Registry};
+        let f: Family<Histogram, 1, 4> = Family::new("h", "h", ["k"]);
+        let g: Family<Histogram<Ints>, 1, 4> = Family::new("g", "g", ["k"]);
+        for k in ["a", "bb", "c\"c"] {
+            f.labels([k]).unwrap().observe(0.3).unwrap();
+            g.labels([k]).unwrap().observe(2).unwrap();
+        }
+        let mut r: Registry<'_, 2> = Registry::new();
+        r.register(&f).unwrap();
+        r.register(&g).unwrap();
+        for format in [Format::Prometheus, Format::OpenMetrics] {
+            let doc = both_ways(&r, format);
+            for short in 0..doc.len() {
+                let mut buf = std::vec![0u8; short];
+                assert_eq!(
+                    r.encode(format, &mut buf),
+                    Err(crate::EncodeError::BufferTooSmall { needed: doc.len() })
+                );
+            }
+        }
+    }
+
+    #[test]
     fn escapes() {
         let mut s: heapless::String<64> = heapless::String::new();
-        escaped(&mut s, "plain-value_1", true).unwrap();
-        assert_eq!(s, "plain-value_1");
-        s.clear();
-        escaped(&mut s, "a\\b\"c\nd é", true).unwrap();
-        assert_eq!(s, "a\\\\b\\\"c\\nd é");
-        s.clear();
-        escaped(&mut s, "q\"\\", false).unwrap();
-        assert_eq!(s, "q\"\\\\");
+        let mut esc = |v: &str, quotes: bool| {
+            s.clear();
+            escaped(&mut Out::Dyn(&mut s), v, quotes).unwrap();
+            s.clone()
+        };
+        assert_eq!(esc("plain-value_1", true), "plain-value_1");
+        assert_eq!(esc("a\\b\"c\nd é", true), "a\\\\b\\\"c\\nd é");
+        assert_eq!(esc("q\"\\", false), "q\"\\\\");
     }
 }

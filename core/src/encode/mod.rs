@@ -5,18 +5,17 @@
 //! that other crates (the std and embedded adapters, or your own metric types) can implement
 //! [`Collect`](crate::Collect) and write families that are exactly as valid as the built-in ones.
 
-mod le;
 mod line;
 pub mod openmetrics;
 pub mod text;
 
 use core::fmt::{self, Write};
+use core::time::Duration;
 
-use self::le::LeCache;
-use self::line::{Names, Prefix};
 use crate::metric::{MetricType, State};
 use crate::name::Desc;
-use crate::number::{Number, SampleValue};
+use crate::number::sealed::Sealed as _;
+use crate::number::{put_timestamp, Number, SampleValue};
 
 /// An exposition format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -90,65 +89,77 @@ impl<'b> SliceWriter<'b> {
             Err(EncodeError::BufferTooSmall { needed: self.len })
         }
     }
+
+    /// Appends `s` (or counts it, past the end).
+    #[inline]
+    fn put(&mut self, s: &[u8]) {
+        let end = self.len.saturating_add(s.len());
+        if let Some(dst) = self.buf.get_mut(self.len..end) {
+            copy(dst, s);
+        }
+        self.len = end;
+    }
+
+    /// Appends a copy of the `len` bytes at `at`, which this writer wrote earlier (or counts
+    /// them, past the end).
+    fn repeat(&mut self, at: usize, len: usize) {
+        let end = self.len.saturating_add(len);
+        if end <= self.buf.len() {
+            let (done, free) = self.buf.split_at_mut(self.len);
+            let src = at.checked_add(len).and_then(|e| done.get(at..e));
+            if let (Some(src), Some(dst)) = (src, free.get_mut(..len)) {
+                copy(dst, src);
+            }
+        }
+        self.len = end;
+    }
+
+    /// Whether everything written so far is in the buffer.
+    fn fits(&self) -> bool {
+        self.len <= self.buf.len()
+    }
 }
 
 impl Write for SliceWriter<'_> {
-    // Inlined where speed matters; one copy on bare metal, where flash does.
-    #[cfg_attr(not(target_os = "none"), inline)]
-    #[cfg_attr(target_os = "none", inline(never))]
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len.saturating_add(s.len());
-        if let Some(dst) = self.buf.get_mut(self.len..end) {
-            copy(dst, s.as_bytes());
-        }
-        self.len = end;
+        self.put(s.as_bytes());
         Ok(())
-    }
-
-    #[cfg_attr(not(target_os = "none"), inline)]
-    #[cfg_attr(target_os = "none", inline(never))]
-    fn write_char(&mut self, c: char) -> fmt::Result {
-        match u8::try_from(c) {
-            Ok(b) if b.is_ascii() => {
-                if let Some(dst) = self.buf.get_mut(self.len) {
-                    *dst = b;
-                }
-                self.len = self.len.saturating_add(1);
-                Ok(())
-            }
-            _ => self.write_str(c.encode_utf8(&mut [0; 4])),
-        }
     }
 }
 
-/// `dst.copy_from_slice(src)` for slices of equal length, with the short copies that make up
-/// most of a line (names, labels, numbers) done inline, as one or two overlapping moves,
-/// instead of calling `memcpy`.
+/// `dst.copy_from_slice(src)` for slices of equal length. On a host, the short copies that
+/// make up most of a line (names, labels, numbers) are done inline, as one or two overlapping
+/// moves, instead of calling `memcpy`; on bare metal, where flash counts, `memcpy` it is.
 #[inline]
 fn copy(dst: &mut [u8], src: &[u8]) {
-    fn both<const K: usize>(dst: &mut [u8], src: &[u8]) {
-        if let (Some(d), Some(s)) = (dst.first_chunk_mut::<K>(), src.first_chunk::<K>()) {
-            *d = *s;
-        }
-        if let (Some(d), Some(s)) = (dst.last_chunk_mut::<K>(), src.last_chunk::<K>()) {
-            *d = *s;
-        }
-    }
-    match src.len() {
-        0 => {}
-        n @ 1..=3 => {
-            // First, middle and last byte cover 1, 2 and 3 bytes alike.
-            for i in [0, n / 2, n - 1] {
-                if let (Some(d), Some(s)) = (dst.get_mut(i), src.get(i)) {
-                    *d = *s;
-                }
+    #[cfg(not(target_os = "none"))]
+    {
+        fn both<const K: usize>(dst: &mut [u8], src: &[u8]) {
+            if let (Some(d), Some(s)) = (dst.first_chunk_mut::<K>(), src.first_chunk::<K>()) {
+                *d = *s;
+            }
+            if let (Some(d), Some(s)) = (dst.last_chunk_mut::<K>(), src.last_chunk::<K>()) {
+                *d = *s;
             }
         }
-        4..=7 => both::<4>(dst, src),
-        8..=16 => both::<8>(dst, src),
-        17..=32 => both::<16>(dst, src),
-        _ => dst.copy_from_slice(src),
+        match src.len() {
+            0 => {}
+            n @ 1..=3 => {
+                // First, middle and last byte cover 1, 2 and 3 bytes alike.
+                for i in [0, n / 2, n - 1] {
+                    if let (Some(d), Some(s)) = (dst.get_mut(i), src.get(i)) {
+                        *d = *s;
+                    }
+                }
+            }
+            4..=7 => both::<4>(dst, src),
+            8..=16 => both::<8>(dst, src),
+            17..=32 => both::<16>(dst, src),
+            _ => dst.copy_from_slice(src),
+        }
     }
+    #[cfg(target_os = "none")]
+    dst.copy_from_slice(src);
 }
 
 /// The labels of one series: names and values, in order.
@@ -175,31 +186,50 @@ impl<'a> Labels<'a> {
     }
 }
 
-/// Where an [`Encoder`] writes.
-enum Out<'w> {
+/// Where an [`Encoder`] writes: every byte of a document goes through [`Out::put`].
+pub(crate) enum Out<'w> {
     /// Any writer.
     Dyn(&'w mut dyn Write),
     /// A byte buffer ([`Registry::encode`](crate::Registry::encode)): written in place.
     Slice(SliceWriter<'w>),
 }
 
-impl Write for Out<'_> {
+impl Out<'_> {
+    /// Writes `s`.
     // Inlined where speed matters; one copy on bare metal, where flash does.
     #[cfg_attr(not(target_os = "none"), inline)]
     #[cfg_attr(target_os = "none", inline(never))]
-    fn write_str(&mut self, s: &str) -> fmt::Result {
+    pub(crate) fn put(&mut self, s: &str) -> fmt::Result {
         match self {
-            Out::Slice(w) => w.write_str(s),
+            Out::Slice(w) => {
+                w.put(s.as_bytes());
+                Ok(())
+            }
             Out::Dyn(w) => w.write_str(s),
         }
     }
 
-    #[cfg_attr(not(target_os = "none"), inline)]
-    #[cfg_attr(target_os = "none", inline(never))]
-    fn write_char(&mut self, c: char) -> fmt::Result {
+    /// Writes ASCII bytes (digits, formatted on the stack).
+    pub(crate) fn put_ascii(&mut self, s: &[u8]) -> fmt::Result {
         match self {
-            Out::Slice(w) => w.write_char(c),
-            Out::Dyn(w) => w.write_char(c),
+            Out::Slice(w) => {
+                w.put(s);
+                Ok(())
+            }
+            // A host validates the bytes (quickly); bare metal writes them one by one rather
+            // than link UTF-8 validation.
+            #[cfg(not(target_os = "none"))]
+            Out::Dyn(w) => w.write_str(core::str::from_utf8(s).map_err(|_| fmt::Error)?),
+            #[cfg(target_os = "none")]
+            Out::Dyn(w) => s.iter().try_for_each(|b| w.write_char(char::from(*b))),
+        }
+    }
+
+    /// How much a byte buffer holds so far (`None` for any other writer).
+    fn pos(&self) -> Option<usize> {
+        match self {
+            Out::Slice(w) => Some(w.len),
+            Out::Dyn(_) => None,
         }
     }
 }
@@ -211,8 +241,11 @@ pub struct Encoder<'w> {
     namespace: &'w str,
     const_labels: &'w [(&'w str, &'w str)],
     created: bool,
-    /// The `le` strings of the histogram bounds seen last.
-    le: LeCache,
+    /// Whether a series of the family being written knows its creation time.
+    any_created: bool,
+    /// The last `_bucket` lines written into the buffer with float bounds, whose `le` strings
+    /// later series with the same bounds copy instead of formatting them again.
+    le_from: Option<line::LeSource>,
 }
 
 impl fmt::Debug for Encoder<'_> {
@@ -229,22 +262,36 @@ impl fmt::Debug for Encoder<'_> {
 impl<'w> Encoder<'w> {
     /// An encoder with no namespace, no constant labels, and `_created` samples on.
     pub fn new(out: &'w mut dyn Write, format: Format) -> Self {
-        Self::with_out(Out::Dyn(out), format)
+        Self::with_out(Out::Dyn(out), format, "", &[], true)
     }
 
     /// An encoder writing into `buf`; [`finish_slice`](Self::finish_slice) tells the length.
-    pub(crate) fn for_slice(buf: &'w mut [u8], format: Format) -> Self {
-        Self::with_out(Out::Slice(SliceWriter::new(buf)), format)
+    pub(crate) fn for_slice(
+        buf: &'w mut [u8],
+        format: Format,
+        namespace: &'w str,
+        const_labels: &'w [(&'w str, &'w str)],
+        created: bool,
+    ) -> Self {
+        let out = Out::Slice(SliceWriter::new(buf));
+        Self::with_out(out, format, namespace, const_labels, created)
     }
 
-    fn with_out(out: Out<'w>, format: Format) -> Self {
+    pub(crate) fn with_out(
+        out: Out<'w>,
+        format: Format,
+        namespace: &'w str,
+        const_labels: &'w [(&'w str, &'w str)],
+        created: bool,
+    ) -> Self {
         Encoder {
             out,
             format,
-            namespace: "",
-            const_labels: &[],
-            created: true,
-            le: LeCache::new(),
+            namespace,
+            const_labels,
+            created,
+            any_created: false,
+            le_from: None,
         }
     }
 
@@ -275,7 +322,7 @@ impl<'w> Encoder<'w> {
 
     /// Writes `s` unchanged.
     pub fn write_raw(&mut self, s: &str) -> fmt::Result {
-        self.out.write_str(s)
+        self.out.put(s)
     }
 
     /// For an encoder made by [`for_slice`](Self::for_slice): the length written, or
@@ -287,48 +334,20 @@ impl<'w> Encoder<'w> {
         }
     }
 
-    fn names(&self) -> Names<'w> {
-        Names {
-            namespace: self.namespace,
-            const_labels: self.const_labels,
-        }
-    }
-
     /// Writes a family's metadata: `# HELP` and `# TYPE`, and `# UNIT` in OpenMetrics.
     pub fn header(&mut self, desc: &Desc<'_>, ty: MetricType) -> fmt::Result {
-        let names = self.names();
-        // Metadata is a few lines per family: written through `dyn Write`, which keeps this
-        // code small on a microcontroller.
-        let out: &mut dyn Write = &mut self.out;
         match self.format {
             Format::Prometheus => {
                 let suffix = text::header_suffix(ty);
-                out.write_str("# HELP ")?;
-                names.name(out, desc, suffix)?;
-                out.write_str(" ")?;
-                text::write_help(out, desc.help())?;
-                out.write_str("\n# TYPE ")?;
-                names.name(out, desc, suffix)?;
-                out.write_str(" ")?;
-                out.write_str(text::type_name(ty))?;
-                out.write_str("\n")
+                self.meta("# HELP ", desc, suffix, desc.help(), false)?;
+                self.meta("# TYPE ", desc, suffix, text::type_name(ty), false)
             }
             Format::OpenMetrics => {
-                out.write_str("# TYPE ")?;
-                names.name(out, desc, "")?;
-                out.write_str(" ")?;
-                out.write_str(openmetrics::type_name(ty))?;
+                self.meta("# TYPE ", desc, "", openmetrics::type_name(ty), true)?;
                 if let Some(unit) = desc.unit() {
-                    out.write_str("\n# UNIT ")?;
-                    names.name(out, desc, "")?;
-                    out.write_str(" ")?;
-                    out.write_str(unit)?;
+                    self.meta("# UNIT ", desc, "", unit, true)?;
                 }
-                out.write_str("\n# HELP ")?;
-                names.name(out, desc, "")?;
-                out.write_str(" ")?;
-                openmetrics::write_help(out, desc.help())?;
-                out.write_str("\n")
+                self.meta("# HELP ", desc, "", desc.help(), true)
             }
         }
     }
@@ -343,8 +362,23 @@ impl<'w> Encoder<'w> {
         extra: Option<(&str, &str)>,
         value: SampleValue,
     ) -> fmt::Result {
-        self.names()
-            .sample(&mut self.out, desc, suffix, labels, extra, value)
+        self.head(desc, suffix, labels, extra)?;
+        value.put(&mut self.out)?;
+        self.out.put("\n")
+    }
+
+    /// [`sample`](Self::sample) for a value whose type is known at compile time: the metrics
+    /// of this crate write through it, so that only the formatting they need is linked.
+    pub(crate) fn sample_of<V: Number>(
+        &mut self,
+        desc: &Desc<'_>,
+        suffix: &str,
+        labels: &Labels<'_>,
+        value: V,
+    ) -> fmt::Result {
+        self.head(desc, suffix, labels, None)?;
+        value.put(&mut self.out)?;
+        self.out.put("\n")
     }
 
     /// Writes one sample of a state set: `<name>{...,<name>="<state>"} <value>`, where the label
@@ -357,45 +391,43 @@ impl<'w> Encoder<'w> {
         state: &str,
         value: SampleValue,
     ) -> fmt::Result {
-        self.names()
-            .state_sample(&mut self.out, desc, labels, state, value)
+        self.state_head(desc, labels, state)?;
+        value.put(&mut self.out)?;
+        self.out.put("\n")
+    }
+
+    /// [`state_sample`](Self::state_sample) with an integer value.
+    pub(crate) fn state_sample_of(
+        &mut self,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+        state: &str,
+        value: u64,
+    ) -> fmt::Result {
+        self.state_head(desc, labels, state)?;
+        value.put(&mut self.out)?;
+        self.out.put("\n")
     }
 
     /// Writes the `_bucket` lines of one histogram series: one per bound of `bounds` and
     /// then `+Inf`, with the cumulative counts `cumulative` yields (one more than there are
     /// bounds). The same lines as [`sample`](Self::sample) with `("le", bound)` writes, but
-    /// the bounds' `le` strings are formatted once per family and the name and labels once per
-    /// series.
+    /// in a buffer the name and labels are written once per series, and float bounds are
+    /// formatted once for all the series that share them.
     pub(crate) fn bucket_lines<V: Number>(
         &mut self,
         desc: &Desc<'_>,
         labels: &Labels<'_>,
         bounds: &'static [V],
-        cumulative: impl Iterator<Item = u64>,
+        cumulative: &mut dyn FnMut() -> Option<u64>,
     ) -> fmt::Result {
-        let names = self.names();
-        let mut prefix = Prefix::new();
-        let shared = names.bucket_prefix(&mut prefix, desc, labels).is_ok();
-        let cached = self.le.prepare(bounds);
-        let mut own: heapless::String<32> = heapless::String::new();
-        for (i, count) in cumulative.enumerate() {
-            let le = match bounds.get(i) {
-                None => "+Inf",
-                Some(_) if cached => self.le.get(i).ok_or(fmt::Error)?,
-                Some(bound) => {
-                    own.clear();
-                    bound.write_canonical(&mut own)?;
-                    &own
-                }
-            };
-            if shared {
-                line::bucket(&mut self.out, &prefix, le, count)?;
-            } else {
-                let v = SampleValue::Unsigned(count);
-                names.sample(&mut self.out, desc, "_bucket", labels, Some(("le", le)), v)?;
-            }
-        }
-        Ok(())
+        let le = |i: usize, out: &mut Out<'_>| match bounds.get(i) {
+            Some(b) => b.put_canonical(out),
+            None => out.put("+Inf"),
+        };
+        // Integer bounds are cheap to format: no caching, and no caching code linked.
+        let key = V::FLOAT.then_some((bounds.as_ptr() as usize, bounds.len()));
+        self.buckets(desc, labels, key, &le, cumulative)
     }
 
     /// Writes a whole family of `T`s: the header, every series' samples and, when enabled and
@@ -406,48 +438,64 @@ impl<'w> Encoder<'w> {
         T: State,
         E: Fn(&mut dyn FnMut(&Labels<'_>, &T) -> fmt::Result) -> fmt::Result,
     {
-        self.header(desc, T::TYPE)?;
-        let inline_created = self.created && self.format == Format::OpenMetrics;
-        // Whether any series knows its creation time, learnt during the first pass.
-        let mut any = false;
-        each(&mut |labels, state| {
-            state.write_samples(self, desc, labels)?;
-            let created = state.created();
-            any |= created.is_some();
-            match created {
-                Some(c) if inline_created => {
-                    self.sample(desc, "_created", labels, None, SampleValue::Timestamp(c))
+        // The generic part is only this: everything else is written once, for every type.
+        self.family_of(desc, T::TYPE, &mut |enc, created_pass| {
+            each(&mut |labels, state| {
+                let created = state.created();
+                if !created_pass {
+                    state.write_samples(enc, desc, labels)?;
                 }
-                _ => Ok(()),
-            }
-        })?;
-        if any && self.created && self.format == Format::Prometheus && T::TYPE.has_created() {
-            self.created_header(desc)?;
-            each(&mut |labels, state| match state.created() {
-                Some(c) => self.sample(desc, "_created", labels, None, SampleValue::Timestamp(c)),
-                None => Ok(()),
-            })?;
+                enc.created_sample(desc, labels, created, created_pass)
+            })
+        })
+    }
+
+    /// [`family`](Self::family) once the series' type is erased: `each(self, created_pass)`
+    /// goes through the series, writing their samples, or only their `_created` samples.
+    fn family_of(
+        &mut self,
+        desc: &Desc<'_>,
+        ty: MetricType,
+        each: &mut dyn FnMut(&mut Self, bool) -> fmt::Result,
+    ) -> fmt::Result {
+        self.header(desc, ty)?;
+        self.any_created = false;
+        each(self, false)?;
+        if self.any_created && self.created && self.format == Format::Prometheus && ty.has_created()
+        {
+            self.meta("# HELP ", desc, "_created", desc.help(), false)?;
+            self.meta("# TYPE ", desc, "_created", "gauge", false)?;
+            each(self, true)?;
         }
         Ok(())
     }
 
-    fn created_header(&mut self, desc: &Desc<'_>) -> fmt::Result {
-        let names = self.names();
-        let out: &mut dyn Write = &mut self.out;
-        out.write_str("# HELP ")?;
-        names.name(out, desc, "_created")?;
-        out.write_str(" ")?;
-        text::write_help(out, desc.help())?;
-        out.write_str("\n# TYPE ")?;
-        names.name(out, desc, "_created")?;
-        out.write_str(" gauge\n")
+    /// After a series' samples (`created_pass` false), or in the separate `_created` family
+    /// of Prometheus text (true): its `_created` sample, when it has one and it goes here.
+    fn created_sample(
+        &mut self,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+        created: Option<Duration>,
+        created_pass: bool,
+    ) -> fmt::Result {
+        let Some(c) = created else {
+            return Ok(());
+        };
+        self.any_created = true;
+        if created_pass || (self.created && self.format == Format::OpenMetrics) {
+            self.head(desc, "_created", labels, None)?;
+            put_timestamp(&mut self.out, c)?;
+            self.out.put("\n")?;
+        }
+        Ok(())
     }
 
     /// Ends the document (`# EOF` in OpenMetrics, nothing in Prometheus text).
     pub fn finish(&mut self) -> fmt::Result {
         match self.format {
             Format::Prometheus => Ok(()),
-            Format::OpenMetrics => self.out.write_str("# EOF\n"),
+            Format::OpenMetrics => self.out.put("# EOF\n"),
         }
     }
 }
@@ -459,7 +507,7 @@ pub fn write_escaped_label_value(out: &mut dyn Write, s: &str) -> fmt::Result {
 
 /// Writes `s` escaping `\` and newline, and `"` too when `quotes` is set.
 pub(crate) fn write_escaped(out: &mut dyn Write, s: &str, quotes: bool) -> fmt::Result {
-    line::escaped(out, s, quotes)
+    line::escaped(&mut Out::Dyn(out), s, quotes)
 }
 
 #[cfg(test)]
