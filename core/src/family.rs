@@ -112,10 +112,11 @@ impl<T: State, const L: usize, const S: usize> Slot<T, L, S> {
     fn write(&self, values: &[&str; L]) {
         self.values.call_once(|| {
             values.map(|v| {
-                let mut s = heapless::String::new();
-                // Lengths were checked against S before claiming, so this cannot fail.
-                let _ = s.push_str(v);
-                s
+                let mut s = heapless::Vec::<u8, S, u16>::new();
+                for b in v.bytes() {
+                    let _ = s.push(core::hint::black_box(b));
+                }
+                heapless::String::from_utf8(s).unwrap_or_default()
             })
         });
     }
@@ -475,12 +476,34 @@ impl<const L: usize> FamilyBuilder<L> {
 /// `["ab", "c"]` and `["a", "bc"]` differ) and the results are folded with a rotation per
 /// position: the values' hashes are independent, so the CPU computes them in parallel, and
 /// the slot's address, which the caller's update waits for, is ready sooner.
+#[cfg(target_pointer_width = "64")]
 fn hash_values<const L: usize>(values: &[&str; L]) -> u64 {
     values.iter().fold(0u64, |h, v| {
         let mut hasher = rustc_hash::FxHasher::default();
         hasher.write(v.as_bytes());
         h.rotate_left(21) ^ hasher.finish()
     })
+}
+
+/// Hashes label values on a 32-bit core, where rustc-hash's 64-bit multiplications take much
+/// code (and where its `finish` gives 32 bits only): FNV-1a over the values' bytes, each
+/// value followed by `0xff` (which UTF-8 never contains, so `["ab", "c"]` and `["a", "bc"]`
+/// differ), then a multiply for the 32 bits that tag the slot.
+#[cfg(not(target_pointer_width = "64"))]
+fn hash_values<const L: usize>(values: &[&str; L]) -> u64 {
+    fnv_values(values)
+}
+
+#[cfg_attr(target_pointer_width = "64", allow(dead_code))] // tested on the host
+fn fnv_values(values: &[&str]) -> u64 {
+    let mut h = 0x811c_9dc5u32;
+    for v in values {
+        for b in v.bytes().chain([0xff]) {
+            h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+        }
+    }
+    let tag = (h ^ (h >> 15)).wrapping_mul(0x2c1b_3c6d);
+    (u64::from(tag ^ (tag >> 12)) << 32) | u64::from(h)
 }
 
 /// The slot a hash starts probing at, from its low 32 bits: a mask when `n` is a power of two,
@@ -528,6 +551,8 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Collect for Famil
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
     use super::*;
     use crate::clock::FixedClock;
     use crate::{Counter, Gauge, Histogram};
@@ -666,6 +691,22 @@ mod tests {
         assert_ne!(h(["a", "b"]), h(["b", "a"]));
         assert_ne!(h(["", "x"]), h(["x", ""]));
         assert_eq!(h(["get", "/"]), h(["get", "/"]));
+        let f = |v: [&str; 2]| fnv_values(&v);
+        assert_ne!(f(["ab", "c"]), f(["a", "bc"]));
+        assert_ne!(f(["a", "b"]), f(["b", "a"]));
+        assert_ne!(f(["", "x"]), f(["x", ""]));
+        assert_eq!(f(["get", "/"]), f(["get", "/"]));
+        // Tags (30 bits) and slots of a 16-slot table spread over many values.
+        let mut tags = std::collections::BTreeSet::new();
+        let mut slots = [0u32; 16];
+        let mut buf = itoa::Buffer::new();
+        for i in 0..4096u32 {
+            let h = fnv_values(&[buf.format(i)]);
+            tags.insert(((h >> 32) as u32) & HASH);
+            slots[slot_index(h, 16)] += 1;
+        }
+        assert!(tags.len() > 4090, "{}", tags.len());
+        assert!(slots.iter().all(|n| (200..=312).contains(n)), "{slots:?}");
     }
 
     #[test]

@@ -295,13 +295,63 @@ pub(crate) fn put_u64(out: &mut Out<'_>, v: u64) -> fmt::Result {
     {
         out.put(itoa::Buffer::new().format(v))
     }
-    // Elsewhere without 64-bit division, which would link a large runtime routine.
     #[cfg(not(target_pointer_width = "64"))]
     {
-        let mut buf = [0u8; 20];
-        let n = fill_digits(v, &mut buf);
-        out.put_ascii(buf.get(buf.len() - n..).unwrap_or_default())
+        put_u64_by_subtraction(out, v)
     }
+}
+
+/// [`put_u64`] without any division, which 32-bit cores do for 64-bit integers (and
+/// `thumbv6m` for any integer) in large runtime routines, and without a buffer to zero: each
+/// digit counts how often its power of ten subtracts, most significant first.
+#[cfg_attr(target_pointer_width = "64", allow(dead_code))] // tested on the host
+pub(crate) fn put_u64_by_subtraction(out: &mut Out<'_>, v: u64) -> fmt::Result {
+    let first = POW10
+        .iter()
+        .position(|p| *p <= v)
+        .unwrap_or(POW10.len() - 1);
+    put_digits(out, v, POW10.get(first..).unwrap_or_default(), false)
+}
+
+/// The powers of ten a `u64` has digits for, from the largest down to one.
+const POW10: [u64; 20] = [
+    10_000_000_000_000_000_000,
+    1_000_000_000_000_000_000,
+    100_000_000_000_000_000,
+    10_000_000_000_000_000,
+    1_000_000_000_000_000,
+    100_000_000_000_000,
+    10_000_000_000_000,
+    1_000_000_000_000,
+    100_000_000_000,
+    10_000_000_000,
+    1_000_000_000,
+    100_000_000,
+    10_000_000,
+    1_000_000,
+    100_000,
+    10_000,
+    1_000,
+    100,
+    10,
+    1,
+];
+
+/// Writes the digits of `v` for the powers of ten `pows` (each digit below 10: `v` is less
+/// than ten times the first), stopping early when `trim` is set and the rest are zeros.
+fn put_digits(out: &mut Out<'_>, mut v: u64, pows: &[u64], trim: bool) -> fmt::Result {
+    for p in pows {
+        let mut d = b'0';
+        while v >= *p {
+            v -= *p;
+            d += 1;
+        }
+        out.put_byte(d)?;
+        if trim && v == 0 {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// Writes `v`'s decimal digits, with a `-` when negative.
@@ -310,38 +360,6 @@ pub(crate) fn put_i64(out: &mut Out<'_>, v: i64) -> fmt::Result {
         out.put("-")?;
     }
     put_u64(out, v.unsigned_abs())
-}
-
-/// Writes `v`'s decimal digits right-aligned into `buf` (which must hold them: 20 bytes hold
-/// any `u64`) and returns how many there are. Divides by 10 with 32-bit divisions only.
-pub(crate) fn fill_digits(mut v: u64, buf: &mut [u8]) -> usize {
-    let mut n = 0;
-    for d in buf.iter_mut().rev() {
-        let (q, r) = div10(v);
-        *d = b'0' + r;
-        n += 1;
-        v = q;
-        if v == 0 {
-            break;
-        }
-    }
-    n
-}
-
-/// `(v / 10, v % 10)` with 32-bit divisions: the high word, then the low word in two 16-bit
-/// halves, each dividend below `10 << 16` (long division).
-#[inline]
-fn div10(v: u64) -> (u64, u8) {
-    let (hi, lo) = ((v >> 32) as u32, v as u32);
-    if hi == 0 {
-        return (u64::from(lo / 10), (lo % 10) as u8);
-    }
-    let (qh, rh) = (hi / 10, hi % 10);
-    let mid = (rh << 16) | (lo >> 16);
-    let (qm, rm) = (mid / 10, mid % 10);
-    let low = (rm << 16) | (lo & 0xFFFF);
-    let (ql, rl) = (low / 10, low % 10);
-    ((u64::from(qh) << 32) | u64::from((qm << 16) | ql), rl as u8)
 }
 
 /// Writes a float the way both exposition formats accept it: `NaN`, `+Inf`, `-Inf`, and
@@ -378,14 +396,10 @@ pub(crate) fn put_timestamp(out: &mut Out<'_>, d: Duration) -> fmt::Result {
     if nanos == 0 {
         return Ok(());
     }
-    // A point and nine digits, zero-padded, then trailing zeros trimmed.
-    let mut frac = [b'0'; 10];
-    if let Some((point, digits)) = frac.split_first_mut() {
-        *point = b'.';
-        fill_digits(u64::from(nanos), digits);
-    }
-    let len = frac.iter().rposition(|d| *d != b'0').map_or(0, |i| i + 1);
-    out.put_ascii(frac.get(..len).unwrap_or_default())
+    out.put(".")?;
+    // Nine digits, 10^8 down to 1, without the trailing zeros.
+    let pows = POW10.get(POW10.len() - 9..).unwrap_or_default();
+    put_digits(out, u64::from(nanos), pows, true)
 }
 
 #[cfg(test)]
@@ -440,11 +454,12 @@ mod tests {
     }
 
     #[test]
-    fn digits_without_64_bit_division() {
-        let mut buf = [0u8; 20];
+    fn digits_without_division() {
+        let mut s = std::string::String::new();
         let mut check = |v: u64| {
-            let n = fill_digits(v, &mut buf);
-            assert_eq!(&buf[20 - n..], std::format!("{v}").as_bytes(), "{v}");
+            s.clear();
+            put_u64_by_subtraction(&mut Out::Dyn(&mut s), v).unwrap();
+            assert_eq!(s, std::format!("{v}"));
         };
         for v in [
             0,
@@ -465,8 +480,12 @@ mod tests {
                 check((1u64 << shift).wrapping_add(delta));
             }
         }
+        for p in POW10 {
+            check(p - 1);
+            check(p);
+            check(p + 1);
+        }
         check(u64::MAX);
-        check(10_000_000_000_000_000_000);
         let mut x = 0x9E37_79B9_7F4A_7C15u64;
         for _ in 0..100_000 {
             x ^= x << 13;

@@ -230,11 +230,17 @@ fn clashes(a: &dyn Collect, b: &dyn Collect) -> bool {
 
 /// `a1 + a2 == b1 + b2` without building either string.
 fn concat_eq(a1: &str, a2: &str, b1: &str, b2: &str) -> bool {
-    a1.len() + a2.len() == b1.len() + b2.len()
-        && a1
-            .bytes()
-            .chain(a2.bytes())
-            .eq(b1.bytes().chain(b2.bytes()))
+    let (a1, a2, b1, b2) = (a1.as_bytes(), a2.as_bytes(), b1.as_bytes(), b2.as_bytes());
+    // With `a1` the shorter head: `b1` is `a1 + mid` and `a2` is `mid + b2`.
+    let (a1, a2, b1, b2) = if a1.len() <= b1.len() {
+        (a1, a2, b1, b2)
+    } else {
+        (b1, b2, a1, a2)
+    };
+    let Some((head, mid)) = b1.split_at_checked(a1.len()) else {
+        return false;
+    };
+    head == a1 && a2.split_at_checked(mid.len()) == Some((mid, b2))
 }
 
 #[cfg(test)]
@@ -262,6 +268,22 @@ mod tests {
         static MORE: Metric<Gauge> = Metric::new("w", "h");
         assert_eq!(r.register(&MORE), Err(RegisterError::Full { capacity: 3 }));
         assert_eq!(r.len(), 3);
+    }
+
+    #[test]
+    fn concatenations() {
+        for (a1, a2, b1, b2, eq) in [
+            ("x", "_total", "x_total", "", true),
+            ("x_total", "", "x", "_total", true),
+            ("ab", "c", "a", "bc", true),
+            ("ab", "c", "a", "bd", false),
+            ("ab", "c", "a", "b", false),
+            ("", "", "", "", true),
+            ("a", "", "", "b", false),
+        ] {
+            assert_eq!(concat_eq(a1, a2, b1, b2), eq, "{a1}+{a2} vs {b1}+{b2}");
+            assert_eq!(concat_eq(b1, b2, a1, a2), eq, "{b1}+{b2} vs {a1}+{a2}");
+        }
     }
 
     #[test]

@@ -129,7 +129,7 @@ impl Write for SliceWriter<'_> {
 
 /// `dst.copy_from_slice(src)` for slices of equal length. On a host, the short copies that
 /// make up most of a line (names, labels, numbers) are done inline, as one or two overlapping
-/// moves, instead of calling `memcpy`; on bare metal, where flash counts, `memcpy` it is.
+/// moves, instead of calling `memcpy`.
 #[inline]
 fn copy(dst: &mut [u8], src: &[u8]) {
     #[cfg(not(target_os = "none"))]
@@ -158,8 +158,12 @@ fn copy(dst: &mut [u8], src: &[u8]) {
             _ => dst.copy_from_slice(src),
         }
     }
+    // A byte loop, kept from being turned into a `memcpy` call: lines are short, and
+    // `memcpy` would be the largest routine of a small firmware.
     #[cfg(target_os = "none")]
-    dst.copy_from_slice(src);
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = core::hint::black_box(*s);
+    }
 }
 
 /// The labels of one series: names and values, in order.
@@ -209,19 +213,17 @@ impl Out<'_> {
         }
     }
 
-    /// Writes ASCII bytes (digits, formatted on the stack).
-    pub(crate) fn put_ascii(&mut self, s: &[u8]) -> fmt::Result {
+    /// Writes one ASCII byte (a digit).
+    pub(crate) fn put_byte(&mut self, b: u8) -> fmt::Result {
         match self {
             Out::Slice(w) => {
-                w.put(s);
+                if let Some(dst) = w.buf.get_mut(w.len) {
+                    *dst = b;
+                }
+                w.len = w.len.saturating_add(1);
                 Ok(())
             }
-            // A host validates the bytes (quickly); bare metal writes them one by one rather
-            // than link UTF-8 validation.
-            #[cfg(not(target_os = "none"))]
-            Out::Dyn(w) => w.write_str(core::str::from_utf8(s).map_err(|_| fmt::Error)?),
-            #[cfg(target_os = "none")]
-            Out::Dyn(w) => s.iter().try_for_each(|b| w.write_char(char::from(*b))),
+            Out::Dyn(w) => w.write_char(char::from(b)),
         }
     }
 
