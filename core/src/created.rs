@@ -23,6 +23,8 @@ impl Created {
     }
 
     /// The creation time since the Unix epoch, if known.
+    // One copy on bare metal, where flash counts: every series type calls these.
+    #[cfg_attr(target_os = "none", inline(never))]
     pub fn get(&self) -> Option<Duration> {
         match self.0.load(Ordering::Relaxed) {
             0 => None,
@@ -39,6 +41,7 @@ impl Created {
     }
 
     /// Sets the creation time unless one is already known.
+    #[cfg_attr(target_os = "none", inline(never))]
     pub fn init(&self, unix: Duration) {
         let _ = self
             .0

@@ -540,7 +540,7 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Collect for Famil
         &self.names
     }
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
-        enc.family(&self.desc, |f| {
+        enc.family_of(&self.desc, T::TYPE, &|f| {
             self.try_for_each(|values, state| f(&Labels::new(&self.names, values), state))
         })
     }

@@ -201,7 +201,7 @@ impl<T: State> Collect for Metric<T> {
         T::TYPE
     }
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
-        enc.family(&self.desc, |f| f(&Labels::EMPTY, &self.state))
+        enc.family_of(&self.desc, T::TYPE, &|f| f(&Labels::EMPTY, &self.state))
     }
     fn init_created(&self, unix: Duration) {
         self.state.init_created(unix)

@@ -310,11 +310,17 @@ pub(crate) fn put_u64_by_subtraction(out: &mut Out<'_>, v: u64) -> fmt::Result {
         .iter()
         .position(|p| *p <= v)
         .unwrap_or(POW10.len() - 1);
-    put_digits(out, v, POW10.get(first..).unwrap_or_default(), false)
+    put_digits(
+        out,
+        v,
+        POW10.get(first..).unwrap_or_default(),
+        false,
+        usize::MAX,
+    )
 }
 
 /// The powers of ten a `u64` has digits for, from the largest down to one.
-const POW10: [u64; 20] = [
+pub(crate) const POW10: [u64; 20] = [
     10_000_000_000_000_000_000,
     1_000_000_000_000_000_000,
     100_000_000_000_000_000,
@@ -338,9 +344,19 @@ const POW10: [u64; 20] = [
 ];
 
 /// Writes the digits of `v` for the powers of ten `pows` (each digit below 10: `v` is less
-/// than ten times the first), stopping early when `trim` is set and the rest are zeros.
-fn put_digits(out: &mut Out<'_>, mut v: u64, pows: &[u64], trim: bool) -> fmt::Result {
-    for p in pows {
+/// than ten times the first), with a `.` before the digit at index `point`, stopping early
+/// when `trim` is set and the rest are zeros.
+pub(crate) fn put_digits(
+    out: &mut Out<'_>,
+    mut v: u64,
+    pows: &[u64],
+    trim: bool,
+    point: usize,
+) -> fmt::Result {
+    for (i, p) in pows.iter().enumerate() {
+        if i == point {
+            out.put(".")?;
+        }
         let mut d = b'0';
         while v >= *p {
             v -= *p;
@@ -362,25 +378,7 @@ pub(crate) fn put_i64(out: &mut Out<'_>, v: i64) -> fmt::Result {
     put_u64(out, v.unsigned_abs())
 }
 
-/// Writes a float the way both exposition formats accept it: `NaN`, `+Inf`, `-Inf`, and
-/// otherwise the shortest representation that round-trips (`5.0`, `0.005`, `1e20`), with a fast
-/// path for whole numbers.
-pub(crate) fn put_f64(out: &mut Out<'_>, v: f64) -> fmt::Result {
-    if v.is_nan() {
-        return out.put("NaN");
-    }
-    if v.is_infinite() {
-        return out.put(if v > 0.0 { "+Inf" } else { "-Inf" });
-    }
-    // Whole numbers below 1e16 print as `N.0`, exactly as ryu would, without its digit loop.
-    // `as` saturates, and the comparison rejects anything that did not convert exactly.
-    let i = v as i64;
-    if i as f64 == v && (-1e16..1e16).contains(&v) && !(i == 0 && v.is_sign_negative()) {
-        put_i64(out, i)?;
-        return out.put(".0");
-    }
-    out.put(ryu::Buffer::new().format_finite(v))
-}
+pub(crate) use crate::shortest::put_f64;
 
 /// [`put_f64`] into any writer.
 #[cfg(test)]
@@ -399,7 +397,7 @@ pub(crate) fn put_timestamp(out: &mut Out<'_>, d: Duration) -> fmt::Result {
     out.put(".")?;
     // Nine digits, 10^8 down to 1, without the trailing zeros.
     let pows = POW10.get(POW10.len() - 9..).unwrap_or_default();
-    put_digits(out, u64::from(nanos), pows, true)
+    put_digits(out, u64::from(nanos), pows, true, usize::MAX)
 }
 
 #[cfg(test)]

@@ -440,34 +440,30 @@ impl<'w> Encoder<'w> {
         T: State,
         E: Fn(&mut dyn FnMut(&Labels<'_>, &T) -> fmt::Result) -> fmt::Result,
     {
-        // The generic part is only this: everything else is written once, for every type.
-        self.family_of(desc, T::TYPE, &mut |enc, created_pass| {
-            each(&mut |labels, state| {
-                let created = state.created();
-                if !created_pass {
-                    state.write_samples(enc, desc, labels)?;
-                }
-                enc.created_sample(desc, labels, created, created_pass)
-            })
+        self.family_of(desc, T::TYPE, &|f| {
+            each(&mut |labels, state| f(labels, state))
         })
     }
 
-    /// [`family`](Self::family) once the series' type is erased: `each(self, created_pass)`
-    /// goes through the series, writing their samples, or only their `_created` samples.
-    fn family_of(
+    /// [`family`](Self::family) with the series' type erased, so that it is compiled once:
+    /// `each` passes every series to its argument.
+    pub(crate) fn family_of(
         &mut self,
         desc: &Desc<'_>,
         ty: MetricType,
-        each: &mut dyn FnMut(&mut Self, bool) -> fmt::Result,
+        each: &EachSeries<'_>,
     ) -> fmt::Result {
         self.header(desc, ty)?;
         self.any_created = false;
-        each(self, false)?;
+        each(&mut |labels, series| {
+            series.write_samples(self, desc, labels)?;
+            self.created_sample(desc, labels, series.created(), false)
+        })?;
         if self.any_created && self.created && self.format == Format::Prometheus && ty.has_created()
         {
             self.meta("# HELP ", desc, "_created", desc.help(), false)?;
             self.meta("# TYPE ", desc, "_created", "gauge", false)?;
-            each(self, true)?;
+            each(&mut |labels, series| self.created_sample(desc, labels, series.created(), true))?;
         }
         Ok(())
     }
@@ -499,6 +495,36 @@ impl<'w> Encoder<'w> {
             Format::Prometheus => Ok(()),
             Format::OpenMetrics => self.out.put("# EOF\n"),
         }
+    }
+}
+
+/// Passes every series of a family, with its labels, to its argument.
+pub(crate) type EachSeries<'a> =
+    dyn Fn(&mut dyn FnMut(&Labels<'_>, &dyn Series) -> fmt::Result) -> fmt::Result + 'a;
+
+/// What the encoder needs of one series, whatever its [`State`] type: the object-safe part of
+/// `State` (whose constants make it unusable as `dyn State`).
+pub(crate) trait Series {
+    fn write_samples(
+        &self,
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+    ) -> fmt::Result;
+    fn created(&self) -> Option<Duration>;
+}
+
+impl<T: State> Series for T {
+    fn write_samples(
+        &self,
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+    ) -> fmt::Result {
+        State::write_samples(self, enc, desc, labels)
+    }
+    fn created(&self) -> Option<Duration> {
+        State::created(self)
     }
 }
 
