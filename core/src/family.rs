@@ -13,7 +13,7 @@ use core::time::Duration;
 use portable_atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use crate::clock::WallClock;
-use crate::encode::{Encoder, Labels};
+use crate::encode::{EachSeries, Encoder, Labels, Series};
 use crate::metric::{Collect, MetricType, State};
 use crate::name::{self, Desc, NameError};
 
@@ -540,9 +540,10 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Collect for Famil
         &self.names
     }
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
-        enc.family_of(&self.desc, T::TYPE, &|f| {
+        let each: &EachSeries<'_> = &|f| {
             self.try_for_each(|values, state| f(&Labels::new(&self.names, values), state))
-        })
+        };
+        enc.family_of(&self.desc, T::TYPE, Series::Many(each))
     }
     fn init_created(&self, unix: Duration) {
         self.for_each(|_, state| state.init_created(unix));
