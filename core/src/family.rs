@@ -540,9 +540,8 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Collect for Famil
         &self.names
     }
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
-        let each: &EachSeries<'_> = &|f| {
-            self.try_for_each(|values, state| f(&Labels::new(&self.names, values), state))
-        };
+        let each: &EachSeries<'_> =
+            &|f| self.try_for_each(|values, state| f(&Labels::new(&self.names, values), state));
         enc.family_of(&self.desc, T::TYPE, Series::Many(each))
     }
     fn init_created(&self, unix: Duration) {

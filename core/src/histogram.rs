@@ -201,13 +201,13 @@ impl<B: Buckets> State for Histogram<B> {
             Some(count)
         };
         // Consumes every tally (it writes one line per item, `+Inf` included).
-        enc.bucket_lines(desc, labels, B::BOUNDS, &mut cumulative)?;
-        enc.sample_of(desc, "_count", labels, count)?;
+        enc.bucket_lines(desc, labels, B::BOUNDS, &mut cumulative);
+        enc.sample_of(desc, "_count", labels, count);
         // As Python's client: no `_sum` when buckets reach below zero (OpenMetrics forbids it).
         let negative = B::BOUNDS.first().is_some_and(|b| b.is_negative());
         if !negative {
             let sum = <B::Value as Number>::from_sum_bits(sum);
-            enc.sample_of(desc, "_sum", labels, sum)?;
+            enc.sample_of(desc, "_sum", labels, sum);
         }
         Ok(())
     }

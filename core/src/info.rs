@@ -85,7 +85,8 @@ impl<const L: usize> Collect for Info<'_, L> {
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
         enc.header(&self.desc, MetricType::Info)?;
         let labels = Labels::new(&self.names, &self.values);
-        enc.sample_of(&self.desc, "_info", &labels, 1u64)
+        enc.sample_of(&self.desc, "_info", &labels, 1u64);
+        enc.status()
     }
 }
 

@@ -13,8 +13,6 @@ use crate::encode::Out;
 // this crate, nor can its methods be called: their crate-private `Out` is intended.
 #[allow(private_interfaces)]
 pub(crate) mod sealed {
-    use core::fmt;
-
     use crate::encode::Out;
 
     /// What the encoder needs of a [`Number`](super::Number), chosen at compile time: a
@@ -23,39 +21,39 @@ pub(crate) mod sealed {
         /// Whether this is `f64` (whose bucket bounds are worth formatting only once).
         const FLOAT: bool;
         /// Writes the value as a sample value.
-        fn put(self, out: &mut Out<'_>) -> fmt::Result;
+        fn put(self, out: &mut Out<'_>);
         /// Writes the canonical form used in `le` and `quantile` labels.
-        fn put_canonical(self, out: &mut Out<'_>) -> fmt::Result;
+        fn put_canonical(self, out: &mut Out<'_>);
     }
 
     impl Sealed for u64 {
         const FLOAT: bool = false;
-        fn put(self, out: &mut Out<'_>) -> fmt::Result {
+        fn put(self, out: &mut Out<'_>) {
             super::put_u64(out, self)
         }
-        fn put_canonical(self, out: &mut Out<'_>) -> fmt::Result {
-            super::put_u64(out, self)?;
-            out.put(".0")
+        fn put_canonical(self, out: &mut Out<'_>) {
+            super::put_u64(out, self);
+            out.put(".0");
         }
     }
 
     impl Sealed for i64 {
         const FLOAT: bool = false;
-        fn put(self, out: &mut Out<'_>) -> fmt::Result {
+        fn put(self, out: &mut Out<'_>) {
             super::put_i64(out, self)
         }
-        fn put_canonical(self, out: &mut Out<'_>) -> fmt::Result {
-            super::put_i64(out, self)?;
-            out.put(".0")
+        fn put_canonical(self, out: &mut Out<'_>) {
+            super::put_i64(out, self);
+            out.put(".0");
         }
     }
 
     impl Sealed for f64 {
         const FLOAT: bool = true;
-        fn put(self, out: &mut Out<'_>) -> fmt::Result {
+        fn put(self, out: &mut Out<'_>) {
             super::put_f64(out, self)
         }
-        fn put_canonical(self, out: &mut Out<'_>) -> fmt::Result {
+        fn put_canonical(self, out: &mut Out<'_>) {
             super::put_f64(out, self)
         }
     }
@@ -132,7 +130,9 @@ impl Number for u64 {
         false
     }
     fn write_canonical(self, out: &mut dyn Write) -> fmt::Result {
-        self.put_canonical(&mut Out::Dyn(out))
+        let mut out = Out::new(out);
+        self.put_canonical(&mut out);
+        out.status()
     }
     fn from_duration(d: Duration) -> u64 {
         d.as_secs()
@@ -184,7 +184,9 @@ impl Number for i64 {
         self < 0
     }
     fn write_canonical(self, out: &mut dyn Write) -> fmt::Result {
-        self.put_canonical(&mut Out::Dyn(out))
+        let mut out = Out::new(out);
+        self.put_canonical(&mut out);
+        out.status()
     }
     fn from_duration(d: Duration) -> i64 {
         i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
@@ -237,7 +239,9 @@ impl Number for f64 {
         self < 0.0
     }
     fn write_canonical(self, out: &mut dyn Write) -> fmt::Result {
-        self.put_canonical(&mut Out::Dyn(out))
+        let mut out = Out::new(out);
+        self.put_canonical(&mut out);
+        out.status()
     }
     fn from_duration(d: Duration) -> f64 {
         d.as_secs_f64()
@@ -272,13 +276,15 @@ pub enum SampleValue {
 impl SampleValue {
     /// Writes the value in exposition syntax (identical in both formats).
     pub fn write_to(self, out: &mut dyn Write) -> fmt::Result {
-        self.put(&mut Out::Dyn(out))
+        let mut out = Out::new(out);
+        self.put(&mut out);
+        out.status()
     }
 
     /// [`write_to`](Self::write_to) into an encoder's output. The encoder's own metrics write
     /// their values through [`Sealed::put`] instead, so that a firmware without floats never
     /// links the float formatting this `match` refers to.
-    pub(crate) fn put(self, out: &mut Out<'_>) -> fmt::Result {
+    pub(crate) fn put(self, out: &mut Out<'_>) {
         match self {
             SampleValue::Unsigned(v) => put_u64(out, v),
             SampleValue::Signed(v) => put_i64(out, v),
@@ -289,11 +295,11 @@ impl SampleValue {
 }
 
 /// Writes `v`'s decimal digits.
-pub(crate) fn put_u64(out: &mut Out<'_>, v: u64) -> fmt::Result {
+pub(crate) fn put_u64(out: &mut Out<'_>, v: u64) {
     // 64-bit hosts divide 64-bit integers in hardware: itoa, two digits at a time.
     #[cfg(target_pointer_width = "64")]
     {
-        out.put(itoa::Buffer::new().format(v))
+        out.put(itoa::Buffer::new().format(v));
     }
     #[cfg(not(target_pointer_width = "64"))]
     {
@@ -305,7 +311,7 @@ pub(crate) fn put_u64(out: &mut Out<'_>, v: u64) -> fmt::Result {
 /// `thumbv6m` for any integer) in large runtime routines, and without a buffer to zero: each
 /// digit counts how often its power of ten subtracts, most significant first.
 #[cfg_attr(target_pointer_width = "64", allow(dead_code))] // tested on the host
-pub(crate) fn put_u64_by_subtraction(out: &mut Out<'_>, v: u64) -> fmt::Result {
+pub(crate) fn put_u64_by_subtraction(out: &mut Out<'_>, v: u64) {
     let first = POW10
         .iter()
         .position(|p| *p <= v)
@@ -346,36 +352,29 @@ pub(crate) const POW10: [u64; 20] = [
 /// Writes the digits of `v` for the powers of ten `pows` (each digit below 10: `v` is less
 /// than ten times the first), with a `.` before the digit at index `point`, stopping early
 /// when `trim` is set and the rest are zeros.
-pub(crate) fn put_digits(
-    out: &mut Out<'_>,
-    mut v: u64,
-    pows: &[u64],
-    trim: bool,
-    point: usize,
-) -> fmt::Result {
+pub(crate) fn put_digits(out: &mut Out<'_>, mut v: u64, pows: &[u64], trim: bool, point: usize) {
     for (i, p) in pows.iter().enumerate() {
         if i == point {
-            out.put(".")?;
+            out.put(".");
         }
         let mut d = b'0';
         while v >= *p {
             v -= *p;
             d += 1;
         }
-        out.put_byte(d)?;
+        out.put_byte(d);
         if trim && v == 0 {
             break;
         }
     }
-    Ok(())
 }
 
 /// Writes `v`'s decimal digits, with a `-` when negative.
-pub(crate) fn put_i64(out: &mut Out<'_>, v: i64) -> fmt::Result {
+pub(crate) fn put_i64(out: &mut Out<'_>, v: i64) {
     if v < 0 {
-        out.put("-")?;
+        out.put("-");
     }
-    put_u64(out, v.unsigned_abs())
+    put_u64(out, v.unsigned_abs());
 }
 
 pub(crate) use crate::shortest::put_f64;
@@ -383,21 +382,23 @@ pub(crate) use crate::shortest::put_f64;
 /// [`put_f64`] into any writer.
 #[cfg(test)]
 pub(crate) fn write_f64(out: &mut dyn Write, v: f64) -> fmt::Result {
-    put_f64(&mut Out::Dyn(out), v)
+    let mut out = Out::new(out);
+    put_f64(&mut out, v);
+    out.status()
 }
 
 /// Writes a Unix timestamp in seconds: `1795582621.77327` (trailing zeros trimmed, integers
 /// without a decimal point). Integer arithmetic only.
-pub(crate) fn put_timestamp(out: &mut Out<'_>, d: Duration) -> fmt::Result {
-    put_u64(out, d.as_secs())?;
+pub(crate) fn put_timestamp(out: &mut Out<'_>, d: Duration) {
+    put_u64(out, d.as_secs());
     let nanos = d.subsec_nanos();
     if nanos == 0 {
-        return Ok(());
+        return;
     }
-    out.put(".")?;
+    out.put(".");
     // Nine digits, 10^8 down to 1, without the trailing zeros.
     let pows = POW10.get(POW10.len() - 9..).unwrap_or_default();
-    put_digits(out, u64::from(nanos), pows, true, usize::MAX)
+    put_digits(out, u64::from(nanos), pows, true, usize::MAX);
 }
 
 #[cfg(test)]
@@ -456,7 +457,7 @@ mod tests {
         let mut s = std::string::String::new();
         let mut check = |v: u64| {
             s.clear();
-            put_u64_by_subtraction(&mut Out::Dyn(&mut s), v).unwrap();
+            put_u64_by_subtraction(&mut Out::new(&mut s), v);
             assert_eq!(s, std::format!("{v}"));
         };
         for v in [

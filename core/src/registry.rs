@@ -196,7 +196,7 @@ impl<'a, const N: usize> Registry<'a, N> {
     /// Writes the whole exposition into any [`fmt::Write`].
     pub fn encode_to(&self, format: Format, out: &mut dyn fmt::Write) -> fmt::Result {
         let (ns, labels) = (self.namespace, self.const_labels);
-        let out = Out::Dyn(out);
+        let out = Out::new(out);
         self.encode_with(&mut Encoder::with_out(
             out,
             format,

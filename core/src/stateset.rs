@@ -128,9 +128,9 @@ impl<const N: usize> Collect for StateSet<N> {
         let current = self.index();
         for (i, state) in self.states.iter().enumerate() {
             let v = u64::from(i == current);
-            enc.state_sample_of(&self.desc, &Labels::EMPTY, state, v)?;
+            enc.state_sample_of(&self.desc, &Labels::EMPTY, state, v);
         }
-        Ok(())
+        enc.status()
     }
 }
 

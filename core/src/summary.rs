@@ -119,8 +119,9 @@ impl<V: Number> State for Summary<V> {
     ) -> fmt::Result {
         // One load: `_count` and `_sum` of the same observations.
         let (count, sum) = self.tally.get::<V>();
-        enc.sample_of(desc, "_count", labels, count)?;
-        enc.sample_of(desc, "_sum", labels, sum)
+        enc.sample_of(desc, "_count", labels, count);
+        enc.sample_of(desc, "_sum", labels, sum);
+        Ok(())
     }
     fn created(&self) -> Option<Duration> {
         self.created.get()

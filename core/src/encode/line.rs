@@ -1,8 +1,9 @@
 //! The name and label rules every line follows, written once for both outputs of an
 //! encoder (a byte buffer written in place, or any `fmt::Write`), and the `_bucket` lines of
 //! histograms, which reuse what a buffer already holds.
-
-use core::fmt;
+//!
+//! Nothing here returns an error: a failing writer is remembered by [`Out`], and the
+//! encoder's public methods report it (which spares a test and a branch after every write).
 
 use super::{Encoder, Labels, Out};
 use crate::name::Desc;
@@ -22,13 +23,13 @@ pub(crate) struct LeSource {
 
 impl Encoder<'_> {
     /// `namespace_` (when there is one), the family name and `suffix`.
-    fn name(&mut self, desc: &Desc<'_>, suffix: &str) -> fmt::Result {
+    fn name(&mut self, desc: &Desc<'_>, suffix: &str) {
         if !self.namespace.is_empty() {
-            self.out.put(self.namespace)?;
-            self.out.put("_")?;
+            self.out.put(self.namespace);
+            self.out.put("_");
         }
-        self.out.put(desc.name())?;
-        self.out.put(suffix)
+        self.out.put(desc.name());
+        self.out.put(suffix);
     }
 
     /// A metadata line: `key`, the name with `suffix`, a space, `text` escaped (`"` too when
@@ -40,22 +41,22 @@ impl Encoder<'_> {
         suffix: &str,
         text: &str,
         quotes: bool,
-    ) -> fmt::Result {
-        self.out.put(key)?;
-        self.name(desc, suffix)?;
-        self.out.put(" ")?;
-        escaped(&mut self.out, text, quotes)?;
-        self.out.put("\n")
+    ) {
+        self.out.put(key);
+        self.name(desc, suffix);
+        self.out.put(" ");
+        escaped(&mut self.out, text, quotes);
+        self.out.put("\n");
     }
 
     /// `,name="value"`, or `{name="value"` for the first pair.
-    fn pair(&mut self, first: &mut bool, name: &str, value: &str) -> fmt::Result {
-        self.out.put(if *first { "{" } else { "," })?;
+    fn pair(&mut self, first: &mut bool, name: &str, value: &str) {
+        self.out.put(if *first { "{" } else { "," });
         *first = false;
-        self.out.put(name)?;
-        self.out.put("=\"")?;
-        escaped(&mut self.out, value, true)?;
-        self.out.put("\"")
+        self.out.put(name);
+        self.out.put("=\"");
+        escaped(&mut self.out, value, true);
+        self.out.put("\"");
     }
 
     /// The name with `suffix`, then `{` and the constant labels, `labels` and `extra`,
@@ -66,16 +67,16 @@ impl Encoder<'_> {
         suffix: &str,
         labels: &Labels<'_>,
         extra: Option<(&str, &str)>,
-    ) -> Result<bool, fmt::Error> {
-        self.name(desc, suffix)?;
+    ) -> bool {
+        self.name(desc, suffix);
         let mut first = true;
         for (name, value) in self.const_labels {
-            self.pair(&mut first, name, value)?;
+            self.pair(&mut first, name, value);
         }
         for (name, value) in labels.iter().chain(extra) {
-            self.pair(&mut first, name, value)?;
+            self.pair(&mut first, name, value);
         }
-        Ok(first)
+        first
     }
 
     /// A sample line up to its value: name, labels, the space before the value.
@@ -85,31 +86,26 @@ impl Encoder<'_> {
         suffix: &str,
         labels: &Labels<'_>,
         extra: Option<(&str, &str)>,
-    ) -> fmt::Result {
-        let none = self.name_and_labels(desc, suffix, labels, extra)?;
-        self.out.put(if none { " " } else { "} " })
+    ) {
+        let none = self.name_and_labels(desc, suffix, labels, extra);
+        self.out.put(if none { " " } else { "} " });
     }
 
     /// A state set's sample line up to its value: `<name>{...,<name>="<state>"} `.
-    pub(super) fn state_head(
-        &mut self,
-        desc: &Desc<'_>,
-        labels: &Labels<'_>,
-        state: &str,
-    ) -> fmt::Result {
-        let none = self.name_and_labels(desc, "", labels, None)?;
-        self.out.put(if none { "{" } else { "," })?;
-        self.name(desc, "")?;
-        self.out.put("=\"")?;
-        escaped(&mut self.out, state, true)?;
-        self.out.put("\"} ")
+    pub(super) fn state_head(&mut self, desc: &Desc<'_>, labels: &Labels<'_>, state: &str) {
+        let none = self.name_and_labels(desc, "", labels, None);
+        self.out.put(if none { "{" } else { "," });
+        self.name(desc, "");
+        self.out.put("=\"");
+        escaped(&mut self.out, state, true);
+        self.out.put("\"} ");
     }
 
     /// What the `_bucket` lines of one histogram series start with: the name, the labels
     /// and `le="`.
-    fn bucket_prefix(&mut self, desc: &Desc<'_>, labels: &Labels<'_>) -> fmt::Result {
-        let none = self.name_and_labels(desc, "_bucket", labels, None)?;
-        self.out.put(if none { "{le=\"" } else { ",le=\"" })
+    fn bucket_prefix(&mut self, desc: &Desc<'_>, labels: &Labels<'_>) {
+        let none = self.name_and_labels(desc, "_bucket", labels, None);
+        self.out.put(if none { "{le=\"" } else { ",le=\"" });
     }
 
     /// The `_bucket` lines of one series: `le(i, out)` writes the `i`th bound (`+Inf` past
@@ -121,11 +117,11 @@ impl Encoder<'_> {
         desc: &Desc<'_>,
         labels: &Labels<'_>,
         key: Option<(usize, usize)>,
-        le: &dyn Fn(usize, &mut Out<'_>) -> fmt::Result,
+        le: &dyn Fn(usize, &mut Out<'_>),
         cumulative: &mut dyn FnMut() -> Option<u64>,
-    ) -> fmt::Result {
+    ) {
         let start = self.out.pos();
-        self.bucket_prefix(desc, labels)?;
+        self.bucket_prefix(desc, labels);
         let prefix = start.zip(self.out.pos()).map(|(s, e)| (s, e - s));
         // The start of the source's line `i`.
         let mut from = match self.le_from {
@@ -137,7 +133,7 @@ impl Encoder<'_> {
             if i > 0 {
                 match (&mut self.out, prefix) {
                     (Out::Slice(w), Some((at, len))) => w.repeat(at, len),
-                    _ => self.bucket_prefix(desc, labels)?,
+                    _ => self.bucket_prefix(desc, labels),
                 }
             }
             from = match (&mut self.out, from) {
@@ -145,11 +141,11 @@ impl Encoder<'_> {
                 _ => None,
             };
             if from.is_none() {
-                le(i, &mut self.out)?;
+                le(i, &mut self.out);
             }
-            self.out.put("\"} ")?;
-            put_u64(&mut self.out, count)?;
-            self.out.put("\n")?;
+            self.out.put("\"} ");
+            put_u64(&mut self.out, count);
+            self.out.put("\n");
             i += 1;
         }
         self.le_from = match (key, prefix, &self.out) {
@@ -158,7 +154,6 @@ impl Encoder<'_> {
             }
             _ => self.le_from,
         };
-        Ok(())
     }
 }
 
@@ -177,7 +172,7 @@ impl super::SliceWriter<'_> {
 }
 
 /// Writes `s` escaping `\` and newline, and `"` too when `quotes` is set.
-pub(crate) fn escaped(out: &mut Out<'_>, s: &str, quotes: bool) -> fmt::Result {
+pub(crate) fn escaped(out: &mut Out<'_>, s: &str, quotes: bool) {
     let mut start = 0;
     for (i, b) in s.bytes().enumerate() {
         let rep = match b {
@@ -187,15 +182,17 @@ pub(crate) fn escaped(out: &mut Out<'_>, s: &str, quotes: bool) -> fmt::Result {
             _ => continue,
         };
         // `i` is at an ASCII byte, so both cuts are on character boundaries.
-        out.put(s.get(start..i).ok_or(fmt::Error)?)?;
-        out.put(rep)?;
+        out.put(s.get(start..i).unwrap_or_default());
+        out.put(rep);
         start = i + 1;
     }
-    out.put(s.get(start..).ok_or(fmt::Error)?)
+    out.put(s.get(start..).unwrap_or_default());
 }
 
 #[cfg(test)]
 mod tests {
+    use core::fmt;
+
     use super::*;
 
     crate::buckets!(Twenty: [f64; 20] = crate::linear_buckets(0.5, 0.5));
@@ -289,11 +286,43 @@ mod tests {
     }
 
     #[test]
+    fn a_writer_failing_anywhere_fails_the_encoding() {
+        use crate::{Counter, Family, Format, Gauge, Histogram, Metric, Registry};
+        /// Accepts `left` bytes, then fails.
+        struct Failing {
+            left: usize,
+        }
+        impl fmt::Write for Failing {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                self.left = self.left.checked_sub(s.len()).ok_or(fmt::Error)?;
+                Ok(())
+            }
+        }
+        let c: Metric<Counter> = Metric::new("c", "c");
+        let g: Metric<Gauge> = Metric::new("g", "g");
+        let h: Family<Histogram<Ints>, 1, 2> = Family::new("h", "h", ["k"]);
+        c.set_created(core::time::Duration::new(5, 5));
+        g.set(0.25);
+        h.labels(["x"]).unwrap().observe(2).unwrap();
+        let mut r: Registry<'_, 3> = Registry::new();
+        r.register(&c).unwrap();
+        r.register(&g).unwrap();
+        r.register(&h).unwrap();
+        for format in [Format::Prometheus, Format::OpenMetrics] {
+            let len = both_ways(&r, format).len();
+            for left in 0..len {
+                assert_eq!(r.encode_to(format, &mut Failing { left }), Err(fmt::Error));
+            }
+            assert_eq!(r.encode_to(format, &mut Failing { left: len }), Ok(()));
+        }
+    }
+
+    #[test]
     fn escapes() {
         let mut s: heapless::String<64> = heapless::String::new();
         let mut esc = |v: &str, quotes: bool| {
             s.clear();
-            escaped(&mut Out::Dyn(&mut s), v, quotes).unwrap();
+            escaped(&mut Out::new(&mut s), v, quotes);
             s.clone()
         };
         assert_eq!(esc("plain-value_1", true), "plain-value_1");

@@ -191,39 +191,61 @@ impl<'a> Labels<'a> {
 }
 
 /// Where an [`Encoder`] writes: every byte of a document goes through [`Out::put`].
+///
+/// Writing never returns an error: a writer that fails is remembered (and not written to
+/// again), and [`status`](Self::status) reports it when the encoder is done with what it was
+/// asked to write. Lines are made of many short writes, and without a test and a branch after
+/// each of them the encoder is much smaller.
 pub(crate) enum Out<'w> {
-    /// Any writer.
-    Dyn(&'w mut dyn Write),
+    /// Any writer, and whether it failed.
+    Dyn(&'w mut dyn Write, bool),
     /// A byte buffer ([`Registry::encode`](crate::Registry::encode)): written in place.
     Slice(SliceWriter<'w>),
 }
 
-impl Out<'_> {
+impl<'w> Out<'w> {
+    /// Any writer, not failed yet.
+    pub(crate) fn new(w: &'w mut dyn Write) -> Self {
+        Out::Dyn(w, false)
+    }
+
     /// Writes `s`.
     // Inlined where speed matters; one copy on bare metal, where flash does.
     #[cfg_attr(not(target_os = "none"), inline)]
     #[cfg_attr(target_os = "none", inline(never))]
-    pub(crate) fn put(&mut self, s: &str) -> fmt::Result {
+    pub(crate) fn put(&mut self, s: &str) {
         match self {
-            Out::Slice(w) => {
-                w.put(s.as_bytes());
-                Ok(())
+            Out::Slice(w) => w.put(s.as_bytes()),
+            Out::Dyn(w, failed) => {
+                if !*failed {
+                    *failed = w.write_str(s).is_err();
+                }
             }
-            Out::Dyn(w) => w.write_str(s),
         }
     }
 
     /// Writes one ASCII byte (a digit).
-    pub(crate) fn put_byte(&mut self, b: u8) -> fmt::Result {
+    pub(crate) fn put_byte(&mut self, b: u8) {
         match self {
             Out::Slice(w) => {
                 if let Some(dst) = w.buf.get_mut(w.len) {
                     *dst = b;
                 }
                 w.len = w.len.saturating_add(1);
-                Ok(())
             }
-            Out::Dyn(w) => w.write_char(char::from(b)),
+            Out::Dyn(w, failed) => {
+                if !*failed {
+                    *failed = w.write_char(char::from(b)).is_err();
+                }
+            }
+        }
+    }
+
+    /// Whether every write so far succeeded.
+    pub(crate) fn status(&self) -> fmt::Result {
+        match self {
+            Out::Dyn(_, true) => Err(fmt::Error),
+            _ => Ok(()),
         }
     }
 
@@ -231,7 +253,7 @@ impl Out<'_> {
     fn pos(&self) -> Option<usize> {
         match self {
             Out::Slice(w) => Some(w.len),
-            Out::Dyn(_) => None,
+            Out::Dyn(..) => None,
         }
     }
 }
@@ -264,7 +286,7 @@ impl fmt::Debug for Encoder<'_> {
 impl<'w> Encoder<'w> {
     /// An encoder with no namespace, no constant labels, and `_created` samples on.
     pub fn new(out: &'w mut dyn Write, format: Format) -> Self {
-        Self::with_out(Out::Dyn(out), format, "", &[], true)
+        Self::with_out(Out::new(out), format, "", &[], true)
     }
 
     /// An encoder writing into `buf`; [`finish_slice`](Self::finish_slice) tells the length.
@@ -317,6 +339,11 @@ impl<'w> Encoder<'w> {
         self
     }
 
+    /// Whether every write so far succeeded (the crate's own metrics write without checking).
+    pub(crate) fn status(&self) -> fmt::Result {
+        self.out.status()
+    }
+
     /// The format being written.
     pub fn format(&self) -> Format {
         self.format
@@ -324,7 +351,8 @@ impl<'w> Encoder<'w> {
 
     /// Writes `s` unchanged.
     pub fn write_raw(&mut self, s: &str) -> fmt::Result {
-        self.out.put(s)
+        self.out.put(s);
+        self.out.status()
     }
 
     /// For an encoder made by [`for_slice`](Self::for_slice): the length written, or
@@ -332,30 +360,35 @@ impl<'w> Encoder<'w> {
     pub(crate) fn finish_slice(self) -> Result<usize, EncodeError> {
         match self.out {
             Out::Slice(w) => w.finish(),
-            Out::Dyn(_) => Err(EncodeError::Write),
+            Out::Dyn(..) => Err(EncodeError::Write),
         }
     }
 
     /// Writes a family's metadata: `# HELP` and `# TYPE`, and `# UNIT` in OpenMetrics.
     pub fn header(&mut self, desc: &Desc<'_>, ty: MetricType) -> fmt::Result {
+        self.put_header(desc, ty);
+        self.out.status()
+    }
+
+    fn put_header(&mut self, desc: &Desc<'_>, ty: MetricType) {
         match self.format {
             Format::Prometheus => {
                 self.text_header(desc, text::header_suffix(ty), text::type_name(ty))
             }
             Format::OpenMetrics => {
-                self.meta("# TYPE ", desc, "", openmetrics::type_name(ty), false)?;
+                self.meta("# TYPE ", desc, "", openmetrics::type_name(ty), false);
                 if let Some(unit) = desc.unit() {
-                    self.meta("# UNIT ", desc, "", unit, false)?;
+                    self.meta("# UNIT ", desc, "", unit, false);
                 }
-                self.meta("# HELP ", desc, "", desc.help(), true)
+                self.meta("# HELP ", desc, "", desc.help(), true);
             }
         }
     }
 
     /// `# HELP` and `# TYPE` in Prometheus text, for the family name with `suffix`.
-    fn text_header(&mut self, desc: &Desc<'_>, suffix: &str, type_name: &str) -> fmt::Result {
-        self.meta("# HELP ", desc, suffix, desc.help(), false)?;
-        self.meta("# TYPE ", desc, suffix, type_name, false)
+    fn text_header(&mut self, desc: &Desc<'_>, suffix: &str, type_name: &str) {
+        self.meta("# HELP ", desc, suffix, desc.help(), false);
+        self.meta("# TYPE ", desc, suffix, type_name, false);
     }
 
     /// Writes one sample line: the family name plus `suffix`, the constant labels, `labels`, an
@@ -368,23 +401,25 @@ impl<'w> Encoder<'w> {
         extra: Option<(&str, &str)>,
         value: SampleValue,
     ) -> fmt::Result {
-        self.head(desc, suffix, labels, extra)?;
-        value.put(&mut self.out)?;
-        self.out.put("\n")
+        self.head(desc, suffix, labels, extra);
+        value.put(&mut self.out);
+        self.out.put("\n");
+        self.out.status()
     }
 
     /// [`sample`](Self::sample) for a value whose type is known at compile time: the metrics
-    /// of this crate write through it, so that only the formatting they need is linked.
+    /// of this crate write through it, so that only the formatting they need is linked. A
+    /// failing writer is reported at the end of the family.
     pub(crate) fn sample_of<V: Number>(
         &mut self,
         desc: &Desc<'_>,
         suffix: &str,
         labels: &Labels<'_>,
         value: V,
-    ) -> fmt::Result {
-        self.head(desc, suffix, labels, None)?;
-        value.put(&mut self.out)?;
-        self.out.put("\n")
+    ) {
+        self.head(desc, suffix, labels, None);
+        value.put(&mut self.out);
+        self.out.put("\n");
     }
 
     /// Writes one sample of a state set: `<name>{...,<name>="<state>"} <value>`, where the label
@@ -397,9 +432,10 @@ impl<'w> Encoder<'w> {
         state: &str,
         value: SampleValue,
     ) -> fmt::Result {
-        self.state_head(desc, labels, state)?;
-        value.put(&mut self.out)?;
-        self.out.put("\n")
+        self.state_head(desc, labels, state);
+        value.put(&mut self.out);
+        self.out.put("\n");
+        self.out.status()
     }
 
     /// [`state_sample`](Self::state_sample) with an integer value.
@@ -409,10 +445,10 @@ impl<'w> Encoder<'w> {
         labels: &Labels<'_>,
         state: &str,
         value: u64,
-    ) -> fmt::Result {
-        self.state_head(desc, labels, state)?;
-        value.put(&mut self.out)?;
-        self.out.put("\n")
+    ) {
+        self.state_head(desc, labels, state);
+        value.put(&mut self.out);
+        self.out.put("\n");
     }
 
     /// Writes the `_bucket` lines of one histogram series: one per bound of `bounds` and
@@ -426,14 +462,14 @@ impl<'w> Encoder<'w> {
         labels: &Labels<'_>,
         bounds: &'static [V],
         cumulative: &mut dyn FnMut() -> Option<u64>,
-    ) -> fmt::Result {
+    ) {
         let le = |i: usize, out: &mut Out<'_>| match bounds.get(i) {
             Some(b) => b.put_canonical(out),
             None => out.put("+Inf"),
         };
         // Integer bounds are cheap to format: no caching, and no caching code linked.
         let key = V::FLOAT.then_some((bounds.as_ptr() as usize, bounds.len()));
-        self.buckets(desc, labels, key, &le, cumulative)
+        self.buckets(desc, labels, key, &le, cumulative);
     }
 
     /// Writes a whole family of `T`s: the header, every series' samples and, when enabled and
@@ -455,15 +491,15 @@ impl<'w> Encoder<'w> {
         ty: MetricType,
         series: Series<'_>,
     ) -> fmt::Result {
-        self.header(desc, ty)?;
+        self.put_header(desc, ty);
         self.any_created = false;
         self.each(desc, series, false)?;
         if self.any_created && self.created && self.format == Format::Prometheus && ty.has_created()
         {
-            self.text_header(desc, "_created", "gauge")?;
+            self.text_header(desc, "_created", "gauge");
             self.each(desc, series, true)?;
         }
-        Ok(())
+        self.out.status()
     }
 
     /// Every series' samples and `_created` samples, or only the latter (`created_pass`).
@@ -471,9 +507,7 @@ impl<'w> Encoder<'w> {
     fn each(&mut self, desc: &Desc<'_>, series: Series<'_>, created_pass: bool) -> fmt::Result {
         match series {
             Series::One(s) => self.series(desc, &Labels::EMPTY, s, created_pass),
-            Series::Many(each) => {
-                each(&mut |labels, s| self.series(desc, labels, s, created_pass))
-            }
+            Series::Many(each) => each(&mut |labels, s| self.series(desc, labels, s, created_pass)),
         }
     }
 
@@ -489,7 +523,8 @@ impl<'w> Encoder<'w> {
         if !created_pass {
             s.write_samples(self, desc, labels)?;
         }
-        self.created_sample(desc, labels, s.created(), created_pass)
+        self.created_sample(desc, labels, s.created(), created_pass);
+        Ok(())
     }
 
     /// After a series' samples (`created_pass` false), or in the separate `_created` family
@@ -500,25 +535,24 @@ impl<'w> Encoder<'w> {
         labels: &Labels<'_>,
         created: Option<Duration>,
         created_pass: bool,
-    ) -> fmt::Result {
+    ) {
         let Some(c) = created else {
-            return Ok(());
+            return;
         };
         self.any_created = true;
         if created_pass || (self.created && self.format == Format::OpenMetrics) {
-            self.head(desc, "_created", labels, None)?;
-            put_timestamp(&mut self.out, c)?;
-            self.out.put("\n")?;
+            self.head(desc, "_created", labels, None);
+            put_timestamp(&mut self.out, c);
+            self.out.put("\n");
         }
-        Ok(())
     }
 
     /// Ends the document (`# EOF` in OpenMetrics, nothing in Prometheus text).
     pub fn finish(&mut self) -> fmt::Result {
-        match self.format {
-            Format::Prometheus => Ok(()),
-            Format::OpenMetrics => self.out.put("# EOF\n"),
+        if self.format == Format::OpenMetrics {
+            self.out.put("# EOF\n");
         }
+        self.out.status()
     }
 }
 
@@ -569,7 +603,9 @@ pub fn write_escaped_label_value(out: &mut dyn Write, s: &str) -> fmt::Result {
 
 /// Writes `s` escaping `\` and newline, and `"` too when `quotes` is set.
 pub(crate) fn write_escaped(out: &mut dyn Write, s: &str, quotes: bool) -> fmt::Result {
-    line::escaped(&mut Out::Dyn(out), s, quotes)
+    let mut out = Out::new(out);
+    line::escaped(&mut out, s, quotes);
+    out.status()
 }
 
 #[cfg(test)]
