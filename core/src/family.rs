@@ -10,7 +10,7 @@ use core::fmt;
 use core::hash::Hasher;
 use core::time::Duration;
 
-use portable_atomic::{AtomicU32, AtomicUsize, Ordering};
+use portable_atomic::{AtomicU32, AtomicU8, AtomicUsize, Ordering};
 
 use crate::clock::WallClock;
 use crate::encode::{EachSeries, Encoder, Labels, Series};
@@ -78,16 +78,53 @@ const HASH: u32 = WRITING - 1;
 /// How often a resolver re-checks a slot another thread is filling with the same hash.
 const SPIN_LIMIT: u32 = 1 << 20;
 
-/// A slot's label values: plain bytes, written once by the thread that claimed the slot and
-/// immutable afterwards, so lookups compare them as slices (`memcmp`, word at a time) and the
-/// encoder borrows them as `&str` without copying or re-validating them.
-type Values<const L: usize, const S: usize> = [heapless::String<S, u16>; L];
+/// One label value of a slot: its bytes, written once by the thread that claimed the slot
+/// before it turns READY, and immutable afterwards. Atomic bytes rather than a string behind
+/// a `Once`: written and compared byte by byte, without `memcpy`, `memcmp` or UTF-8
+/// validation, which would be most of a small firmware's label code. The bytes are those of
+/// a `&str`, so they are UTF-8.
+struct Value<const S: usize> {
+    len: AtomicU8,
+    bytes: [AtomicU8; S],
+}
+
+impl<const S: usize> Value<S> {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const EMPTY: Self = Value {
+        len: AtomicU8::new(0),
+        bytes: [const { AtomicU8::new(0) }; S],
+    };
+
+    /// Stores `v`, which is at most `S` (and 255) bytes long.
+    fn set(&self, v: &str) {
+        for (d, b) in self.bytes.iter().zip(v.bytes()) {
+            d.store(b, Ordering::Relaxed);
+        }
+        self.len.store(v.len() as u8, Ordering::Relaxed);
+    }
+
+    /// The stored bytes.
+    fn get(&self) -> &[AtomicU8] {
+        let len = usize::from(self.len.load(Ordering::Relaxed));
+        self.bytes.get(..len).unwrap_or_default()
+    }
+
+    /// Whether `v` is stored.
+    fn is(&self, v: &str) -> bool {
+        let stored = self.get();
+        stored.len() == v.len()
+            && stored
+                .iter()
+                .zip(v.bytes())
+                .all(|(s, b)| s.load(Ordering::Relaxed) == b)
+    }
+}
 
 struct Slot<T, const L: usize, const S: usize> {
     /// 0: empty. Otherwise 30 hash bits with WRITING while the values are written, then READY.
     tag: AtomicU32,
     /// Set by the claiming thread before the tag turns READY; never changed afterwards.
-    values: spin::Once<Values<L, S>>,
+    values: [Value<S>; L],
     state: T,
 }
 
@@ -95,35 +132,25 @@ impl<T: State, const L: usize, const S: usize> Slot<T, L, S> {
     #[allow(clippy::declare_interior_mutable_const)]
     const INIT: Self = Slot {
         tag: AtomicU32::new(0),
-        values: spin::Once::new(),
+        values: [const { Value::EMPTY }; L],
         state: T::INIT,
     };
 
+    /// Whether the slot holds these values (once READY).
     fn matches(&self, values: &[&str; L]) -> bool {
-        self.values.get().is_some_and(|stored| {
-            stored
-                .iter()
-                .zip(values)
-                .all(|(s, v)| s.as_bytes() == v.as_bytes())
-        })
+        self.values.iter().zip(values).all(|(s, v)| s.is(v))
     }
 
     /// Stores the values; only the thread that claimed the slot calls it, once.
     fn write(&self, values: &[&str; L]) {
-        self.values.call_once(|| {
-            values.map(|v| {
-                let mut s = heapless::Vec::<u8, S, u16>::new();
-                for b in v.bytes() {
-                    let _ = s.push(core::hint::black_box(b));
-                }
-                heapless::String::from_utf8(s).unwrap_or_default()
-            })
-        });
+        for (s, v) in self.values.iter().zip(values) {
+            s.set(v);
+        }
     }
 
-    /// The label values, once the slot is READY.
-    fn read(&self) -> Option<[&str; L]> {
-        self.values.get().map(|v| v.each_ref().map(|s| s.as_str()))
+    /// The label values' bytes (once READY).
+    fn read(&self) -> [&[AtomicU8]; L] {
+        self.values.each_ref().map(Value::get)
     }
 }
 
@@ -240,12 +267,22 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
     /// label-name order.
     pub fn for_each(&self, mut f: impl FnMut(&[&str; L], &T)) {
         let _ = self.try_for_each(|values, state| {
-            f(values, state);
+            let mut bufs = [[0u8; S]; L];
+            let mut strs = [""; L];
+            for ((value, buf), s) in values.iter().zip(&mut bufs).zip(&mut strs) {
+                for (d, b) in buf.iter_mut().zip(*value) {
+                    *d = b.load(Ordering::Relaxed);
+                }
+                // The bytes were a `&str`'s.
+                *s = core::str::from_utf8(buf.get(..value.len()).unwrap_or_default())
+                    .unwrap_or_default();
+            }
+            f(&strs, state);
             Ok(())
         });
     }
 
-    fn try_for_each(&self, mut f: impl FnMut(&[&str; L], &T) -> fmt::Result) -> fmt::Result {
+    fn try_for_each(&self, mut f: impl FnMut(&[&[AtomicU8]; L], &T) -> fmt::Result) -> fmt::Result {
         let n = self.len.load(Ordering::Acquire).min(N);
         for published in self.order.iter().take(n) {
             let Some(slot) = published
@@ -258,10 +295,7 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
             if slot.tag.load(Ordering::Acquire) & READY == 0 {
                 continue;
             }
-            let Some(values) = slot.read() else {
-                continue; // READY is only published after the values are set
-            };
-            f(&values, &slot.state)?;
+            f(&slot.read(), &slot.state)?;
         }
         Ok(())
     }
@@ -541,11 +575,14 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Collect for Famil
     }
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
         let each: &EachSeries<'_> =
-            &|f| self.try_for_each(|values, state| f(&Labels::new(&self.names, values), state));
+            &|f| self.try_for_each(|values, state| f(&Labels::stored(&self.names, values), state));
         enc.family_of(&self.desc, T::TYPE, Series::Many(each))
     }
     fn init_created(&self, unix: Duration) {
-        self.for_each(|_, state| state.init_created(unix));
+        let _ = self.try_for_each(|_, state| {
+            state.init_created(unix);
+            Ok(())
+        });
     }
 }
 

@@ -5,7 +5,9 @@
 //! Nothing here returns an error: a failing writer is remembered by [`Out`], and the
 //! encoder's public methods report it (which spares a test and a branch after every write).
 
-use super::{Encoder, Labels, Out};
+use portable_atomic::{AtomicU8, Ordering};
+
+use super::{Encoder, Labels, Out, Value};
 use crate::name::Desc;
 use crate::number::put_u64;
 
@@ -50,12 +52,15 @@ impl Encoder<'_> {
     }
 
     /// `,name="value"`, or `{name="value"` for the first pair.
-    fn pair(&mut self, first: &mut bool, name: &str, value: &str) {
+    fn pair(&mut self, first: &mut bool, name: &str, value: Value<'_>) {
         self.out.put(if *first { "{" } else { "," });
         *first = false;
         self.out.put(name);
         self.out.put("=\"");
-        escaped(&mut self.out, value, true);
+        match value {
+            Value::Str(s) => escaped(&mut self.out, s, true),
+            Value::Stored(bytes) => escaped_stored(&mut self.out, bytes),
+        }
         self.out.put("\"");
     }
 
@@ -71,10 +76,15 @@ impl Encoder<'_> {
         self.name(desc, suffix);
         let mut first = true;
         for (name, value) in self.const_labels {
-            self.pair(&mut first, name, value);
+            self.pair(&mut first, name, Value::Str(value));
         }
-        for (name, value) in labels.iter().chain(extra) {
+        let mut i = 0;
+        while let Some((name, value)) = labels.get(i) {
             self.pair(&mut first, name, value);
+            i += 1;
+        }
+        if let Some((name, value)) = extra {
+            self.pair(&mut first, name, Value::Str(value));
         }
         first
     }
@@ -171,6 +181,38 @@ impl super::SliceWriter<'_> {
     }
 }
 
+/// Writes a label value a family stores (UTF-8 bytes), escaping `\`, `"` and newline.
+pub(crate) fn escaped_stored(out: &mut Out<'_>, bytes: &[AtomicU8]) {
+    // The code point being decoded for a writer of characters, and how many bytes it lacks.
+    let (mut c, mut lacks) = (0u32, 0u32);
+    for b in bytes {
+        let b = b.load(Ordering::Relaxed);
+        let rep = match b {
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'"' => "\\\"",
+            _ => "",
+        };
+        match out {
+            _ if !rep.is_empty() => out.put(rep),
+            Out::Slice(w) => w.put_byte(b),
+            Out::Dyn(w, failed) => {
+                (c, lacks) = match (b, lacks) {
+                    (0..0x80, _) => (u32::from(b), 0),
+                    (0xc0..0xe0, _) => (u32::from(b & 0x1f), 1),
+                    (0xe0..0xf0, _) => (u32::from(b & 0x0f), 2),
+                    (0xf0.., _) => (u32::from(b & 0x07), 3),
+                    (_, n) => ((c << 6) | u32::from(b & 0x3f), n.saturating_sub(1)),
+                };
+                if lacks == 0 && !*failed {
+                    let ch = char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER);
+                    *failed = w.write_char(ch).is_err();
+                }
+            }
+        }
+    }
+}
+
 /// Writes `s` escaping `\` and newline, and `"` too when `quotes` is set.
 pub(crate) fn escaped(out: &mut Out<'_>, s: &str, quotes: bool) {
     let mut start = 0;
@@ -264,9 +306,9 @@ mod tests {
     #[test]
     fn every_truncation_reports_the_size_of_the_whole_document() {
         use crate::{Family, Format, Histogram, Registry};
-        let f: Family<Histogram, 1, 4> = Family::new("h", "h", ["k"]);
-        let g: Family<Histogram<Ints>, 1, 4> = Family::new("g", "g", ["k"]);
-        for k in ["a", "bb", "c\"c"] {
+        let f: Family<Histogram, 1, 4, 16> = Family::new("h", "h", ["k"]);
+        let g: Family<Histogram<Ints>, 1, 4, 16> = Family::new("g", "g", ["k"]);
+        for k in ["a", "bb", "c\"c", "ü€𝄞\\\n"] {
             f.labels([k]).unwrap().observe(0.3).unwrap();
             g.labels([k]).unwrap().observe(2).unwrap();
         }

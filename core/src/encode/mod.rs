@@ -12,6 +12,8 @@ pub mod text;
 use core::fmt::{self, Write};
 use core::time::Duration;
 
+use portable_atomic::AtomicU8;
+
 use crate::metric::{MetricType, State};
 use crate::name::Desc;
 use crate::number::sealed::Sealed as _;
@@ -100,6 +102,15 @@ impl<'b> SliceWriter<'b> {
         self.len = end;
     }
 
+    /// Appends `b` (or counts it, past the end).
+    #[inline]
+    fn put_byte(&mut self, b: u8) {
+        if let Some(dst) = self.buf.get_mut(self.len) {
+            *dst = b;
+        }
+        self.len = self.len.saturating_add(1);
+    }
+
     /// Appends a copy of the `len` bytes at `at`, which this writer wrote earlier (or counts
     /// them, past the end).
     fn repeat(&mut self, at: usize, len: usize) {
@@ -170,23 +181,55 @@ fn copy(dst: &mut [u8], src: &[u8]) {
 #[derive(Debug, Clone, Copy)]
 pub struct Labels<'a> {
     names: &'a [&'a str],
-    values: &'a [&'a str],
+    values: Values<'a>,
+}
+
+/// The values of [`Labels`].
+#[derive(Debug, Clone, Copy)]
+enum Values<'a> {
+    Str(&'a [&'a str]),
+    /// The bytes a [`Family`](crate::Family) keeps (a `&str`'s, so UTF-8).
+    Stored(&'a [&'a [AtomicU8]]),
+}
+
+/// One label value.
+#[derive(Clone, Copy)]
+pub(crate) enum Value<'a> {
+    Str(&'a str),
+    Stored(&'a [AtomicU8]),
 }
 
 impl<'a> Labels<'a> {
     /// No labels.
     pub const EMPTY: Labels<'static> = Labels {
         names: &[],
-        values: &[],
+        values: Values::Str(&[]),
     };
 
     /// Pairs names with values; extra names or values on either side are ignored.
     pub const fn new(names: &'a [&'a str], values: &'a [&'a str]) -> Self {
-        Labels { names, values }
+        Labels {
+            names,
+            values: Values::Str(values),
+        }
     }
 
-    fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-        self.names.iter().copied().zip(self.values.iter().copied())
+    /// Pairs names with the values a family stores.
+    pub(crate) const fn stored(names: &'a [&'a str], values: &'a [&'a [AtomicU8]]) -> Self {
+        Labels {
+            names,
+            values: Values::Stored(values),
+        }
+    }
+
+    /// The `i`th pair.
+    fn get(&self, i: usize) -> Option<(&'a str, Value<'a>)> {
+        let name = *self.names.get(i)?;
+        let value = match self.values {
+            Values::Str(v) => Value::Str(v.get(i)?),
+            Values::Stored(v) => Value::Stored(v.get(i)?),
+        };
+        Some((name, value))
     }
 }
 
@@ -227,12 +270,7 @@ impl<'w> Out<'w> {
     /// Writes one ASCII byte (a digit).
     pub(crate) fn put_byte(&mut self, b: u8) {
         match self {
-            Out::Slice(w) => {
-                if let Some(dst) = w.buf.get_mut(w.len) {
-                    *dst = b;
-                }
-                w.len = w.len.saturating_add(1);
-            }
+            Out::Slice(w) => w.put_byte(b),
             Out::Dyn(w, failed) => {
                 if !*failed {
                     *failed = w.write_char(char::from(b)).is_err();
