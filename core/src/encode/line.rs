@@ -130,12 +130,15 @@ impl Encoder<'_> {
         le: &dyn Fn(usize, &mut Out<'_>),
         cumulative: &mut dyn FnMut() -> Option<u64>,
     ) {
-        let start = self.out.pos();
+        // Bare metal writes every line in full, as for any other writer: reusing what the
+        // buffer holds is faster, but takes code, which counts more there.
+        let reuse = cfg!(not(target_os = "none"));
+        let start = self.out.pos().filter(|_| reuse);
         self.bucket_prefix(desc, labels);
         let prefix = start.zip(self.out.pos()).map(|(s, e)| (s, e - s));
         // The start of the source's line `i`.
         let mut from = match self.le_from {
-            Some(src) if key == Some(src.key) => Some((src.at, src.prefix)),
+            Some(src) if reuse && key == Some(src.key) => Some((src.at, src.prefix)),
             _ => None,
         };
         let mut i = 0;
@@ -159,7 +162,7 @@ impl Encoder<'_> {
             i += 1;
         }
         self.le_from = match (key, prefix, &self.out) {
-            (Some(key), Some((at, prefix)), Out::Slice(w)) if w.fits() => {
+            (Some(key), Some((at, prefix)), Out::Slice(w)) if reuse && w.fits() => {
                 Some(LeSource { key, at, prefix })
             }
             _ => self.le_from,
