@@ -5,7 +5,7 @@
 //! Nothing here returns an error: a failing writer is remembered by [`Out`], and the
 //! encoder's public methods report it (which spares a test and a branch after every write).
 
-use portable_atomic::{AtomicU8, Ordering};
+use portable_atomic::Ordering;
 
 use super::{Encoder, Labels, Out, Value};
 use crate::name::Desc;
@@ -47,7 +47,7 @@ impl Encoder<'_> {
         self.out.put(key);
         self.name(desc, suffix);
         self.out.put(" ");
-        escaped(&mut self.out, text, quotes);
+        escaped(&mut self.out, Value::Str(text), quotes);
         self.out.put("\n");
     }
 
@@ -57,10 +57,7 @@ impl Encoder<'_> {
         *first = false;
         self.out.put(name);
         self.out.put("=\"");
-        match value {
-            Value::Str(s) => escaped(&mut self.out, s, true),
-            Value::Stored(bytes) => escaped_stored(&mut self.out, bytes),
-        }
+        escaped(&mut self.out, value, true);
         self.out.put("\"");
     }
 
@@ -107,7 +104,7 @@ impl Encoder<'_> {
         self.out.put(if none { "{" } else { "," });
         self.name(desc, "");
         self.out.put("=\"");
-        escaped(&mut self.out, state, true);
+        escaped(&mut self.out, Value::Str(state), true);
         self.out.put("\"} ");
     }
 
@@ -184,16 +181,46 @@ impl super::SliceWriter<'_> {
     }
 }
 
-/// Writes a label value a family stores (UTF-8 bytes), escaping `\`, `"` and newline.
-pub(crate) fn escaped_stored(out: &mut Out<'_>, bytes: &[AtomicU8]) {
-    // The code point being decoded for a writer of characters, and how many bytes it lacks.
+/// Writes a label value, help text or state name escaping `\` and newline, and `"` too when
+/// `quotes` is set.
+pub(crate) fn escaped(out: &mut Out<'_>, value: Value<'_>, quotes: bool) {
+    // A host copies the runs between escapes as they are (its unit tests take the bare-metal
+    // way, which the integration tests then compare with this one).
+    #[cfg(not(any(target_os = "none", test)))]
+    if let Value::Str(s) = value {
+        let mut start = 0;
+        for (i, b) in s.bytes().enumerate() {
+            let rep = match b {
+                b'\\' => "\\\\",
+                b'\n' => "\\n",
+                b'"' if quotes => "\\\"",
+                _ => continue,
+            };
+            // `i` is at an ASCII byte, so both cuts are on character boundaries.
+            out.put(s.get(start..i).unwrap_or_default());
+            out.put(rep);
+            start = i + 1;
+        }
+        return out.put(s.get(start..).unwrap_or_default());
+    }
+    // Otherwise byte by byte, which also serves the bytes a family stores: as they are into a
+    // buffer, decoded (they are UTF-8) for a writer of characters.
+    let len = match value {
+        Value::Str(s) => s.len(),
+        Value::Stored(bytes) => bytes.len(),
+    };
+    // The code point being decoded, and how many bytes it lacks.
     let (mut c, mut lacks) = (0u32, 0u32);
-    for b in bytes {
-        let b = b.load(Ordering::Relaxed);
+    for i in 0..len {
+        let b = match value {
+            Value::Str(s) => s.as_bytes().get(i).copied(),
+            Value::Stored(bytes) => bytes.get(i).map(|b| b.load(Ordering::Relaxed)),
+        }
+        .unwrap_or_default();
         let rep = match b {
             b'\\' => "\\\\",
             b'\n' => "\\n",
-            b'"' => "\\\"",
+            b'"' if quotes => "\\\"",
             _ => "",
         };
         match out {
@@ -214,24 +241,6 @@ pub(crate) fn escaped_stored(out: &mut Out<'_>, bytes: &[AtomicU8]) {
             }
         }
     }
-}
-
-/// Writes `s` escaping `\` and newline, and `"` too when `quotes` is set.
-pub(crate) fn escaped(out: &mut Out<'_>, s: &str, quotes: bool) {
-    let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let rep = match b {
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'"' if quotes => "\\\"",
-            _ => continue,
-        };
-        // `i` is at an ASCII byte, so both cuts are on character boundaries.
-        out.put(s.get(start..i).unwrap_or_default());
-        out.put(rep);
-        start = i + 1;
-    }
-    out.put(s.get(start..).unwrap_or_default());
 }
 
 #[cfg(test)]
@@ -367,7 +376,7 @@ mod tests {
         let mut s: heapless::String<64> = heapless::String::new();
         let mut esc = |v: &str, quotes: bool| {
             s.clear();
-            escaped(&mut Out::new(&mut s), v, quotes);
+            escaped(&mut Out::new(&mut s), Value::Str(v), quotes);
             s.clone()
         };
         assert_eq!(esc("plain-value_1", true), "plain-value_1");

@@ -642,7 +642,7 @@ pub fn write_escaped_label_value(out: &mut dyn Write, s: &str) -> fmt::Result {
 /// Writes `s` escaping `\` and newline, and `"` too when `quotes` is set.
 pub(crate) fn write_escaped(out: &mut dyn Write, s: &str, quotes: bool) -> fmt::Result {
     let mut out = Out::new(out);
-    line::escaped(&mut out, s, quotes);
+    line::escaped(&mut out, Value::Str(s), quotes);
     out.status()
 }
 
