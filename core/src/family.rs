@@ -341,9 +341,16 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
         let h = hash_values(values);
         // Low bits pick the slot, high bits tag it; 0 is never a claimed tag (WRITING/READY).
         let want = ((h >> 32) as u32) & HASH;
-        let start = slot_index(h, N);
-        let (tail, head) = self.slots.split_at(start);
-        for (i, slot) in head.iter().chain(tail).enumerate() {
+        let mut index = slot_index(h, N);
+        for _ in 0..N {
+            let Some(slot) = self.slots.get(index) else {
+                break;
+            };
+            let this = index;
+            index += 1;
+            if index == N {
+                index = 0;
+            }
             let mut tag = slot.tag.load(Ordering::Acquire);
             if tag == 0 {
                 if !create {
@@ -355,7 +362,7 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
                     Ordering::Acquire,
                     Ordering::Acquire,
                 ) {
-                    Ok(_) => return Ok(Some(self.fill((start + i) % N, slot, values, want))),
+                    Ok(_) => return Ok(Some(self.fill(this, slot, values, want))),
                     Err(now) => tag = now,
                 }
             }

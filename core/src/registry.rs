@@ -146,7 +146,8 @@ impl<'a, const N: usize> Registry<'a, N> {
             return Err(RegisterError::Duplicate);
         }
         let labels = metric.label_names();
-        if self.const_labels.iter().any(|(c, _)| labels.contains(c)) {
+        let taken = |c: &str| labels.iter().any(|l| concat_eq(l, "", c, ""));
+        if self.const_labels.iter().any(|(c, _)| taken(c)) {
             return Err(RegisterError::LabelClash);
         }
         if let Some(clock) = self.clock {
@@ -217,7 +218,7 @@ impl<'a, const N: usize> Registry<'a, N> {
 /// Whether two families would write a sample name, or a family name, twice.
 fn clashes(a: &dyn Collect, b: &dyn Collect) -> bool {
     let (an, bn) = (a.desc().name(), b.desc().name());
-    if an == bn {
+    if concat_eq(an, "", bn, "") {
         return true;
     }
     a.metric_type().sample_suffixes().iter().any(|sa| {
@@ -228,19 +229,15 @@ fn clashes(a: &dyn Collect, b: &dyn Collect) -> bool {
     })
 }
 
-/// `a1 + a2 == b1 + b2` without building either string.
+/// `a1 + a2 == b1 + b2` without building either string (nor calling `memcmp`, which a small
+/// firmware would link for this alone).
 fn concat_eq(a1: &str, a2: &str, b1: &str, b2: &str) -> bool {
-    let (a1, a2, b1, b2) = (a1.as_bytes(), a2.as_bytes(), b1.as_bytes(), b2.as_bytes());
-    // With `a1` the shorter head: `b1` is `a1 + mid` and `a2` is `mid + b2`.
-    let (a1, a2, b1, b2) = if a1.len() <= b1.len() {
-        (a1, a2, b1, b2)
-    } else {
-        (b1, b2, a1, a2)
+    let byte = |x1: &str, x2: &str, i: usize| match i.checked_sub(x1.len()) {
+        None => x1.as_bytes().get(i).copied(),
+        Some(j) => x2.as_bytes().get(j).copied(),
     };
-    let Some((head, mid)) = b1.split_at_checked(a1.len()) else {
-        return false;
-    };
-    head == a1 && a2.split_at_checked(mid.len()) == Some((mid, b2))
+    let len = a1.len() + a2.len();
+    len == b1.len() + b2.len() && (0..len).all(|i| byte(a1, a2, i) == byte(b1, b2, i))
 }
 
 #[cfg(test)]
