@@ -7,7 +7,6 @@
 //! thread and from interrupt context.
 
 use core::fmt;
-use core::hash::Hasher;
 use core::time::Duration;
 
 use portable_atomic::{AtomicU32, AtomicU8, AtomicUsize, Ordering};
@@ -519,6 +518,7 @@ impl<const L: usize> FamilyBuilder<L> {
 /// the slot's address, which the caller's update waits for, is ready sooner.
 #[cfg(target_pointer_width = "64")]
 fn hash_values<const L: usize>(values: &[&str; L]) -> u64 {
+    use core::hash::Hasher;
     values.iter().fold(0u64, |h, v| {
         let mut hasher = rustc_hash::FxHasher::default();
         hasher.write(v.as_bytes());
