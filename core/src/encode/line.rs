@@ -11,18 +11,6 @@ use super::{Encoder, Labels, Out, Value};
 use crate::name::Desc;
 use crate::number::put_u64;
 
-/// Where `le` strings can be copied from: the `_bucket` lines of the last histogram series
-/// written into the buffer with float bounds.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct LeSource {
-    /// The bounds' address and length.
-    key: (usize, usize),
-    /// Where those lines start in the buffer.
-    at: usize,
-    /// The length of the prefix each of them starts with (`name_bucket{labels,le="`).
-    prefix: usize,
-}
-
 impl Encoder<'_> {
     /// `namespace_` (when there is one), the family name and `suffix`.
     fn name(&mut self, desc: &Desc<'_>, suffix: &str) {
@@ -116,9 +104,11 @@ impl Encoder<'_> {
     }
 
     /// The `_bucket` lines of one series: `le(i, out)` writes the `i`th bound (`+Inf` past
-    /// the last), `cumulative` yields the counts. In a buffer, the prefix of the first line
-    /// is copied for the others, and with a `key` (float bounds) the `le` strings come from
-    /// the last lines written with the same bounds, when the buffer holds them.
+    /// the last), `cumulative` yields the counts. On a host, the prefix of the first line is
+    /// copied for the others (from the buffer, or from the stack for other writers), and
+    /// with a `key` (float bounds) the `le` strings are formatted once for every series with
+    /// the same bounds. Bare metal writes every line in full: less code, which counts more
+    /// there.
     pub(super) fn buckets(
         &mut self,
         desc: &Desc<'_>,
@@ -127,62 +117,55 @@ impl Encoder<'_> {
         le: &dyn Fn(usize, &mut Out<'_>),
         cumulative: &mut dyn FnMut() -> Option<u64>,
     ) {
-        // Bare metal writes every line in full, as for any other writer: reusing what the
-        // buffer holds is faster, but takes code, which counts more there.
         let reuse = cfg!(not(target_os = "none"));
         let start = self.out.pos().filter(|_| reuse);
         self.bucket_prefix(desc, labels);
         let prefix = start.zip(self.out.pos()).map(|(s, e)| (s, e - s));
-        // The start of the source's line `i`.
-        let mut from = match self.le_from {
-            Some(src) if reuse && key == Some(src.key) => Some((src.at, src.prefix)),
-            _ => None,
+        #[cfg(not(target_os = "none"))]
+        let mut text: heapless::String<128> = heapless::String::new();
+        #[cfg(not(target_os = "none"))]
+        let stacked = prefix.is_none() && {
+            let (ns, labels_) = (self.namespace, self.const_labels);
+            let mut tmp = Encoder::with_out(Out::new(&mut text), self.format, ns, labels_, false);
+            tmp.bucket_prefix(desc, labels);
+            tmp.out.status().is_ok()
+        };
+        #[cfg(not(target_os = "none"))]
+        let cached = key.is_some_and(|key| self.le.prepare(key, le));
+        #[cfg(target_os = "none")]
+        let cached = {
+            let _ = key;
+            false
         };
         let mut i = 0;
         while let Some(count) = cumulative() {
             if i > 0 {
                 match (&mut self.out, prefix) {
                     (Out::Slice(w), Some((at, len))) => w.repeat(at, len),
+                    #[cfg(not(target_os = "none"))]
+                    (out, _) if stacked => out.put(&text),
                     _ => self.bucket_prefix(desc, labels),
                 }
             }
-            from = match (&mut self.out, from) {
-                (Out::Slice(w), Some((line, len))) => w.copy_le(line, len).map(|next| (next, len)),
-                _ => None,
-            };
-            if from.is_none() {
-                le(i, &mut self.out);
+            match cached {
+                #[cfg(not(target_os = "none"))]
+                true => match self.le.get(i) {
+                    Some(s) => self.out.put(s),
+                    None => le(i, &mut self.out),
+                },
+                _ => le(i, &mut self.out),
             }
             self.out.put("\"} ");
             put_u64(&mut self.out, count);
             self.out.put("\n");
             i += 1;
         }
-        self.le_from = match (key, prefix, &self.out) {
-            (Some(key), Some((at, prefix)), Out::Slice(w)) if reuse && w.fits() => {
-                Some(LeSource { key, at, prefix })
-            }
-            _ => self.le_from,
-        };
-    }
-}
-
-impl super::SliceWriter<'_> {
-    /// Appends the `le` string of the `_bucket` line at `line` (whose prefix is `prefix`
-    /// bytes long) and returns where the next line starts, or `None` when that line is not
-    /// in the buffer.
-    fn copy_le(&mut self, line: usize, prefix: usize) -> Option<usize> {
-        let at = line.checked_add(prefix)?;
-        let rest = self.buf.get(at..self.len)?;
-        let len = rest.iter().position(|b| *b == b'"')?;
-        let next = at + len + rest.get(len..)?.iter().position(|b| *b == b'\n')? + 1;
-        self.repeat(at, len);
-        Some(next)
     }
 }
 
 /// Writes a label value, help text or state name escaping `\` and newline, and `"` too when
 /// `quotes` is set.
+#[cfg_attr(not(target_os = "none"), inline)]
 pub(crate) fn escaped(out: &mut Out<'_>, value: Value<'_>, quotes: bool) {
     // A host copies the runs between escapes as they are (its unit tests take the bare-metal
     // way, which the integration tests then compare with this one).
@@ -202,6 +185,30 @@ pub(crate) fn escaped(out: &mut Out<'_>, value: Value<'_>, quotes: bool) {
             start = i + 1;
         }
         return out.put(s.get(start..).unwrap_or_default());
+    }
+    // A host copies the bytes a family stores into a buffer in one pass when they need no
+    // escape (as label values seldom do), and hands short ones to other writers as a `&str`.
+    #[cfg(not(any(target_os = "none", test)))]
+    if let Value::Stored(bytes) = value {
+        match out {
+            Out::Slice(w) => {
+                if w.put_plain(bytes) {
+                    return;
+                }
+            }
+            // (Longer values take the way below.)
+            Out::Dyn(..) if bytes.len() <= 64 => {
+                let mut buf = [0u8; 64];
+                for (d, b) in buf.iter_mut().zip(bytes) {
+                    *d = b.load(Ordering::Relaxed);
+                }
+                let s = buf.get(..bytes.len()).map(core::str::from_utf8);
+                if let Some(Ok(s)) = s {
+                    return escaped(out, Value::Str(s), quotes);
+                }
+            }
+            Out::Dyn(..) => {}
+        }
     }
     // Otherwise byte by byte, which also serves the bytes a family stores: as they are into a
     // buffer, decoded (they are UTF-8) for a writer of characters.

@@ -5,6 +5,8 @@
 //! that other crates (the std and embedded adapters, or your own metric types) can implement
 //! [`Collect`](crate::Collect) and write families that are exactly as valid as the built-in ones.
 
+#[cfg(not(target_os = "none"))]
+mod le;
 mod line;
 pub mod openmetrics;
 pub mod text;
@@ -111,6 +113,26 @@ impl<'b> SliceWriter<'b> {
         self.len = self.len.saturating_add(1);
     }
 
+    /// Appends `bytes` unless one of them needs an escape in a label value (`\\`, `"`,
+    /// newline), or they do not fit. Returns whether it did.
+    #[cfg(not(any(target_os = "none", test)))]
+    fn put_plain(&mut self, bytes: &[AtomicU8]) -> bool {
+        let end = self.len.saturating_add(bytes.len());
+        let Some(dst) = self.buf.get_mut(self.len..end) else {
+            return false;
+        };
+        let mut special = false;
+        for (d, b) in dst.iter_mut().zip(bytes) {
+            let b = b.load(portable_atomic::Ordering::Relaxed);
+            special |= matches!(b, b'\\' | b'"' | b'\n');
+            *d = b;
+        }
+        if !special {
+            self.len = end;
+        }
+        !special
+    }
+
     /// Appends a copy of the `len` bytes at `at`, which this writer wrote earlier (or counts
     /// them, past the end).
     fn repeat(&mut self, at: usize, len: usize) {
@@ -123,11 +145,6 @@ impl<'b> SliceWriter<'b> {
             }
         }
         self.len = end;
-    }
-
-    /// Whether everything written so far is in the buffer.
-    fn fits(&self) -> bool {
-        self.len <= self.buf.len()
     }
 }
 
@@ -305,9 +322,9 @@ pub struct Encoder<'w> {
     created: bool,
     /// Whether a series of the family being written knows its creation time.
     any_created: bool,
-    /// The last `_bucket` lines written into the buffer with float bounds, whose `le` strings
-    /// later series with the same bounds copy instead of formatting them again.
-    le_from: Option<line::LeSource>,
+    /// The `le` strings of the float bounds seen last (on a host).
+    #[cfg(not(target_os = "none"))]
+    le: le::LeCache,
 }
 
 impl fmt::Debug for Encoder<'_> {
@@ -353,7 +370,8 @@ impl<'w> Encoder<'w> {
             const_labels,
             created,
             any_created: false,
-            le_from: None,
+            #[cfg(not(target_os = "none"))]
+            le: le::LeCache::new(),
         }
     }
 
