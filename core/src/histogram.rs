@@ -29,9 +29,9 @@ impl fmt::Display for ObserveError {
 impl core::error::Error for ObserveError {}
 
 /// Counts observations into buckets with upper bounds `B::BOUNDS` (and `+Inf`), and keeps
-/// their count and sum. Observing is lock-free: a branch-free bucket search, then one
-/// compare-and-swap on that bucket's 128-bit [`Tally`] (its count and the sum of its
-/// observations). The count and the sum are the totals over the buckets, so every encoded
+/// their count and sum. Observing is lock-free: a branch-free bucket search, then one atomic
+/// update (an add for integers, a compare-and-swap for floats) of that bucket's 128-bit
+/// [`Tally`] (its count and the sum of its observations). The count and the sum are the totals over the buckets, so every encoded
 /// document is consistent by construction even while other threads observe: `_count` equals
 /// the `+Inf` bucket, buckets are cumulative, and `_sum` and `_count` cover the same
 /// observations (each lives in exactly one bucket, read by one atomic load).

@@ -16,7 +16,7 @@ use crate::tally::Tally;
 use crate::timer::{self, Observe, Timer};
 
 /// Count and sum of observations, exposed as `_count` and `_sum`. Both live in one 128-bit
-/// [`Tally`], updated by one lock-free compare-and-swap and read by one atomic load, so
+/// [`Tally`], updated by one lock-free atomic operation and read by one atomic load, so
 /// `_count` and `_sum` always cover the same observations, even while other threads observe.
 ///
 /// ```
