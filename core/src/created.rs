@@ -28,9 +28,10 @@ impl Created {
     pub fn get(&self) -> Option<Duration> {
         match self.0.load(Ordering::Relaxed) {
             0 => None,
+            // Stored nanoseconds are below a second (`min` tells the compiler so).
             n => Some(Duration::new(
                 n >> NANO_BITS,
-                (n as u32) & ((1 << NANO_BITS) - 1),
+                ((n as u32) & ((1 << NANO_BITS) - 1)).min(999_999_999),
             )),
         }
     }

@@ -285,6 +285,7 @@ impl<'w> Out<'w> {
     }
 
     /// Writes one ASCII byte (a digit).
+    #[cfg_attr(target_os = "none", inline(never))]
     pub(crate) fn put_byte(&mut self, b: u8) {
         match self {
             Out::Slice(w) => w.put_byte(b),
