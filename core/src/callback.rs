@@ -76,6 +76,7 @@ impl<F: Fn() -> V + Sync, V: Number> Collect for CallbackGauge<F, V> {
     }
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
         enc.header(&self.desc, MetricType::Gauge)?;
-        enc.sample(&self.desc, "", &Labels::EMPTY, None, self.get().sample())
+        enc.sample_of(&self.desc, "", &Labels::EMPTY, self.get());
+        enc.status()
     }
 }

@@ -149,7 +149,8 @@ impl<V: CounterValue> State for Counter<V> {
         desc: &Desc<'_>,
         labels: &Labels<'_>,
     ) -> fmt::Result {
-        enc.sample(desc, "_total", labels, None, self.get().sample())
+        enc.sample_of(desc, "_total", labels, self.get());
+        Ok(())
     }
     fn created(&self) -> Option<Duration> {
         self.created.get()

@@ -4,12 +4,17 @@ use core::time::Duration;
 
 use portable_atomic::{AtomicU64, Ordering};
 
-/// When a series was created, as nanoseconds since the Unix epoch; zero means "not known".
+/// When a series was created, since the Unix epoch; zero means "not known".
 ///
 /// Set by [`Registry::register`](crate::Registry::register) when the registry has a wall clock,
 /// by a [`Family`](crate::Family) with a wall clock when it creates a child, or by hand.
 #[derive(Debug)]
 pub struct Created(AtomicU64);
+
+/// Bits of the nanoseconds in the stored word (the seconds take the 34 above them): packing
+/// instead of counting nanoseconds spares a 64-bit division, which a 32-bit core does in a
+/// large runtime routine, every time the time is read.
+const NANO_BITS: u32 = 30;
 
 impl Created {
     /// Not known.
@@ -18,23 +23,30 @@ impl Created {
     }
 
     /// The creation time since the Unix epoch, if known.
+    // One copy on bare metal, where flash counts: every series type calls these.
+    #[cfg_attr(target_os = "none", inline(never))]
     pub fn get(&self) -> Option<Duration> {
         match self.0.load(Ordering::Relaxed) {
             0 => None,
-            n => Some(Duration::from_nanos(n)),
+            // Stored nanoseconds are below a second (`min` tells the compiler so).
+            n => Some(Duration::new(
+                n >> NANO_BITS,
+                ((n as u32) & ((1 << NANO_BITS) - 1)).min(999_999_999),
+            )),
         }
     }
 
-    /// Sets the creation time (saturating at year 2554).
+    /// Sets the creation time (saturating in the year 2514).
     pub fn set(&self, unix: Duration) {
-        self.0.store(to_nanos(unix), Ordering::Relaxed);
+        self.0.store(pack(unix), Ordering::Relaxed);
     }
 
     /// Sets the creation time unless one is already known.
+    #[cfg_attr(target_os = "none", inline(never))]
     pub fn init(&self, unix: Duration) {
         let _ = self
             .0
-            .compare_exchange(0, to_nanos(unix), Ordering::Relaxed, Ordering::Relaxed);
+            .compare_exchange(0, pack(unix), Ordering::Relaxed, Ordering::Relaxed);
     }
 }
 
@@ -44,8 +56,15 @@ impl Default for Created {
     }
 }
 
-fn to_nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX).max(1)
+/// The seconds above [`NANO_BITS`] nanoseconds, saturating; never zero (the epoch itself is
+/// kept as one nanosecond past it).
+fn pack(d: Duration) -> u64 {
+    const MAX_SECS: u64 = (1 << (64 - NANO_BITS)) - 1;
+    let (secs, nanos) = match d.as_secs() {
+        s if s > MAX_SECS => (MAX_SECS, 999_999_999),
+        s => (s, d.subsec_nanos()),
+    };
+    ((secs << NANO_BITS) | u64::from(nanos)).max(1)
 }
 
 #[cfg(test)]
@@ -63,5 +82,13 @@ mod tests {
         assert_eq!(c.get(), Some(Duration::new(30, 0)));
         c.set(Duration::ZERO);
         assert_eq!(c.get(), Some(Duration::from_nanos(1)));
+        let t = Duration::new(1_795_582_621, 773_270_001);
+        c.set(t);
+        assert_eq!(c.get(), Some(t));
+        let last = Duration::new((1 << 34) - 1, 999_999_999);
+        c.set(last);
+        assert_eq!(c.get(), Some(last));
+        c.set(Duration::MAX);
+        assert_eq!(c.get(), Some(last), "saturates");
     }
 }

@@ -7,13 +7,12 @@
 //! thread and from interrupt context.
 
 use core::fmt;
-use core::hash::Hasher;
 use core::time::Duration;
 
-use portable_atomic::{AtomicU32, AtomicUsize, Ordering};
+use portable_atomic::{AtomicU32, AtomicU8, AtomicUsize, Ordering};
 
 use crate::clock::WallClock;
-use crate::encode::{Encoder, Labels};
+use crate::encode::{EachSeries, Encoder, Labels, Series};
 use crate::metric::{Collect, MetricType, State};
 use crate::name::{self, Desc, NameError};
 
@@ -78,16 +77,53 @@ const HASH: u32 = WRITING - 1;
 /// How often a resolver re-checks a slot another thread is filling with the same hash.
 const SPIN_LIMIT: u32 = 1 << 20;
 
-/// A slot's label values: plain bytes, written once by the thread that claimed the slot and
-/// immutable afterwards, so lookups compare them as slices (`memcmp`, word at a time) and the
-/// encoder borrows them as `&str` without copying or re-validating them.
-type Values<const L: usize, const S: usize> = [heapless::String<S, u16>; L];
+/// One label value of a slot: its bytes, written once by the thread that claimed the slot
+/// before it turns READY, and immutable afterwards. Atomic bytes rather than a string behind
+/// a `Once`: written and compared byte by byte, without `memcpy`, `memcmp` or UTF-8
+/// validation, which would be most of a small firmware's label code. The bytes are those of
+/// a `&str`, so they are UTF-8.
+struct Value<const S: usize> {
+    len: AtomicU8,
+    bytes: [AtomicU8; S],
+}
+
+impl<const S: usize> Value<S> {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const EMPTY: Self = Value {
+        len: AtomicU8::new(0),
+        bytes: [const { AtomicU8::new(0) }; S],
+    };
+
+    /// Stores `v`, which is at most `S` (and 255) bytes long.
+    fn set(&self, v: &str) {
+        for (d, b) in self.bytes.iter().zip(v.bytes()) {
+            d.store(b, Ordering::Relaxed);
+        }
+        self.len.store(v.len() as u8, Ordering::Relaxed);
+    }
+
+    /// The stored bytes.
+    fn get(&self) -> &[AtomicU8] {
+        let len = usize::from(self.len.load(Ordering::Relaxed));
+        self.bytes.get(..len).unwrap_or_default()
+    }
+
+    /// Whether `v` is stored.
+    fn is(&self, v: &str) -> bool {
+        let stored = self.get();
+        stored.len() == v.len()
+            && stored
+                .iter()
+                .zip(v.bytes())
+                .all(|(s, b)| s.load(Ordering::Relaxed) == b)
+    }
+}
 
 struct Slot<T, const L: usize, const S: usize> {
     /// 0: empty. Otherwise 30 hash bits with WRITING while the values are written, then READY.
     tag: AtomicU32,
     /// Set by the claiming thread before the tag turns READY; never changed afterwards.
-    values: spin::Once<Values<L, S>>,
+    values: [Value<S>; L],
     state: T,
 }
 
@@ -95,34 +131,25 @@ impl<T: State, const L: usize, const S: usize> Slot<T, L, S> {
     #[allow(clippy::declare_interior_mutable_const)]
     const INIT: Self = Slot {
         tag: AtomicU32::new(0),
-        values: spin::Once::new(),
+        values: [const { Value::EMPTY }; L],
         state: T::INIT,
     };
 
+    /// Whether the slot holds these values (once READY).
     fn matches(&self, values: &[&str; L]) -> bool {
-        self.values.get().is_some_and(|stored| {
-            stored
-                .iter()
-                .zip(values)
-                .all(|(s, v)| s.as_bytes() == v.as_bytes())
-        })
+        self.values.iter().zip(values).all(|(s, v)| s.is(v))
     }
 
     /// Stores the values; only the thread that claimed the slot calls it, once.
     fn write(&self, values: &[&str; L]) {
-        self.values.call_once(|| {
-            values.map(|v| {
-                let mut s = heapless::String::new();
-                // Lengths were checked against S before claiming, so this cannot fail.
-                let _ = s.push_str(v);
-                s
-            })
-        });
+        for (s, v) in self.values.iter().zip(values) {
+            s.set(v);
+        }
     }
 
-    /// The label values, once the slot is READY.
-    fn read(&self) -> Option<[&str; L]> {
-        self.values.get().map(|v| v.each_ref().map(|s| s.as_str()))
+    /// The label values' bytes (once READY).
+    fn read(&self) -> [&[AtomicU8]; L] {
+        self.values.each_ref().map(Value::get)
     }
 }
 
@@ -239,12 +266,22 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
     /// label-name order.
     pub fn for_each(&self, mut f: impl FnMut(&[&str; L], &T)) {
         let _ = self.try_for_each(|values, state| {
-            f(values, state);
+            let mut bufs = [[0u8; S]; L];
+            let mut strs = [""; L];
+            for ((value, buf), s) in values.iter().zip(&mut bufs).zip(&mut strs) {
+                for (d, b) in buf.iter_mut().zip(*value) {
+                    *d = b.load(Ordering::Relaxed);
+                }
+                // The bytes were a `&str`'s.
+                *s = core::str::from_utf8(buf.get(..value.len()).unwrap_or_default())
+                    .unwrap_or_default();
+            }
+            f(&strs, state);
             Ok(())
         });
     }
 
-    fn try_for_each(&self, mut f: impl FnMut(&[&str; L], &T) -> fmt::Result) -> fmt::Result {
+    fn try_for_each(&self, mut f: impl FnMut(&[&[AtomicU8]; L], &T) -> fmt::Result) -> fmt::Result {
         let n = self.len.load(Ordering::Acquire).min(N);
         for published in self.order.iter().take(n) {
             let Some(slot) = published
@@ -257,10 +294,7 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
             if slot.tag.load(Ordering::Acquire) & READY == 0 {
                 continue;
             }
-            let Some(values) = slot.read() else {
-                continue; // READY is only published after the values are set
-            };
-            f(&values, &slot.state)?;
+            f(&slot.read(), &slot.state)?;
         }
         Ok(())
     }
@@ -306,9 +340,16 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
         let h = hash_values(values);
         // Low bits pick the slot, high bits tag it; 0 is never a claimed tag (WRITING/READY).
         let want = ((h >> 32) as u32) & HASH;
-        let start = slot_index(h, N);
-        let (tail, head) = self.slots.split_at(start);
-        for (i, slot) in head.iter().chain(tail).enumerate() {
+        let mut index = slot_index(h, N);
+        for _ in 0..N {
+            let Some(slot) = self.slots.get(index) else {
+                break;
+            };
+            let this = index;
+            index += 1;
+            if index == N {
+                index = 0;
+            }
             let mut tag = slot.tag.load(Ordering::Acquire);
             if tag == 0 {
                 if !create {
@@ -320,7 +361,7 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
                     Ordering::Acquire,
                     Ordering::Acquire,
                 ) {
-                    Ok(_) => return Ok(Some(self.fill((start + i) % N, slot, values, want))),
+                    Ok(_) => return Ok(Some(self.fill(this, slot, values, want))),
                     Err(now) => tag = now,
                 }
             }
@@ -475,12 +516,35 @@ impl<const L: usize> FamilyBuilder<L> {
 /// `["ab", "c"]` and `["a", "bc"]` differ) and the results are folded with a rotation per
 /// position: the values' hashes are independent, so the CPU computes them in parallel, and
 /// the slot's address, which the caller's update waits for, is ready sooner.
+#[cfg(target_pointer_width = "64")]
 fn hash_values<const L: usize>(values: &[&str; L]) -> u64 {
+    use core::hash::Hasher;
     values.iter().fold(0u64, |h, v| {
         let mut hasher = rustc_hash::FxHasher::default();
         hasher.write(v.as_bytes());
         h.rotate_left(21) ^ hasher.finish()
     })
+}
+
+/// Hashes label values on a 32-bit core, where rustc-hash's 64-bit multiplications take much
+/// code (and where its `finish` gives 32 bits only): FNV-1a over the values' bytes, each
+/// value followed by `0xff` (which UTF-8 never contains, so `["ab", "c"]` and `["a", "bc"]`
+/// differ), then a multiply for the 32 bits that tag the slot.
+#[cfg(not(target_pointer_width = "64"))]
+fn hash_values<const L: usize>(values: &[&str; L]) -> u64 {
+    fnv_values(values)
+}
+
+#[cfg_attr(target_pointer_width = "64", allow(dead_code))] // tested on the host
+fn fnv_values(values: &[&str]) -> u64 {
+    let mut h = 0x811c_9dc5u32;
+    for v in values {
+        for b in v.bytes().chain([0xff]) {
+            h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+        }
+    }
+    let tag = (h ^ (h >> 15)).wrapping_mul(0x2c1b_3c6d);
+    (u64::from(tag ^ (tag >> 12)) << 32) | u64::from(h)
 }
 
 /// The slot a hash starts probing at, from its low 32 bits: a mask when `n` is a power of two,
@@ -517,17 +581,22 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Collect for Famil
         &self.names
     }
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
-        enc.family(&self.desc, |f| {
-            self.try_for_each(|values, state| f(&Labels::new(&self.names, values), state))
-        })
+        let each: &EachSeries<'_> =
+            &|f| self.try_for_each(|values, state| f(&Labels::stored(&self.names, values), state));
+        enc.family_of(&self.desc, T::TYPE, Series::Many(each))
     }
     fn init_created(&self, unix: Duration) {
-        self.for_each(|_, state| state.init_created(unix));
+        let _ = self.try_for_each(|_, state| {
+            state.init_created(unix);
+            Ok(())
+        });
     }
 }
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
     use super::*;
     use crate::clock::FixedClock;
     use crate::{Counter, Gauge, Histogram};
@@ -666,6 +735,22 @@ mod tests {
         assert_ne!(h(["a", "b"]), h(["b", "a"]));
         assert_ne!(h(["", "x"]), h(["x", ""]));
         assert_eq!(h(["get", "/"]), h(["get", "/"]));
+        let f = |v: [&str; 2]| fnv_values(&v);
+        assert_ne!(f(["ab", "c"]), f(["a", "bc"]));
+        assert_ne!(f(["a", "b"]), f(["b", "a"]));
+        assert_ne!(f(["", "x"]), f(["x", ""]));
+        assert_eq!(f(["get", "/"]), f(["get", "/"]));
+        // Tags (30 bits) and slots of a 16-slot table spread over many values.
+        let mut tags = std::collections::BTreeSet::new();
+        let mut slots = [0u32; 16];
+        let mut buf = itoa::Buffer::new();
+        for i in 0..4096u32 {
+            let h = fnv_values(&[buf.format(i)]);
+            tags.insert(((h >> 32) as u32) & HASH);
+            slots[slot_index(h, 16)] += 1;
+        }
+        assert!(tags.len() > 4090, "{}", tags.len());
+        assert!(slots.iter().all(|n| (200..=312).contains(n)), "{slots:?}");
     }
 
     #[test]

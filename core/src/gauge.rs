@@ -155,7 +155,8 @@ impl<V: GaugeValue> State for Gauge<V> {
         desc: &Desc<'_>,
         labels: &Labels<'_>,
     ) -> fmt::Result {
-        enc.sample(desc, "", labels, None, self.get().sample())
+        enc.sample_of(desc, "", labels, self.get());
+        Ok(())
     }
 }
 

@@ -9,7 +9,7 @@ use crate::created::Created;
 use crate::encode::{Encoder, Labels};
 use crate::metric::{MetricType, State};
 use crate::name::Desc;
-use crate::number::{Number, SampleValue};
+use crate::number::Number;
 use crate::tally::Tally;
 use crate::timer::{self, Observe, Timer};
 
@@ -29,9 +29,9 @@ impl fmt::Display for ObserveError {
 impl core::error::Error for ObserveError {}
 
 /// Counts observations into buckets with upper bounds `B::BOUNDS` (and `+Inf`), and keeps
-/// their count and sum. Observing is lock-free: a branch-free bucket search, then one
-/// compare-and-swap on that bucket's 128-bit [`Tally`] (its count and the sum of its
-/// observations). The count and the sum are the totals over the buckets, so every encoded
+/// their count and sum. Observing is lock-free: a branch-free bucket search, then one atomic
+/// update (an add for integers, a compare-and-swap for floats) of that bucket's 128-bit
+/// [`Tally`] (its count and the sum of its observations). The count and the sum are the totals over the buckets, so every encoded
 /// document is consistent by construction even while other threads observe: `_count` equals
 /// the `+Inf` bucket, buckets are cumulative, and `_sum` and `_count` cover the same
 /// observations (each lives in exactly one bucket, read by one atomic load).
@@ -193,21 +193,21 @@ impl<B: Buckets> State for Histogram<B> {
         // describe the same observations whatever other threads do meanwhile.
         let mut count = 0u64;
         let mut sum = Self::zero_bits();
-        let cumulative = self.tallies().map(|t| {
-            let (n, s) = t.get::<B::Value>();
+        let mut tallies = self.tallies();
+        let mut cumulative = || {
+            let (n, s) = tallies.next()?.get::<B::Value>();
             count = count.wrapping_add(n);
             sum = s.add_to_sum_bits(sum);
-            count
-        });
+            Some(count)
+        };
         // Consumes every tally (it writes one line per item, `+Inf` included).
-        enc.bucket_lines(desc, labels, B::BOUNDS, cumulative)?;
-        let total = SampleValue::Unsigned(count);
-        enc.sample(desc, "_count", labels, None, total)?;
+        enc.bucket_lines(desc, labels, B::BOUNDS, &mut cumulative);
+        enc.sample_of(desc, "_count", labels, count);
         // As Python's client: no `_sum` when buckets reach below zero (OpenMetrics forbids it).
         let negative = B::BOUNDS.first().is_some_and(|b| b.is_negative());
         if !negative {
             let sum = <B::Value as Number>::from_sum_bits(sum);
-            enc.sample(desc, "_sum", labels, None, sum.sample())?;
+            enc.sample_of(desc, "_sum", labels, sum);
         }
         Ok(())
     }

@@ -6,7 +6,6 @@ use core::fmt;
 use crate::encode::{Encoder, Labels};
 use crate::metric::{Collect, MetricType};
 use crate::name::{self, Desc, NameError};
-use crate::number::SampleValue;
 
 /// `<name>_info{key="value",...} 1`.
 ///
@@ -86,7 +85,8 @@ impl<const L: usize> Collect for Info<'_, L> {
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
         enc.header(&self.desc, MetricType::Info)?;
         let labels = Labels::new(&self.names, &self.values);
-        enc.sample(&self.desc, "_info", &labels, None, SampleValue::Unsigned(1))
+        enc.sample_of(&self.desc, "_info", &labels, 1u64);
+        enc.status()
     }
 }
 

@@ -84,6 +84,7 @@ pub mod name;
 mod number;
 pub mod push;
 mod registry;
+mod shortest;
 mod stateset;
 mod summary;
 mod tally;

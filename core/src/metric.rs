@@ -5,7 +5,7 @@ use core::fmt;
 use core::ops::Deref;
 use core::time::Duration;
 
-use crate::encode::{Encoder, Labels};
+use crate::encode::{Encoder, Labels, Series};
 use crate::name::{Desc, NameError};
 
 /// The type of a metric family, as the exposition formats name it.
@@ -201,7 +201,7 @@ impl<T: State> Collect for Metric<T> {
         T::TYPE
     }
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
-        enc.family(&self.desc, |f| f(&Labels::EMPTY, &self.state))
+        enc.family_of(&self.desc, T::TYPE, Series::One(&self.state))
     }
     fn init_created(&self, unix: Duration) {
         self.state.init_created(unix)

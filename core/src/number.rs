@@ -6,11 +6,57 @@ use core::time::Duration;
 
 use portable_atomic::{AtomicF64, AtomicI64, AtomicU64, Ordering};
 
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for u64 {}
-    impl Sealed for i64 {}
-    impl Sealed for f64 {}
+use self::sealed::Sealed as _;
+use crate::encode::Out;
+
+// `Sealed` is reachable as a supertrait of the public `Number`, but it cannot be named outside
+// this crate, nor can its methods be called: their crate-private `Out` is intended.
+#[allow(private_interfaces)]
+pub(crate) mod sealed {
+    use crate::encode::Out;
+
+    /// What the encoder needs of a [`Number`](super::Number), chosen at compile time: a
+    /// firmware with integer metrics only never links the float formatting.
+    pub trait Sealed {
+        /// Whether this is `f64` (whose bucket bounds are worth formatting only once).
+        const FLOAT: bool;
+        /// Writes the value as a sample value.
+        fn put(self, out: &mut Out<'_>);
+        /// Writes the canonical form used in `le` and `quantile` labels.
+        fn put_canonical(self, out: &mut Out<'_>);
+    }
+
+    impl Sealed for u64 {
+        const FLOAT: bool = false;
+        fn put(self, out: &mut Out<'_>) {
+            super::put_u64(out, self)
+        }
+        fn put_canonical(self, out: &mut Out<'_>) {
+            super::put_u64(out, self);
+            out.put(".0");
+        }
+    }
+
+    impl Sealed for i64 {
+        const FLOAT: bool = false;
+        fn put(self, out: &mut Out<'_>) {
+            super::put_i64(out, self)
+        }
+        fn put_canonical(self, out: &mut Out<'_>) {
+            super::put_i64(out, self);
+            out.put(".0");
+        }
+    }
+
+    impl Sealed for f64 {
+        const FLOAT: bool = true;
+        fn put(self, out: &mut Out<'_>) {
+            super::put_f64(out, self)
+        }
+        fn put_canonical(self, out: &mut Out<'_>) {
+            super::put_f64(out, self)
+        }
+    }
 }
 
 /// A value a metric can hold: `u64`, `i64` or `f64`. Sealed.
@@ -84,8 +130,9 @@ impl Number for u64 {
         false
     }
     fn write_canonical(self, out: &mut dyn Write) -> fmt::Result {
-        out.write_str(itoa::Buffer::new().format(self))?;
-        out.write_str(".0")
+        let mut out = Out::new(out);
+        self.put_canonical(&mut out);
+        out.status()
     }
     fn from_duration(d: Duration) -> u64 {
         d.as_secs()
@@ -137,8 +184,9 @@ impl Number for i64 {
         self < 0
     }
     fn write_canonical(self, out: &mut dyn Write) -> fmt::Result {
-        out.write_str(itoa::Buffer::new().format(self))?;
-        out.write_str(".0")
+        let mut out = Out::new(out);
+        self.put_canonical(&mut out);
+        out.status()
     }
     fn from_duration(d: Duration) -> i64 {
         i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
@@ -191,7 +239,9 @@ impl Number for f64 {
         self < 0.0
     }
     fn write_canonical(self, out: &mut dyn Write) -> fmt::Result {
-        write_f64(out, self)
+        let mut out = Out::new(out);
+        self.put_canonical(&mut out);
+        out.status()
     }
     fn from_duration(d: Duration) -> f64 {
         d.as_secs_f64()
@@ -226,71 +276,136 @@ pub enum SampleValue {
 impl SampleValue {
     /// Writes the value in exposition syntax (identical in both formats).
     pub fn write_to(self, out: &mut dyn Write) -> fmt::Result {
-        match self {
-            SampleValue::Unsigned(v) => out.write_str(itoa::Buffer::new().format(v)),
-            SampleValue::Signed(v) => out.write_str(itoa::Buffer::new().format(v)),
-            SampleValue::Float(v) => write_f64(out, v),
-            SampleValue::Timestamp(d) => write_timestamp(out, d),
-        }
+        let mut out = Out::new(out);
+        self.put(&mut out);
+        out.status()
     }
 
-    /// [`write_to`](Self::write_to) with the integers, by far the most common values, written
-    /// through `out` directly (floats and timestamps go through `dyn Write` as before).
-    #[inline]
-    pub(crate) fn write_into<W: Write>(self, out: &mut W) -> fmt::Result {
+    /// [`write_to`](Self::write_to) into an encoder's output. The encoder's own metrics write
+    /// their values through [`Sealed::put`] instead, so that a firmware without floats never
+    /// links the float formatting this `match` refers to.
+    pub(crate) fn put(self, out: &mut Out<'_>) {
         match self {
-            SampleValue::Unsigned(v) => out.write_str(itoa::Buffer::new().format(v)),
-            SampleValue::Signed(v) => out.write_str(itoa::Buffer::new().format(v)),
-            SampleValue::Float(v) => write_f64(out, v),
-            SampleValue::Timestamp(d) => write_timestamp(out, d),
+            SampleValue::Unsigned(v) => put_u64(out, v),
+            SampleValue::Signed(v) => put_i64(out, v),
+            SampleValue::Float(v) => put_f64(out, v),
+            SampleValue::Timestamp(d) => put_timestamp(out, d),
         }
     }
 }
 
-/// Writes a float the way both exposition formats accept it: `NaN`, `+Inf`, `-Inf`, and
-/// otherwise the shortest representation that round-trips (`5.0`, `0.005`, `1e20`), with a fast
-/// path for whole numbers.
-pub fn write_f64(out: &mut dyn Write, v: f64) -> fmt::Result {
-    if v.is_nan() {
-        return out.write_str("NaN");
+/// Writes `v`'s decimal digits.
+#[cfg_attr(not(target_os = "none"), inline)]
+pub(crate) fn put_u64(out: &mut Out<'_>, v: u64) {
+    // 64-bit hosts divide 64-bit integers in hardware: itoa, two digits at a time.
+    #[cfg(target_pointer_width = "64")]
+    {
+        out.put(itoa::Buffer::new().format(v));
     }
-    if v.is_infinite() {
-        return out.write_str(if v > 0.0 { "+Inf" } else { "-Inf" });
+    #[cfg(not(target_pointer_width = "64"))]
+    {
+        put_u64_by_subtraction(out, v)
     }
-    // Whole numbers below 1e16 print as `N.0`, exactly as ryu would, without its digit loop.
-    // `as` saturates, and the comparison rejects anything that did not convert exactly.
-    let i = v as i64;
-    if i as f64 == v && (-1e16..1e16).contains(&v) && !(i == 0 && v.is_sign_negative()) {
-        out.write_str(itoa::Buffer::new().format(i))?;
-        return out.write_str(".0");
+}
+
+/// [`put_u64`] without any division, which 32-bit cores do for 64-bit integers (and
+/// `thumbv6m` for any integer) in large runtime routines, and without a buffer to zero: each
+/// digit counts how often its power of ten subtracts, most significant first.
+#[cfg_attr(target_pointer_width = "64", allow(dead_code))] // tested on the host
+pub(crate) fn put_u64_by_subtraction(out: &mut Out<'_>, v: u64) {
+    let first = POW10
+        .iter()
+        .position(|p| *p <= v)
+        .unwrap_or(POW10.len() - 1);
+    put_digits(
+        out,
+        v,
+        POW10.get(first..).unwrap_or_default(),
+        false,
+        usize::MAX,
+    )
+}
+
+/// The powers of ten a `u64` has digits for, from the largest down to one.
+pub(crate) const POW10: [u64; 20] = [
+    10_000_000_000_000_000_000,
+    1_000_000_000_000_000_000,
+    100_000_000_000_000_000,
+    10_000_000_000_000_000,
+    1_000_000_000_000_000,
+    100_000_000_000_000,
+    10_000_000_000_000,
+    1_000_000_000_000,
+    100_000_000_000,
+    10_000_000_000,
+    1_000_000_000,
+    100_000_000,
+    10_000_000,
+    1_000_000,
+    100_000,
+    10_000,
+    1_000,
+    100,
+    10,
+    1,
+];
+
+/// Writes the digits of `v` for the powers of ten `pows` (each digit below 10: `v` is less
+/// than ten times the first), with a `.` before the digit at index `point`, stopping early
+/// when `trim` is set and the rest are zeros.
+pub(crate) fn put_digits(out: &mut Out<'_>, mut v: u64, pows: &[u64], trim: bool, point: usize) {
+    for (i, p) in pows.iter().enumerate() {
+        if i == point {
+            out.put(".");
+        }
+        let mut d = b'0';
+        while v >= *p {
+            v -= *p;
+            d += 1;
+        }
+        out.put_byte(d);
+        if trim && v == 0 {
+            break;
+        }
     }
-    out.write_str(ryu::Buffer::new().format_finite(v))
+}
+
+/// Writes `v`'s decimal digits, with a `-` when negative.
+pub(crate) fn put_i64(out: &mut Out<'_>, v: i64) {
+    if v < 0 {
+        out.put("-");
+    }
+    put_u64(out, v.unsigned_abs());
+}
+
+pub(crate) use crate::shortest::put_f64;
+
+/// [`put_f64`] into any writer.
+#[cfg(test)]
+pub(crate) fn write_f64(out: &mut dyn Write, v: f64) -> fmt::Result {
+    let mut out = Out::new(out);
+    put_f64(&mut out, v);
+    out.status()
 }
 
 /// Writes a Unix timestamp in seconds: `1795582621.77327` (trailing zeros trimmed, integers
 /// without a decimal point). Integer arithmetic only.
-pub fn write_timestamp(out: &mut dyn Write, d: Duration) -> fmt::Result {
-    out.write_str(itoa::Buffer::new().format(d.as_secs()))?;
+pub(crate) fn put_timestamp(out: &mut Out<'_>, d: Duration) {
+    put_u64(out, d.as_secs());
     let nanos = d.subsec_nanos();
     if nanos == 0 {
-        return Ok(());
+        return;
     }
-    // Nine digits, zero-padded, then trailing zeros trimmed.
-    let mut digits = [b'0'; 9];
-    let mut n = nanos;
-    for d in digits.iter_mut().rev() {
-        *d = b'0' + (n % 10) as u8;
-        n /= 10;
-    }
-    let len = digits.iter().rposition(|d| *d != b'0').map_or(0, |i| i + 1);
-    let frac = digits.get(..len).ok_or(fmt::Error)?;
-    out.write_str(".")?;
-    // Only ASCII digits were written.
-    out.write_str(core::str::from_utf8(frac).map_err(|_| fmt::Error)?)
+    out.put(".");
+    // Nine digits, 10^8 down to 1, without the trailing zeros.
+    let pows = POW10.get(POW10.len() - 9..).unwrap_or_default();
+    put_digits(out, u64::from(nanos), pows, true, usize::MAX);
 }
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
     use super::*;
     use heapless::String;
 
@@ -339,10 +454,53 @@ mod tests {
     }
 
     #[test]
+    fn digits_without_division() {
+        let mut s = std::string::String::new();
+        let mut check = |v: u64| {
+            s.clear();
+            put_u64_by_subtraction(&mut Out::new(&mut s), v);
+            assert_eq!(s, std::format!("{v}"));
+        };
+        for v in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            4_294_967_295,
+            4_294_967_296,
+            42_949_672_950,
+        ] {
+            check(v);
+        }
+        for shift in 0..64 {
+            for delta in [0u64, 1, 7] {
+                check((1u64 << shift).wrapping_sub(delta));
+                check((1u64 << shift).wrapping_add(delta));
+            }
+        }
+        for p in POW10 {
+            check(p - 1);
+            check(p);
+            check(p + 1);
+        }
+        check(u64::MAX);
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            check(x);
+            check(x >> (x % 64));
+        }
+    }
+
+    #[test]
     fn timestamps() {
         let t = |d: Duration| {
             let mut s: String<40> = String::new();
-            write_timestamp(&mut s, d).unwrap();
+            SampleValue::Timestamp(d).write_to(&mut s).unwrap();
             s
         };
         assert_eq!(

@@ -4,7 +4,7 @@
 use core::fmt;
 
 use crate::clock::WallClock;
-use crate::encode::{EncodeError, Encoder, Format};
+use crate::encode::{EncodeError, Encoder, Format, Out};
 use crate::metric::{Collect, MetricType};
 use crate::name::{self, NameError};
 
@@ -216,23 +216,23 @@ impl<'a, const N: usize> Registry<'a, N> {
     /// then not a document.
     pub fn encode(&self, format: Format, buf: &mut [u8]) -> Result<usize, EncodeError> {
         // Written in place, without going through `fmt::Write` line by line.
-        let mut enc = self.configure(Encoder::for_slice(buf, format));
+        let (ns, labels) = (self.namespace, self.const_labels);
+        let mut enc = Encoder::for_slice(buf, format, ns, labels, self.created);
         self.encode_with(&mut enc).map_err(|_| EncodeError::Write)?;
         enc.finish_slice()
     }
 
     /// Writes the whole exposition into any [`fmt::Write`].
     pub fn encode_to(&self, format: Format, out: &mut dyn fmt::Write) -> fmt::Result {
-        self.encode_with(&mut self.configure(Encoder::new(out, format)))
-    }
-
-    fn configure<'w>(&self, enc: Encoder<'w>) -> Encoder<'w>
-    where
-        'a: 'w,
-    {
-        enc.with_namespace(self.namespace)
-            .with_const_labels(self.const_labels)
-            .with_created(self.created)
+        let (ns, labels) = (self.namespace, self.const_labels);
+        let out = Out::new(out);
+        self.encode_with(&mut Encoder::with_out(
+            out,
+            format,
+            ns,
+            labels,
+            self.created,
+        ))
     }
 
     fn encode_with(&self, enc: &mut Encoder<'_>) -> fmt::Result {
@@ -248,15 +248,18 @@ impl<'a, const N: usize> Registry<'a, N> {
 fn label_clash(namespace: &str, const_labels: &[(&str, &str)], metric: &dyn Collect) -> bool {
     let labels = metric.label_names();
     let state_label = (metric.metric_type() == MetricType::StateSet).then(|| metric.desc().name());
+    // Compared with `concat_eq`, which links no `memcmp` into a small firmware.
     const_labels.iter().any(|(c, _)| {
-        labels.contains(c)
+        labels.iter().any(|l| concat_eq(l, "", c, ""))
             || state_label.is_some_and(|name| {
                 if namespace.is_empty() {
-                    *c == name
+                    concat_eq(c, "", name, "")
                 } else {
-                    c.strip_prefix(namespace)
-                        .and_then(|rest| rest.strip_prefix('_'))
-                        == Some(name)
+                    // `c == namespace + "_" + name`
+                    c.split_at_checked(namespace.len() + 1)
+                        .is_some_and(|(head, tail)| {
+                            concat_eq(head, "", namespace, "_") && concat_eq(tail, "", name, "")
+                        })
                 }
             })
     })
@@ -271,7 +274,7 @@ fn state_label_ok(namespace: &str, metric: &dyn Collect) -> bool {
 /// Whether two families would write a sample name, or a family name, twice.
 fn clashes(a: &dyn Collect, b: &dyn Collect) -> bool {
     let (an, bn) = (a.desc().name(), b.desc().name());
-    if an == bn {
+    if concat_eq(an, "", bn, "") {
         return true;
     }
     a.metric_type().sample_suffixes().iter().any(|sa| {
@@ -282,13 +285,15 @@ fn clashes(a: &dyn Collect, b: &dyn Collect) -> bool {
     })
 }
 
-/// `a1 + a2 == b1 + b2` without building either string.
+/// `a1 + a2 == b1 + b2` without building either string (nor calling `memcmp`, which a small
+/// firmware would link for this alone).
 fn concat_eq(a1: &str, a2: &str, b1: &str, b2: &str) -> bool {
-    a1.len() + a2.len() == b1.len() + b2.len()
-        && a1
-            .bytes()
-            .chain(a2.bytes())
-            .eq(b1.bytes().chain(b2.bytes()))
+    let byte = |x1: &str, x2: &str, i: usize| match i.checked_sub(x1.len()) {
+        None => x1.as_bytes().get(i).copied(),
+        Some(j) => x2.as_bytes().get(j).copied(),
+    };
+    let len = a1.len() + a2.len();
+    len == b1.len() + b2.len() && (0..len).all(|i| byte(a1, a2, i) == byte(b1, b2, i))
 }
 
 #[cfg(test)]
@@ -374,6 +379,22 @@ mod tests {
         static MORE: Metric<Gauge> = Metric::new("w", "h");
         assert_eq!(r.register(&MORE), Err(RegisterError::Full { capacity: 3 }));
         assert_eq!(r.len(), 3);
+    }
+
+    #[test]
+    fn concatenations() {
+        for (a1, a2, b1, b2, eq) in [
+            ("x", "_total", "x_total", "", true),
+            ("x_total", "", "x", "_total", true),
+            ("ab", "c", "a", "bc", true),
+            ("ab", "c", "a", "bd", false),
+            ("ab", "c", "a", "b", false),
+            ("", "", "", "", true),
+            ("a", "", "", "b", false),
+        ] {
+            assert_eq!(concat_eq(a1, a2, b1, b2), eq, "{a1}+{a2} vs {b1}+{b2}");
+            assert_eq!(concat_eq(b1, b2, a1, a2), eq, "{b1}+{b2} vs {a1}+{a2}");
+        }
     }
 
     #[test]

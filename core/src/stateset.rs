@@ -7,7 +7,6 @@ use portable_atomic::{AtomicUsize, Ordering};
 use crate::encode::{Encoder, Labels};
 use crate::metric::{Collect, MetricType};
 use crate::name::{self, Desc, NameError};
-use crate::number::SampleValue;
 
 /// A state change was rejected; the current state is unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,10 +140,10 @@ impl<const N: usize> Collect for StateSet<N> {
         enc.header(&self.desc, MetricType::StateSet)?;
         let current = self.index();
         for (i, state) in self.states.iter().enumerate() {
-            let v = SampleValue::Unsigned(u64::from(i == current));
-            enc.state_sample(&self.desc, &Labels::EMPTY, state, v)?;
+            let v = u64::from(i == current);
+            enc.state_sample_of(&self.desc, &Labels::EMPTY, state, v);
         }
-        Ok(())
+        enc.status()
     }
 }
 

@@ -11,12 +11,12 @@ use crate::encode::{Encoder, Labels};
 use crate::histogram::ObserveError;
 use crate::metric::{MetricType, State};
 use crate::name::Desc;
-use crate::number::{Number, SampleValue};
+use crate::number::Number;
 use crate::tally::Tally;
 use crate::timer::{self, Observe, Timer};
 
 /// Count and sum of observations, exposed as `_count` and `_sum`. Both live in one 128-bit
-/// [`Tally`], updated by one lock-free compare-and-swap and read by one atomic load, so
+/// [`Tally`], updated by one lock-free atomic operation and read by one atomic load, so
 /// `_count` and `_sum` always cover the same observations, even while other threads observe.
 ///
 /// ```
@@ -119,8 +119,9 @@ impl<V: Number> State for Summary<V> {
     ) -> fmt::Result {
         // One load: `_count` and `_sum` of the same observations.
         let (count, sum) = self.tally.get::<V>();
-        enc.sample(desc, "_count", labels, None, SampleValue::Unsigned(count))?;
-        enc.sample(desc, "_sum", labels, None, sum.sample())
+        enc.sample_of(desc, "_count", labels, count);
+        enc.sample_of(desc, "_sum", labels, sum);
+        Ok(())
     }
     fn created(&self) -> Option<Duration> {
         self.created.get()

@@ -7,8 +7,8 @@ use portable_atomic::{AtomicU128, Ordering};
 
 use crate::number::Number;
 
-/// A count of observations and their sum, updated together by one compare-and-swap on a
-/// 128-bit atomic: the count in the low 64 bits, the sum in the high 64 bits (in the form of
+/// A count of observations and their sum, updated together by one atomic add (integers) or
+/// compare-and-swap (floats) on a 128-bit atomic: the count in the low 64 bits, the sum in the high 64 bits (in the form of
 /// [`Number::to_sum_bits`]). One load gives a count and a sum that belong to the same
 /// observations. Each bucket of a [`Histogram`](crate::Histogram) and each
 /// [`Summary`](crate::Summary) is one `Tally`, which is what keeps their documents consistent
@@ -37,6 +37,15 @@ impl Tally {
     /// be the type every other call on this tally uses.
     #[inline]
     pub fn add<V: Number>(&self, v: V) {
+        if !V::FLOAT {
+            // One atomic add of both halves: the sum's bits are the two's complement of the
+            // integer, so adding them in the high half is the wrapping integer add (and the
+            // count, in the low half, would carry into it only after 2^64 observations).
+            let bits = v.to_sum_bits();
+            self.0
+                .fetch_add((u128::from(bits) << 64) | 1, Ordering::Relaxed);
+            return;
+        }
         let mut cur = self.0.load(Ordering::Relaxed);
         loop {
             let count = (cur as u64).wrapping_add(1);

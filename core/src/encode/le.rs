@@ -1,20 +1,19 @@
-//! `le` label values prepared once: the canonical strings of a histogram's bucket bounds,
-//! formatted for the first series of a family and reused by the others.
+//! `le` label values prepared once (on a host): the canonical strings of a histogram's float
+//! bucket bounds, formatted for the first series that has them and reused by the others,
+//! in any output. Bare metal formats them line by line instead: less code, and no cache on
+//! the stack.
 
-use core::any::TypeId;
+use super::Out;
 
-use crate::number::Number;
-
-/// Most bounds cached; histograms with more format their bounds line by line. Small, as the
-/// cache lives in the encoder, on the stack of whoever encodes (a microcontroller, say).
+/// Most bounds cached; histograms with more format their bounds line by line.
 const MAX_BOUNDS: usize = 16;
 /// Bytes of text cached (the default buckets take 53).
 const TEXT: usize = 64;
 
-/// The formatted bounds of the last bucket set seen, keyed by its address, length and type.
+/// The formatted bounds of the last bucket set seen, keyed by its address and length.
 #[derive(Debug)]
 pub(crate) struct LeCache {
-    key: Option<(usize, usize, TypeId)>,
+    key: Option<(usize, usize)>,
     text: heapless::String<TEXT>,
     ends: heapless::Vec<u8, MAX_BOUNDS>,
 }
@@ -29,18 +28,21 @@ impl LeCache {
         }
     }
 
-    /// Prepares the strings of `bounds` unless they are cached already. Returns whether they
-    /// are available through [`get`](Self::get) (false when they do not fit).
-    #[inline(never)]
-    pub(crate) fn prepare<V: Number>(&mut self, bounds: &'static [V]) -> bool {
-        let key = (bounds.as_ptr() as usize, bounds.len(), TypeId::of::<V>());
+    /// Prepares the `n` strings `le(i, out)` writes for the bounds `key` unless they are
+    /// cached already. Returns whether they are available through [`get`](Self::get) (false
+    /// when they do not fit).
+    pub(crate) fn prepare(
+        &mut self,
+        key: (usize, usize),
+        le: &dyn Fn(usize, &mut Out<'_>),
+    ) -> bool {
         if self.key == Some(key) {
             return true;
         }
         self.key = None;
         self.text.clear();
         self.ends.clear();
-        if self.fill(bounds).is_none() {
+        if self.fill(key.1, le).is_none() {
             self.text.clear();
             self.ends.clear();
             return false;
@@ -49,9 +51,11 @@ impl LeCache {
         true
     }
 
-    fn fill<V: Number>(&mut self, bounds: &[V]) -> Option<()> {
-        for b in bounds {
-            b.write_canonical(&mut self.text).ok()?;
+    fn fill(&mut self, n: usize, le: &dyn Fn(usize, &mut Out<'_>)) -> Option<()> {
+        for i in 0..n {
+            let mut out = Out::new(&mut self.text);
+            le(i, &mut out);
+            out.status().ok()?;
             let end = u8::try_from(self.text.len()).ok()?;
             self.ends.push(end).ok()?;
         }
@@ -74,19 +78,31 @@ mod tests {
     use super::*;
 
     static BOUNDS: [f64; 4] = [0.005, 0.25, 1.0, 2.5];
-    static INTS: [u64; 2] = [10, 20];
+    static OTHER: [f64; 2] = [10.0, 20.0];
+
+    fn key(b: &[f64]) -> (usize, usize) {
+        (b.as_ptr() as usize, b.len())
+    }
+
+    fn le(bounds: &'static [f64]) -> impl Fn(usize, &mut Out<'_>) {
+        move |i, out| {
+            if let Some(b) = bounds.get(i) {
+                crate::number::put_f64(out, *b)
+            }
+        }
+    }
 
     #[test]
     fn prepares_once_and_switches_sets() {
         let mut c = LeCache::new();
-        assert!(c.prepare(&BOUNDS[..]));
+        assert!(c.prepare(key(&BOUNDS), &le(&BOUNDS)));
         for (i, want) in ["0.005", "0.25", "1.0", "2.5"].into_iter().enumerate() {
             assert_eq!(c.get(i), Some(want));
         }
         assert_eq!(c.get(4), None);
-        assert!(c.prepare(&INTS[..]));
+        assert!(c.prepare(key(&OTHER), &le(&OTHER)));
         assert_eq!((c.get(0), c.get(1)), (Some("10.0"), Some("20.0")));
-        assert!(c.prepare(&BOUNDS[..]));
+        assert!(c.prepare(key(&BOUNDS), &le(&BOUNDS)));
         assert_eq!(c.get(0), Some("0.005"));
     }
 
@@ -94,7 +110,7 @@ mod tests {
     fn too_many_bounds_are_not_cached() {
         static MANY: [f64; 20] = crate::linear_buckets(1.0, 1.0);
         let mut c = LeCache::new();
-        assert!(!c.prepare(&MANY[..]));
+        assert!(!c.prepare(key(&MANY), &le(&MANY)));
         assert_eq!(c.get(0), None);
     }
 }

@@ -1,174 +1,260 @@
-//! The name and label rules every sample line follows, written once for any writer (and
-//! compiled for the two an encoder has: a byte buffer written in place, or any
-//! `fmt::Write`), and the prefix a histogram series' `_bucket` lines share.
+//! The name and label rules every line follows, written once for both outputs of an
+//! encoder (a byte buffer written in place, or any `fmt::Write`), and the `_bucket` lines of
+//! histograms, which reuse what a buffer already holds.
+//!
+//! Nothing here returns an error: a failing writer is remembered by [`Out`], and the
+//! encoder's public methods report it (which spares a test and a branch after every write).
 
-use core::fmt::{self, Write};
+use portable_atomic::Ordering;
 
-use super::Labels;
+use super::{Encoder, Labels, Out, Value};
 use crate::name::Desc;
-use crate::number::SampleValue;
+use crate::number::put_u64;
 
-/// Bytes the shared prefix of `_bucket` lines may take on the stack; a series with a longer
-/// one has its lines written in full.
-pub(crate) const PREFIX: usize = 128;
-
-/// The shared start of a histogram series' `_bucket` lines (`name_bucket{labels,le="`).
-/// Writing past its capacity fails, and the caller writes each line in full instead.
-pub(crate) type Prefix = heapless::String<PREFIX>;
-
-/// What the sample names and label sets of one encoder share: the namespace and the constant
-/// labels.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Names<'a> {
-    pub(crate) namespace: &'a str,
-    pub(crate) const_labels: &'a [(&'a str, &'a str)],
-}
-
-impl Names<'_> {
+impl Encoder<'_> {
     /// `namespace_` (when there is one), the family name and `suffix`.
-    #[inline]
-    pub(crate) fn name<W: Write + ?Sized>(
-        self,
-        w: &mut W,
-        desc: &Desc<'_>,
-        suffix: &str,
-    ) -> fmt::Result {
+    fn name(&mut self, desc: &Desc<'_>, suffix: &str) {
         if !self.namespace.is_empty() {
-            w.write_str(self.namespace)?;
-            w.write_char('_')?;
+            self.out.put(self.namespace);
+            self.out.put("_");
         }
-        w.write_str(desc.name())?;
-        w.write_str(suffix)
+        self.out.put(desc.name());
+        self.out.put(suffix);
     }
 
-    /// `{` and the constant labels, `labels` and `extra`, comma-separated, leaving the brace
-    /// open. Returns whether nothing was written (no labels at all).
-    pub(crate) fn label_pairs<W: Write>(
-        self,
-        w: &mut W,
-        labels: &Labels<'_>,
-        extra: Option<(&str, &str)>,
-    ) -> Result<bool, fmt::Error> {
-        let mut first = true;
-        let pairs = self
-            .const_labels
-            .iter()
-            .copied()
-            .chain(labels.iter())
-            .chain(extra);
-        for (name, value) in pairs {
-            w.write_char(if first { '{' } else { ',' })?;
-            first = false;
-            w.write_str(name)?;
-            w.write_str("=\"")?;
-            escaped(w, value, true)?;
-            w.write_char('"')?;
-        }
-        Ok(first)
+    /// A metadata line: `key`, the name with `suffix`, a space, `text` escaped (`"` too when
+    /// `quotes`), a newline.
+    pub(super) fn meta(
+        &mut self,
+        key: &str,
+        desc: &Desc<'_>,
+        suffix: &str,
+        text: &str,
+        quotes: bool,
+    ) {
+        self.out.put(key);
+        self.name(desc, suffix);
+        self.out.put(" ");
+        escaped(&mut self.out, Value::Str(text), quotes);
+        self.out.put("\n");
     }
 
-    /// A whole sample line: name, labels, value, newline.
-    #[inline]
-    pub(crate) fn sample<W: Write>(
-        self,
-        w: &mut W,
+    /// `,name="value"`, or `{name="value"` for the first pair.
+    fn pair(&mut self, first: &mut bool, name: &str, value: Value<'_>) {
+        self.out.put(if *first { "{" } else { "," });
+        *first = false;
+        self.out.put(name);
+        self.out.put("=\"");
+        escaped(&mut self.out, value, true);
+        self.out.put("\"");
+    }
+
+    /// The name with `suffix`, then `{` and the constant labels, `labels` and `extra`,
+    /// comma-separated, leaving the brace open. Returns whether no label was written.
+    fn name_and_labels(
+        &mut self,
         desc: &Desc<'_>,
         suffix: &str,
         labels: &Labels<'_>,
         extra: Option<(&str, &str)>,
-        value: SampleValue,
-    ) -> fmt::Result {
-        self.name(w, desc, suffix)?;
-        let first = self.label_pairs(w, labels, extra)?;
-        w.write_str(if first { " " } else { "} " })?;
-        value.write_into(w)?;
-        w.write_char('\n')
+    ) -> bool {
+        self.name(desc, suffix);
+        let mut first = true;
+        for (name, value) in self.const_labels {
+            self.pair(&mut first, name, Value::Str(value));
+        }
+        let mut i = 0;
+        while let Some((name, value)) = labels.get(i) {
+            self.pair(&mut first, name, value);
+            i += 1;
+        }
+        if let Some((name, value)) = extra {
+            self.pair(&mut first, name, Value::Str(value));
+        }
+        first
     }
 
-    /// A state set's sample line: `<name>{...,<name>="<state>"} <value>`.
-    pub(crate) fn state_sample<W: Write>(
-        self,
-        w: &mut W,
+    /// A sample line up to its value: name, labels, the space before the value.
+    pub(super) fn head(
+        &mut self,
         desc: &Desc<'_>,
+        suffix: &str,
         labels: &Labels<'_>,
-        state: &str,
-        value: SampleValue,
-    ) -> fmt::Result {
-        self.name(w, desc, "")?;
-        let first = self.label_pairs(w, labels, None)?;
-        w.write_char(if first { '{' } else { ',' })?;
-        self.name(w, desc, "")?;
-        w.write_str("=\"")?;
-        escaped(w, state, true)?;
-        w.write_str("\"} ")?;
-        value.write_into(w)?;
-        w.write_char('\n')
+        extra: Option<(&str, &str)>,
+    ) {
+        let none = self.name_and_labels(desc, suffix, labels, extra);
+        self.out.put(if none { " " } else { "} " });
+    }
+
+    /// A state set's sample line up to its value: `<name>{...,<name>="<state>"} `.
+    pub(super) fn state_head(&mut self, desc: &Desc<'_>, labels: &Labels<'_>, state: &str) {
+        let none = self.name_and_labels(desc, "", labels, None);
+        self.out.put(if none { "{" } else { "," });
+        self.name(desc, "");
+        self.out.put("=\"");
+        escaped(&mut self.out, Value::Str(state), true);
+        self.out.put("\"} ");
     }
 
     /// What the `_bucket` lines of one histogram series start with: the name, the labels
     /// and `le="`.
-    pub(crate) fn bucket_prefix<W: Write>(
-        self,
-        w: &mut W,
+    fn bucket_prefix(&mut self, desc: &Desc<'_>, labels: &Labels<'_>) {
+        let none = self.name_and_labels(desc, "_bucket", labels, None);
+        self.out.put(if none { "{le=\"" } else { ",le=\"" });
+    }
+
+    /// The `_bucket` lines of one series: `le(i, out)` writes the `i`th bound (`+Inf` past
+    /// the last), `cumulative` yields the counts. On a host, the prefix of the first line is
+    /// copied for the others (from the buffer, or from the stack for other writers), and
+    /// with a `key` (float bounds) the `le` strings are formatted once for every series with
+    /// the same bounds. Bare metal writes every line in full: less code, which counts more
+    /// there.
+    pub(super) fn buckets(
+        &mut self,
         desc: &Desc<'_>,
         labels: &Labels<'_>,
-    ) -> fmt::Result {
-        self.name(w, desc, "_bucket")?;
-        let first = self.label_pairs(w, labels, None)?;
-        w.write_str(if first { "{le=\"" } else { ",le=\"" })
+        key: Option<(usize, usize)>,
+        le: &dyn Fn(usize, &mut Out<'_>),
+        cumulative: &mut dyn FnMut() -> Option<u64>,
+    ) {
+        let reuse = cfg!(not(target_os = "none"));
+        let start = self.out.pos().filter(|_| reuse);
+        self.bucket_prefix(desc, labels);
+        let prefix = start.zip(self.out.pos()).map(|(s, e)| (s, e - s));
+        #[cfg(not(target_os = "none"))]
+        let mut text: heapless::String<128> = heapless::String::new();
+        #[cfg(not(target_os = "none"))]
+        let stacked = prefix.is_none() && {
+            let (ns, labels_) = (self.namespace, self.const_labels);
+            let mut tmp = Encoder::with_out(Out::new(&mut text), self.format, ns, labels_, false);
+            tmp.bucket_prefix(desc, labels);
+            tmp.out.status().is_ok()
+        };
+        #[cfg(not(target_os = "none"))]
+        let cached = key.is_some_and(|key| self.le.prepare(key, le));
+        #[cfg(target_os = "none")]
+        let cached = {
+            let _ = key;
+            false
+        };
+        let mut i = 0;
+        while let Some(count) = cumulative() {
+            if i > 0 {
+                match (&mut self.out, prefix) {
+                    (Out::Slice(w), Some((at, len))) => w.repeat(at, len),
+                    #[cfg(not(target_os = "none"))]
+                    (out, _) if stacked => out.put(&text),
+                    _ => self.bucket_prefix(desc, labels),
+                }
+            }
+            match cached {
+                #[cfg(not(target_os = "none"))]
+                true => match self.le.get(i) {
+                    Some(s) => self.out.put(s),
+                    None => le(i, &mut self.out),
+                },
+                _ => le(i, &mut self.out),
+            }
+            self.out.put("\"} ");
+            put_u64(&mut self.out, count);
+            self.out.put("\n");
+            i += 1;
+        }
     }
 }
 
-/// One `_bucket` line after its [`Names::bucket_prefix`]: `le` (a number, which needs no
-/// escaping), the cumulative count and a newline.
-#[inline]
-pub(crate) fn bucket<W: Write>(w: &mut W, prefix: &str, le: &str, count: u64) -> fmt::Result {
-    w.write_str(prefix)?;
-    w.write_str(le)?;
-    w.write_str("\"} ")?;
-    w.write_str(itoa::Buffer::new().format(count))?;
-    w.write_char('\n')
-}
-
-/// Writes `s` escaping `\` and newline, and `"` too when `quotes` is set.
-#[inline]
-pub(crate) fn escaped<W: Write + ?Sized>(w: &mut W, s: &str, quotes: bool) -> fmt::Result {
-    // Most values need no escape: look at every byte without stopping early (so the check
-    // vectorizes) and write the value whole.
-    let special = s.bytes().fold(false, |any, b| {
-        any | (b == b'\\') | (b == b'\n') | (quotes & (b == b'"'))
-    });
-    if !special {
-        return w.write_str(s);
+/// Writes a label value, help text or state name escaping `\` and newline, and `"` too when
+/// `quotes` is set.
+#[cfg_attr(not(target_os = "none"), inline)]
+pub(crate) fn escaped(out: &mut Out<'_>, value: Value<'_>, quotes: bool) {
+    // A host copies the runs between escapes as they are (its unit tests take the bare-metal
+    // way, which the integration tests then compare with this one).
+    #[cfg(not(any(target_os = "none", test)))]
+    if let Value::Str(s) = value {
+        let mut start = 0;
+        for (i, b) in s.bytes().enumerate() {
+            let rep = match b {
+                b'\\' => "\\\\",
+                b'\n' => "\\n",
+                b'"' if quotes => "\\\"",
+                _ => continue,
+            };
+            // `i` is at an ASCII byte, so both cuts are on character boundaries.
+            out.put(s.get(start..i).unwrap_or_default());
+            out.put(rep);
+            start = i + 1;
+        }
+        return out.put(s.get(start..).unwrap_or_default());
     }
-    let mut start = 0;
-    for (i, &b) in s.as_bytes().iter().enumerate() {
+    // A host copies the bytes a family stores into a buffer in one pass when they need no
+    // escape (as label values seldom do), and hands short ones to other writers as a `&str`.
+    #[cfg(not(any(target_os = "none", test)))]
+    if let Value::Stored(bytes) = value {
+        match out {
+            Out::Slice(w) => {
+                if w.put_plain(bytes) {
+                    return;
+                }
+            }
+            // (Longer values take the way below.)
+            Out::Dyn(..) if bytes.len() <= 64 => {
+                let mut buf = [0u8; 64];
+                for (d, b) in buf.iter_mut().zip(bytes) {
+                    *d = b.load(Ordering::Relaxed);
+                }
+                let s = buf.get(..bytes.len()).map(core::str::from_utf8);
+                if let Some(Ok(s)) = s {
+                    return escaped(out, Value::Str(s), quotes);
+                }
+            }
+            Out::Dyn(..) => {}
+        }
+    }
+    // Otherwise byte by byte, which also serves the bytes a family stores: as they are into a
+    // buffer, decoded (they are UTF-8) for a writer of characters.
+    let len = match value {
+        Value::Str(s) => s.len(),
+        Value::Stored(bytes) => bytes.len(),
+    };
+    // The code point being decoded, and how many bytes it lacks.
+    let (mut c, mut lacks) = (0u32, 0u32);
+    for i in 0..len {
+        let b = match value {
+            Value::Str(s) => s.as_bytes().get(i).copied(),
+            Value::Stored(bytes) => bytes.get(i).map(|b| b.load(Ordering::Relaxed)),
+        }
+        .unwrap_or_default();
         let rep = match b {
             b'\\' => "\\\\",
             b'\n' => "\\n",
             b'"' if quotes => "\\\"",
-            _ => continue,
+            _ => "",
         };
-        // `i` is at an ASCII byte, so both cuts are on character boundaries.
-        w.write_str(s.get(start..i).ok_or(fmt::Error)?)?;
-        w.write_str(rep)?;
-        start = i + 1;
+        match out {
+            _ if !rep.is_empty() => out.put(rep),
+            Out::Slice(w) => w.put_byte(b),
+            Out::Dyn(w, failed) => {
+                (c, lacks) = match (b, lacks) {
+                    (0..0x80, _) => (u32::from(b), 0),
+                    (0xc0..0xe0, _) => (u32::from(b & 0x1f), 1),
+                    (0xe0..0xf0, _) => (u32::from(b & 0x0f), 2),
+                    (0xf0.., _) => (u32::from(b & 0x07), 3),
+                    (_, n) => ((c << 6) | u32::from(b & 0x3f), n.saturating_sub(1)),
+                };
+                if lacks == 0 && !*failed {
+                    let ch = char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER);
+                    *failed = w.write_char(ch).is_err();
+                }
+            }
+        }
     }
-    w.write_str(s.get(start..).ok_or(fmt::Error)?)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use core::fmt;
 
-    #[test]
-    fn a_prefix_too_long_for_the_stack_fails_instead_of_truncating() {
-        let mut long: heapless::String<{ PREFIX + 1 }> = heapless::String::new();
-        while long.push('x').is_ok() {}
-        let mut prefix = Prefix::new();
-        assert!(prefix.write_str(&long).is_err());
-        assert!(prefix.write_str(&long[1..]).is_ok());
-    }
+    use super::*;
 
     crate::buckets!(Twenty: [f64; 20] = crate::linear_buckets(0.5, 0.5));
     crate::buckets!(Ints: u64 = [1, 2]);
@@ -237,15 +323,71 @@ mod tests {
     }
 
     #[test]
+    fn every_truncation_reports_the_size_of_the_whole_document() {
+        use crate::{Family, Format, Histogram, Registry};
+        let f: Family<Histogram, 1, 4, 16> = Family::new("h", "h", ["k"]);
+        let g: Family<Histogram<Ints>, 1, 4, 16> = Family::new("g", "g", ["k"]);
+        for k in ["a", "bb", "c\"c", "ü€𝄞\\\n"] {
+            f.labels([k]).unwrap().observe(0.3).unwrap();
+            g.labels([k]).unwrap().observe(2).unwrap();
+        }
+        let mut r: Registry<'_, 2> = Registry::new();
+        r.register(&f).unwrap();
+        r.register(&g).unwrap();
+        for format in [Format::Prometheus, Format::OpenMetrics] {
+            let doc = both_ways(&r, format);
+            for short in 0..doc.len() {
+                let mut buf = std::vec![0u8; short];
+                assert_eq!(
+                    r.encode(format, &mut buf),
+                    Err(crate::EncodeError::BufferTooSmall { needed: doc.len() })
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_writer_failing_anywhere_fails_the_encoding() {
+        use crate::{Counter, Family, Format, Gauge, Histogram, Metric, Registry};
+        /// Accepts `left` bytes, then fails.
+        struct Failing {
+            left: usize,
+        }
+        impl fmt::Write for Failing {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                self.left = self.left.checked_sub(s.len()).ok_or(fmt::Error)?;
+                Ok(())
+            }
+        }
+        let c: Metric<Counter> = Metric::new("c", "c");
+        let g: Metric<Gauge> = Metric::new("g", "g");
+        let h: Family<Histogram<Ints>, 1, 2> = Family::new("h", "h", ["k"]);
+        c.set_created(core::time::Duration::new(5, 5));
+        g.set(0.25);
+        h.labels(["x"]).unwrap().observe(2).unwrap();
+        let mut r: Registry<'_, 3> = Registry::new();
+        r.register(&c).unwrap();
+        r.register(&g).unwrap();
+        r.register(&h).unwrap();
+        for format in [Format::Prometheus, Format::OpenMetrics] {
+            let len = both_ways(&r, format).len();
+            for left in 0..len {
+                assert_eq!(r.encode_to(format, &mut Failing { left }), Err(fmt::Error));
+            }
+            assert_eq!(r.encode_to(format, &mut Failing { left: len }), Ok(()));
+        }
+    }
+
+    #[test]
     fn escapes() {
         let mut s: heapless::String<64> = heapless::String::new();
-        escaped(&mut s, "plain-value_1", true).unwrap();
-        assert_eq!(s, "plain-value_1");
-        s.clear();
-        escaped(&mut s, "a\\b\"c\nd é", true).unwrap();
-        assert_eq!(s, "a\\\\b\\\"c\\nd é");
-        s.clear();
-        escaped(&mut s, "q\"\\", false).unwrap();
-        assert_eq!(s, "q\"\\\\");
+        let mut esc = |v: &str, quotes: bool| {
+            s.clear();
+            escaped(&mut Out::new(&mut s), Value::Str(v), quotes);
+            s.clone()
+        };
+        assert_eq!(esc("plain-value_1", true), "plain-value_1");
+        assert_eq!(esc("a\\b\"c\nd é", true), "a\\\\b\\\"c\\nd é");
+        assert_eq!(esc("q\"\\", false), "q\"\\\\");
     }
 }

@@ -5,18 +5,21 @@
 //! that other crates (the std and embedded adapters, or your own metric types) can implement
 //! [`Collect`](crate::Collect) and write families that are exactly as valid as the built-in ones.
 
+#[cfg(not(target_os = "none"))]
 mod le;
 mod line;
 pub mod openmetrics;
 pub mod text;
 
 use core::fmt::{self, Write};
+use core::time::Duration;
 
-use self::le::LeCache;
-use self::line::{Names, Prefix};
+use portable_atomic::AtomicU8;
+
 use crate::metric::{MetricType, State};
 use crate::name::Desc;
-use crate::number::{Number, SampleValue};
+use crate::number::sealed::Sealed as _;
+use crate::number::{put_timestamp, Number, SampleValue};
 
 /// An exposition format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -90,64 +93,104 @@ impl<'b> SliceWriter<'b> {
             Err(EncodeError::BufferTooSmall { needed: self.len })
         }
     }
+
+    /// Appends `s` (or counts it, past the end).
+    #[inline]
+    fn put(&mut self, s: &[u8]) {
+        let end = self.len.saturating_add(s.len());
+        if let Some(dst) = self.buf.get_mut(self.len..end) {
+            copy(dst, s);
+        }
+        self.len = end;
+    }
+
+    /// Appends `b` (or counts it, past the end).
+    #[inline]
+    fn put_byte(&mut self, b: u8) {
+        if let Some(dst) = self.buf.get_mut(self.len) {
+            *dst = b;
+        }
+        self.len = self.len.saturating_add(1);
+    }
+
+    /// Appends `bytes` unless one of them needs an escape in a label value (`\\`, `"`,
+    /// newline), or they do not fit. Returns whether it did.
+    #[cfg(not(any(target_os = "none", test)))]
+    fn put_plain(&mut self, bytes: &[AtomicU8]) -> bool {
+        let end = self.len.saturating_add(bytes.len());
+        let Some(dst) = self.buf.get_mut(self.len..end) else {
+            return false;
+        };
+        let mut special = false;
+        for (d, b) in dst.iter_mut().zip(bytes) {
+            let b = b.load(portable_atomic::Ordering::Relaxed);
+            special |= matches!(b, b'\\' | b'"' | b'\n');
+            *d = b;
+        }
+        if !special {
+            self.len = end;
+        }
+        !special
+    }
+
+    /// Appends a copy of the `len` bytes at `at`, which this writer wrote earlier (or counts
+    /// them, past the end).
+    fn repeat(&mut self, at: usize, len: usize) {
+        let end = self.len.saturating_add(len);
+        if end <= self.buf.len() {
+            let (done, free) = self.buf.split_at_mut(self.len);
+            let src = at.checked_add(len).and_then(|e| done.get(at..e));
+            if let (Some(src), Some(dst)) = (src, free.get_mut(..len)) {
+                copy(dst, src);
+            }
+        }
+        self.len = end;
+    }
 }
 
 impl Write for SliceWriter<'_> {
-    // Inlined where speed matters; one copy on bare metal, where flash does.
-    #[cfg_attr(not(target_os = "none"), inline)]
-    #[cfg_attr(target_os = "none", inline(never))]
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len.saturating_add(s.len());
-        if let Some(dst) = self.buf.get_mut(self.len..end) {
-            copy(dst, s.as_bytes());
-        }
-        self.len = end;
+        self.put(s.as_bytes());
         Ok(())
-    }
-
-    #[cfg_attr(not(target_os = "none"), inline)]
-    #[cfg_attr(target_os = "none", inline(never))]
-    fn write_char(&mut self, c: char) -> fmt::Result {
-        match u8::try_from(c) {
-            Ok(b) if b.is_ascii() => {
-                if let Some(dst) = self.buf.get_mut(self.len) {
-                    *dst = b;
-                }
-                self.len = self.len.saturating_add(1);
-                Ok(())
-            }
-            _ => self.write_str(c.encode_utf8(&mut [0; 4])),
-        }
     }
 }
 
-/// `dst.copy_from_slice(src)` for slices of equal length, with the short copies that make up
-/// most of a line (names, labels, numbers) done inline, as one or two overlapping moves,
-/// instead of calling `memcpy`.
+/// `dst.copy_from_slice(src)` for slices of equal length. On a host, the short copies that
+/// make up most of a line (names, labels, numbers) are done inline, as one or two overlapping
+/// moves, instead of calling `memcpy`.
 #[inline]
 fn copy(dst: &mut [u8], src: &[u8]) {
-    fn both<const K: usize>(dst: &mut [u8], src: &[u8]) {
-        if let (Some(d), Some(s)) = (dst.first_chunk_mut::<K>(), src.first_chunk::<K>()) {
-            *d = *s;
-        }
-        if let (Some(d), Some(s)) = (dst.last_chunk_mut::<K>(), src.last_chunk::<K>()) {
-            *d = *s;
-        }
-    }
-    match src.len() {
-        0 => {}
-        n @ 1..=3 => {
-            // First, middle and last byte cover 1, 2 and 3 bytes alike.
-            for i in [0, n / 2, n - 1] {
-                if let (Some(d), Some(s)) = (dst.get_mut(i), src.get(i)) {
-                    *d = *s;
-                }
+    #[cfg(not(target_os = "none"))]
+    {
+        fn both<const K: usize>(dst: &mut [u8], src: &[u8]) {
+            if let (Some(d), Some(s)) = (dst.first_chunk_mut::<K>(), src.first_chunk::<K>()) {
+                *d = *s;
+            }
+            if let (Some(d), Some(s)) = (dst.last_chunk_mut::<K>(), src.last_chunk::<K>()) {
+                *d = *s;
             }
         }
-        4..=7 => both::<4>(dst, src),
-        8..=16 => both::<8>(dst, src),
-        17..=32 => both::<16>(dst, src),
-        _ => dst.copy_from_slice(src),
+        match src.len() {
+            0 => {}
+            n @ 1..=3 => {
+                // First, middle and last byte cover 1, 2 and 3 bytes alike.
+                for i in [0, n / 2, n - 1] {
+                    if let (Some(d), Some(s)) = (dst.get_mut(i), src.get(i)) {
+                        *d = *s;
+                    }
+                }
+            }
+            4..=7 => both::<4>(dst, src),
+            8..=16 => both::<8>(dst, src),
+            17..=32 => both::<16>(dst, src),
+            _ => dst.copy_from_slice(src),
+        }
+    }
+    // A byte loop, kept from being turned into a `memcpy` call: lines are short, and
+    // `memcpy` would be the largest routine of a small firmware.
+    #[cfg(target_os = "none")]
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = core::hint::black_box(*s);
     }
 }
 
@@ -155,51 +198,118 @@ fn copy(dst: &mut [u8], src: &[u8]) {
 #[derive(Debug, Clone, Copy)]
 pub struct Labels<'a> {
     names: &'a [&'a str],
-    values: &'a [&'a str],
+    values: Values<'a>,
+}
+
+/// The values of [`Labels`].
+#[derive(Debug, Clone, Copy)]
+enum Values<'a> {
+    Str(&'a [&'a str]),
+    /// The bytes a [`Family`](crate::Family) keeps (a `&str`'s, so UTF-8).
+    Stored(&'a [&'a [AtomicU8]]),
+}
+
+/// One label value.
+#[derive(Clone, Copy)]
+pub(crate) enum Value<'a> {
+    Str(&'a str),
+    Stored(&'a [AtomicU8]),
 }
 
 impl<'a> Labels<'a> {
     /// No labels.
     pub const EMPTY: Labels<'static> = Labels {
         names: &[],
-        values: &[],
+        values: Values::Str(&[]),
     };
 
     /// Pairs names with values; extra names or values on either side are ignored.
     pub const fn new(names: &'a [&'a str], values: &'a [&'a str]) -> Self {
-        Labels { names, values }
+        Labels {
+            names,
+            values: Values::Str(values),
+        }
     }
 
-    fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-        self.names.iter().copied().zip(self.values.iter().copied())
+    /// Pairs names with the values a family stores.
+    pub(crate) const fn stored(names: &'a [&'a str], values: &'a [&'a [AtomicU8]]) -> Self {
+        Labels {
+            names,
+            values: Values::Stored(values),
+        }
+    }
+
+    /// The `i`th pair.
+    fn get(&self, i: usize) -> Option<(&'a str, Value<'a>)> {
+        let name = *self.names.get(i)?;
+        let value = match self.values {
+            Values::Str(v) => Value::Str(v.get(i)?),
+            Values::Stored(v) => Value::Stored(v.get(i)?),
+        };
+        Some((name, value))
     }
 }
 
-/// Where an [`Encoder`] writes.
-enum Out<'w> {
-    /// Any writer.
-    Dyn(&'w mut dyn Write),
+/// Where an [`Encoder`] writes: every byte of a document goes through [`Out::put`].
+///
+/// Writing never returns an error: a writer that fails is remembered (and not written to
+/// again), and [`status`](Self::status) reports it when the encoder is done with what it was
+/// asked to write. Lines are made of many short writes, and without a test and a branch after
+/// each of them the encoder is much smaller.
+pub(crate) enum Out<'w> {
+    /// Any writer, and whether it failed.
+    Dyn(&'w mut dyn Write, bool),
     /// A byte buffer ([`Registry::encode`](crate::Registry::encode)): written in place.
     Slice(SliceWriter<'w>),
 }
 
-impl Write for Out<'_> {
+impl<'w> Out<'w> {
+    /// Any writer, not failed yet.
+    pub(crate) fn new(w: &'w mut dyn Write) -> Self {
+        Out::Dyn(w, false)
+    }
+
+    /// Writes `s`.
     // Inlined where speed matters; one copy on bare metal, where flash does.
     #[cfg_attr(not(target_os = "none"), inline)]
     #[cfg_attr(target_os = "none", inline(never))]
-    fn write_str(&mut self, s: &str) -> fmt::Result {
+    pub(crate) fn put(&mut self, s: &str) {
         match self {
-            Out::Slice(w) => w.write_str(s),
-            Out::Dyn(w) => w.write_str(s),
+            Out::Slice(w) => w.put(s.as_bytes()),
+            Out::Dyn(w, failed) => {
+                if !*failed {
+                    *failed = w.write_str(s).is_err();
+                }
+            }
         }
     }
 
-    #[cfg_attr(not(target_os = "none"), inline)]
+    /// Writes one ASCII byte (a digit).
     #[cfg_attr(target_os = "none", inline(never))]
-    fn write_char(&mut self, c: char) -> fmt::Result {
+    pub(crate) fn put_byte(&mut self, b: u8) {
         match self {
-            Out::Slice(w) => w.write_char(c),
-            Out::Dyn(w) => w.write_char(c),
+            Out::Slice(w) => w.put_byte(b),
+            Out::Dyn(w, failed) => {
+                if !*failed {
+                    *failed = w.write_char(char::from(b)).is_err();
+                }
+            }
+        }
+    }
+
+    /// Whether every write so far succeeded.
+    pub(crate) fn status(&self) -> fmt::Result {
+        match self {
+            Out::Dyn(_, true) => Err(fmt::Error),
+            _ => Ok(()),
+        }
+    }
+
+    /// How much a byte buffer holds so far (`None` for any other writer).
+    fn pos(&self) -> Option<usize> {
+        match self {
+            Out::Slice(w) => Some(w.len),
+            Out::Dyn(..) => None,
         }
     }
 }
@@ -211,8 +321,11 @@ pub struct Encoder<'w> {
     namespace: &'w str,
     const_labels: &'w [(&'w str, &'w str)],
     created: bool,
-    /// The `le` strings of the histogram bounds seen last.
-    le: LeCache,
+    /// Whether a series of the family being written knows its creation time.
+    any_created: bool,
+    /// The `le` strings of the float bounds seen last (on a host).
+    #[cfg(not(target_os = "none"))]
+    le: le::LeCache,
 }
 
 impl fmt::Debug for Encoder<'_> {
@@ -229,22 +342,37 @@ impl fmt::Debug for Encoder<'_> {
 impl<'w> Encoder<'w> {
     /// An encoder with no namespace, no constant labels, and `_created` samples on.
     pub fn new(out: &'w mut dyn Write, format: Format) -> Self {
-        Self::with_out(Out::Dyn(out), format)
+        Self::with_out(Out::new(out), format, "", &[], true)
     }
 
     /// An encoder writing into `buf`; [`finish_slice`](Self::finish_slice) tells the length.
-    pub(crate) fn for_slice(buf: &'w mut [u8], format: Format) -> Self {
-        Self::with_out(Out::Slice(SliceWriter::new(buf)), format)
+    pub(crate) fn for_slice(
+        buf: &'w mut [u8],
+        format: Format,
+        namespace: &'w str,
+        const_labels: &'w [(&'w str, &'w str)],
+        created: bool,
+    ) -> Self {
+        let out = Out::Slice(SliceWriter::new(buf));
+        Self::with_out(out, format, namespace, const_labels, created)
     }
 
-    fn with_out(out: Out<'w>, format: Format) -> Self {
+    pub(crate) fn with_out(
+        out: Out<'w>,
+        format: Format,
+        namespace: &'w str,
+        const_labels: &'w [(&'w str, &'w str)],
+        created: bool,
+    ) -> Self {
         Encoder {
             out,
             format,
-            namespace: "",
-            const_labels: &[],
-            created: true,
-            le: LeCache::new(),
+            namespace,
+            const_labels,
+            created,
+            any_created: false,
+            #[cfg(not(target_os = "none"))]
+            le: le::LeCache::new(),
         }
     }
 
@@ -268,6 +396,11 @@ impl<'w> Encoder<'w> {
         self
     }
 
+    /// Whether every write so far succeeded (the crate's own metrics write without checking).
+    pub(crate) fn status(&self) -> fmt::Result {
+        self.out.status()
+    }
+
     /// The format being written.
     pub fn format(&self) -> Format {
         self.format
@@ -275,7 +408,8 @@ impl<'w> Encoder<'w> {
 
     /// Writes `s` unchanged.
     pub fn write_raw(&mut self, s: &str) -> fmt::Result {
-        self.out.write_str(s)
+        self.out.put(s);
+        self.out.status()
     }
 
     /// For an encoder made by [`for_slice`](Self::for_slice): the length written, or
@@ -283,54 +417,35 @@ impl<'w> Encoder<'w> {
     pub(crate) fn finish_slice(self) -> Result<usize, EncodeError> {
         match self.out {
             Out::Slice(w) => w.finish(),
-            Out::Dyn(_) => Err(EncodeError::Write),
-        }
-    }
-
-    fn names(&self) -> Names<'w> {
-        Names {
-            namespace: self.namespace,
-            const_labels: self.const_labels,
+            Out::Dyn(..) => Err(EncodeError::Write),
         }
     }
 
     /// Writes a family's metadata: `# HELP` and `# TYPE`, and `# UNIT` in OpenMetrics.
     pub fn header(&mut self, desc: &Desc<'_>, ty: MetricType) -> fmt::Result {
-        let names = self.names();
-        // Metadata is a few lines per family: written through `dyn Write`, which keeps this
-        // code small on a microcontroller.
-        let out: &mut dyn Write = &mut self.out;
+        self.put_header(desc, ty);
+        self.out.status()
+    }
+
+    fn put_header(&mut self, desc: &Desc<'_>, ty: MetricType) {
         match self.format {
             Format::Prometheus => {
-                let suffix = text::header_suffix(ty);
-                out.write_str("# HELP ")?;
-                names.name(out, desc, suffix)?;
-                out.write_str(" ")?;
-                text::write_help(out, desc.help())?;
-                out.write_str("\n# TYPE ")?;
-                names.name(out, desc, suffix)?;
-                out.write_str(" ")?;
-                out.write_str(text::type_name(ty))?;
-                out.write_str("\n")
+                self.text_header(desc, text::header_suffix(ty), text::type_name(ty))
             }
             Format::OpenMetrics => {
-                out.write_str("# TYPE ")?;
-                names.name(out, desc, "")?;
-                out.write_str(" ")?;
-                out.write_str(openmetrics::type_name(ty))?;
+                self.meta("# TYPE ", desc, "", openmetrics::type_name(ty), false);
                 if let Some(unit) = desc.unit() {
-                    out.write_str("\n# UNIT ")?;
-                    names.name(out, desc, "")?;
-                    out.write_str(" ")?;
-                    out.write_str(unit)?;
+                    self.meta("# UNIT ", desc, "", unit, false);
                 }
-                out.write_str("\n# HELP ")?;
-                names.name(out, desc, "")?;
-                out.write_str(" ")?;
-                openmetrics::write_help(out, desc.help())?;
-                out.write_str("\n")
+                self.meta("# HELP ", desc, "", desc.help(), true);
             }
         }
+    }
+
+    /// `# HELP` and `# TYPE` in Prometheus text, for the family name with `suffix`.
+    fn text_header(&mut self, desc: &Desc<'_>, suffix: &str, type_name: &str) {
+        self.meta("# HELP ", desc, suffix, desc.help(), false);
+        self.meta("# TYPE ", desc, suffix, type_name, false);
     }
 
     /// Writes one sample line: the family name plus `suffix`, the constant labels, `labels`, an
@@ -343,8 +458,25 @@ impl<'w> Encoder<'w> {
         extra: Option<(&str, &str)>,
         value: SampleValue,
     ) -> fmt::Result {
-        self.names()
-            .sample(&mut self.out, desc, suffix, labels, extra, value)
+        self.head(desc, suffix, labels, extra);
+        value.put(&mut self.out);
+        self.out.put("\n");
+        self.out.status()
+    }
+
+    /// [`sample`](Self::sample) for a value whose type is known at compile time: the metrics
+    /// of this crate write through it, so that only the formatting they need is linked. A
+    /// failing writer is reported at the end of the family.
+    pub(crate) fn sample_of<V: Number>(
+        &mut self,
+        desc: &Desc<'_>,
+        suffix: &str,
+        labels: &Labels<'_>,
+        value: V,
+    ) {
+        self.head(desc, suffix, labels, None);
+        value.put(&mut self.out);
+        self.out.put("\n");
     }
 
     /// Writes one sample of a state set: `<name>{...,<name>="<state>"} <value>`, where the label
@@ -357,45 +489,44 @@ impl<'w> Encoder<'w> {
         state: &str,
         value: SampleValue,
     ) -> fmt::Result {
-        self.names()
-            .state_sample(&mut self.out, desc, labels, state, value)
+        self.state_head(desc, labels, state);
+        value.put(&mut self.out);
+        self.out.put("\n");
+        self.out.status()
+    }
+
+    /// [`state_sample`](Self::state_sample) with an integer value.
+    pub(crate) fn state_sample_of(
+        &mut self,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+        state: &str,
+        value: u64,
+    ) {
+        self.state_head(desc, labels, state);
+        value.put(&mut self.out);
+        self.out.put("\n");
     }
 
     /// Writes the `_bucket` lines of one histogram series: one per bound of `bounds` and
     /// then `+Inf`, with the cumulative counts `cumulative` yields (one more than there are
     /// bounds). The same lines as [`sample`](Self::sample) with `("le", bound)` writes, but
-    /// the bounds' `le` strings are formatted once per family and the name and labels once per
-    /// series.
+    /// in a buffer the name and labels are written once per series, and float bounds are
+    /// formatted once for all the series that share them.
     pub(crate) fn bucket_lines<V: Number>(
         &mut self,
         desc: &Desc<'_>,
         labels: &Labels<'_>,
         bounds: &'static [V],
-        cumulative: impl Iterator<Item = u64>,
-    ) -> fmt::Result {
-        let names = self.names();
-        let mut prefix = Prefix::new();
-        let shared = names.bucket_prefix(&mut prefix, desc, labels).is_ok();
-        let cached = self.le.prepare(bounds);
-        let mut own: heapless::String<32> = heapless::String::new();
-        for (i, count) in cumulative.enumerate() {
-            let le = match bounds.get(i) {
-                None => "+Inf",
-                Some(_) if cached => self.le.get(i).ok_or(fmt::Error)?,
-                Some(bound) => {
-                    own.clear();
-                    bound.write_canonical(&mut own)?;
-                    &own
-                }
-            };
-            if shared {
-                line::bucket(&mut self.out, &prefix, le, count)?;
-            } else {
-                let v = SampleValue::Unsigned(count);
-                names.sample(&mut self.out, desc, "_bucket", labels, Some(("le", le)), v)?;
-            }
-        }
-        Ok(())
+        cumulative: &mut dyn FnMut() -> Option<u64>,
+    ) {
+        let le = |i: usize, out: &mut Out<'_>| match bounds.get(i) {
+            Some(b) => b.put_canonical(out),
+            None => out.put("+Inf"),
+        };
+        // Integer bounds are cheap to format: no caching, and no caching code linked.
+        let key = V::FLOAT.then_some((bounds.as_ptr() as usize, bounds.len()));
+        self.buckets(desc, labels, key, &le, cumulative);
     }
 
     /// Writes a whole family of `T`s: the header, every series' samples and, when enabled and
@@ -406,49 +537,119 @@ impl<'w> Encoder<'w> {
         T: State,
         E: Fn(&mut dyn FnMut(&Labels<'_>, &T) -> fmt::Result) -> fmt::Result,
     {
-        self.header(desc, T::TYPE)?;
-        let inline_created = self.created && self.format == Format::OpenMetrics;
-        // Whether any series knows its creation time, learnt during the first pass.
-        let mut any = false;
-        each(&mut |labels, state| {
-            state.write_samples(self, desc, labels)?;
-            let created = state.created();
-            any |= created.is_some();
-            match created {
-                Some(c) if inline_created => {
-                    self.sample(desc, "_created", labels, None, SampleValue::Timestamp(c))
-                }
-                _ => Ok(()),
-            }
-        })?;
-        if any && self.created && self.format == Format::Prometheus && T::TYPE.has_created() {
-            self.created_header(desc)?;
-            each(&mut |labels, state| match state.created() {
-                Some(c) => self.sample(desc, "_created", labels, None, SampleValue::Timestamp(c)),
-                None => Ok(()),
-            })?;
+        let each: &EachSeries<'_> = &|f| each(&mut |labels, state| f(labels, state));
+        self.family_of(desc, T::TYPE, Series::Many(each))
+    }
+
+    /// [`family`](Self::family) with the series' type erased, so that it is compiled once.
+    pub(crate) fn family_of(
+        &mut self,
+        desc: &Desc<'_>,
+        ty: MetricType,
+        series: Series<'_>,
+    ) -> fmt::Result {
+        self.put_header(desc, ty);
+        self.any_created = false;
+        self.each(desc, series, false)?;
+        if self.any_created && self.created && self.format == Format::Prometheus && ty.has_created()
+        {
+            self.text_header(desc, "_created", "gauge");
+            self.each(desc, series, true)?;
         }
+        self.out.status()
+    }
+
+    /// Every series' samples and `_created` samples, or only the latter (`created_pass`).
+    #[inline(always)] // one frame less between the encoder and the series, in flash and stack
+    fn each(&mut self, desc: &Desc<'_>, series: Series<'_>, created_pass: bool) -> fmt::Result {
+        match series {
+            Series::One(s) => self.series(desc, &Labels::EMPTY, s, created_pass),
+            Series::Many(each) => each(&mut |labels, s| self.series(desc, labels, s, created_pass)),
+        }
+    }
+
+    /// One series' samples and `_created` sample, or only the latter (`created_pass`).
+    #[inline(always)]
+    fn series(
+        &mut self,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+        s: &dyn AnySeries,
+        created_pass: bool,
+    ) -> fmt::Result {
+        if !created_pass {
+            s.write_samples(self, desc, labels)?;
+        }
+        self.created_sample(desc, labels, s.created(), created_pass);
         Ok(())
     }
 
-    fn created_header(&mut self, desc: &Desc<'_>) -> fmt::Result {
-        let names = self.names();
-        let out: &mut dyn Write = &mut self.out;
-        out.write_str("# HELP ")?;
-        names.name(out, desc, "_created")?;
-        out.write_str(" ")?;
-        text::write_help(out, desc.help())?;
-        out.write_str("\n# TYPE ")?;
-        names.name(out, desc, "_created")?;
-        out.write_str(" gauge\n")
+    /// After a series' samples (`created_pass` false), or in the separate `_created` family
+    /// of Prometheus text (true): its `_created` sample, when it has one and it goes here.
+    fn created_sample(
+        &mut self,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+        created: Option<Duration>,
+        created_pass: bool,
+    ) {
+        let Some(c) = created else {
+            return;
+        };
+        self.any_created = true;
+        if created_pass || (self.created && self.format == Format::OpenMetrics) {
+            self.head(desc, "_created", labels, None);
+            put_timestamp(&mut self.out, c);
+            self.out.put("\n");
+        }
     }
 
     /// Ends the document (`# EOF` in OpenMetrics, nothing in Prometheus text).
     pub fn finish(&mut self) -> fmt::Result {
-        match self.format {
-            Format::Prometheus => Ok(()),
-            Format::OpenMetrics => self.out.write_str("# EOF\n"),
+        if self.format == Format::OpenMetrics {
+            self.out.put("# EOF\n");
         }
+        self.out.status()
+    }
+}
+
+/// The series of a family, for [`Encoder::family_of`].
+#[derive(Clone, Copy)]
+pub(crate) enum Series<'a> {
+    /// The only series, without labels (a [`Metric`](crate::Metric)): written without the
+    /// closures a family goes through, which saves code and stack.
+    One(&'a dyn AnySeries),
+    /// Passes every series, with its labels, to its argument.
+    Many(&'a EachSeries<'a>),
+}
+
+/// Passes every series of a family, with its labels, to its argument.
+pub(crate) type EachSeries<'a> =
+    dyn Fn(&mut dyn FnMut(&Labels<'_>, &dyn AnySeries) -> fmt::Result) -> fmt::Result + 'a;
+
+/// What the encoder needs of one series, whatever its [`State`] type: the object-safe part of
+/// `State` (whose constants make it unusable as `dyn State`).
+pub(crate) trait AnySeries {
+    fn write_samples(
+        &self,
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+    ) -> fmt::Result;
+    fn created(&self) -> Option<Duration>;
+}
+
+impl<T: State> AnySeries for T {
+    fn write_samples(
+        &self,
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+    ) -> fmt::Result {
+        State::write_samples(self, enc, desc, labels)
+    }
+    fn created(&self) -> Option<Duration> {
+        State::created(self)
     }
 }
 
@@ -459,7 +660,9 @@ pub fn write_escaped_label_value(out: &mut dyn Write, s: &str) -> fmt::Result {
 
 /// Writes `s` escaping `\` and newline, and `"` too when `quotes` is set.
 pub(crate) fn write_escaped(out: &mut dyn Write, s: &str, quotes: bool) -> fmt::Result {
-    line::escaped(out, s, quotes)
+    let mut out = Out::new(out);
+    line::escaped(&mut out, Value::Str(s), quotes);
+    out.status()
 }
 
 #[cfg(test)]
