@@ -24,7 +24,7 @@ impl Created {
 
     /// The creation time since the Unix epoch, if known.
     // One copy on bare metal, where flash counts: every series type calls these.
-    #[cfg_attr(target_os = "none", inline(never))]
+    #[cfg_attr(edgeprom_small_code, inline(never))]
     pub fn get(&self) -> Option<Duration> {
         match self.0.load(Ordering::Relaxed) {
             0 => None,
@@ -42,7 +42,7 @@ impl Created {
     }
 
     /// Sets the creation time unless one is already known.
-    #[cfg_attr(target_os = "none", inline(never))]
+    #[cfg_attr(edgeprom_small_code, inline(never))]
     pub fn init(&self, unix: Duration) {
         let _ = self
             .0

@@ -295,7 +295,7 @@ impl SampleValue {
 }
 
 /// Writes `v`'s decimal digits.
-#[cfg_attr(not(target_os = "none"), inline)]
+#[cfg_attr(not(edgeprom_small_code), inline)]
 pub(crate) fn put_u64(out: &mut Out<'_>, v: u64) {
     // 64-bit hosts divide 64-bit integers in hardware: itoa, two digits at a time.
     #[cfg(target_pointer_width = "64")]

@@ -183,7 +183,7 @@ fn pow5(n: u32) -> u64 {
 
 /// The full product of two 64-bit integers, as its low and high words (one copy on bare
 /// metal, where it is a handful of 32-bit multiplications).
-#[cfg_attr(target_os = "none", inline(never))]
+#[cfg_attr(edgeprom_small_code, inline(never))]
 fn mul128(a: u64, b: u64) -> (u64, u64) {
     let p = u128::from(a) * u128::from(b);
     (p as u64, (p >> 64) as u64)
@@ -259,7 +259,7 @@ fn mul_shift(m: u64, mul: (u64, u64), j: u32) -> u64 {
 
 /// How often 5 divides `v` (not zero), by multiplying with the inverse of 5.
 // One copy on bare metal: it runs in three places.
-#[cfg_attr(target_os = "none", inline(never))]
+#[cfg_attr(edgeprom_small_code, inline(never))]
 fn pow5_factor(mut v: u64) -> u32 {
     const M_INV_5: u64 = 14757395258967641293; // 5 * M_INV_5 == 1 (mod 2^64)
     const N_DIV_5: u64 = 3689348814741910323; // u64::MAX / 5
@@ -275,7 +275,7 @@ fn pow5_factor(mut v: u64) -> u32 {
 
 /// `(v / 10, v % 10)`: natively on a 64-bit host, by a multiplication with the inverse of ten
 /// otherwise (a 64-bit division is a large runtime routine on a 32-bit core).
-#[cfg_attr(target_os = "none", inline(never))]
+#[cfg_attr(edgeprom_small_code, inline(never))]
 fn div10<const SMALL: bool>(v: u64) -> (u64, u32) {
     let q = if SMALL {
         mul128(v, 0xCCCC_CCCC_CCCC_CCCD).1 >> 3

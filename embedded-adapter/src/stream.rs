@@ -108,7 +108,18 @@ mod tests {
 
     #[test]
     fn matches_the_buffered_encoder_for_every_chunk_size() {
-        let r = registry();
+        // Metrics of its own: other tests update the shared ones (through `registry()`) while
+        // this one compares encodings made one after the other.
+        static C: Metric<Counter> = Metric::new("stream_c", "A counter");
+        static G: Metric<Gauge> = Metric::new("stream_g", "A gauge");
+        static F: Family<Counter, 1, 4> = Family::new("stream_f", "A family", ["k"]);
+        let mut r: Registry<'static, 3> = Registry::new();
+        r.register(&C).unwrap();
+        r.register(&G).unwrap();
+        r.register(&F).unwrap();
+        C.inc();
+        G.set(2.5);
+        F.labels(["a\"b"]).unwrap().inc();
         for format in [Format::Prometheus, Format::OpenMetrics] {
             let mut whole = [0u8; 1024];
             let n = r.encode(format, &mut whole).unwrap();

@@ -120,6 +120,35 @@ pub fn run(runner: &mut Runner, opts: &Options) {
             "test",
             runner.cargo(&["test", "--workspace", "--all-features"]),
         );
+        // The code paths the core takes on bare metal (for flash and stack), on the host: the
+        // core's and the embedded adapter's tests, and the golden, parser and property tests.
+        let mut small = runner.cargo(&[
+            "test",
+            "-p",
+            "edgeprom",
+            "-p",
+            "edgeprom-embedded",
+            "-p",
+            "edgeprom-tests",
+            "--all-features",
+            "--lib",
+            "--test",
+            "golden",
+            "--test",
+            "openmetrics_parser",
+            "--test",
+            "promtool",
+            "--test",
+            "proptest_roundtrip",
+            "--test",
+            "alloc_free",
+            "--test",
+            "consistent_snapshots",
+            "--test",
+            "threads",
+        ]);
+        small.env("EDGEPROM_SMALL_CODE", "1");
+        runner.run("test: bare-metal code paths on the host", small);
         // Built, never timed: `cargo xtask bench` times them.
         crate::bench::build_step(runner);
     }

@@ -117,22 +117,22 @@ impl Encoder<'_> {
         le: &dyn Fn(usize, &mut Out<'_>),
         cumulative: &mut dyn FnMut() -> Option<u64>,
     ) {
-        let reuse = cfg!(not(target_os = "none"));
+        let reuse = cfg!(not(edgeprom_small_code));
         let start = self.out.pos().filter(|_| reuse);
         self.bucket_prefix(desc, labels);
         let prefix = start.zip(self.out.pos()).map(|(s, e)| (s, e - s));
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(edgeprom_small_code))]
         let mut text: heapless::String<128> = heapless::String::new();
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(edgeprom_small_code))]
         let stacked = prefix.is_none() && {
             let (ns, labels_) = (self.namespace, self.const_labels);
             let mut tmp = Encoder::with_out(Out::new(&mut text), self.format, ns, labels_, false);
             tmp.bucket_prefix(desc, labels);
             tmp.out.status().is_ok()
         };
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(edgeprom_small_code))]
         let cached = key.is_some_and(|key| self.le.prepare(key, le));
-        #[cfg(target_os = "none")]
+        #[cfg(edgeprom_small_code)]
         let cached = {
             let _ = key;
             false
@@ -142,13 +142,13 @@ impl Encoder<'_> {
             if i > 0 {
                 match (&mut self.out, prefix) {
                     (Out::Slice(w), Some((at, len))) => w.repeat(at, len),
-                    #[cfg(not(target_os = "none"))]
+                    #[cfg(not(edgeprom_small_code))]
                     (out, _) if stacked => out.put(&text),
                     _ => self.bucket_prefix(desc, labels),
                 }
             }
             match cached {
-                #[cfg(not(target_os = "none"))]
+                #[cfg(not(edgeprom_small_code))]
                 true => match self.le.get(i) {
                     Some(s) => self.out.put(s),
                     None => le(i, &mut self.out),
@@ -165,11 +165,11 @@ impl Encoder<'_> {
 
 /// Writes a label value, help text or state name escaping `\` and newline, and `"` too when
 /// `quotes` is set.
-#[cfg_attr(not(target_os = "none"), inline)]
+#[cfg_attr(not(edgeprom_small_code), inline)]
 pub(crate) fn escaped(out: &mut Out<'_>, value: Value<'_>, quotes: bool) {
     // A host copies the runs between escapes as they are (its unit tests take the bare-metal
     // way, which the integration tests then compare with this one).
-    #[cfg(not(any(target_os = "none", test)))]
+    #[cfg(not(any(edgeprom_small_code, test)))]
     if let Value::Str(s) = value {
         let mut start = 0;
         for (i, b) in s.bytes().enumerate() {
@@ -188,7 +188,7 @@ pub(crate) fn escaped(out: &mut Out<'_>, value: Value<'_>, quotes: bool) {
     }
     // A host copies the bytes a family stores into a buffer in one pass when they need no
     // escape (as label values seldom do), and hands short ones to other writers as a `&str`.
-    #[cfg(not(any(target_os = "none", test)))]
+    #[cfg(not(any(edgeprom_small_code, test)))]
     if let Value::Stored(bytes) = value {
         match out {
             Out::Slice(w) => {

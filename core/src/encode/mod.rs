@@ -5,7 +5,7 @@
 //! that other crates (the std and embedded adapters, or your own metric types) can implement
 //! [`Collect`](crate::Collect) and write families that are exactly as valid as the built-in ones.
 
-#[cfg(not(target_os = "none"))]
+#[cfg(not(edgeprom_small_code))]
 mod le;
 mod line;
 pub mod openmetrics;
@@ -115,7 +115,7 @@ impl<'b> SliceWriter<'b> {
 
     /// Appends `bytes` unless one of them needs an escape in a label value (`\\`, `"`,
     /// newline), or they do not fit. Returns whether it did.
-    #[cfg(not(any(target_os = "none", test)))]
+    #[cfg(not(any(edgeprom_small_code, test)))]
     fn put_plain(&mut self, bytes: &[AtomicU8]) -> bool {
         let end = self.len.saturating_add(bytes.len());
         let Some(dst) = self.buf.get_mut(self.len..end) else {
@@ -160,7 +160,7 @@ impl Write for SliceWriter<'_> {
 /// moves, instead of calling `memcpy`.
 #[inline]
 fn copy(dst: &mut [u8], src: &[u8]) {
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(edgeprom_small_code))]
     {
         fn both<const K: usize>(dst: &mut [u8], src: &[u8]) {
             if let (Some(d), Some(s)) = (dst.first_chunk_mut::<K>(), src.first_chunk::<K>()) {
@@ -188,7 +188,7 @@ fn copy(dst: &mut [u8], src: &[u8]) {
     }
     // A byte loop, kept from being turned into a `memcpy` call: lines are short, and
     // `memcpy` would be the largest routine of a small firmware.
-    #[cfg(target_os = "none")]
+    #[cfg(edgeprom_small_code)]
     for (d, s) in dst.iter_mut().zip(src) {
         *d = core::hint::black_box(*s);
     }
@@ -271,8 +271,8 @@ impl<'w> Out<'w> {
 
     /// Writes `s`.
     // Inlined where speed matters; one copy on bare metal, where flash does.
-    #[cfg_attr(not(target_os = "none"), inline)]
-    #[cfg_attr(target_os = "none", inline(never))]
+    #[cfg_attr(not(edgeprom_small_code), inline)]
+    #[cfg_attr(edgeprom_small_code, inline(never))]
     pub(crate) fn put(&mut self, s: &str) {
         match self {
             Out::Slice(w) => w.put(s.as_bytes()),
@@ -285,7 +285,7 @@ impl<'w> Out<'w> {
     }
 
     /// Writes one ASCII byte (a digit).
-    #[cfg_attr(target_os = "none", inline(never))]
+    #[cfg_attr(edgeprom_small_code, inline(never))]
     pub(crate) fn put_byte(&mut self, b: u8) {
         match self {
             Out::Slice(w) => w.put_byte(b),
@@ -324,7 +324,7 @@ pub struct Encoder<'w> {
     /// Whether a series of the family being written knows its creation time.
     any_created: bool,
     /// The `le` strings of the float bounds seen last (on a host).
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(edgeprom_small_code))]
     le: le::LeCache,
 }
 
@@ -371,7 +371,7 @@ impl<'w> Encoder<'w> {
             const_labels,
             created,
             any_created: false,
-            #[cfg(not(target_os = "none"))]
+            #[cfg(not(edgeprom_small_code))]
             le: le::LeCache::new(),
         }
     }
