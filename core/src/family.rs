@@ -9,7 +9,9 @@
 use core::fmt;
 use core::time::Duration;
 
-use portable_atomic::{AtomicU32, AtomicU8, AtomicUsize, Ordering};
+#[cfg(edgeprom_small_code)]
+use portable_atomic::AtomicU8;
+use portable_atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use crate::clock::WallClock;
 use crate::encode::{EachSeries, Encoder, Labels, Series};
@@ -77,16 +79,18 @@ const HASH: u32 = WRITING - 1;
 /// How often a resolver re-checks a slot another thread is filling with the same hash.
 const SPIN_LIMIT: u32 = 1 << 20;
 
-/// One label value of a slot: its bytes, written once by the thread that claimed the slot
-/// before it turns READY, and immutable afterwards. Atomic bytes rather than a string behind
-/// a `Once`: written and compared byte by byte, without `memcpy`, `memcmp` or UTF-8
-/// validation, which would be most of a small firmware's label code. The bytes are those of
-/// a `&str`, so they are UTF-8.
+/// One label value of a slot on bare metal: its bytes, written once by the thread that
+/// claimed the slot before it turns READY, and immutable afterwards. Atomic bytes rather than
+/// a string behind a `Once`: written and compared byte by byte, without `memcpy`, `memcmp` or
+/// UTF-8 validation, which would be most of a small firmware's label code. The bytes are
+/// those of a `&str`, so they are UTF-8.
+#[cfg(edgeprom_small_code)]
 struct Value<const S: usize> {
     len: AtomicU8,
     bytes: [AtomicU8; S],
 }
 
+#[cfg(edgeprom_small_code)]
 impl<const S: usize> Value<S> {
     #[allow(clippy::declare_interior_mutable_const)]
     const EMPTY: Self = Value {
@@ -119,11 +123,28 @@ impl<const S: usize> Value<S> {
     }
 }
 
+/// A slot's label values on bare metal.
+#[cfg(edgeprom_small_code)]
+type Values<const L: usize, const S: usize> = [Value<S>; L];
+
+/// A slot's label values on a host: plain strings, written once by the thread that claimed the
+/// slot and immutable afterwards, so lookups compare them as slices (`memcmp`, a word at a
+/// time) and the encoder borrows them as `&str`, without copying or re-validating them.
+#[cfg(not(edgeprom_small_code))]
+type Values<const L: usize, const S: usize> = spin::Once<[heapless::String<S, u16>; L]>;
+
+/// One stored label value as lookups and the encoder see it.
+#[cfg(edgeprom_small_code)]
+type Stored<'a> = &'a [AtomicU8];
+/// One stored label value as lookups and the encoder see it.
+#[cfg(not(edgeprom_small_code))]
+type Stored<'a> = &'a str;
+
 struct Slot<T, const L: usize, const S: usize> {
     /// 0: empty. Otherwise 30 hash bits with WRITING while the values are written, then READY.
     tag: AtomicU32,
     /// Set by the claiming thread before the tag turns READY; never changed afterwards.
-    values: [Value<S>; L],
+    values: Values<L, S>,
     state: T,
 }
 
@@ -131,26 +152,74 @@ impl<T: State, const L: usize, const S: usize> Slot<T, L, S> {
     #[allow(clippy::declare_interior_mutable_const)]
     const INIT: Self = Slot {
         tag: AtomicU32::new(0),
+        #[cfg(edgeprom_small_code)]
         values: [const { Value::EMPTY }; L],
+        #[cfg(not(edgeprom_small_code))]
+        values: spin::Once::new(),
         state: T::INIT,
     };
 
     /// Whether the slot holds these values (once READY).
+    #[cfg(edgeprom_small_code)]
     fn matches(&self, values: &[&str; L]) -> bool {
         self.values.iter().zip(values).all(|(s, v)| s.is(v))
     }
 
+    /// Whether the slot holds these values (once READY).
+    #[cfg(not(edgeprom_small_code))]
+    fn matches(&self, values: &[&str; L]) -> bool {
+        self.values.get().is_some_and(|stored| {
+            stored
+                .iter()
+                .zip(values)
+                .all(|(s, v)| s.as_bytes() == v.as_bytes())
+        })
+    }
+
     /// Stores the values; only the thread that claimed the slot calls it, once.
+    #[cfg(edgeprom_small_code)]
     fn write(&self, values: &[&str; L]) {
         for (s, v) in self.values.iter().zip(values) {
             s.set(v);
         }
     }
 
-    /// The label values' bytes (once READY).
-    fn read(&self) -> [&[AtomicU8]; L] {
-        self.values.each_ref().map(Value::get)
+    /// Stores the values; only the thread that claimed the slot calls it, once.
+    #[cfg(not(edgeprom_small_code))]
+    fn write(&self, values: &[&str; L]) {
+        self.values.call_once(|| {
+            values.map(|v| {
+                let mut s = heapless::String::new();
+                // Lengths were checked against S before claiming, so this cannot fail.
+                let _ = s.push_str(v);
+                s
+            })
+        });
     }
+
+    /// The label values (once READY).
+    #[cfg(edgeprom_small_code)]
+    fn read(&self) -> Option<[Stored<'_>; L]> {
+        Some(self.values.each_ref().map(Value::get))
+    }
+
+    /// The label values (once READY).
+    #[cfg(not(edgeprom_small_code))]
+    fn read(&self) -> Option<[Stored<'_>; L]> {
+        self.values.get().map(|v| v.each_ref().map(|s| s.as_str()))
+    }
+}
+
+/// The labels of a series, from its stored values.
+#[cfg(edgeprom_small_code)]
+fn stored_labels<'a>(names: &'a [&'a str], values: &'a [Stored<'a>]) -> Labels<'a> {
+    Labels::stored(names, values)
+}
+
+/// The labels of a series, from its stored values.
+#[cfg(not(edgeprom_small_code))]
+fn stored_labels<'a>(names: &'a [&'a str], values: &'a [Stored<'a>]) -> Labels<'a> {
+    Labels::new(names, values)
 }
 
 /// A labelled metric: up to `N` series of `T`, each named by `L` label values of at most `S`
@@ -266,22 +335,27 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
     /// label-name order.
     pub fn for_each(&self, mut f: impl FnMut(&[&str; L], &T)) {
         let _ = self.try_for_each(|values, state| {
+            #[cfg(edgeprom_small_code)]
             let mut bufs = [[0u8; S]; L];
-            let mut strs = [""; L];
-            for ((value, buf), s) in values.iter().zip(&mut bufs).zip(&mut strs) {
-                for (d, b) in buf.iter_mut().zip(*value) {
-                    *d = b.load(Ordering::Relaxed);
+            #[cfg(edgeprom_small_code)]
+            let values = &{
+                let mut strs = [""; L];
+                for ((value, buf), s) in values.iter().zip(&mut bufs).zip(&mut strs) {
+                    for (d, b) in buf.iter_mut().zip(*value) {
+                        *d = b.load(Ordering::Relaxed);
+                    }
+                    // The bytes were a `&str`'s.
+                    *s = core::str::from_utf8(buf.get(..value.len()).unwrap_or_default())
+                        .unwrap_or_default();
                 }
-                // The bytes were a `&str`'s.
-                *s = core::str::from_utf8(buf.get(..value.len()).unwrap_or_default())
-                    .unwrap_or_default();
-            }
-            f(&strs, state);
+                strs
+            };
+            f(values, state);
             Ok(())
         });
     }
 
-    fn try_for_each(&self, mut f: impl FnMut(&[&[AtomicU8]; L], &T) -> fmt::Result) -> fmt::Result {
+    fn try_for_each(&self, mut f: impl FnMut(&[Stored<'_>; L], &T) -> fmt::Result) -> fmt::Result {
         let n = self.len.load(Ordering::Acquire).min(N);
         for published in self.order.iter().take(n) {
             let Some(slot) = published
@@ -294,7 +368,10 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
             if slot.tag.load(Ordering::Acquire) & READY == 0 {
                 continue;
             }
-            f(&slot.read(), &slot.state)?;
+            let Some(values) = slot.read() else {
+                continue; // READY is only published after the values are set
+            };
+            f(&values, &slot.state)?;
         }
         Ok(())
     }
@@ -582,7 +659,7 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Collect for Famil
     }
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
         let each: &EachSeries<'_> =
-            &|f| self.try_for_each(|values, state| f(&Labels::stored(&self.names, values), state));
+            &|f| self.try_for_each(|values, state| f(&stored_labels(&self.names, values), state));
         enc.family_of(&self.desc, T::TYPE, Series::Many(each))
     }
     fn init_created(&self, unix: Duration) {

@@ -5,6 +5,7 @@
 //! Nothing here returns an error: a failing writer is remembered by [`Out`], and the
 //! encoder's public methods report it (which spares a test and a branch after every write).
 
+#[cfg(edgeprom_small_code)]
 use portable_atomic::Ordering;
 
 use super::{Encoder, Labels, Out, Value};
@@ -168,52 +169,45 @@ impl Encoder<'_> {
 #[cfg_attr(not(edgeprom_small_code), inline)]
 pub(crate) fn escaped(out: &mut Out<'_>, value: Value<'_>, quotes: bool) {
     // A host copies the runs between escapes as they are (its unit tests take the bare-metal
-    // way, which the integration tests then compare with this one).
+    // way, which the integration tests then compare with this one). Off bare metal, label
+    // values are always strings.
     #[cfg(not(any(edgeprom_small_code, test)))]
-    if let Value::Str(s) = value {
-        let mut start = 0;
-        for (i, b) in s.bytes().enumerate() {
-            let rep = match b {
-                b'\\' => "\\\\",
-                b'\n' => "\\n",
-                b'"' if quotes => "\\\"",
-                _ => continue,
-            };
-            // `i` is at an ASCII byte, so both cuts are on character boundaries.
-            out.put(s.get(start..i).unwrap_or_default());
-            out.put(rep);
-            start = i + 1;
-        }
-        return out.put(s.get(start..).unwrap_or_default());
+    {
+        let Value::Str(s) = value;
+        escaped_runs(out, s, quotes);
     }
-    // A host copies the bytes a family stores into a buffer in one pass when they need no
-    // escape (as label values seldom do), and hands short ones to other writers as a `&str`.
-    #[cfg(not(any(edgeprom_small_code, test)))]
-    if let Value::Stored(bytes) = value {
-        match out {
-            Out::Slice(w) => {
-                if w.put_plain(bytes) {
-                    return;
-                }
-            }
-            // (Longer values take the way below.)
-            Out::Dyn(..) if bytes.len() <= 64 => {
-                let mut buf = [0u8; 64];
-                for (d, b) in buf.iter_mut().zip(bytes) {
-                    *d = b.load(Ordering::Relaxed);
-                }
-                let s = buf.get(..bytes.len()).map(core::str::from_utf8);
-                if let Some(Ok(s)) = s {
-                    return escaped(out, Value::Str(s), quotes);
-                }
-            }
-            Out::Dyn(..) => {}
-        }
+    #[cfg(any(edgeprom_small_code, test))]
+    escaped_bytes(out, value, quotes);
+}
+
+/// [`escaped`] on a host: the runs between escapes copied as they are.
+#[cfg(not(any(edgeprom_small_code, test)))]
+#[inline]
+fn escaped_runs(out: &mut Out<'_>, s: &str, quotes: bool) {
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let rep = match b {
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'"' if quotes => "\\\"",
+            _ => continue,
+        };
+        // `i` is at an ASCII byte, so both cuts are on character boundaries.
+        out.put(s.get(start..i).unwrap_or_default());
+        out.put(rep);
+        start = i + 1;
     }
-    // Otherwise byte by byte, which also serves the bytes a family stores: as they are into a
-    // buffer, decoded (they are UTF-8) for a writer of characters.
+    out.put(s.get(start..).unwrap_or_default());
+}
+
+/// [`escaped`] on bare metal (and in the host's unit tests): byte by byte, which also serves
+/// the bytes a family stores there.
+#[cfg(any(edgeprom_small_code, test))]
+fn escaped_bytes(out: &mut Out<'_>, value: Value<'_>, quotes: bool) {
+    // As they are into a buffer, decoded (they are UTF-8) for a writer of characters.
     let len = match value {
         Value::Str(s) => s.len(),
+        #[cfg(edgeprom_small_code)]
         Value::Stored(bytes) => bytes.len(),
     };
     // The code point being decoded, and how many bytes it lacks.
@@ -221,6 +215,7 @@ pub(crate) fn escaped(out: &mut Out<'_>, value: Value<'_>, quotes: bool) {
     for i in 0..len {
         let b = match value {
             Value::Str(s) => s.as_bytes().get(i).copied(),
+            #[cfg(edgeprom_small_code)]
             Value::Stored(bytes) => bytes.get(i).map(|b| b.load(Ordering::Relaxed)),
         }
         .unwrap_or_default();

@@ -14,6 +14,7 @@ pub mod text;
 use core::fmt::{self, Write};
 use core::time::Duration;
 
+#[cfg(edgeprom_small_code)]
 use portable_atomic::AtomicU8;
 
 use crate::metric::{MetricType, State};
@@ -113,26 +114,6 @@ impl<'b> SliceWriter<'b> {
         self.len = self.len.saturating_add(1);
     }
 
-    /// Appends `bytes` unless one of them needs an escape in a label value (`\\`, `"`,
-    /// newline), or they do not fit. Returns whether it did.
-    #[cfg(not(any(edgeprom_small_code, test)))]
-    fn put_plain(&mut self, bytes: &[AtomicU8]) -> bool {
-        let end = self.len.saturating_add(bytes.len());
-        let Some(dst) = self.buf.get_mut(self.len..end) else {
-            return false;
-        };
-        let mut special = false;
-        for (d, b) in dst.iter_mut().zip(bytes) {
-            let b = b.load(portable_atomic::Ordering::Relaxed);
-            special |= matches!(b, b'\\' | b'"' | b'\n');
-            *d = b;
-        }
-        if !special {
-            self.len = end;
-        }
-        !special
-    }
-
     /// Appends a copy of the `len` bytes at `at`, which this writer wrote earlier (or counts
     /// them, past the end).
     fn repeat(&mut self, at: usize, len: usize) {
@@ -206,6 +187,7 @@ pub struct Labels<'a> {
 enum Values<'a> {
     Str(&'a [&'a str]),
     /// The bytes a [`Family`](crate::Family) keeps (a `&str`'s, so UTF-8).
+    #[cfg(edgeprom_small_code)]
     Stored(&'a [&'a [AtomicU8]]),
 }
 
@@ -213,6 +195,7 @@ enum Values<'a> {
 #[derive(Clone, Copy)]
 pub(crate) enum Value<'a> {
     Str(&'a str),
+    #[cfg(edgeprom_small_code)]
     Stored(&'a [AtomicU8]),
 }
 
@@ -231,7 +214,8 @@ impl<'a> Labels<'a> {
         }
     }
 
-    /// Pairs names with the values a family stores.
+    /// Pairs names with the values a family stores (on bare metal, atomic bytes).
+    #[cfg(edgeprom_small_code)]
     pub(crate) const fn stored(names: &'a [&'a str], values: &'a [&'a [AtomicU8]]) -> Self {
         Labels {
             names,
@@ -244,6 +228,7 @@ impl<'a> Labels<'a> {
         let name = *self.names.get(i)?;
         let value = match self.values {
             Values::Str(v) => Value::Str(v.get(i)?),
+            #[cfg(edgeprom_small_code)]
             Values::Stored(v) => Value::Stored(v.get(i)?),
         };
         Some((name, value))
