@@ -456,6 +456,9 @@ mod tests {
     }
 
     #[test]
+    // Hundreds of thousands of values through integer arithmetic only: far too slow under
+    // Miri, and nothing in it (no atomics, no unsafe) that Miri would check.
+    #[cfg_attr(miri, ignore)]
     fn powers_and_neighbours() {
         for e in -325..=308 {
             let p: f64 = std::format!("1e{e}").parse().unwrap();
@@ -481,6 +484,9 @@ mod tests {
     }
 
     #[test]
+    // Hundreds of thousands of values through integer arithmetic only: far too slow under
+    // Miri, and nothing in it (no atomics, no unsafe) that Miri would check.
+    #[cfg_attr(miri, ignore)]
     fn random_bit_patterns() {
         let mut x = 0x2545_F491_4F6C_DD1Du64;
         for _ in 0..400_000 {
@@ -492,6 +498,9 @@ mod tests {
     }
 
     #[test]
+    // Hundreds of thousands of values through integer arithmetic only: far too slow under
+    // Miri, and nothing in it (no atomics, no unsafe) that Miri would check.
+    #[cfg_attr(miri, ignore)]
     fn random_short_decimals() {
         // Values with few digits stress the digit removal and its rounding.
         let mut x = 0x9E37_79B9_7F4A_7C15u64;

@@ -53,8 +53,8 @@ pub fn subject(values: &'static [f64]) -> Subject {
     let mut s = Subject::new(
         "floor",
         &[
-            "floor: counter: a bare `static AtomicU64`, `fetch_add(1, Relaxed)`",
-            "floor: histogram: a plain histogram (bucket `fetch_add` + `f64` sum CAS), no consistent snapshots",
+            "counter: a bare `static AtomicU64`, `fetch_add(1, Relaxed)`",
+            "histogram: a plain histogram (bucket `fetch_add` + `f64` sum CAS), no consistent snapshots",
         ],
     );
     s.counter = Some(Box::new(|n| {
