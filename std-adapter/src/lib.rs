@@ -14,8 +14,9 @@
 //! - **Gradient's `MetricsLogger`**: [`MetricsLogger`] and [`add_metrics`] push the same series,
 //!   labels and grouping key as the Python package `gradient-utils`.
 //! - **Pushgateway client** on `ureq`: [`PushClient`] (`push`, `push_add`, `delete`), basic auth,
-//!   timeouts, https through rustls; [`PeriodicPusher`] pushes from a background thread and
-//!   retries with backoff.
+//!   timeouts, https through rustls (with the webpki roots or your own CA,
+//!   [`PushClient::with_root_certificates_pem`]); [`PeriodicPusher`] pushes from a background
+//!   thread and retries with backoff.
 //! - **Scrape endpoint**: [`ScrapeServer`] serves `/metrics` in Prometheus text or OpenMetrics.
 //!
 //! Everything that can be encoded implements [`Gather`]: the core's
