@@ -96,13 +96,22 @@ mod tests {
     static F: Family<Counter, 1, 4> = Family::new("stream_f", "A family", ["k"]);
 
     fn registry() -> Registry<'static, 3> {
+        filled(&C, &G, &F)
+    }
+
+    /// A registry of these three metrics, after an update of each.
+    fn filled<'a>(
+        c: &'a Metric<Counter>,
+        g: &'a Metric<Gauge>,
+        f: &'a Family<Counter, 1, 4>,
+    ) -> Registry<'a, 3> {
         let mut r = Registry::new();
-        r.register(&C).unwrap();
-        r.register(&G).unwrap();
-        r.register(&F).unwrap();
-        C.inc();
-        G.set(2.5);
-        F.labels(["a\"b"]).unwrap().inc();
+        r.register(c).unwrap();
+        r.register(g).unwrap();
+        r.register(f).unwrap();
+        c.inc();
+        g.set(2.5);
+        f.labels(["a\"b"]).unwrap().inc();
         r
     }
 
@@ -113,13 +122,7 @@ mod tests {
         static C: Metric<Counter> = Metric::new("stream_c", "A counter");
         static G: Metric<Gauge> = Metric::new("stream_g", "A gauge");
         static F: Family<Counter, 1, 4> = Family::new("stream_f", "A family", ["k"]);
-        let mut r: Registry<'static, 3> = Registry::new();
-        r.register(&C).unwrap();
-        r.register(&G).unwrap();
-        r.register(&F).unwrap();
-        C.inc();
-        G.set(2.5);
-        F.labels(["a\"b"]).unwrap().inc();
+        let r = filled(&C, &G, &F);
         for format in [Format::Prometheus, Format::OpenMetrics] {
             let mut whole = [0u8; 1024];
             let n = r.encode(format, &mut whole).unwrap();
