@@ -605,6 +605,11 @@ mod tests {
         s
     }
 
+    /// A server of an empty registry on a free loopback port.
+    fn empty_server(config: ScrapeConfig) -> ScrapeServer {
+        ScrapeServer::bind_with("127.0.0.1:0", Arc::new(DynRegistry::new()), config).unwrap()
+    }
+
     fn small(read_timeout: Duration, max_connections: usize) -> ScrapeConfig {
         ScrapeConfig {
             max_request_bytes: 256,
@@ -692,12 +697,7 @@ mod tests {
     #[test]
     fn a_trickling_client_is_cut_by_the_total_deadline() {
         let timeout = Duration::from_millis(400);
-        let server = ScrapeServer::bind_with(
-            "127.0.0.1:0",
-            Arc::new(DynRegistry::new()),
-            small(timeout, 4),
-        )
-        .unwrap();
+        let server = empty_server(small(timeout, 4));
         let mut c = TcpStream::connect(server.local_addr()).unwrap();
         c.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
         let start = Instant::now();
@@ -727,12 +727,7 @@ mod tests {
     #[test]
     fn idle_clients_cannot_lock_scrapers_out() {
         let timeout = Duration::from_secs(20);
-        let server = ScrapeServer::bind_with(
-            "127.0.0.1:0",
-            Arc::new(DynRegistry::new()),
-            small(timeout, 2),
-        )
-        .unwrap();
+        let server = empty_server(small(timeout, 2));
         let addr = server.local_addr();
         let mut first = TcpStream::connect(addr).unwrap();
         thread::sleep(POLL * 3);
