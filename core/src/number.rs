@@ -17,13 +17,16 @@ pub(crate) mod sealed {
 
     /// What the encoder needs of a [`Number`](super::Number), chosen at compile time: a
     /// firmware with integer metrics only never links the float formatting.
-    pub trait Sealed {
+    pub trait Sealed: Sized {
         /// Whether this is `f64` (whose bucket bounds are worth formatting only once).
         const FLOAT: bool;
         /// Writes the value as a sample value.
         fn put(self, out: &mut Out<'_>);
-        /// Writes the canonical form used in `le` and `quantile` labels.
-        fn put_canonical(self, out: &mut Out<'_>);
+        /// Writes the canonical form used in `le` and `quantile` labels: an integer with `.0`.
+        fn put_canonical(self, out: &mut Out<'_>) {
+            self.put(out);
+            out.put(".0");
+        }
     }
 
     impl Sealed for u64 {
@@ -31,20 +34,12 @@ pub(crate) mod sealed {
         fn put(self, out: &mut Out<'_>) {
             super::put_u64(out, self)
         }
-        fn put_canonical(self, out: &mut Out<'_>) {
-            super::put_u64(out, self);
-            out.put(".0");
-        }
     }
 
     impl Sealed for i64 {
         const FLOAT: bool = false;
         fn put(self, out: &mut Out<'_>) {
             super::put_i64(out, self)
-        }
-        fn put_canonical(self, out: &mut Out<'_>) {
-            super::put_i64(out, self);
-            out.put(".0");
         }
     }
 

@@ -464,17 +464,20 @@ fn read_head(stream: &TcpStream, conn: &Conn, config: ScrapeConfig) -> Head {
             Err(_) if conn.state() == CLOSED => return Head::Silent,
             // The read timed out (the deadline decides, at the top of the loop) or was
             // interrupted.
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock
-                        | io::ErrorKind::TimedOut
-                        | io::ErrorKind::Interrupted
-                ) => {}
+            Err(e) if try_again(&e) => {}
             // Reset by the client: there is no one to answer.
             Err(_) => return Head::Silent,
         }
     }
+}
+
+/// A read or write that timed out or was interrupted: the caller's deadline decides whether
+/// to try again.
+fn try_again(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+    )
 }
 
 /// The answer to a complete request head.
@@ -557,13 +560,7 @@ fn respond(stream: &TcpStream, answer: &Answer, deadline: Option<Instant>) -> io
         match (&*stream).write(rest) {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
             Ok(n) => rest = rest.get(n..).unwrap_or_default(),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock
-                        | io::ErrorKind::TimedOut
-                        | io::ErrorKind::Interrupted
-                ) => {}
+            Err(e) if try_again(&e) => {}
             Err(e) => return Err(e),
         }
     }
