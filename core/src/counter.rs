@@ -205,6 +205,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "created")]
     fn created() {
         let c: Counter = Counter::default();
         assert_eq!(c.created(), None);

@@ -2,20 +2,26 @@
 
 use core::time::Duration;
 
+#[cfg(feature = "created")]
 use portable_atomic::{AtomicU64, Ordering};
 
 /// When a series was created, since the Unix epoch; zero means "not known".
 ///
 /// Set by [`Registry::register`](crate::Registry::register) when the registry has a wall clock,
 /// by a [`Family`](crate::Family) with a wall clock when it creates a child, or by hand.
+///
+/// Without the `created` feature (on by default) this is empty: creation times are not kept,
+/// [`get`](Self::get) returns `None`, and no `_created` sample is written.
 #[derive(Debug)]
-pub struct Created(AtomicU64);
+pub struct Created(#[cfg(feature = "created")] AtomicU64);
 
 /// Bits of the nanoseconds in the stored word (the seconds take the 34 above them): packing
 /// instead of counting nanoseconds spares a 64-bit division, which a 32-bit core does in a
 /// large runtime routine, every time the time is read.
+#[cfg(feature = "created")]
 const NANO_BITS: u32 = 30;
 
+#[cfg(feature = "created")]
 impl Created {
     /// Not known.
     pub const fn new() -> Self {
@@ -50,6 +56,25 @@ impl Created {
     }
 }
 
+#[cfg(not(feature = "created"))]
+impl Created {
+    /// Not known (and never will be: the `created` feature is off).
+    pub const fn new() -> Self {
+        Created()
+    }
+
+    /// `None`: the `created` feature is off.
+    pub fn get(&self) -> Option<Duration> {
+        None
+    }
+
+    /// Does nothing: the `created` feature is off.
+    pub fn set(&self, _unix: Duration) {}
+
+    /// Does nothing: the `created` feature is off.
+    pub fn init(&self, _unix: Duration) {}
+}
+
 impl Default for Created {
     fn default() -> Self {
         Created::new()
@@ -58,6 +83,7 @@ impl Default for Created {
 
 /// The seconds above [`NANO_BITS`] nanoseconds, saturating; never zero (the epoch itself is
 /// kept as one nanosecond past it).
+#[cfg(feature = "created")]
 fn pack(d: Duration) -> u64 {
     const MAX_SECS: u64 = (1 << (64 - NANO_BITS)) - 1;
     let (secs, nanos) = match d.as_secs() {
@@ -67,7 +93,7 @@ fn pack(d: Duration) -> u64 {
     ((secs << NANO_BITS) | u64::from(nanos)).max(1)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "created"))]
 mod tests {
     use super::*;
 

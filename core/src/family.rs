@@ -14,7 +14,7 @@ use portable_atomic::AtomicU8;
 use portable_atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use crate::clock::WallClock;
-use crate::encode::{EachSeries, Encoder, Labels, Series};
+use crate::encode::{AnySeries, Encoder, Labels, SeriesTable, StoredValues, Value as LabelValue};
 use crate::metric::{Collect, MetricType, State};
 use crate::name::{self, Desc, NameError};
 
@@ -210,16 +210,18 @@ impl<T: State, const L: usize, const S: usize> Slot<T, L, S> {
     }
 }
 
-/// The labels of a series, from its stored values.
 #[cfg(edgeprom_small_code)]
-fn stored_labels<'a>(names: &'a [&'a str], values: &'a [Stored<'a>]) -> Labels<'a> {
-    Labels::stored(names, values)
+impl<const L: usize, const S: usize> StoredValues for Values<L, S> {
+    fn value(&self, i: usize) -> Option<LabelValue<'_>> {
+        Some(LabelValue::Stored(self.get(i)?.get()))
+    }
 }
 
-/// The labels of a series, from its stored values.
 #[cfg(not(edgeprom_small_code))]
-fn stored_labels<'a>(names: &'a [&'a str], values: &'a [Stored<'a>]) -> Labels<'a> {
-    Labels::new(names, values)
+impl<const L: usize, const S: usize> StoredValues for Values<L, S> {
+    fn value(&self, i: usize) -> Option<LabelValue<'_>> {
+        Some(LabelValue::Str(self.get()?.get(i)?.as_str()))
+    }
 }
 
 /// A labelled metric: up to `N` series of `T`, each named by `L` label values of at most `S`
@@ -334,7 +336,11 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
     /// Every series with its label values, in creation order. `f` gets the values in
     /// label-name order.
     pub fn for_each(&self, mut f: impl FnMut(&[&str; L], &T)) {
-        let _ = self.try_for_each(|values, state| {
+        for slot in self.ready() {
+            let Some(values) = slot.read() else {
+                continue; // READY is only published after the values are set
+            };
+            let state = &slot.state;
             #[cfg(edgeprom_small_code)]
             let mut bufs = [[0u8; S]; L];
             #[cfg(edgeprom_small_code)]
@@ -350,30 +356,22 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
                 }
                 strs
             };
-            f(values, state);
-            Ok(())
-        });
+            f(&values, state);
+        }
     }
 
-    fn try_for_each(&self, mut f: impl FnMut(&[Stored<'_>; L], &T) -> fmt::Result) -> fmt::Result {
+    /// Every ready series' slot, in creation order.
+    fn ready(&self) -> impl Iterator<Item = &Slot<T, L, S>> {
         let n = self.len.load(Ordering::Acquire).min(N);
-        for published in self.order.iter().take(n) {
-            let Some(slot) = published
-                .load(Ordering::Acquire)
-                .checked_sub(1)
-                .and_then(|i| self.slots.get(i))
-            else {
-                continue; // claimed, not yet published
-            };
-            if slot.tag.load(Ordering::Acquire) & READY == 0 {
-                continue;
-            }
-            let Some(values) = slot.read() else {
-                continue; // READY is only published after the values are set
-            };
-            f(&values, &slot.state)?;
-        }
-        Ok(())
+        self.order.iter().take(n).filter_map(|o| self.published(o))
+    }
+
+    /// The slot an entry of `order` lists, once it is READY (a slot is claimed before it is
+    /// listed, and listed before it is READY: both are skipped).
+    fn published(&self, entry: &AtomicUsize) -> Option<&Slot<T, L, S>> {
+        let i = entry.load(Ordering::Acquire).checked_sub(1)?;
+        let slot = self.slots.get(i)?;
+        (slot.tag.load(Ordering::Acquire) & READY != 0).then_some(slot)
     }
 
     fn order_pairs<'v>(&self, pairs: &[(&'v str, &'v str)]) -> Result<[&'v str; L], LabelError> {
@@ -462,7 +460,7 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
         want: u32,
     ) -> &'s T {
         slot.write(values);
-        if let Some(clock) = self.clock {
+        if let Some(clock) = self.clock.filter(|_| cfg!(feature = "created")) {
             slot.state.init_created(clock.unix_time());
         }
         slot.tag.store(want | READY, Ordering::Release);
@@ -658,15 +656,24 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Collect for Famil
         &self.names
     }
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
-        let each: &EachSeries<'_> =
-            &|f| self.try_for_each(|values, state| f(&stored_labels(&self.names, values), state));
-        enc.family_of(&self.desc, T::TYPE, Series::Many(each))
+        enc.family_of(&self.desc, T::TYPE, self)
     }
     fn init_created(&self, unix: Duration) {
-        let _ = self.try_for_each(|_, state| {
-            state.init_created(unix);
-            Ok(())
-        });
+        for slot in self.ready() {
+            slot.state.init_created(unix);
+        }
+    }
+}
+
+impl<T: State, const L: usize, const N: usize, const S: usize> SeriesTable
+    for Family<T, L, N, S>
+{
+    fn len(&self) -> usize {
+        self.len.load(Ordering::Acquire).min(N)
+    }
+    fn get(&self, i: usize) -> Option<(Labels<'_>, &dyn AnySeries)> {
+        let slot = self.published(self.order.get(i)?)?;
+        Some((Labels::stored(&self.names, &slot.values), &slot.state))
     }
 }
 
@@ -802,7 +809,8 @@ mod tests {
             .wall_clock(&CLOCK)
             .build();
         let c = f.labels(["x"]).unwrap();
-        assert_eq!(c.created(), Some(Duration::from_secs(1234)));
+        let want = cfg!(feature = "created").then_some(Duration::from_secs(1234));
+        assert_eq!(c.created(), want);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use core::fmt;
 use core::ops::Deref;
 use core::time::Duration;
 
-use crate::encode::{Encoder, Labels, Series};
+use crate::encode::{AnySeries, Encoder, Labels, SeriesTable};
 use crate::name::{Desc, NameError};
 
 /// The type of a metric family, as the exposition formats name it.
@@ -201,9 +201,18 @@ impl<T: State> Collect for Metric<T> {
         T::TYPE
     }
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
-        enc.family_of(&self.desc, T::TYPE, Series::One(&self.state))
+        enc.family_of(&self.desc, T::TYPE, self)
     }
     fn init_created(&self, unix: Duration) {
         self.state.init_created(unix)
+    }
+}
+
+impl<T: State> SeriesTable for Metric<T> {
+    fn len(&self) -> usize {
+        1
+    }
+    fn get(&self, _: usize) -> Option<(Labels<'_>, &dyn AnySeries)> {
+        Some((Labels::EMPTY, &self.state))
     }
 }

@@ -178,7 +178,7 @@ impl<'a, const N: usize> Registry<'a, N> {
         if !state_label_ok(self.namespace, metric) {
             return Err(RegisterError::InvalidStateLabel);
         }
-        if let Some(clock) = self.clock {
+        if let Some(clock) = self.clock.filter(|_| cfg!(feature = "created")) {
             metric.init_created(clock.unix_time());
         }
         self.metrics
@@ -420,7 +420,8 @@ mod tests {
         let clock = FixedClock(Duration::from_secs(99));
         let mut r: Registry<'_, 1> = Registry::new().with_wall_clock(&clock);
         r.register(&C).unwrap();
-        assert_eq!(C.created(), Some(Duration::from_secs(99)));
+        let want = cfg!(feature = "created").then_some(Duration::from_secs(99));
+        assert_eq!(C.created(), want);
     }
 
     #[test]

@@ -149,6 +149,11 @@ pub fn run(runner: &mut Runner, opts: &Options) {
         ]);
         small.env("EDGEPROM_SMALL_CODE", "1");
         runner.run("test: bare-metal code paths on the host", small);
+        // Without the default `created` feature (what flash-bound firmware builds).
+        runner.run(
+            "test: core without `created`",
+            runner.cargo(&["test", "-p", "edgeprom", "--no-default-features", "--lib"]),
+        );
         // Built, never timed: `cargo xtask bench` times them.
         crate::bench::build_step(runner);
     }

@@ -183,12 +183,26 @@ pub struct Labels<'a> {
 }
 
 /// The values of [`Labels`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 enum Values<'a> {
     Str(&'a [&'a str]),
-    /// The bytes a [`Family`](crate::Family) keeps (a `&str`'s, so UTF-8).
-    #[cfg(edgeprom_small_code)]
-    Stored(&'a [&'a [AtomicU8]]),
+    /// The values a [`Family`](crate::Family) keeps for one series.
+    Stored(&'a dyn StoredValues),
+}
+
+impl fmt::Debug for Values<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Values::Str(v) => v.fmt(f),
+            Values::Stored(_) => f.write_str("[stored]"),
+        }
+    }
+}
+
+/// Label values kept by a family, read one at a time (they are not `&str`s on bare metal).
+pub(crate) trait StoredValues {
+    /// The `i`th value.
+    fn value(&self, i: usize) -> Option<Value<'_>>;
 }
 
 /// One label value.
@@ -214,9 +228,8 @@ impl<'a> Labels<'a> {
         }
     }
 
-    /// Pairs names with the values a family stores (on bare metal, atomic bytes).
-    #[cfg(edgeprom_small_code)]
-    pub(crate) const fn stored(names: &'a [&'a str], values: &'a [&'a [AtomicU8]]) -> Self {
+    /// Pairs names with the values a family stores.
+    pub(crate) const fn stored(names: &'a [&'a str], values: &'a dyn StoredValues) -> Self {
         Labels {
             names,
             values: Values::Stored(values),
@@ -228,8 +241,7 @@ impl<'a> Labels<'a> {
         let name = *self.names.get(i)?;
         let value = match self.values {
             Values::Str(v) => Value::Str(v.get(i)?),
-            #[cfg(edgeprom_small_code)]
-            Values::Stored(v) => Value::Stored(v.get(i)?),
+            Values::Stored(v) => v.value(i)?,
         };
         Some((name, value))
     }
@@ -522,35 +534,53 @@ impl<'w> Encoder<'w> {
         T: State,
         E: Fn(&mut dyn FnMut(&Labels<'_>, &T) -> fmt::Result) -> fmt::Result,
     {
-        let each: &EachSeries<'_> = &|f| each(&mut |labels, state| f(labels, state));
-        self.family_of(desc, T::TYPE, Series::Many(each))
-    }
-
-    /// [`family`](Self::family) with the series' type erased, so that it is compiled once.
-    pub(crate) fn family_of(
-        &mut self,
-        desc: &Desc<'_>,
-        ty: MetricType,
-        series: Series<'_>,
-    ) -> fmt::Result {
-        self.put_header(desc, ty);
+        self.put_header(desc, T::TYPE);
         self.any_created = false;
-        self.each(desc, series, false)?;
-        if self.any_created && self.created && self.format == Format::Prometheus && ty.has_created()
-        {
-            self.text_header(desc, "_created", "gauge");
-            self.each(desc, series, true)?;
+        for created_pass in [false, true] {
+            if created_pass && !self.created_family(desc, T::TYPE) {
+                break;
+            }
+            each(&mut |labels, s| self.series(desc, labels, s, created_pass))?;
         }
         self.out.status()
     }
 
-    /// Every series' samples and `_created` samples, or only the latter (`created_pass`).
-    #[inline(always)] // one frame less between the encoder and the series, in flash and stack
-    fn each(&mut self, desc: &Desc<'_>, series: Series<'_>, created_pass: bool) -> fmt::Result {
-        match series {
-            Series::One(s) => self.series(desc, &Labels::EMPTY, s, created_pass),
-            Series::Many(each) => each(&mut |labels, s| self.series(desc, labels, s, created_pass)),
+    /// [`family`](Self::family) for this crate's metrics and families, whose series are read
+    /// by index: a loop here rather than a callback from the family, so there is no closure
+    /// code and no closure frames between the encoder and the series.
+    pub(crate) fn family_of(
+        &mut self,
+        desc: &Desc<'_>,
+        ty: MetricType,
+        table: &dyn SeriesTable,
+    ) -> fmt::Result {
+        self.put_header(desc, ty);
+        self.any_created = false;
+        for created_pass in [false, true] {
+            if created_pass && !self.created_family(desc, ty) {
+                break;
+            }
+            for i in 0..table.len() {
+                if let Some((labels, s)) = table.get(i) {
+                    self.series(desc, &labels, s, created_pass)?;
+                }
+            }
         }
+        self.out.status()
+    }
+
+    /// After a family's series: whether their `_created` samples follow, as a gauge family
+    /// of their own (Prometheus text); if so, writes its header.
+    fn created_family(&mut self, desc: &Desc<'_>, ty: MetricType) -> bool {
+        let due = cfg!(feature = "created")
+            && self.any_created
+            && self.created
+            && self.format == Format::Prometheus
+            && ty.has_created();
+        if due {
+            self.text_header(desc, "_created", "gauge");
+        }
+        due
     }
 
     /// One series' samples and `_created` sample, or only the latter (`created_pass`).
@@ -565,20 +595,24 @@ impl<'w> Encoder<'w> {
         if !created_pass {
             s.write_samples(self, desc, labels)?;
         }
-        self.created_sample(desc, labels, s.created(), created_pass);
+        if cfg!(feature = "created") {
+            self.created_sample(desc, labels, s, created_pass);
+        }
         Ok(())
     }
 
     /// After a series' samples (`created_pass` false), or in the separate `_created` family
     /// of Prometheus text (true): its `_created` sample, when it has one and it goes here.
+    // Out of line: its locals would otherwise enlarge the frame every series is written from.
+    #[inline(never)]
     fn created_sample(
         &mut self,
         desc: &Desc<'_>,
         labels: &Labels<'_>,
-        created: Option<Duration>,
+        s: &dyn AnySeries,
         created_pass: bool,
     ) {
-        let Some(c) = created else {
+        let Some(c) = s.created() else {
             return;
         };
         self.any_created = true;
@@ -598,19 +632,14 @@ impl<'w> Encoder<'w> {
     }
 }
 
-/// The series of a family, for [`Encoder::family_of`].
-#[derive(Clone, Copy)]
-pub(crate) enum Series<'a> {
-    /// The only series, without labels (a [`Metric`](crate::Metric)): written without the
-    /// closures a family goes through, which saves code and stack.
-    One(&'a dyn AnySeries),
-    /// Passes every series, with its labels, to its argument.
-    Many(&'a EachSeries<'a>),
+/// The series of a [`Metric`](crate::Metric) (one) or a [`Family`](crate::Family), read by
+/// index, in a stable order.
+pub(crate) trait SeriesTable {
+    /// How many series there are (some may not be ready yet).
+    fn len(&self) -> usize;
+    /// The `i`th series with its labels, when it is ready.
+    fn get(&self, i: usize) -> Option<(Labels<'_>, &dyn AnySeries)>;
 }
-
-/// Passes every series of a family, with its labels, to its argument.
-pub(crate) type EachSeries<'a> =
-    dyn Fn(&mut dyn FnMut(&Labels<'_>, &dyn AnySeries) -> fmt::Result) -> fmt::Result + 'a;
 
 /// What the encoder needs of one series, whatever its [`State`] type: the object-safe part of
 /// `State` (whose constants make it unusable as `dyn State`).
