@@ -424,6 +424,9 @@ impl<'w> Encoder<'w> {
         self.out.status()
     }
 
+    // Out of line on bare metal: its locals would otherwise enlarge the frame every series is
+    // written from.
+    #[cfg_attr(edgeprom_small_code, inline(never))]
     fn put_header(&mut self, desc: &Desc<'_>, ty: MetricType) {
         match self.format {
             Format::Prometheus => {
