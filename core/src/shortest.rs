@@ -209,6 +209,7 @@ fn correction(offsets: &[u32], i: u32) -> u64 {
 
 /// `((5^offset * (mul.1:low)) >> delta) + plus` (wrapping at 128 bits): a tabulated power of
 /// five times a small one, renormalized; `0 < delta < 64`.
+#[inline(always)] // into its only caller, whose frame it shares
 fn scale(mul: (u64, u64), offset: u32, delta: u32, low: u64, plus: u64) -> (u64, u64) {
     let m = pow5(offset);
     let (b0lo, b0hi) = mul128(m, low);
@@ -219,35 +220,37 @@ fn scale(mul: (u64, u64), offset: u32, delta: u32, low: u64, plus: u64) -> (u64,
     add128(add128(a, b), (plus, 0))
 }
 
-/// 5^i, scaled to 125 bits.
-fn compute_pow5(i: u32) -> (u64, u64) {
-    let (base, offset) = div26(i);
-    let mul = DOUBLE_POW5_SPLIT2
-        .get(base as usize)
-        .copied()
-        .unwrap_or_default();
+/// `5^i` (scaled to 125 bits), or with `inverse` `1/5^i` (scaled, and rounded up): a tabulated
+/// power of `5^26` times a small power of five, corrected. One place computes both, so that
+/// the arithmetic is inlined once.
+fn compute_pow5(i: u32, inverse: bool) -> (u64, u64) {
+    let (mul, offset, delta, low, plus);
+    if inverse {
+        let (base, _) = div26(i + 25);
+        mul = DOUBLE_POW5_INV_SPLIT2
+            .get(base as usize)
+            .copied()
+            .unwrap_or_default();
+        let base2 = base * 26;
+        offset = base2 - i;
+        delta = pow5bits(base2) - pow5bits(i);
+        low = mul.0.wrapping_sub(1);
+        plus = 1 + correction(&POW5_INV_OFFSETS, i);
+    } else {
+        let (base, off) = div26(i);
+        mul = DOUBLE_POW5_SPLIT2
+            .get(base as usize)
+            .copied()
+            .unwrap_or_default();
+        offset = off;
+        delta = pow5bits(i) - pow5bits(base * 26);
+        low = mul.0;
+        plus = correction(&POW5_OFFSETS, i);
+    }
     if offset == 0 {
         return mul;
     }
-    let delta = pow5bits(i) - pow5bits(base * 26);
-    scale(mul, offset, delta, mul.0, correction(&POW5_OFFSETS, i))
-}
-
-/// 1/5^i, scaled to 125 bits (and rounded up).
-fn compute_inv_pow5(i: u32) -> (u64, u64) {
-    let (base, _) = div26(i + 25);
-    let mul = DOUBLE_POW5_INV_SPLIT2
-        .get(base as usize)
-        .copied()
-        .unwrap_or_default();
-    let base2 = base * 26;
-    let offset = base2 - i;
-    if offset == 0 {
-        return mul;
-    }
-    let delta = pow5bits(base2) - pow5bits(i);
-    let plus = 1 + correction(&POW5_INV_OFFSETS, i);
-    scale(mul, offset, delta, mul.0.wrapping_sub(1), plus)
+    scale(mul, offset, delta, low, plus)
 }
 
 /// `(m * mul) >> j`, for `64 < j < 128`.
@@ -297,7 +300,7 @@ fn shortest<const SMALL: bool>(ieee_mantissa: u64, ieee_exponent: u32) -> (u64, 
     let accept_bounds = m2 & 1 == 0;
     let mv = 4 * m2;
     let mm_shift = u64::from(ieee_mantissa != 0 || ieee_exponent <= 1);
-    let (mul, j, e10, q);
+    let (j, e10, q, pow5, inverse);
     let mut vm_trailing_zeros = false;
     let mut vr_trailing_zeros = false;
     let mut vp_adjust = 0;
@@ -306,7 +309,7 @@ fn shortest<const SMALL: bool>(ieee_mantissa: u64, ieee_exponent: u32) -> (u64, 
         e10 = q as i32;
         let k = POW5_BITCOUNT + pow5bits(q) as i32 - 1;
         j = (-e2 + q as i32 + k) as u32;
-        mul = compute_inv_pow5(q);
+        (pow5, inverse) = (q, true);
         if q <= 21 {
             // Only one of mp, mv and mm can be a multiple of 5, if any.
             if pow5_factor(mv) >= 1 {
@@ -323,7 +326,7 @@ fn shortest<const SMALL: bool>(ieee_mantissa: u64, ieee_exponent: u32) -> (u64, 
         let i = (-e2 - q as i32) as u32;
         let k = pow5bits(i) as i32 - POW5_BITCOUNT;
         j = (q as i32 - k) as u32;
-        mul = compute_pow5(i);
+        (pow5, inverse) = (i, false);
         if q <= 1 {
             // mv = 4 * m2 has at least two trailing zero bits.
             vr_trailing_zeros = true;
@@ -338,6 +341,7 @@ fn shortest<const SMALL: bool>(ieee_mantissa: u64, ieee_exponent: u32) -> (u64, 
             vr_trailing_zeros = mv & ((1 << q) - 1) == 0;
         }
     }
+    let mul = compute_pow5(pow5, inverse);
     let mut vr = mul_shift(mv, mul, j);
     let mut vp = mul_shift(mv + 2, mul, j) - vp_adjust;
     let mut vm = mul_shift(mv - 1 - mm_shift, mul, j);
