@@ -665,9 +665,7 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Collect for Famil
     }
 }
 
-impl<T: State, const L: usize, const N: usize, const S: usize> SeriesTable
-    for Family<T, L, N, S>
-{
+impl<T: State, const L: usize, const N: usize, const S: usize> SeriesTable for Family<T, L, N, S> {
     fn len(&self) -> usize {
         self.len.load(Ordering::Acquire).min(N)
     }

@@ -104,37 +104,39 @@ pub(crate) fn put_f64_as<const SMALL: bool>(out: &mut Out<'_>, v: f64) {
     // `digits` has `len` digits, and `v` is `digits * 10^k`, so `10^(kk-1) <= v < 10^kk`.
     let len = POW10.len() - POW10.iter().position(|p| *p <= digits).unwrap_or(0);
     let kk = len as i32 + k;
-    if (0..=16).contains(&kk) && k >= 0 {
-        // 1234e7 -> 12340000000.0
-        put_mantissa::<SMALL>(out, digits, usize::MAX);
-        for _ in 0..k {
-            out.put("0");
-        }
-        out.put(".0");
-    } else if (1..=16).contains(&kk) {
-        // 1234e-2 -> 12.34
-        put_mantissa::<SMALL>(out, digits, kk as usize);
-    } else if (-4..=0).contains(&kk) {
-        // 1234e-6 -> 0.001234
+    // One layout of four, written around a single call that writes the digits:
+    // 1234e7 -> 12340000000.0, 1234e-2 -> 12.34, 1234e-6 -> 0.001234, 1234e30 -> 1.234e33.
+    let whole = (0..=16).contains(&kk) && k >= 0;
+    let small = !whole && (-4..=0).contains(&kk);
+    let (point, exp) = match kk {
+        _ if whole || small => (usize::MAX, None),
+        1..=16 => (kk as usize, None),
+        _ => (1, Some(kk - 1)),
+    };
+    if small {
         out.put("0.");
         for _ in kk..0 {
             out.put("0");
         }
-        put_mantissa::<SMALL>(out, digits, usize::MAX);
-    } else {
-        // 1e30, 1234e30 -> 1.234e33
-        put_mantissa::<SMALL>(out, digits, 1);
-        out.put("e");
-        let e = kk - 1;
-        if e < 0 {
-            out.put("-");
+    }
+    put_mantissa::<SMALL>(out, digits, point);
+    if whole {
+        for _ in 0..k {
+            out.put("0");
         }
+        out.put(".0");
+    }
+    if let Some(e) = exp {
+        out.put(if e < 0 { "e-" } else { "e" });
         put_u64(out, u64::from(e.unsigned_abs()));
     }
 }
 
 /// Writes the digits of `v` with a `.` before the digit at `point` (none when `point` is past
 /// the last digit).
+// Inlined into its one caller: a frame less under the float formatter (24 bytes of stack,
+// for about 90 bytes of flash).
+#[inline(always)]
 fn put_mantissa<const SMALL: bool>(out: &mut Out<'_>, v: u64, point: usize) {
     if SMALL {
         let first = POW10

@@ -57,7 +57,7 @@ impl Encoder<'_> {
         desc: &Desc<'_>,
         suffix: &str,
         labels: &Labels<'_>,
-        extra: Option<(&str, &str)>,
+        extra: Option<&(&str, &str)>,
     ) -> bool {
         self.name(desc, suffix);
         let mut first = true;
@@ -69,7 +69,7 @@ impl Encoder<'_> {
             self.pair(&mut first, name, value);
             i += 1;
         }
-        if let Some((name, value)) = extra {
+        if let Some(&(name, value)) = extra {
             self.pair(&mut first, name, Value::Str(value));
         }
         first
@@ -81,7 +81,7 @@ impl Encoder<'_> {
         desc: &Desc<'_>,
         suffix: &str,
         labels: &Labels<'_>,
-        extra: Option<(&str, &str)>,
+        extra: Option<&(&str, &str)>,
     ) {
         let none = self.name_and_labels(desc, suffix, labels, extra);
         self.out.put(if none { " " } else { "} " });

@@ -458,7 +458,7 @@ impl<'w> Encoder<'w> {
         extra: Option<(&str, &str)>,
         value: SampleValue,
     ) -> fmt::Result {
-        self.head(desc, suffix, labels, extra);
+        self.head(desc, suffix, labels, extra.as_ref());
         value.put(&mut self.out);
         self.out.put("\n");
         self.out.status()

@@ -14,7 +14,7 @@ pub mod float {
     use core::hint::black_box;
 
     use edgeprom::{
-        buckets, Counter, EncodeError, Family, Format, Gauge, Histogram, Metric, Registry,
+        buckets, Collect, Counter, EncodeError, Family, Format, Gauge, Histogram, Metric, Registry,
     };
 
     buckets!(Eight: f64 = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0]);
@@ -39,16 +39,21 @@ pub mod float {
         let _ = METRIC_LATENCY.observe(black_box(0.042));
     }
 
+    /// The metrics, to register.
+    pub fn metrics() -> [&'static dyn Collect; 4] {
+        [
+            &METRIC_REQUESTS,
+            &METRIC_TEMPERATURE,
+            &METRIC_FRAMES,
+            &METRIC_LATENCY,
+        ]
+    }
+
     /// Registers the metrics and encodes them into `buf`.
     #[inline(never)]
     pub fn encode(buf: &mut [u8]) -> Result<usize, EncodeError> {
         let mut registry: Registry<'_, 4> = Registry::new();
-        for m in [
-            &METRIC_REQUESTS as &dyn edgeprom::Collect,
-            &METRIC_TEMPERATURE,
-            &METRIC_FRAMES,
-            &METRIC_LATENCY,
-        ] {
+        for m in metrics() {
             registry.register(m).map_err(|_| EncodeError::Write)?;
         }
         registry.encode(Format::Prometheus, buf)
@@ -60,7 +65,7 @@ pub mod int {
     use core::hint::black_box;
 
     use edgeprom::{
-        buckets, Counter, EncodeError, Family, Format, Gauge, Histogram, Metric, Registry,
+        buckets, Collect, Counter, EncodeError, Family, Format, Gauge, Histogram, Metric, Registry,
     };
 
     buckets!(Eight: u64 = [1, 2, 5, 10, 20, 50, 100, 200]);
@@ -85,16 +90,21 @@ pub mod int {
         let _ = METRIC_LATENCY.observe(black_box(42));
     }
 
+    /// The metrics, to register.
+    pub fn metrics() -> [&'static dyn Collect; 4] {
+        [
+            &METRIC_REQUESTS,
+            &METRIC_LEVEL,
+            &METRIC_FRAMES,
+            &METRIC_LATENCY,
+        ]
+    }
+
     /// Registers the metrics and encodes them into `buf`.
     #[inline(never)]
     pub fn encode(buf: &mut [u8]) -> Result<usize, EncodeError> {
         let mut registry: Registry<'_, 4> = Registry::new();
-        for m in [
-            &METRIC_REQUESTS as &dyn edgeprom::Collect,
-            &METRIC_LEVEL,
-            &METRIC_FRAMES,
-            &METRIC_LATENCY,
-        ] {
+        for m in metrics() {
             registry.register(m).map_err(|_| EncodeError::Write)?;
         }
         registry.encode(Format::Prometheus, buf)
