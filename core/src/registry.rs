@@ -415,6 +415,23 @@ mod tests {
     }
 
     #[test]
+    fn created_samples_only_with_the_feature() {
+        static C: Metric<Counter> = Metric::new("plain", "h");
+        let clock = FixedClock(Duration::from_secs(99));
+        let mut r: Registry<'_, 1> = Registry::new().with_wall_clock(&clock);
+        r.register(&C).unwrap();
+        let mut buf = [0u8; 256];
+        for format in [Format::Prometheus, Format::OpenMetrics] {
+            let n = r.encode(format, &mut buf).unwrap();
+            let text = core::str::from_utf8(&buf[..n]).unwrap();
+            assert!(text.contains("plain_total 0\n"), "{text}");
+            let want = cfg!(feature = "created");
+            assert_eq!(text.contains("plain_created 99"), want, "{text}");
+            assert_eq!(text.contains("_created"), want, "{text}");
+        }
+    }
+
+    #[test]
     fn clock_stamps_on_register() {
         static C: Metric<Counter> = Metric::new("stamped", "h");
         let clock = FixedClock(Duration::from_secs(99));

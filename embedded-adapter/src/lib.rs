@@ -56,6 +56,8 @@
 //! ```
 //!
 //! # Features
+//! - `created` (default): the core's `created` feature (creation times, `_created` samples).
+//!   Turn default features off to leave that code out when the device has no wall clock.
 //! - `async`: `embedded_io_async` streaming and push (`*_async` methods).
 //! - `defmt`: `defmt::Format` impls and `log_snapshot`.
 //! - `embassy-time`: `EmbassyClock`.

@@ -68,7 +68,9 @@ fn main() -> ! {
     else {
         hprintln!("registering failed");
         debug::exit(debug::EXIT_FAILURE);
-        loop {}
+        loop {
+            cortex_m::asm::wfi();
+        }
     };
     let mut n_float = Err(edgeprom::EncodeError::Write);
     let s_float = measure(&mut || {
