@@ -362,7 +362,7 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
 
     /// Every ready series' slot, in creation order.
     fn ready(&self) -> impl Iterator<Item = &Slot<T, L, S>> {
-        let n = self.len.load(Ordering::Acquire).min(N);
+        let n = SeriesTable::len(self);
         self.order.iter().take(n).filter_map(|o| self.published(o))
     }
 

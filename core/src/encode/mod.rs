@@ -537,15 +537,9 @@ impl<'w> Encoder<'w> {
         T: State,
         E: Fn(&mut dyn FnMut(&Labels<'_>, &T) -> fmt::Result) -> fmt::Result,
     {
-        self.put_header(desc, T::TYPE);
-        self.any_created = false;
-        for created_pass in [false, true] {
-            if created_pass && !self.created_family(desc, T::TYPE) {
-                break;
-            }
-            each(&mut |labels, s| self.series(desc, labels, s, created_pass))?;
-        }
-        self.out.status()
+        self.passes(desc, T::TYPE, |enc, created_pass| {
+            each(&mut |labels, s| enc.series(desc, labels, s, created_pass))
+        })
     }
 
     /// [`family`](Self::family) for this crate's metrics and families, whose series are read
@@ -557,17 +551,32 @@ impl<'w> Encoder<'w> {
         ty: MetricType,
         table: &dyn SeriesTable,
     ) -> fmt::Result {
+        self.passes(desc, ty, |enc, created_pass| {
+            for i in 0..table.len() {
+                if let Some((labels, s)) = table.get(i) {
+                    enc.series(desc, &labels, s, created_pass)?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// A family: the header, then `pass(self, false)` over every series, then, when their
+    /// `_created` samples form a family of their own, its header and `pass(self, true)`.
+    #[inline(always)] // a loop around its caller's closure, not a call per pass
+    fn passes(
+        &mut self,
+        desc: &Desc<'_>,
+        ty: MetricType,
+        mut pass: impl FnMut(&mut Self, bool) -> fmt::Result,
+    ) -> fmt::Result {
         self.put_header(desc, ty);
         self.any_created = false;
         for created_pass in [false, true] {
             if created_pass && !self.created_family(desc, ty) {
                 break;
             }
-            for i in 0..table.len() {
-                if let Some((labels, s)) = table.get(i) {
-                    self.series(desc, &labels, s, created_pass)?;
-                }
-            }
+            pass(self, created_pass)?;
         }
         self.out.status()
     }
