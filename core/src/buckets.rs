@@ -14,29 +14,29 @@ use crate::tally::Tally;
 pub trait Buckets: 'static {
     /// The type of observed values and bounds (`f64` or `u64`).
     type Value: Number;
-    /// The per-bucket tallies: `[Tally; N]` with `N == BOUNDS.len()`.
-    type Counts: BucketCounts;
+    /// The per-bucket tallies: `[Tally<Self::Value>; N]` with `N == BOUNDS.len()`.
+    type Counts: BucketCounts<Self::Value>;
     /// The upper bounds, strictly increasing, finite.
     const BOUNDS: &'static [Self::Value];
 }
 
 /// Storage for one [`Tally`] (count and sum of the observations that fell in it) per finite
-/// bucket. Implemented for `[Tally; N]`.
-pub trait BucketCounts: Sync + 'static {
+/// bucket. Implemented for `[Tally<V>; N]`.
+pub trait BucketCounts<V: Number>: Sync + 'static {
     /// Empty tallies.
     const INIT: Self;
     /// Number of tallies.
     const LEN: usize;
     /// The tallies.
-    fn as_slice(&self) -> &[Tally];
+    fn as_slice(&self) -> &[Tally<V>];
 }
 
-impl<const N: usize> BucketCounts for [Tally; N] {
+impl<V: Number, const N: usize> BucketCounts<V> for [Tally<V>; N] {
     #[allow(clippy::declare_interior_mutable_const)]
     const INIT: Self = [const { Tally::new() }; N];
     const LEN: usize = N;
     #[inline]
-    fn as_slice(&self) -> &[Tally] {
+    fn as_slice(&self) -> &[Tally<V>] {
         self
     }
 }
@@ -58,7 +58,7 @@ pub struct DefaultBuckets;
 
 impl Buckets for DefaultBuckets {
     type Value = f64;
-    type Counts = [Tally; 14];
+    type Counts = [Tally<f64>; 14];
     const BOUNDS: &'static [f64] = &DEFAULT_BUCKETS;
 }
 
@@ -68,7 +68,7 @@ pub struct GoBuckets;
 
 impl Buckets for GoBuckets {
     type Value = f64;
-    type Counts = [Tally; 11];
+    type Counts = [Tally<f64>; 11];
     const BOUNDS: &'static [f64] = &GO_BUCKETS;
 }
 
@@ -215,7 +215,7 @@ macro_rules! buckets {
         $vis struct $name;
         impl $crate::Buckets for $name {
             type Value = $t;
-            type Counts = [$crate::Tally; $n];
+            type Counts = [$crate::Tally<$t>; $n];
             const BOUNDS: &'static [$t] = &{
                 const B: [$t; $n] = $bounds;
                 B

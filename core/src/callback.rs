@@ -5,8 +5,8 @@ use core::fmt;
 use core::marker::PhantomData;
 
 use crate::encode::{Encoder, Labels};
-use crate::metric::{Collect, MetricType};
-use crate::name::{Desc, NameError};
+use crate::metric::Collect;
+use crate::name::{Desc, MetricType, NameError};
 use crate::number::Number;
 
 /// A gauge read from `f` whenever the registry is encoded.
@@ -75,8 +75,8 @@ impl<F: Fn() -> V + Sync, V: Number> Collect for CallbackGauge<F, V> {
         MetricType::Gauge
     }
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
-        enc.header(&self.desc, MetricType::Gauge)?;
-        enc.sample_of(&self.desc, "", &Labels::EMPTY, self.get());
+        enc.write_header(&self.desc, MetricType::Gauge)?;
+        enc.put_sample(&self.desc, "", &Labels::EMPTY, self.get());
         enc.status()
     }
 }

@@ -4,10 +4,10 @@ use core::fmt;
 use core::time::Duration;
 
 use crate::created::Created;
-use crate::encode::{Encoder, Labels};
-use crate::metric::{MetricType, State};
-use crate::name::Desc;
-use crate::number::Number;
+use crate::encode::{Encoder, Labels, Series};
+use crate::metric::State;
+use crate::name::{Desc, MetricType};
+use crate::number::{AtomicNumber, Number};
 
 /// The value types a counter can hold: `u64` and `f64`. Sealed.
 pub trait CounterValue: Number {}
@@ -138,23 +138,26 @@ impl<V: CounterValue> Default for Counter<V> {
     }
 }
 
-impl<V: CounterValue> State for Counter<V> {
-    #[allow(clippy::declare_interior_mutable_const)]
-    const INIT: Self = Self::new();
-    const TYPE: MetricType = MetricType::Counter;
-
+impl<V: CounterValue> Series for Counter<V> {
     fn write_samples(
         &self,
         enc: &mut Encoder<'_>,
         desc: &Desc<'_>,
         labels: &Labels<'_>,
     ) -> fmt::Result {
-        enc.sample_of(desc, "_total", labels, self.get());
+        enc.put_sample(desc, "_total", labels, self.get());
         Ok(())
     }
     fn created(&self) -> Option<Duration> {
         self.created.get()
     }
+}
+
+impl<V: CounterValue> State for Counter<V> {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const INIT: Self = Self::new();
+    const TYPE: MetricType = MetricType::Counter;
+
     fn init_created(&self, unix: Duration) {
         self.created.init(unix)
     }
@@ -211,7 +214,7 @@ mod tests {
         assert_eq!(c.created(), None);
         State::init_created(&c, Duration::from_secs(7));
         State::init_created(&c, Duration::from_secs(9));
-        assert_eq!(State::created(&c), Some(Duration::from_secs(7)));
+        assert_eq!(Series::created(&c), Some(Duration::from_secs(7)));
         c.set_created(Duration::from_secs(8));
         assert_eq!(c.created(), Some(Duration::from_secs(8)));
     }

@@ -4,9 +4,9 @@ use core::fmt;
 use core::time::Duration;
 
 use crate::clock::{Clock, WallClock};
-use crate::encode::{Encoder, Labels};
-use crate::metric::{MetricType, State};
-use crate::name::Desc;
+use crate::encode::{Encoder, Labels, Series};
+use crate::metric::State;
+use crate::name::{Desc, MetricType};
 use crate::number::Number;
 use crate::timer::{self, Observe, Timer};
 
@@ -144,20 +144,22 @@ impl<V: GaugeValue> Default for Gauge<V> {
     }
 }
 
-impl<V: GaugeValue> State for Gauge<V> {
-    #[allow(clippy::declare_interior_mutable_const)]
-    const INIT: Self = Self::new();
-    const TYPE: MetricType = MetricType::Gauge;
-
+impl<V: GaugeValue> Series for Gauge<V> {
     fn write_samples(
         &self,
         enc: &mut Encoder<'_>,
         desc: &Desc<'_>,
         labels: &Labels<'_>,
     ) -> fmt::Result {
-        enc.sample_of(desc, "", labels, self.get());
+        enc.put_sample(desc, "", labels, self.get());
         Ok(())
     }
+}
+
+impl<V: GaugeValue> State for Gauge<V> {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const INIT: Self = Self::new();
+    const TYPE: MetricType = MetricType::Gauge;
 }
 
 #[cfg(test)]

@@ -6,10 +6,10 @@ use core::time::Duration;
 use crate::buckets::{BucketCounts, Buckets, DefaultBuckets};
 use crate::clock::Clock;
 use crate::created::Created;
-use crate::encode::{Encoder, Labels};
-use crate::metric::{MetricType, State};
-use crate::name::Desc;
-use crate::number::Number;
+use crate::encode::{Encoder, Labels, Series};
+use crate::metric::State;
+use crate::name::{Desc, MetricType};
+use crate::number::{Number, SumBits};
 use crate::tally::Tally;
 use crate::timer::{self, Observe, Timer};
 
@@ -51,7 +51,7 @@ impl core::error::Error for ObserveError {}
 pub struct Histogram<B: Buckets = DefaultBuckets> {
     counts: B::Counts,
     /// Observations above the last finite bound (the `+Inf` bucket minus the finite ones).
-    inf: Tally,
+    inf: Tally<B::Value>,
     created: Created,
 }
 
@@ -68,11 +68,11 @@ impl<B: Buckets> fmt::Debug for Histogram<B> {
 impl<B: Buckets> Histogram<B> {
     /// An empty histogram.
     pub const fn new() -> Self {
-        if B::BOUNDS.len() != <B::Counts as BucketCounts>::LEN {
+        if B::BOUNDS.len() != <B::Counts as BucketCounts<B::Value>>::LEN {
             crate::buckets::BucketsError::CountsMismatch.fail();
         }
         Histogram {
-            counts: <B::Counts as BucketCounts>::INIT,
+            counts: <B::Counts as BucketCounts<B::Value>>::INIT,
             inf: Tally::new(),
             created: Created::new(),
         }
@@ -94,22 +94,22 @@ impl<B: Buckets> Histogram<B> {
     }
 
     /// Every bucket's tally, the finite ones in order, then the one above the last bound.
-    fn tallies(&self) -> impl Iterator<Item = &Tally> + '_ {
+    fn tallies(&self) -> impl Iterator<Item = &Tally<B::Value>> + '_ {
         self.counts.as_slice().iter().chain([&self.inf])
     }
 
     /// Number of observations.
     pub fn count(&self) -> u64 {
         self.tallies()
-            .fold(0u64, |acc, t| acc.wrapping_add(t.get::<B::Value>().0))
+            .fold(0u64, |acc, t| acc.wrapping_add(t.get().0))
     }
 
     /// Sum of observations (the buckets' sums added in bucket order).
     pub fn sum(&self) -> B::Value {
-        let bits = self.tallies().fold(Self::zero_bits(), |acc, t| {
-            t.get::<B::Value>().1.add_to_sum_bits(acc)
-        });
-        <B::Value as Number>::from_sum_bits(bits)
+        let bits = self
+            .tallies()
+            .fold(Self::zero_bits(), |acc, t| t.get().1.add_to_sum_bits(acc));
+        <B::Value as SumBits>::from_sum_bits(bits)
     }
 
     /// Zero in the form of [`Number::to_sum_bits`].
@@ -124,7 +124,7 @@ impl<B: Buckets> Histogram<B> {
             .iter()
             .zip(self.counts.as_slice())
             .map(move |(b, c)| {
-                acc = acc.wrapping_add(c.get::<B::Value>().0);
+                acc = acc.wrapping_add(c.get().0);
                 (*b, acc)
             })
     }
@@ -177,11 +177,7 @@ impl<B: Buckets> Default for Histogram<B> {
     }
 }
 
-impl<B: Buckets> State for Histogram<B> {
-    #[allow(clippy::declare_interior_mutable_const)]
-    const INIT: Self = Self::new();
-    const TYPE: MetricType = MetricType::Histogram;
-
+impl<B: Buckets> Series for Histogram<B> {
     fn write_samples(
         &self,
         enc: &mut Encoder<'_>,
@@ -195,25 +191,32 @@ impl<B: Buckets> State for Histogram<B> {
         let mut sum = Self::zero_bits();
         let mut tallies = self.tallies();
         let mut cumulative = || {
-            let (n, s) = tallies.next()?.get::<B::Value>();
+            let (n, s) = tallies.next()?.get();
             count = count.wrapping_add(n);
             sum = s.add_to_sum_bits(sum);
             Some(count)
         };
         // Consumes every tally (it writes one line per item, `+Inf` included).
-        enc.bucket_lines(desc, labels, B::BOUNDS, &mut cumulative);
-        enc.sample_of(desc, "_count", labels, count);
+        enc.put_bucket_samples(desc, labels, B::BOUNDS, &mut cumulative);
+        enc.put_sample(desc, "_count", labels, count);
         // As Python's client: no `_sum` when buckets reach below zero (OpenMetrics forbids it).
         let negative = B::BOUNDS.first().is_some_and(|b| b.is_negative());
         if !negative {
-            let sum = <B::Value as Number>::from_sum_bits(sum);
-            enc.sample_of(desc, "_sum", labels, sum);
+            let sum = <B::Value as SumBits>::from_sum_bits(sum);
+            enc.put_sample(desc, "_sum", labels, sum);
         }
         Ok(())
     }
     fn created(&self) -> Option<Duration> {
         self.created.get()
     }
+}
+
+impl<B: Buckets> State for Histogram<B> {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const INIT: Self = Self::new();
+    const TYPE: MetricType = MetricType::Histogram;
+
     fn init_created(&self, unix: Duration) {
         self.created.init(unix)
     }

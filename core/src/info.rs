@@ -4,8 +4,8 @@
 use core::fmt;
 
 use crate::encode::{Encoder, Labels};
-use crate::metric::{Collect, MetricType};
-use crate::name::{self, Desc, NameError};
+use crate::metric::Collect;
+use crate::name::{self, Desc, MetricType, NameError};
 
 /// `<name>_info{key="value",...} 1`.
 ///
@@ -83,9 +83,9 @@ impl<const L: usize> Collect for Info<'_, L> {
         &self.names
     }
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
-        enc.header(&self.desc, MetricType::Info)?;
+        enc.write_header(&self.desc, MetricType::Info)?;
         let labels = Labels::new(&self.names, &self.values);
-        enc.sample_of(&self.desc, "_info", &labels, 1u64);
+        enc.put_sample(&self.desc, "_info", &labels, 1u64);
         enc.status()
     }
 }

@@ -1,91 +1,23 @@
-//! What every metric shares: its [`MetricType`], the [`State`] a series holds, the [`Collect`]
-//! trait a registry encodes through, and [`Metric`], a named unlabelled metric.
+//! What every metric shares: the [`State`] a series holds, the [`Collect`] trait a registry
+//! encodes through, and [`Metric`], a named unlabelled metric.
 
 use core::fmt;
 use core::ops::Deref;
 use core::time::Duration;
 
-use crate::encode::{AnySeries, Encoder, Labels, SeriesTable};
-use crate::name::{Desc, NameError};
-
-/// The type of a metric family, as the exposition formats name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MetricType {
-    /// Monotonic counter, exposed with `_total`.
-    Counter,
-    /// A value that goes up and down.
-    Gauge,
-    /// Cumulative buckets with `_count` and `_sum`.
-    Histogram,
-    /// `_count` and `_sum`.
-    Summary,
-    /// Constant labels with the value 1, exposed with `_info`.
-    Info,
-    /// One of a fixed set of states (Python's `Enum`).
-    StateSet,
-    /// Untyped.
-    Unknown,
-}
-
-impl MetricType {
-    /// Whether series of this type have a `_created` sample.
-    pub const fn has_created(self) -> bool {
-        matches!(
-            self,
-            MetricType::Counter | MetricType::Histogram | MetricType::Summary
-        )
-    }
-
-    /// The label name this type reserves for itself (`le`, `quantile`).
-    pub const fn reserved_label(self) -> Option<&'static str> {
-        match self {
-            MetricType::Histogram => Some("le"),
-            MetricType::Summary => Some("quantile"),
-            _ => None,
-        }
-    }
-
-    /// The suffix stripped from a given name because the exposition adds it back.
-    pub const fn strip_suffix(self) -> Option<&'static str> {
-        match self {
-            MetricType::Counter => Some("_total"),
-            MetricType::Info => Some("_info"),
-            _ => None,
-        }
-    }
-
-    /// The suffixes of the sample names this type writes (the family name plus each).
-    pub const fn sample_suffixes(self) -> &'static [&'static str] {
-        match self {
-            MetricType::Counter => &["_total", "_created"],
-            MetricType::Histogram => &["_bucket", "_count", "_sum", "_created"],
-            MetricType::Summary => &["", "_count", "_sum", "_created"],
-            MetricType::Info => &["_info"],
-            MetricType::Gauge | MetricType::StateSet | MetricType::Unknown => &[""],
-        }
-    }
-}
+use crate::encode::{Encoder, Labels, Series, SeriesTable};
+use crate::name::{Desc, MetricType, NameError};
 
 /// The state of one series: what an unlabelled [`Metric`] holds, and what each child of a
 /// [`Family`](crate::Family) holds. Implemented by [`Counter`](crate::Counter),
 /// [`Gauge`](crate::Gauge), [`Histogram`](crate::Histogram) and [`Summary`](crate::Summary);
-/// implement it to put your own series type into families.
-pub trait State: Sync {
+/// implement it (and [`Series`], how it is written) to put your own series type into
+/// families.
+pub trait State: Series + Sync {
     /// A fresh series, for `const` construction.
     const INIT: Self;
     /// The family's type.
     const TYPE: MetricType;
-    /// Writes this series' samples (not `_created`, which the encoder adds).
-    fn write_samples(
-        &self,
-        enc: &mut Encoder<'_>,
-        desc: &Desc<'_>,
-        labels: &Labels<'_>,
-    ) -> fmt::Result;
-    /// When this series was created, if known.
-    fn created(&self) -> Option<Duration> {
-        None
-    }
     /// Sets the creation time unless one is known (types without `_created` ignore it).
     fn init_created(&self, _unix: Duration) {}
 }
@@ -201,7 +133,7 @@ impl<T: State> Collect for Metric<T> {
         T::TYPE
     }
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
-        enc.family_of(&self.desc, T::TYPE, self)
+        enc.put_family(&self.desc, T::TYPE, self)
     }
     fn init_created(&self, unix: Duration) {
         self.state.init_created(unix)
@@ -209,10 +141,10 @@ impl<T: State> Collect for Metric<T> {
 }
 
 impl<T: State> SeriesTable for Metric<T> {
-    fn len(&self) -> usize {
+    fn series_count(&self) -> usize {
         1
     }
-    fn get(&self, _: usize) -> Option<(Labels<'_>, &dyn AnySeries)> {
+    fn series(&self, _: usize) -> Option<(Labels<'_>, &dyn Series)> {
         Some((Labels::EMPTY, &self.state))
     }
 }

@@ -260,6 +260,64 @@ impl<'a> Desc<'a> {
     }
 }
 
+/// The type of a metric family, as the exposition formats name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MetricType {
+    /// Monotonic counter, exposed with `_total`.
+    Counter,
+    /// A value that goes up and down.
+    Gauge,
+    /// Cumulative buckets with `_count` and `_sum`.
+    Histogram,
+    /// `_count` and `_sum`.
+    Summary,
+    /// Constant labels with the value 1, exposed with `_info`.
+    Info,
+    /// One of a fixed set of states (Python's `Enum`).
+    StateSet,
+    /// Untyped.
+    Unknown,
+}
+
+impl MetricType {
+    /// Whether series of this type have a `_created` sample.
+    pub const fn has_created(self) -> bool {
+        matches!(
+            self,
+            MetricType::Counter | MetricType::Histogram | MetricType::Summary
+        )
+    }
+
+    /// The label name this type reserves for itself (`le`, `quantile`).
+    pub const fn reserved_label(self) -> Option<&'static str> {
+        match self {
+            MetricType::Histogram => Some("le"),
+            MetricType::Summary => Some("quantile"),
+            _ => None,
+        }
+    }
+
+    /// The suffix stripped from a given name because the exposition adds it back.
+    pub const fn strip_suffix(self) -> Option<&'static str> {
+        match self {
+            MetricType::Counter => Some("_total"),
+            MetricType::Info => Some("_info"),
+            _ => None,
+        }
+    }
+
+    /// The suffixes of the sample names this type writes (the family name plus each).
+    pub const fn sample_suffixes(self) -> &'static [&'static str] {
+        match self {
+            MetricType::Counter => &["_total", "_created"],
+            MetricType::Histogram => &["_bucket", "_count", "_sum", "_created"],
+            MetricType::Summary => &["", "_count", "_sum", "_created"],
+            MetricType::Info => &["_info"],
+            MetricType::Gauge | MetricType::StateSet | MetricType::Unknown => &[""],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,8 +5,8 @@ use core::fmt;
 
 use crate::clock::WallClock;
 use crate::encode::{EncodeError, Encoder, Format, Out};
-use crate::metric::{Collect, MetricType};
-use crate::name::{self, NameError};
+use crate::metric::Collect;
+use crate::name::{self, MetricType, NameError};
 
 /// A metric could not be registered; the registry is unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

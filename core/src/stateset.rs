@@ -5,8 +5,8 @@ use core::fmt;
 use portable_atomic::{AtomicUsize, Ordering};
 
 use crate::encode::{Encoder, Labels};
-use crate::metric::{Collect, MetricType};
-use crate::name::{self, Desc, NameError};
+use crate::metric::Collect;
+use crate::name::{self, Desc, MetricType, NameError};
 
 /// A state change was rejected; the current state is unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,11 +137,11 @@ impl<const N: usize> Collect for StateSet<N> {
         MetricType::StateSet
     }
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
-        enc.header(&self.desc, MetricType::StateSet)?;
+        enc.write_header(&self.desc, MetricType::StateSet)?;
         let current = self.index();
         for (i, state) in self.states.iter().enumerate() {
             let v = u64::from(i == current);
-            enc.state_sample_of(&self.desc, &Labels::EMPTY, state, v);
+            enc.put_state_sample(&self.desc, &Labels::EMPTY, state, v);
         }
         enc.status()
     }

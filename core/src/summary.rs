@@ -7,10 +7,10 @@ use core::time::Duration;
 
 use crate::clock::Clock;
 use crate::created::Created;
-use crate::encode::{Encoder, Labels};
+use crate::encode::{Encoder, Labels, Series};
 use crate::histogram::ObserveError;
-use crate::metric::{MetricType, State};
-use crate::name::Desc;
+use crate::metric::State;
+use crate::name::{Desc, MetricType};
 use crate::number::Number;
 use crate::tally::Tally;
 use crate::timer::{self, Observe, Timer};
@@ -26,14 +26,14 @@ use crate::timer::{self, Observe, Timer};
 /// assert_eq!((LATENCY.count(), LATENCY.sum()), (1, 0.25));
 /// ```
 pub struct Summary<V: Number = f64> {
-    tally: Tally,
+    tally: Tally<V>,
     created: Created,
     _value: PhantomData<V>,
 }
 
 impl<V: Number> fmt::Debug for Summary<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (count, sum) = self.tally.get::<V>();
+        let (count, sum) = self.tally.get();
         f.debug_struct("Summary")
             .field("count", &count)
             .field("sum", &sum)
@@ -63,12 +63,12 @@ impl<V: Number> Summary<V> {
 
     /// Number of observations.
     pub fn count(&self) -> u64 {
-        self.tally.get::<V>().0
+        self.tally.get().0
     }
 
     /// Sum of observations.
     pub fn sum(&self) -> V {
-        self.tally.get::<V>().1
+        self.tally.get().1
     }
 
     /// When this summary was created, if known.
@@ -106,11 +106,7 @@ impl<V: Number> Default for Summary<V> {
     }
 }
 
-impl<V: Number> State for Summary<V> {
-    #[allow(clippy::declare_interior_mutable_const)]
-    const INIT: Self = Self::new();
-    const TYPE: MetricType = MetricType::Summary;
-
+impl<V: Number> Series for Summary<V> {
     fn write_samples(
         &self,
         enc: &mut Encoder<'_>,
@@ -118,14 +114,21 @@ impl<V: Number> State for Summary<V> {
         labels: &Labels<'_>,
     ) -> fmt::Result {
         // One load: `_count` and `_sum` of the same observations.
-        let (count, sum) = self.tally.get::<V>();
-        enc.sample_of(desc, "_count", labels, count);
-        enc.sample_of(desc, "_sum", labels, sum);
+        let (count, sum) = self.tally.get();
+        enc.put_sample(desc, "_count", labels, count);
+        enc.put_sample(desc, "_sum", labels, sum);
         Ok(())
     }
     fn created(&self) -> Option<Duration> {
         self.created.get()
     }
+}
+
+impl<V: Number> State for Summary<V> {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const INIT: Self = Self::new();
+    const TYPE: MetricType = MetricType::Summary;
+
     fn init_created(&self, unix: Duration) {
         self.created.init(unix)
     }

@@ -2,6 +2,7 @@
 //! gives a count and a sum of the same observations.
 
 use core::fmt;
+use core::marker::PhantomData;
 
 use portable_atomic::{AtomicU128, Ordering};
 
@@ -18,25 +19,26 @@ use crate::number::Number;
 /// detected at run time, aarch64 and others: see [`is_lock_free`](Self::is_lock_free));
 /// elsewhere `portable-atomic`'s fallback serves it like the 64-bit atomics of 32-bit cores.
 ///
+/// The value type `V` is part of the type, so every call on one tally uses the same one.
+///
 /// ```
 /// use edgeprom::Tally;
-/// let t = Tally::new();
+/// let t: Tally<f64> = Tally::new();
 /// t.add(1.5);
 /// t.add(2.0);
-/// assert_eq!(t.get::<f64>(), (2, 3.5));
+/// assert_eq!(t.get(), (2, 3.5));
 /// ```
-pub struct Tally(AtomicU128);
+pub struct Tally<V: Number>(AtomicU128, PhantomData<V>);
 
-impl Tally {
+impl<V: Number> Tally<V> {
     /// No observations, and a zero sum (`0`, or `0.0` whose bits are zero too).
     pub const fn new() -> Self {
-        Tally(AtomicU128::new(0))
+        Tally(AtomicU128::new(0), PhantomData)
     }
 
-    /// Counts one observation of `v` and adds it to the sum (wrapping for integers). `V` must
-    /// be the type every other call on this tally uses.
+    /// Counts one observation of `v` and adds it to the sum (wrapping for integers).
     #[inline]
-    pub fn add<V: Number>(&self, v: V) {
+    pub fn add(&self, v: V) {
         if !V::FLOAT {
             // One atomic add of both halves: the sum's bits are the two's complement of the
             // integer, so adding them in the high half is the wrapping integer add (and the
@@ -63,7 +65,7 @@ impl Tally {
 
     /// The count and the sum, read together by one atomic load.
     #[inline]
-    pub fn get<V: Number>(&self) -> (u64, V) {
+    pub fn get(&self) -> (u64, V) {
         let cur = self.0.load(Ordering::Relaxed);
         (cur as u64, V::from_sum_bits((cur >> 64) as u64))
     }
@@ -75,13 +77,13 @@ impl Tally {
     }
 }
 
-impl Default for Tally {
+impl<V: Number> Default for Tally<V> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl fmt::Debug for Tally {
+impl<V: Number> fmt::Debug for Tally<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let cur = self.0.load(Ordering::Relaxed);
         f.debug_struct("Tally")
@@ -97,29 +99,25 @@ mod tests {
 
     #[test]
     fn counts_and_sums_together() {
-        let t = Tally::new();
-        assert_eq!(t.get::<f64>(), (0, 0.0));
+        let t: Tally<f64> = Tally::new();
+        assert_eq!(t.get(), (0, 0.0));
         t.add(0.5);
         t.add(-2.0);
-        assert_eq!(t.get::<f64>(), (2, -1.5));
+        assert_eq!(t.get(), (2, -1.5));
         let i = Tally::default();
         i.add(-3i64);
         i.add(1i64);
-        assert_eq!(i.get::<i64>(), (2, -2));
+        assert_eq!(i.get(), (2, -2));
         let u = Tally::new();
         u.add(u64::MAX);
         u.add(2u64);
-        assert_eq!(
-            u.get::<u64>(),
-            (2, 1),
-            "the sum wraps without touching the count"
-        );
+        assert_eq!(u.get(), (2, 1), "the sum wraps without touching the count");
     }
 
     #[test]
     fn debug_shows_count() {
-        let t = Tally::new();
-        t.add(1u64);
+        let t: Tally<u64> = Tally::new();
+        t.add(1);
         let mut s: heapless::String<64> = heapless::String::new();
         core::fmt::write(&mut s, format_args!("{t:?}")).unwrap();
         assert!(

@@ -215,7 +215,7 @@ impl<T: State + Send> Collect for DynFamily<T> {
         let desc = self.desc.desc();
         let names: Vec<&str> = self.label_names.iter().map(|n| &**n).collect();
         let series = self.read();
-        enc.family(&desc, |f| {
+        enc.write_family(&desc, T::TYPE, |f| {
             for (values, state) in &series.list {
                 let values: Vec<&str> = values.iter().map(|v| &**v).collect();
                 f(&Labels::new(&names, &values), &**state)?;

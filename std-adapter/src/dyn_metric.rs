@@ -85,7 +85,7 @@ impl<T: State + Send> Collect for DynMetric<T> {
     }
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
         let desc = self.desc.desc();
-        enc.family(&desc, |f| f(&Labels::EMPTY, &*self.state))
+        enc.write_family(&desc, T::TYPE, |f| f(&Labels::EMPTY, &*self.state))
     }
     fn init_created(&self, unix: Duration) {
         self.state.init_created(unix)

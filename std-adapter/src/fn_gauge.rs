@@ -72,8 +72,8 @@ impl Collect for FnGauge {
     }
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
         let desc = self.desc.desc();
-        enc.header(&desc, MetricType::Gauge)?;
-        enc.sample(
+        enc.write_header(&desc, MetricType::Gauge)?;
+        enc.write_sample(
             &desc,
             "",
             &Labels::EMPTY,

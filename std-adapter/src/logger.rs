@@ -444,10 +444,18 @@ impl Gather for MetricsLogger {
         for e in &self.entries {
             let desc = e.desc.desc();
             let r = match &e.metric {
-                LoggerMetric::Gauge(g) => enc.family::<Gauge, _>(&desc, |f| f(&labels, g)),
-                LoggerMetric::Counter(c) => enc.family::<Counter<f64>, _>(&desc, |f| f(&labels, c)),
-                LoggerMetric::Summary(s) => enc.family::<Summary, _>(&desc, |f| f(&labels, s)),
-                LoggerMetric::Histogram(h) => enc.family::<Histogram, _>(&desc, |f| f(&labels, h)),
+                LoggerMetric::Gauge(g) => {
+                    enc.write_family(&desc, MetricType::Gauge, |f| f(&labels, &**g))
+                }
+                LoggerMetric::Counter(c) => {
+                    enc.write_family(&desc, MetricType::Counter, |f| f(&labels, &**c))
+                }
+                LoggerMetric::Summary(s) => {
+                    enc.write_family(&desc, MetricType::Summary, |f| f(&labels, &**s))
+                }
+                LoggerMetric::Histogram(h) => {
+                    enc.write_family(&desc, MetricType::Histogram, |f| f(&labels, &**h))
+                }
                 LoggerMetric::Info(i) => {
                     let pairs = i.get();
                     let mut names = names.clone();
@@ -455,8 +463,8 @@ impl Gather for MetricsLogger {
                     names.extend(pairs.iter().map(|(n, _)| n.as_str()));
                     values.extend(pairs.iter().map(|(_, v)| v.as_str()));
                     let labels = Labels::new(&names, &values);
-                    enc.header(&desc, MetricType::Info).and_then(|()| {
-                        enc.sample(&desc, "_info", &labels, None, SampleValue::Unsigned(1))
+                    enc.write_header(&desc, MetricType::Info).and_then(|()| {
+                        enc.write_sample(&desc, "_info", &labels, None, SampleValue::Unsigned(1))
                     })
                 }
             };

@@ -304,7 +304,7 @@ fn every_document_is_consistent_while_observers_run() {
 #[cfg(target_arch = "x86_64")]
 fn tallies_are_lock_free_where_the_cpu_has_cmpxchg16b() {
     if std::arch::is_x86_feature_detected!("cmpxchg16b") {
-        assert!(edgeprom::Tally::is_lock_free());
+        assert!(edgeprom::Tally::<f64>::is_lock_free());
     } else {
         println!("no cmpxchg16b on this CPU: tallies use portable-atomic's fallback");
     }

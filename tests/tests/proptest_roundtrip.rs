@@ -184,15 +184,10 @@ proptest! {
         for format in [Format::Prometheus, Format::OpenMetrics] {
             let doc = encode(&registry, format);
             let (helps, samples) = parse(&doc, format);
-            let counter = match format {
-                Format::Prometheus => "reqs_total",
-                Format::OpenMetrics => "reqs",
-            };
+            let om = format == Format::OpenMetrics;
+            let counter = if om { "reqs" } else { "reqs_total" };
             prop_assert_eq!(helps.get(counter).map(String::as_str), Some(help));
-            let info_name = match format {
-                Format::Prometheus => "build_info",
-                Format::OpenMetrics => "build",
-            };
+            let info_name = if om { "build" } else { "build_info" };
             prop_assert_eq!(helps.get(info_name).map(String::as_str), Some(help));
             prop_assert_eq!(samples.len(), series.len() + 1, "{}", doc);
 

@@ -1,12 +1,16 @@
-//! The rules of Prometheus text format 0.0.4 that differ from OpenMetrics.
+//! Prometheus text format 0.0.4, what the Pushgateway and every Prometheus accept.
 //!
-//! Counters carry their `_total` suffix in `# HELP`/`# TYPE` (as Python's client writes them),
-//! info and stateset metrics are gauges, `unknown` is `untyped`, and `# HELP` escapes only `\`
-//! and newline. A document has no end marker.
+//! Where it differs from OpenMetrics: counters carry their `_total` suffix in `# HELP` and
+//! `# TYPE` (as Python's client writes them), info and state set families are gauges,
+//! `unknown` is `untyped`, `# HELP` escapes only `\` and newline, `_created` samples form a
+//! gauge family of their own after each family, there is no `# UNIT`, and a document has no
+//! end marker.
 
 use core::fmt::{self, Write};
 
-use crate::metric::MetricType;
+use super::syntax::{CreatedPlacement, Dialect};
+use super::Encoder;
+use crate::name::{Desc, MetricType};
 
 /// `Content-Type` of a Prometheus text 0.0.4 document.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -34,4 +38,31 @@ pub const fn header_suffix(ty: MetricType) -> &'static str {
 /// Writes help text with `\` and newline escaped.
 pub fn write_help(out: &mut dyn Write, help: &str) -> fmt::Result {
     super::write_escaped(out, help, false)
+}
+
+/// The [`Dialect`] of Prometheus text 0.0.4.
+pub(crate) struct PrometheusText;
+
+impl PrometheusText {
+    /// `# HELP` and `# TYPE` for the family name with `suffix`.
+    fn help_and_type(enc: &mut Encoder<'_>, desc: &Desc<'_>, suffix: &str, type_name: &str) {
+        enc.meta("# HELP ", desc, suffix, desc.help(), false);
+        enc.meta("# TYPE ", desc, suffix, type_name, false);
+    }
+}
+
+impl Dialect for PrometheusText {
+    fn created_placement(_: &Encoder<'_>) -> CreatedPlacement {
+        CreatedPlacement::OwnFamily
+    }
+
+    fn family_header(enc: &mut Encoder<'_>, desc: &Desc<'_>, ty: MetricType) {
+        Self::help_and_type(enc, desc, header_suffix(ty), type_name(ty));
+    }
+
+    fn created_family_header(enc: &mut Encoder<'_>, desc: &Desc<'_>) {
+        Self::help_and_type(enc, desc, "_created", "gauge");
+    }
+
+    fn document_end(_: &mut Encoder<'_>) {}
 }

@@ -9,14 +9,15 @@
 use core::fmt;
 use core::time::Duration;
 
-#[cfg(edgeprom_small_code)]
-use portable_atomic::AtomicU8;
 use portable_atomic::{AtomicU32, AtomicUsize, Ordering};
 
+use self::store::LabelStore;
 use crate::clock::WallClock;
-use crate::encode::{AnySeries, Encoder, Labels, SeriesTable, StoredValues, Value as LabelValue};
-use crate::metric::{Collect, MetricType, State};
-use crate::name::{self, Desc, NameError};
+use crate::encode::{Encoder, Labels, Series, SeriesTable};
+use crate::metric::{Collect, State};
+use crate::name::{self, Desc, MetricType, NameError};
+
+mod store;
 
 /// Resolving label values to a series failed; nothing was created or changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,72 +80,11 @@ const HASH: u32 = WRITING - 1;
 /// How often a resolver re-checks a slot another thread is filling with the same hash.
 const SPIN_LIMIT: u32 = 1 << 20;
 
-/// One label value of a slot on bare metal: its bytes, written once by the thread that
-/// claimed the slot before it turns READY, and immutable afterwards. Atomic bytes rather than
-/// a string behind a `Once`: written and compared byte by byte, without `memcpy`, `memcmp` or
-/// UTF-8 validation, which would be most of a small firmware's label code. The bytes are
-/// those of a `&str`, so they are UTF-8.
-#[cfg(edgeprom_small_code)]
-struct Value<const S: usize> {
-    len: AtomicU8,
-    bytes: [AtomicU8; S],
-}
-
-#[cfg(edgeprom_small_code)]
-impl<const S: usize> Value<S> {
-    #[allow(clippy::declare_interior_mutable_const)]
-    const EMPTY: Self = Value {
-        len: AtomicU8::new(0),
-        bytes: [const { AtomicU8::new(0) }; S],
-    };
-
-    /// Stores `v`, which is at most `S` (and 255) bytes long.
-    fn set(&self, v: &str) {
-        for (d, b) in self.bytes.iter().zip(v.bytes()) {
-            d.store(b, Ordering::Relaxed);
-        }
-        self.len.store(v.len() as u8, Ordering::Relaxed);
-    }
-
-    /// The stored bytes.
-    fn get(&self) -> &[AtomicU8] {
-        let len = usize::from(self.len.load(Ordering::Relaxed));
-        self.bytes.get(..len).unwrap_or_default()
-    }
-
-    /// Whether `v` is stored.
-    fn is(&self, v: &str) -> bool {
-        let stored = self.get();
-        stored.len() == v.len()
-            && stored
-                .iter()
-                .zip(v.bytes())
-                .all(|(s, b)| s.load(Ordering::Relaxed) == b)
-    }
-}
-
-/// A slot's label values on bare metal.
-#[cfg(edgeprom_small_code)]
-type Values<const L: usize, const S: usize> = [Value<S>; L];
-
-/// A slot's label values on a host: plain strings, written once by the thread that claimed the
-/// slot and immutable afterwards, so lookups compare them as slices (`memcmp`, a word at a
-/// time) and the encoder borrows them as `&str`, without copying or re-validating them.
-#[cfg(not(edgeprom_small_code))]
-type Values<const L: usize, const S: usize> = spin::Once<[heapless::String<S, u16>; L]>;
-
-/// One stored label value as lookups and the encoder see it.
-#[cfg(edgeprom_small_code)]
-type Stored<'a> = &'a [AtomicU8];
-/// One stored label value as lookups and the encoder see it.
-#[cfg(not(edgeprom_small_code))]
-type Stored<'a> = &'a str;
-
 struct Slot<T, const L: usize, const S: usize> {
     /// 0: empty. Otherwise 30 hash bits with WRITING while the values are written, then READY.
     tag: AtomicU32,
     /// Set by the claiming thread before the tag turns READY; never changed afterwards.
-    values: Values<L, S>,
+    values: LabelStore<L, S>,
     state: T,
 }
 
@@ -152,76 +92,9 @@ impl<T: State, const L: usize, const S: usize> Slot<T, L, S> {
     #[allow(clippy::declare_interior_mutable_const)]
     const INIT: Self = Slot {
         tag: AtomicU32::new(0),
-        #[cfg(edgeprom_small_code)]
-        values: [const { Value::EMPTY }; L],
-        #[cfg(not(edgeprom_small_code))]
-        values: spin::Once::new(),
+        values: LabelStore::EMPTY,
         state: T::INIT,
     };
-
-    /// Whether the slot holds these values (once READY).
-    #[cfg(edgeprom_small_code)]
-    fn matches(&self, values: &[&str; L]) -> bool {
-        self.values.iter().zip(values).all(|(s, v)| s.is(v))
-    }
-
-    /// Whether the slot holds these values (once READY).
-    #[cfg(not(edgeprom_small_code))]
-    fn matches(&self, values: &[&str; L]) -> bool {
-        self.values.get().is_some_and(|stored| {
-            stored
-                .iter()
-                .zip(values)
-                .all(|(s, v)| s.as_bytes() == v.as_bytes())
-        })
-    }
-
-    /// Stores the values; only the thread that claimed the slot calls it, once.
-    #[cfg(edgeprom_small_code)]
-    fn write(&self, values: &[&str; L]) {
-        for (s, v) in self.values.iter().zip(values) {
-            s.set(v);
-        }
-    }
-
-    /// Stores the values; only the thread that claimed the slot calls it, once.
-    #[cfg(not(edgeprom_small_code))]
-    fn write(&self, values: &[&str; L]) {
-        self.values.call_once(|| {
-            values.map(|v| {
-                let mut s = heapless::String::new();
-                // Lengths were checked against S before claiming, so this cannot fail.
-                let _ = s.push_str(v);
-                s
-            })
-        });
-    }
-
-    /// The label values (once READY).
-    #[cfg(edgeprom_small_code)]
-    fn read(&self) -> Option<[Stored<'_>; L]> {
-        Some(self.values.each_ref().map(Value::get))
-    }
-
-    /// The label values (once READY).
-    #[cfg(not(edgeprom_small_code))]
-    fn read(&self) -> Option<[Stored<'_>; L]> {
-        self.values.get().map(|v| v.each_ref().map(|s| s.as_str()))
-    }
-}
-
-#[cfg(edgeprom_small_code)]
-impl<const L: usize, const S: usize> StoredValues for Values<L, S> {
-    fn value(&self, i: usize) -> Option<LabelValue<'_>> {
-        Some(LabelValue::Stored(self.get(i)?.get()))
-    }
-}
-
-#[cfg(not(edgeprom_small_code))]
-impl<const L: usize, const S: usize> StoredValues for Values<L, S> {
-    fn value(&self, i: usize) -> Option<LabelValue<'_>> {
-        Some(LabelValue::Str(self.get()?.get(i)?.as_str()))
-    }
 }
 
 /// A labelled metric: up to `N` series of `T`, each named by `L` label values of at most `S`
@@ -291,9 +164,15 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
         &self.names
     }
 
-    /// Series created so far.
+    /// Series created so far (some may still be being created by another thread).
     pub fn len(&self) -> usize {
-        self.len.load(Ordering::Relaxed).min(N)
+        self.published_len()
+    }
+
+    /// Slots listed in `order` so far: `order[..n]` may be read (Acquire, so that the entries
+    /// written before are seen).
+    fn published_len(&self) -> usize {
+        self.len.load(Ordering::Acquire).min(N)
     }
 
     /// Whether no series exists yet.
@@ -337,32 +216,13 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
     /// label-name order.
     pub fn for_each(&self, mut f: impl FnMut(&[&str; L], &T)) {
         for slot in self.ready() {
-            let Some(values) = slot.read() else {
-                continue; // READY is only published after the values are set
-            };
-            let state = &slot.state;
-            #[cfg(edgeprom_small_code)]
-            let mut bufs = [[0u8; S]; L];
-            #[cfg(edgeprom_small_code)]
-            let values = &{
-                let mut strs = [""; L];
-                for ((value, buf), s) in values.iter().zip(&mut bufs).zip(&mut strs) {
-                    for (d, b) in buf.iter_mut().zip(*value) {
-                        *d = b.load(Ordering::Relaxed);
-                    }
-                    // The bytes were a `&str`'s.
-                    *s = core::str::from_utf8(buf.get(..value.len()).unwrap_or_default())
-                        .unwrap_or_default();
-                }
-                strs
-            };
-            f(&values, state);
+            slot.values.with_values(|values| f(values, &slot.state));
         }
     }
 
     /// Every ready series' slot, in creation order.
     fn ready(&self) -> impl Iterator<Item = &Slot<T, L, S>> {
-        let n = SeriesTable::len(self);
+        let n = self.published_len();
         self.order.iter().take(n).filter_map(|o| self.published(o))
     }
 
@@ -444,7 +304,7 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
                 while tag & READY == 0 {
                     tag = wait_ready(&slot.tag)?;
                 }
-                if slot.matches(values) {
+                if slot.values.matches(values) {
                     return Ok(Some(&slot.state));
                 }
             }
@@ -459,7 +319,7 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
         values: &[&str; L],
         want: u32,
     ) -> &'s T {
-        slot.write(values);
+        slot.values.write(values);
         if let Some(clock) = self.clock.filter(|_| cfg!(feature = "created")) {
             slot.state.init_created(clock.unix_time());
         }
@@ -656,7 +516,7 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Collect for Famil
         &self.names
     }
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
-        enc.family_of(&self.desc, T::TYPE, self)
+        enc.put_family(&self.desc, T::TYPE, self)
     }
     fn init_created(&self, unix: Duration) {
         for slot in self.ready() {
@@ -666,10 +526,10 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Collect for Famil
 }
 
 impl<T: State, const L: usize, const N: usize, const S: usize> SeriesTable for Family<T, L, N, S> {
-    fn len(&self) -> usize {
-        self.len.load(Ordering::Acquire).min(N)
+    fn series_count(&self) -> usize {
+        self.published_len()
     }
-    fn get(&self, i: usize) -> Option<(Labels<'_>, &dyn AnySeries)> {
+    fn series(&self, i: usize) -> Option<(Labels<'_>, &dyn Series)> {
         let slot = self.published(self.order.get(i)?)?;
         Some((Labels::stored(&self.names, &slot.values), &slot.state))
     }

@@ -1,20 +1,91 @@
-//! The name and label rules every line follows, written once for both outputs of an
-//! encoder (a byte buffer written in place, or any `fmt::Write`), and the `_bucket` lines of
-//! histograms, which reuse what a buffer already holds.
+//! The lines of the text formats (Prometheus text 0.0.4 and OpenMetrics 1.0.0 share them):
+//! names with the namespace, label sets with the constant labels, escaping, sample lines up
+//! to their value, metadata lines. Each format's file uses these for what its
+//! [`Dialect`](super::syntax::Dialect) writes, and [`TextLines`] is the
+//! [`Syntax`] they share.
 //!
 //! Nothing here returns an error: a failing writer is remembered by [`Out`], and the
 //! encoder's public methods report it (which spares a test and a branch after every write).
 
-#[cfg(edgeprom_small_code)]
-use portable_atomic::Ordering;
+use core::time::Duration;
 
-use super::{Encoder, Labels, Out, Value};
+use super::digits::put_timestamp;
+use super::label_value::{escaped, LabelValue};
+use super::out::Out;
+use super::syntax::Syntax;
+use super::value::sealed::WriteValue;
+use super::value::SampleValue;
+use super::{Encoder, Labels};
 use crate::name::Desc;
-use crate::number::put_u64;
+
+/// The [`Syntax`] of every text format: a sample is one line.
+pub(crate) struct TextLines;
+
+impl Syntax for TextLines {
+    fn sample<V: WriteValue>(
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        suffix: &str,
+        labels: &Labels<'_>,
+        extra: Option<&(&str, &str)>,
+        value: V,
+    ) {
+        enc.head(desc, suffix, labels, extra);
+        value.put(&mut enc.out);
+        enc.out.put("\n");
+    }
+
+    fn sample_value(
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        suffix: &str,
+        labels: &Labels<'_>,
+        extra: Option<&(&str, &str)>,
+        value: SampleValue,
+    ) {
+        enc.head(desc, suffix, labels, extra);
+        value.put(&mut enc.out);
+        enc.out.put("\n");
+    }
+
+    fn state_sample<V: WriteValue>(
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+        state: &str,
+        value: V,
+    ) {
+        enc.state_head(desc, labels, state);
+        value.put(&mut enc.out);
+        enc.out.put("\n");
+    }
+
+    fn created_sample(enc: &mut Encoder<'_>, desc: &Desc<'_>, labels: &Labels<'_>, at: Duration) {
+        enc.head(desc, "_created", labels, None);
+        put_timestamp(&mut enc.out, at);
+        enc.out.put("\n");
+    }
+
+    fn bucket_samples<V: WriteValue>(
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+        bounds: &'static [V],
+        cumulative: &mut dyn FnMut() -> Option<u64>,
+    ) {
+        let le = |i: usize, out: &mut Out<'_>| match bounds.get(i) {
+            Some(b) => b.put_canonical(out),
+            None => out.put("+Inf"),
+        };
+        // Integer bounds are cheap to format: no caching, and no caching code linked.
+        let key = V::FLOAT.then_some((bounds.as_ptr() as usize, bounds.len()));
+        enc.bucket_lines(desc, labels, key, &le, cumulative);
+    }
+}
 
 impl Encoder<'_> {
     /// `namespace_` (when there is one), the family name and `suffix`.
-    fn name(&mut self, desc: &Desc<'_>, suffix: &str) {
+    pub(super) fn name(&mut self, desc: &Desc<'_>, suffix: &str) {
         if !self.namespace.is_empty() {
             self.out.put(self.namespace);
             self.out.put("_");
@@ -36,12 +107,12 @@ impl Encoder<'_> {
         self.out.put(key);
         self.name(desc, suffix);
         self.out.put(" ");
-        escaped(&mut self.out, Value::Str(text), quotes);
+        escaped(&mut self.out, LabelValue::str(text), quotes);
         self.out.put("\n");
     }
 
     /// `,name="value"`, or `{name="value"` for the first pair.
-    fn pair(&mut self, first: &mut bool, name: &str, value: Value<'_>) {
+    fn pair(&mut self, first: &mut bool, name: &str, value: LabelValue<'_>) {
         self.out.put(if *first { "{" } else { "," });
         *first = false;
         self.out.put(name);
@@ -62,7 +133,7 @@ impl Encoder<'_> {
         self.name(desc, suffix);
         let mut first = true;
         for (name, value) in self.const_labels {
-            self.pair(&mut first, name, Value::Str(value));
+            self.pair(&mut first, name, LabelValue::str(value));
         }
         let mut i = 0;
         while let Some((name, value)) = labels.get(i) {
@@ -70,7 +141,7 @@ impl Encoder<'_> {
             i += 1;
         }
         if let Some(&(name, value)) = extra {
-            self.pair(&mut first, name, Value::Str(value));
+            self.pair(&mut first, name, LabelValue::str(value));
         }
         first
     }
@@ -93,163 +164,21 @@ impl Encoder<'_> {
         self.out.put(if none { "{" } else { "," });
         self.name(desc, "");
         self.out.put("=\"");
-        escaped(&mut self.out, Value::Str(state), true);
+        escaped(&mut self.out, LabelValue::str(state), true);
         self.out.put("\"} ");
     }
 
     /// What the `_bucket` lines of one histogram series start with: the name, the labels
     /// and `le="`.
-    fn bucket_prefix(&mut self, desc: &Desc<'_>, labels: &Labels<'_>) {
+    pub(super) fn bucket_prefix(&mut self, desc: &Desc<'_>, labels: &Labels<'_>) {
         let none = self.name_and_labels(desc, "_bucket", labels, None);
         self.out.put(if none { "{le=\"" } else { ",le=\"" });
-    }
-
-    /// The `_bucket` lines of one series: `le(i, out)` writes the `i`th bound (`+Inf` past
-    /// the last), `cumulative` yields the counts. On a host, the prefix of the first line is
-    /// copied for the others (from the buffer, or from the stack for other writers), and
-    /// with a `key` (float bounds) the `le` strings are formatted once for every series with
-    /// the same bounds. Bare metal writes every line in full: less code, which counts more
-    /// there.
-    pub(super) fn buckets(
-        &mut self,
-        desc: &Desc<'_>,
-        labels: &Labels<'_>,
-        key: Option<(usize, usize)>,
-        le: &dyn Fn(usize, &mut Out<'_>),
-        cumulative: &mut dyn FnMut() -> Option<u64>,
-    ) {
-        let reuse = cfg!(not(edgeprom_small_code));
-        let start = self.out.pos().filter(|_| reuse);
-        self.bucket_prefix(desc, labels);
-        let prefix = start.zip(self.out.pos()).map(|(s, e)| (s, e - s));
-        #[cfg(not(edgeprom_small_code))]
-        let mut text: heapless::String<128> = heapless::String::new();
-        #[cfg(not(edgeprom_small_code))]
-        let stacked = prefix.is_none() && {
-            let (ns, labels_) = (self.namespace, self.const_labels);
-            let mut tmp = Encoder::with_out(Out::new(&mut text), self.format, ns, labels_, false);
-            tmp.bucket_prefix(desc, labels);
-            tmp.out.status().is_ok()
-        };
-        #[cfg(not(edgeprom_small_code))]
-        let cached = key.is_some_and(|key| self.le.prepare(key, le));
-        #[cfg(edgeprom_small_code)]
-        let cached = {
-            let _ = key;
-            false
-        };
-        let mut i = 0;
-        while let Some(count) = cumulative() {
-            if i > 0 {
-                match (&mut self.out, prefix) {
-                    (Out::Slice(w), Some((at, len))) => w.repeat(at, len),
-                    #[cfg(not(edgeprom_small_code))]
-                    (out, _) if stacked => out.put(&text),
-                    _ => self.bucket_prefix(desc, labels),
-                }
-            }
-            match cached {
-                #[cfg(not(edgeprom_small_code))]
-                true => match self.le.get(i) {
-                    Some(s) => self.out.put(s),
-                    None => le(i, &mut self.out),
-                },
-                _ => le(i, &mut self.out),
-            }
-            self.out.put("\"} ");
-            put_u64(&mut self.out, count);
-            self.out.put("\n");
-            i += 1;
-        }
-    }
-}
-
-/// Writes a label value, help text or state name escaping `\` and newline, and `"` too when
-/// `quotes` is set.
-#[cfg_attr(not(edgeprom_small_code), inline)]
-pub(crate) fn escaped(out: &mut Out<'_>, value: Value<'_>, quotes: bool) {
-    // A host copies the runs between escapes as they are (its unit tests take the bare-metal
-    // way, which the integration tests then compare with this one). Off bare metal, label
-    // values are always strings.
-    #[cfg(not(any(edgeprom_small_code, test)))]
-    {
-        let Value::Str(s) = value;
-        escaped_runs(out, s, quotes);
-    }
-    #[cfg(any(edgeprom_small_code, test))]
-    escaped_bytes(out, value, quotes);
-}
-
-/// [`escaped`] on a host: the runs between escapes copied as they are.
-#[cfg(not(any(edgeprom_small_code, test)))]
-#[inline]
-fn escaped_runs(out: &mut Out<'_>, s: &str, quotes: bool) {
-    let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let rep = match b {
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'"' if quotes => "\\\"",
-            _ => continue,
-        };
-        // `i` is at an ASCII byte, so both cuts are on character boundaries.
-        out.put(s.get(start..i).unwrap_or_default());
-        out.put(rep);
-        start = i + 1;
-    }
-    out.put(s.get(start..).unwrap_or_default());
-}
-
-/// [`escaped`] on bare metal (and in the host's unit tests): byte by byte, which also serves
-/// the bytes a family stores there.
-#[cfg(any(edgeprom_small_code, test))]
-fn escaped_bytes(out: &mut Out<'_>, value: Value<'_>, quotes: bool) {
-    // As they are into a buffer, decoded (they are UTF-8) for a writer of characters.
-    let len = match value {
-        Value::Str(s) => s.len(),
-        #[cfg(edgeprom_small_code)]
-        Value::Stored(bytes) => bytes.len(),
-    };
-    // The code point being decoded, and how many bytes it lacks.
-    let (mut c, mut lacks) = (0u32, 0u32);
-    for i in 0..len {
-        let b = match value {
-            Value::Str(s) => s.as_bytes().get(i).copied(),
-            #[cfg(edgeprom_small_code)]
-            Value::Stored(bytes) => bytes.get(i).map(|b| b.load(Ordering::Relaxed)),
-        }
-        .unwrap_or_default();
-        let rep = match b {
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'"' if quotes => "\\\"",
-            _ => "",
-        };
-        match out {
-            _ if !rep.is_empty() => out.put(rep),
-            Out::Slice(w) => w.put_byte(b),
-            Out::Dyn(w, failed) => {
-                (c, lacks) = match (b, lacks) {
-                    (0..0x80, _) => (u32::from(b), 0),
-                    (0xc0..0xe0, _) => (u32::from(b & 0x1f), 1),
-                    (0xe0..0xf0, _) => (u32::from(b & 0x0f), 2),
-                    (0xf0.., _) => (u32::from(b & 0x07), 3),
-                    (_, n) => ((c << 6) | u32::from(b & 0x3f), n.saturating_sub(1)),
-                };
-                if lacks == 0 && !*failed {
-                    let ch = char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER);
-                    *failed = w.write_char(ch).is_err();
-                }
-            }
-        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use core::fmt;
-
-    use super::*;
 
     crate::buckets!(Twenty: [f64; 20] = crate::linear_buckets(0.5, 0.5));
     crate::buckets!(Ints: u64 = [1, 2]);
@@ -284,7 +213,7 @@ mod tests {
             let escaped = "v\\\"".repeat(100);
             for bound in Twenty::BOUNDS {
                 let mut le: heapless::String<32> = heapless::String::new();
-                crate::number::write_f64(&mut le, *bound).unwrap();
+                crate::Number::write_canonical(*bound, &mut le).unwrap();
                 let want = u8::from(*bound >= 3.2);
                 let line = std::format!("h_bucket{{c=\"1\",k=\"{escaped}\",le=\"{le}\"}} {want}\n");
                 assert!(doc.contains(&line), "{line}");
@@ -375,18 +304,5 @@ mod tests {
             }
             assert_eq!(r.encode_to(format, &mut Failing { left: len }), Ok(()));
         }
-    }
-
-    #[test]
-    fn escapes() {
-        let mut s: heapless::String<64> = heapless::String::new();
-        let mut esc = |v: &str, quotes: bool| {
-            s.clear();
-            escaped(&mut Out::new(&mut s), Value::Str(v), quotes);
-            s.clone()
-        };
-        assert_eq!(esc("plain-value_1", true), "plain-value_1");
-        assert_eq!(esc("a\\b\"c\nd é", true), "a\\\\b\\\"c\\nd é");
-        assert_eq!(esc("q\"\\", false), "q\"\\\\");
     }
 }

@@ -1,9 +1,8 @@
 //! `le` label values prepared once (on a host): the canonical strings of a histogram's float
 //! bucket bounds, formatted for the first series that has them and reused by the others,
-//! in any output. Bare metal formats them line by line instead: less code, and no cache on
-//! the stack.
+//! in any output.
 
-use super::Out;
+use crate::encode::out::Out;
 
 /// Most bounds cached; histograms with more format their bounds line by line.
 const MAX_BOUNDS: usize = 16;
@@ -87,7 +86,7 @@ mod tests {
     fn le(bounds: &'static [f64]) -> impl Fn(usize, &mut Out<'_>) {
         move |i, out| {
             if let Some(b) = bounds.get(i) {
-                crate::number::put_f64(out, *b)
+                crate::encode::float::put_f64(out, *b)
             }
         }
     }

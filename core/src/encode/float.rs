@@ -10,8 +10,8 @@
 //! available under the Apache License 2.0 or the Boost Software License 1.0; the tests check
 //! this module against that crate.
 
-use crate::encode::Out;
-use crate::number::{put_digits, put_u64, POW10};
+use super::digits::{put_digits, put_u64, POW10};
+use super::out::Out;
 
 /// `1 / 5^(26 i)` (scaled, the low word one too high), for exponents of two at or above zero.
 const DOUBLE_POW5_INV_SPLIT2: [(u64, u64); 15] = [
@@ -393,6 +393,34 @@ mod tests {
     use std::string::{String, ToString};
 
     use super::*;
+
+    fn w(v: f64) -> String {
+        let mut s = String::new();
+        put_f64(&mut Out::new(&mut s), v);
+        s
+    }
+
+    #[test]
+    fn floats() {
+        assert_eq!(w(5.0), "5.0");
+        assert_eq!(w(0.0), "0.0");
+        assert_eq!(w(-0.0), "-0.0");
+        assert_eq!(w(-3.0), "-3.0");
+        assert_eq!(w(0.005), "0.005");
+        assert_eq!(w(2.5), "2.5");
+        assert_eq!(w(1.6), "1.6");
+        assert_eq!(w(1e20), "1e20");
+        assert_eq!(w(1e-7), "1e-7");
+        assert_eq!(w(9007199254740993.0), "9007199254740992.0");
+        assert_eq!(w(1795582621.7732701), "1795582621.7732701");
+        assert_eq!(w(f64::NAN), "NaN");
+        assert_eq!(w(f64::INFINITY), "+Inf");
+        assert_eq!(w(f64::NEG_INFINITY), "-Inf");
+        // The fast path and ryu agree wherever the fast path applies.
+        for v in [1.0, 10.0, 123456789.0, -42.0, 9999999999999998.0] {
+            assert_eq!(w(v), ryu::Buffer::new().format_finite(v), "{v}");
+        }
+    }
 
     fn both_ways(v: f64) -> (String, String) {
         let mut small = String::new();

@@ -1,0 +1,34 @@
+//! Label values on a host: always a `&str`, escaped by copying the runs between escapes.
+
+use crate::encode::out::Out;
+
+/// One label value: a string.
+#[derive(Clone, Copy)]
+pub(crate) struct LabelValue<'a>(&'a str);
+
+impl<'a> LabelValue<'a> {
+    /// A string value.
+    pub(crate) const fn str(s: &'a str) -> Self {
+        LabelValue(s)
+    }
+}
+
+/// Writes `value` escaping `\` and newline, and `"` too when `quotes` is set.
+#[inline]
+pub(crate) fn escaped(out: &mut Out<'_>, value: LabelValue<'_>, quotes: bool) {
+    let s = value.0;
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let rep = match b {
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'"' if quotes => "\\\"",
+            _ => continue,
+        };
+        // `i` is at an ASCII byte, so both cuts are on character boundaries.
+        out.put(s.get(start..i).unwrap_or_default());
+        out.put(rep);
+        start = i + 1;
+    }
+    out.put(s.get(start..).unwrap_or_default());
+}

@@ -1,0 +1,71 @@
+//! [`Labels`]: the label names and values of one series, as the encoder reads them.
+
+use core::fmt;
+
+use super::label_value::LabelValue;
+
+/// The labels of one series: names and values, in order.
+#[derive(Debug, Clone, Copy)]
+pub struct Labels<'a> {
+    names: &'a [&'a str],
+    values: LabelValues<'a>,
+}
+
+/// Where the values of [`Labels`] come from.
+#[derive(Clone, Copy)]
+enum LabelValues<'a> {
+    /// Given by the caller.
+    Given(&'a [&'a str]),
+    /// Kept by a [`Family`](crate::Family) for one series.
+    Stored(&'a dyn StoredLabels),
+}
+
+impl fmt::Debug for LabelValues<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LabelValues::Given(v) => v.fmt(f),
+            LabelValues::Stored(_) => f.write_str("[stored]"),
+        }
+    }
+}
+
+/// The label values a family keeps for one series, read one at a time (they are not `&str`s
+/// on bare metal).
+pub(crate) trait StoredLabels {
+    /// The `i`th value.
+    fn value(&self, i: usize) -> Option<LabelValue<'_>>;
+}
+
+impl<'a> Labels<'a> {
+    /// No labels.
+    pub const EMPTY: Labels<'static> = Labels {
+        names: &[],
+        values: LabelValues::Given(&[]),
+    };
+
+    /// Pairs names with values; extra names or values on either side are ignored.
+    pub const fn new(names: &'a [&'a str], values: &'a [&'a str]) -> Self {
+        Labels {
+            names,
+            values: LabelValues::Given(values),
+        }
+    }
+
+    /// Pairs names with the values a family stores.
+    pub(crate) const fn stored(names: &'a [&'a str], values: &'a dyn StoredLabels) -> Self {
+        Labels {
+            names,
+            values: LabelValues::Stored(values),
+        }
+    }
+
+    /// The `i`th pair.
+    pub(crate) fn get(&self, i: usize) -> Option<(&'a str, LabelValue<'a>)> {
+        let name = *self.names.get(i)?;
+        let value = match self.values {
+            LabelValues::Given(v) => LabelValue::str(v.get(i)?),
+            LabelValues::Stored(v) => v.value(i)?,
+        };
+        Some((name, value))
+    }
+}

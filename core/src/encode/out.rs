@@ -1,0 +1,223 @@
+//! Where an encoder writes: [`SliceWriter`] (a caller's byte buffer, written in place) and
+//! [`Out`], which is either that or any [`fmt::Write`].
+//!
+//! Writing never returns an error: a writer that fails is remembered (and not written to
+//! again), and [`Out::status`] reports it when the encoder is done with what it was asked to
+//! write. Lines are made of many short writes, and without a test and a branch after each of
+//! them the encoder is much smaller.
+
+use core::fmt::{self, Write};
+
+use super::EncodeError;
+
+/// A [`Write`] into a byte slice that never fails: past the end it keeps counting, so that the
+/// caller learns the size the whole document needs.
+#[derive(Debug)]
+pub struct SliceWriter<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+}
+
+impl<'b> SliceWriter<'b> {
+    /// A writer at the start of `buf`.
+    pub fn new(buf: &'b mut [u8]) -> Self {
+        SliceWriter { buf, len: 0 }
+    }
+
+    /// Bytes written so far, or that would have been written.
+    pub fn needed(&self) -> usize {
+        self.len
+    }
+
+    /// The written length, or [`EncodeError::BufferTooSmall`] when anything did not fit.
+    pub fn finish(self) -> Result<usize, EncodeError> {
+        if self.len <= self.buf.len() {
+            Ok(self.len)
+        } else {
+            Err(EncodeError::BufferTooSmall { needed: self.len })
+        }
+    }
+
+    /// Appends `s` (or counts it, past the end).
+    #[inline]
+    pub(crate) fn put(&mut self, s: &[u8]) {
+        let end = self.len.saturating_add(s.len());
+        if let Some(dst) = self.buf.get_mut(self.len..end) {
+            copy(dst, s);
+        }
+        self.len = end;
+    }
+
+    /// Appends `b` (or counts it, past the end).
+    #[inline]
+    pub(crate) fn put_byte(&mut self, b: u8) {
+        if let Some(dst) = self.buf.get_mut(self.len) {
+            *dst = b;
+        }
+        self.len = self.len.saturating_add(1);
+    }
+
+    /// Appends a copy of the `len` bytes at `at`, which this writer wrote earlier (or counts
+    /// them, past the end).
+    #[cfg_attr(edgeprom_small_code, allow(dead_code))] // the host's bucket lines use it
+    pub(crate) fn repeat(&mut self, at: usize, len: usize) {
+        let end = self.len.saturating_add(len);
+        if end <= self.buf.len() {
+            let (done, free) = self.buf.split_at_mut(self.len);
+            let src = at.checked_add(len).and_then(|e| done.get(at..e));
+            if let (Some(src), Some(dst)) = (src, free.get_mut(..len)) {
+                copy(dst, src);
+            }
+        }
+        self.len = end;
+    }
+
+    /// Bytes written so far (never more than fit).
+    #[cfg_attr(edgeprom_small_code, allow(dead_code))]
+    pub(crate) fn pos(&self) -> usize {
+        self.len
+    }
+}
+
+impl Write for SliceWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.put(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// `dst.copy_from_slice(src)` for slices of equal length. On a host, the short copies that
+/// make up most of a line (names, labels, numbers) are done inline, as one or two overlapping
+/// moves, instead of calling `memcpy`.
+#[cfg(not(edgeprom_small_code))]
+#[inline]
+fn copy(dst: &mut [u8], src: &[u8]) {
+    fn both<const K: usize>(dst: &mut [u8], src: &[u8]) {
+        if let (Some(d), Some(s)) = (dst.first_chunk_mut::<K>(), src.first_chunk::<K>()) {
+            *d = *s;
+        }
+        if let (Some(d), Some(s)) = (dst.last_chunk_mut::<K>(), src.last_chunk::<K>()) {
+            *d = *s;
+        }
+    }
+    match src.len() {
+        0 => {}
+        n @ 1..=3 => {
+            // First, middle and last byte cover 1, 2 and 3 bytes alike.
+            for i in [0, n / 2, n - 1] {
+                if let (Some(d), Some(s)) = (dst.get_mut(i), src.get(i)) {
+                    *d = *s;
+                }
+            }
+        }
+        4..=7 => both::<4>(dst, src),
+        8..=16 => both::<8>(dst, src),
+        17..=32 => both::<16>(dst, src),
+        _ => dst.copy_from_slice(src),
+    }
+}
+
+/// `dst.copy_from_slice(src)` for slices of equal length, on bare metal: a byte loop, kept
+/// from being turned into a `memcpy` call (lines are short, and `memcpy` would be the largest
+/// routine of a small firmware).
+#[cfg(edgeprom_small_code)]
+fn copy(dst: &mut [u8], src: &[u8]) {
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = core::hint::black_box(*s);
+    }
+}
+
+/// An encoder's output: a byte buffer written in place, or any writer and whether it failed.
+pub(crate) enum Out<'w> {
+    /// Any writer, and whether it failed.
+    Dyn(&'w mut dyn Write, bool),
+    /// A byte buffer ([`Registry::encode`](crate::Registry::encode)): written in place.
+    Slice(SliceWriter<'w>),
+}
+
+impl<'w> Out<'w> {
+    /// Any writer, not failed yet.
+    pub(crate) fn new(w: &'w mut dyn Write) -> Self {
+        Out::Dyn(w, false)
+    }
+
+    /// Writes `s`.
+    // Inlined where speed matters; one copy on bare metal, where flash does.
+    #[cfg_attr(not(edgeprom_small_code), inline)]
+    #[cfg_attr(edgeprom_small_code, inline(never))]
+    pub(crate) fn put(&mut self, s: &str) {
+        match self {
+            Out::Slice(w) => w.put(s.as_bytes()),
+            Out::Dyn(w, failed) => {
+                if !*failed {
+                    *failed = w.write_str(s).is_err();
+                }
+            }
+        }
+    }
+
+    /// Writes one ASCII byte (a digit).
+    #[cfg_attr(edgeprom_small_code, inline(never))]
+    pub(crate) fn put_byte(&mut self, b: u8) {
+        match self {
+            Out::Slice(w) => w.put_byte(b),
+            Out::Dyn(w, failed) => {
+                if !*failed {
+                    *failed = w.write_char(char::from(b)).is_err();
+                }
+            }
+        }
+    }
+
+    /// Whether every write so far succeeded.
+    pub(crate) fn status(&self) -> fmt::Result {
+        match self {
+            Out::Dyn(_, true) => Err(fmt::Error),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slice_writer_counts_past_the_end() {
+        let mut buf = [0u8; 4];
+        let mut w = SliceWriter::new(&mut buf);
+        w.write_str("ab").unwrap();
+        w.write_str("cdef").unwrap();
+        w.write_str("g").unwrap();
+        assert_eq!(w.needed(), 7);
+        assert_eq!(w.finish(), Err(EncodeError::BufferTooSmall { needed: 7 }));
+        let mut buf = [0u8; 4];
+        let mut w = SliceWriter::new(&mut buf);
+        w.write_str("abcd").unwrap();
+        assert_eq!(w.finish(), Ok(4));
+        assert_eq!(&buf, b"abcd");
+    }
+
+    #[test]
+    fn copies_of_every_short_length() {
+        let src: [u8; 40] = core::array::from_fn(|i| i as u8 + 1);
+        for n in 0..=40 {
+            let mut dst = [0u8; 40];
+            copy(&mut dst[..n], &src[..n]);
+            assert_eq!(dst[..n], src[..n], "{n}");
+            assert!(dst[n..].iter().all(|b| *b == 0), "{n}");
+        }
+    }
+
+    #[test]
+    fn repeats_what_was_written() {
+        let mut buf = [0u8; 8];
+        let mut w = SliceWriter::new(&mut buf);
+        w.put(b"abc");
+        w.repeat(1, 2);
+        assert_eq!(w.pos(), 5);
+        w.repeat(0, 5); // does not fit: counted only
+        assert_eq!(w.finish(), Err(EncodeError::BufferTooSmall { needed: 10 }));
+        assert_eq!(&buf[..5], b"abcbc");
+    }
+}

@@ -1,0 +1,126 @@
+//! [`Syntax`] and [`Dialect`]: the small interface a format implements, over one sample model.
+//!
+//! The model is the one every Prometheus format describes: a document is a sequence of
+//! families; a family has a header (name, type, help, unit) and series; a series has labels
+//! and samples; a sample is the family name with a suffix (`_total`, `_bucket`, `_count`,
+//! `_sum`, `_created`, `_info` or none), the series' labels plus at most one extra label
+//! (`le`, `quantile`, a state set's state) and a value. The [`Encoder`] walks registries,
+//! families and series in that order and hands each step to the format through this trait;
+//! a format is one file implementing it (see [`text`](super::text) and
+//! [`openmetrics`](super::openmetrics)), and [`dispatch!`] names every format once.
+//!
+//! Values are typed at compile time (`V: WriteValue`), so that a firmware writing only
+//! integers links no float formatting; the formats are therefore chosen by a `match` on
+//! [`Format`](super::Format) rather than by a trait object.
+
+use core::time::Duration;
+
+use super::value::sealed::WriteValue;
+use super::value::SampleValue;
+use super::{Encoder, Labels};
+use crate::name::{Desc, MetricType};
+
+/// Where a format writes each series' `_created` sample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CreatedPlacement {
+    /// Right after the series' own samples (OpenMetrics).
+    AfterSeries,
+    /// In a gauge family of their own after the family (Prometheus text, as Python's client
+    /// writes them).
+    OwnFamily,
+}
+
+/// How a format writes series and samples. The text formats share one implementation,
+/// [`TextLines`](super::text_lines::TextLines); a binary format (protobuf) is another.
+pub(crate) trait Syntax {
+    /// One sample with a value typed at compile time.
+    fn sample<V: WriteValue>(
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        suffix: &str,
+        labels: &Labels<'_>,
+        extra: Option<&(&str, &str)>,
+        value: V,
+    );
+
+    /// One sample with a value typed at run time.
+    fn sample_value(
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        suffix: &str,
+        labels: &Labels<'_>,
+        extra: Option<&(&str, &str)>,
+        value: SampleValue,
+    );
+
+    /// One sample of a state set (the label named after the family carries the state).
+    fn state_sample<V: WriteValue>(
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+        state: &str,
+        value: V,
+    );
+
+    /// A series' `_created` sample.
+    fn created_sample(enc: &mut Encoder<'_>, desc: &Desc<'_>, labels: &Labels<'_>, at: Duration);
+
+    /// The `_bucket` samples of one histogram series: one per bound and `+Inf`, with the
+    /// cumulative counts `cumulative` yields.
+    fn bucket_samples<V: WriteValue>(
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+        bounds: &'static [V],
+        cumulative: &mut dyn FnMut() -> Option<u64>,
+    );
+}
+
+/// What a format writes around its series: the family header, where `_created` samples go,
+/// and the end of the document. Each format's file implements it.
+pub(crate) trait Dialect {
+    /// Where `_created` samples go.
+    fn created_placement(enc: &Encoder<'_>) -> CreatedPlacement;
+
+    /// A family's metadata.
+    fn family_header(enc: &mut Encoder<'_>, desc: &Desc<'_>, ty: MetricType);
+
+    /// The header of the family of `_created` samples that follows a family, for
+    /// [`CreatedPlacement::OwnFamily`].
+    fn created_family_header(enc: &mut Encoder<'_>, desc: &Desc<'_>) {
+        let _ = (enc, desc);
+    }
+
+    /// The end of the document.
+    fn document_end(enc: &mut Encoder<'_>);
+}
+
+/// Calls a [`Dialect`] method of the encoder's format, or with `syntax` a [`Syntax`] method:
+/// the one place that lists the formats. Text formats share one syntax, so sample lines are
+/// one copy of code however many text formats there are.
+macro_rules! dispatch {
+    ($enc:expr, $method:ident ( $($arg:expr),* $(,)? )) => {
+        match $enc.format {
+            $crate::encode::Format::Prometheus => {
+                <$crate::encode::text::PrometheusText as $crate::encode::syntax::Dialect>::$method(
+                    $enc, $($arg),*
+                )
+            }
+            $crate::encode::Format::OpenMetrics => {
+                <$crate::encode::openmetrics::OpenMetricsText as $crate::encode::syntax::Dialect>::$method(
+                    $enc, $($arg),*
+                )
+            }
+        }
+    };
+    (syntax $enc:expr, $method:ident ( $($arg:expr),* $(,)? )) => {
+        match $enc.format {
+            $crate::encode::Format::Prometheus | $crate::encode::Format::OpenMetrics => {
+                <$crate::encode::text_lines::TextLines as $crate::encode::syntax::Syntax>::$method(
+                    $enc, $($arg),*
+                )
+            }
+        }
+    };
+}
+pub(crate) use dispatch;
