@@ -100,6 +100,7 @@ pub const fn exponential_buckets<const N: usize>(start: f64, factor: f64) -> [f6
 
 /// Why a set of bucket bounds was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BucketsError {
     /// No bounds at all (a histogram needs at least one finite bound).
     Empty,

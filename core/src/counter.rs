@@ -16,6 +16,7 @@ impl CounterValue for f64 {}
 
 /// A counter increment was rejected; the counter is unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CounterError {
     /// Counters only go up: the increment was negative.
     Negative,

@@ -38,16 +38,38 @@ impl Format for LabelError {
     }
 }
 
-impl Format for RegisterError {
+impl Format for RegisterError<'_> {
     fn format(&self, f: Formatter<'_>) {
         match self {
-            RegisterError::Full { capacity } => {
-                write!(f, "registry is full ({=usize} metrics)", capacity)
+            RegisterError::Full { capacity, name } => write!(
+                f,
+                "cannot register `{=str}`: the registry is full ({=usize} families)",
+                name, capacity
+            ),
+            RegisterError::NameClash {
+                name,
+                existing,
+                existing_suffix,
+            } => write!(
+                f,
+                "cannot register `{=str}`: `{=str}{=str}` is written by `{=str}` already",
+                name, existing, existing_suffix, existing
+            ),
+            RegisterError::LabelClash { name, label } => write!(
+                f,
+                "cannot register `{=str}`: its label `{=str}` is also a constant label",
+                name, label
+            ),
+            RegisterError::InvalidStateLabel { name, namespace } => write!(
+                f,
+                "cannot register the state set `{=str}` under the namespace `{=str}`",
+                name, namespace
+            ),
+            RegisterError::InvalidNamespace { namespace, error } => {
+                write!(f, "invalid namespace `{=str}`: {}", namespace, error)
             }
-            RegisterError::Duplicate => write!(f, "a metric with a clashing name is registered"),
-            RegisterError::LabelClash => write!(f, "a label name is also a constant label"),
-            RegisterError::InvalidStateLabel => {
-                write!(f, "the namespace makes the state set's label name invalid")
+            RegisterError::InvalidConstLabel { label, error } => {
+                write!(f, "invalid constant label `{=str}`: {}", label, error)
             }
         }
     }

@@ -15,6 +15,7 @@ use crate::timer::{self, Observe, Timer};
 
 /// An observation was rejected; nothing was recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ObserveError {
     /// The value was NaN or infinite, which would poison `_sum` for good.
     NotFinite,

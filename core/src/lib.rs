@@ -73,6 +73,7 @@
 
 pub mod buckets;
 mod callback;
+pub mod clash;
 mod clock;
 mod counter;
 mod created;
@@ -98,6 +99,7 @@ pub use buckets::{
     GoBuckets, DEFAULT_BUCKETS, GO_BUCKETS,
 };
 pub use callback::CallbackGauge;
+pub use clash::{name_clash, NameClash};
 pub use clock::{Clock, FixedClock, WallClock};
 pub use counter::{Counter, CounterError, CounterValue};
 pub use created::Created;

@@ -5,6 +5,7 @@ use core::fmt;
 
 /// Why a metric name, label name, unit or label set was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum NameError {
     /// The name is empty.
     Empty,
@@ -303,6 +304,18 @@ impl MetricType {
             MetricType::Counter => Some("_total"),
             MetricType::Info => Some("_info"),
             _ => None,
+        }
+    }
+
+    /// Every suffix of the names this type writes, as a family or a sample, in any format:
+    /// none (the family name), the header suffix of Prometheus text and the sample suffixes.
+    pub const fn written_suffixes(self) -> &'static [&'static str] {
+        match self {
+            MetricType::Counter => &["", "_total", "_created"],
+            MetricType::Histogram => &["", "_bucket", "_count", "_sum", "_created"],
+            MetricType::Summary => &["", "_count", "_sum", "_created"],
+            MetricType::Info => &["", "_info"],
+            MetricType::Gauge | MetricType::StateSet | MetricType::Unknown => &[""],
         }
     }
 

@@ -23,6 +23,7 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 
 /// A Pushgateway path could not be written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PushPathError {
     /// A grouping-key label name is invalid.
     InvalidLabel(NameError),

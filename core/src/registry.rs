@@ -3,47 +3,107 @@
 
 use core::fmt;
 
+use crate::clash::{concat_eq, name_clash};
 use crate::clock::WallClock;
 use crate::encode::{EncodeError, Encoder, Format, Out};
 use crate::metric::Collect;
 use crate::name::{self, MetricType, NameError};
 
-/// A metric could not be registered; the registry is unchanged.
+/// A metric, a namespace or constant labels could not be added; the registry is unchanged.
+/// Names are borrowed from the metrics and labels given to the registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RegisterError {
+#[non_exhaustive]
+pub enum RegisterError<'a> {
     /// The registry already holds `capacity` families.
     Full {
         /// The registry's capacity.
         capacity: usize,
+        /// The family that did not fit.
+        name: &'a str,
     },
-    /// A family of this name, or one whose series names clash with it (`x` counter and
-    /// `x_total` gauge, say), is already registered.
-    Duplicate,
-    /// One of the metric's label names is also a constant label of the registry.
-    LabelClash,
+    /// Both families would write the name `existing` + `existing_suffix` (`x` counter and
+    /// `x_total` gauge, say): as a family name or a sample name, in any format.
+    NameClash {
+        /// The family being added.
+        name: &'a str,
+        /// The registered family it clashes with.
+        existing: &'a str,
+        /// The suffix under which `existing` writes the shared name.
+        existing_suffix: &'static str,
+    },
+    /// A label name of the family is also a constant label of the registry (for a state
+    /// set, its label named after it, namespace included).
+    LabelClash {
+        /// The family.
+        name: &'a str,
+        /// The label.
+        label: &'a str,
+    },
     /// A state set's label is named after it, namespace included, and label names cannot
     /// contain `:`: a state set cannot be registered under a namespace with a `:`.
-    InvalidStateLabel,
+    InvalidStateLabel {
+        /// The state set.
+        name: &'a str,
+        /// The namespace.
+        namespace: &'a str,
+    },
+    /// The namespace is not a valid metric name prefix.
+    InvalidNamespace {
+        /// The namespace.
+        namespace: &'a str,
+        /// What is wrong with it.
+        error: NameError,
+    },
+    /// A constant label's name is invalid, reserved (`le`, `quantile`) or given twice.
+    InvalidConstLabel {
+        /// The label name.
+        label: &'a str,
+        /// What is wrong with it.
+        error: NameError,
+    },
 }
 
-impl fmt::Display for RegisterError {
+impl fmt::Display for RegisterError<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RegisterError::Full { capacity } => {
-                write!(f, "registry is full ({capacity} metrics)")
+            RegisterError::Full { capacity, name } => {
+                write!(f, "cannot register `{name}`: the registry is full ({capacity} families)")
             }
-            RegisterError::Duplicate => f.write_str("a metric with a clashing name is registered"),
-            RegisterError::LabelClash => {
-                f.write_str("a label name of the metric is also a constant label")
-            }
-            RegisterError::InvalidStateLabel => f.write_str(
-                "the namespace contains `:`, which a state set's label name (named after it) cannot",
+            RegisterError::NameClash {
+                name,
+                existing,
+                existing_suffix,
+            } => write!(
+                f,
+                "cannot register `{name}`: `{existing}{existing_suffix}` is written by the registered family `{existing}` already"
             ),
+            RegisterError::LabelClash { name, label } => write!(
+                f,
+                "cannot register `{name}`: its label `{label}` is also a constant label"
+            ),
+            RegisterError::InvalidStateLabel { name, namespace } => write!(
+                f,
+                "cannot register the state set `{name}` under the namespace `{namespace}`: its label, named after it, cannot contain `:`"
+            ),
+            RegisterError::InvalidNamespace { namespace, error } => {
+                write!(f, "invalid namespace `{namespace}`: {error}")
+            }
+            RegisterError::InvalidConstLabel { label, error } => {
+                write!(f, "invalid constant label `{label}`: {error}")
+            }
         }
     }
 }
 
-impl core::error::Error for RegisterError {}
+impl core::error::Error for RegisterError<'_> {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            RegisterError::InvalidNamespace { error, .. }
+            | RegisterError::InvalidConstLabel { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
 
 /// Up to `N` metric families, encoded in registration order.
 ///
@@ -104,46 +164,38 @@ impl<'a, const N: usize> Registry<'a, N> {
 
     /// Prefixes every metric name with `namespace_`.
     ///
-    /// A state set's label is named after it, namespace included: a namespace that would make
-    /// that label equal to a constant label's name is [`NameError::DuplicateLabel`].
-    pub fn with_namespace(mut self, namespace: &'a str) -> Result<Self, NameError> {
-        name::validate_metric_name(namespace)?;
-        if self.metrics.iter().any(|m| !state_label_ok(namespace, *m)) {
-            return Err(NameError::InvalidLabelName);
-        }
-        if self
-            .metrics
-            .iter()
-            .any(|m| label_clash(namespace, self.const_labels, *m))
-        {
-            return Err(NameError::DuplicateLabel);
+    /// A state set's label is named after it, namespace included: a namespace must not make
+    /// it one of the constant labels, nor give it a `:`. The errors are those of
+    /// [`register`](Self::register) for the same conditions.
+    pub fn with_namespace(mut self, namespace: &'a str) -> Result<Self, RegisterError<'a>> {
+        name::validate_metric_name(namespace)
+            .map_err(|error| RegisterError::InvalidNamespace { namespace, error })?;
+        for m in &self.metrics {
+            check_labels(namespace, self.const_labels, *m)?;
         }
         self.namespace = namespace;
         Ok(self)
     }
 
     /// Adds these labels to every series (a device id, say). Names must be valid, distinct and
-    /// neither `le` nor `quantile`.
+    /// neither `le` nor `quantile`, nor a label of a registered family.
     pub fn with_const_labels(
         mut self,
         labels: &'a [(&'a str, &'a str)],
-    ) -> Result<Self, NameError> {
-        for (i, (n, _)) in labels.iter().enumerate() {
-            name::validate_label_name(n)?;
-            if *n == "le" || *n == "quantile" {
-                return Err(NameError::ReservedLabel);
+    ) -> Result<Self, RegisterError<'a>> {
+        for (i, (label, _)) in labels.iter().enumerate() {
+            let invalid = |error| RegisterError::InvalidConstLabel { label, error };
+            name::validate_label_name(label).map_err(invalid)?;
+            if *label == "le" || *label == "quantile" {
+                return Err(invalid(NameError::ReservedLabel));
             }
-            if labels.iter().take(i).any(|(m, _)| m == n) {
-                return Err(NameError::DuplicateLabel);
+            if labels.iter().take(i).any(|(m, _)| m == label) {
+                return Err(invalid(NameError::DuplicateLabel));
             }
         }
         // Set after metrics were registered: none of their labels may be one of these.
-        if self
-            .metrics
-            .iter()
-            .any(|m| label_clash(self.namespace, labels, *m))
-        {
-            return Err(NameError::DuplicateLabel);
+        for m in &self.metrics {
+            check_labels(self.namespace, labels, *m)?;
         }
         self.const_labels = labels;
         Ok(self)
@@ -163,27 +215,31 @@ impl<'a, const N: usize> Registry<'a, N> {
         self
     }
 
-    /// Adds a metric family. Fails when full, when its name clashes with a registered one, or
-    /// when one of its labels is also a constant label.
-    pub fn register(&mut self, metric: &'a dyn Collect) -> Result<(), RegisterError> {
+    /// Adds a metric family. Fails when full, when it would write a name a registered family
+    /// writes (see [`name_clash`](crate::clash::name_clash)), or when one of its labels is
+    /// also a constant label.
+    pub fn register(&mut self, metric: &'a dyn Collect) -> Result<(), RegisterError<'a>> {
+        let name = metric.desc().name();
         if self.metrics.is_full() {
-            return Err(RegisterError::Full { capacity: N });
+            return Err(RegisterError::Full { capacity: N, name });
         }
-        if self.metrics.iter().any(|m| clashes(*m, metric)) {
-            return Err(RegisterError::Duplicate);
+        for m in &self.metrics {
+            let existing = m.desc().name();
+            if let Some(c) = name_clash(existing, m.metric_type(), name, metric.metric_type()) {
+                return Err(RegisterError::NameClash {
+                    name,
+                    existing,
+                    existing_suffix: c.a_suffix,
+                });
+            }
         }
-        if label_clash(self.namespace, self.const_labels, metric) {
-            return Err(RegisterError::LabelClash);
-        }
-        if !state_label_ok(self.namespace, metric) {
-            return Err(RegisterError::InvalidStateLabel);
-        }
+        check_labels(self.namespace, self.const_labels, metric)?;
         if let Some(clock) = self.clock.filter(|_| cfg!(feature = "created")) {
             metric.init_created(clock.unix_time());
         }
         self.metrics
             .push(metric)
-            .map_err(|_| RegisterError::Full { capacity: N })
+            .map_err(|_| RegisterError::Full { capacity: N, name })
     }
 
     /// Registered families, in order.
@@ -243,16 +299,24 @@ impl<'a, const N: usize> Registry<'a, N> {
     }
 }
 
-/// Whether one of `const_labels` is also a label of `metric`'s series: one of its label
-/// names, or, for a state set, the label named after the family (`namespace_name`).
-fn label_clash(namespace: &str, const_labels: &[(&str, &str)], metric: &dyn Collect) -> bool {
-    let labels = metric.label_names();
-    let state_label = (metric.metric_type() == MetricType::StateSet).then(|| metric.desc().name());
+/// Whether `metric`'s labels fit the registry's namespace and constant labels: none of its
+/// label names, nor a state set's label named after it (`namespace_name`), is a constant
+/// label, and a state set's label gets no `:` from the namespace.
+fn check_labels<'a>(
+    namespace: &'a str,
+    const_labels: &'a [(&'a str, &'a str)],
+    metric: &'a dyn Collect,
+) -> Result<(), RegisterError<'a>> {
+    let name = metric.desc().name();
+    let state_set = metric.metric_type() == MetricType::StateSet;
+    if state_set && namespace.contains(':') {
+        return Err(RegisterError::InvalidStateLabel { name, namespace });
+    }
     // Compared with `concat_eq`, which links no `memcmp` into a small firmware.
-    const_labels.iter().any(|(c, _)| {
-        labels.iter().any(|l| concat_eq(l, "", c, ""))
-            || state_label.is_some_and(|name| {
-                if namespace.is_empty() {
+    let clash = const_labels.iter().find(|(c, _)| {
+        metric.label_names().iter().any(|l| concat_eq(l, "", c, ""))
+            || (state_set
+                && if namespace.is_empty() {
                     concat_eq(c, "", name, "")
                 } else {
                     // `c == namespace + "_" + name`
@@ -260,40 +324,12 @@ fn label_clash(namespace: &str, const_labels: &[(&str, &str)], metric: &dyn Coll
                         .is_some_and(|(head, tail)| {
                             concat_eq(head, "", namespace, "_") && concat_eq(tail, "", name, "")
                         })
-                }
-            })
-    })
-}
-
-/// Whether `metric`, if a state set, gets a valid label name under `namespace` (its own name
-/// is a valid label name, checked when it was built; the namespace must not add a `:`).
-fn state_label_ok(namespace: &str, metric: &dyn Collect) -> bool {
-    metric.metric_type() != MetricType::StateSet || !namespace.contains(':')
-}
-
-/// Whether two families would write a sample name, or a family name, twice.
-fn clashes(a: &dyn Collect, b: &dyn Collect) -> bool {
-    let (an, bn) = (a.desc().name(), b.desc().name());
-    if concat_eq(an, "", bn, "") {
-        return true;
+                })
+    });
+    match clash {
+        Some((label, _)) => Err(RegisterError::LabelClash { name, label }),
+        None => Ok(()),
     }
-    a.metric_type().sample_suffixes().iter().any(|sa| {
-        b.metric_type()
-            .sample_suffixes()
-            .iter()
-            .any(|sb| concat_eq(an, sa, bn, sb))
-    })
-}
-
-/// `a1 + a2 == b1 + b2` without building either string (nor calling `memcmp`, which a small
-/// firmware would link for this alone).
-fn concat_eq(a1: &str, a2: &str, b1: &str, b2: &str) -> bool {
-    let byte = |x1: &str, x2: &str, i: usize| match i.checked_sub(x1.len()) {
-        None => x1.as_bytes().get(i).copied(),
-        Some(j) => x2.as_bytes().get(j).copied(),
-    };
-    let len = a1.len() + a2.len();
-    len == b1.len() + b2.len() && (0..len).all(|i| byte(a1, a2, i) == byte(b1, b2, i))
 }
 
 #[cfg(test)]
@@ -305,14 +341,20 @@ mod tests {
     #[test]
     fn a_state_set_label_never_repeats_a_const_label() {
         static MODE: StateSet<2> = StateSet::new("mode", "h", ["a", "b"]);
+        let clash = |label| {
+            Err(RegisterError::LabelClash {
+                name: "mode",
+                label,
+            })
+        };
         let mut r: Registry<'_, 2> = Registry::new().with_const_labels(&[("mode", "x")]).unwrap();
-        assert_eq!(r.register(&MODE), Err(RegisterError::LabelClash));
+        assert_eq!(r.register(&MODE), clash("mode"));
         let mut r: Registry<'_, 2> = Registry::new()
             .with_namespace("ns")
             .unwrap()
             .with_const_labels(&[("ns_mode", "x")])
             .unwrap();
-        assert_eq!(r.register(&MODE), Err(RegisterError::LabelClash));
+        assert_eq!(r.register(&MODE), clash("ns_mode"));
         // `mode` is not the label under a namespace: no clash.
         let mut r: Registry<'_, 2> = Registry::new()
             .with_namespace("ns")
@@ -320,44 +362,45 @@ mod tests {
             .with_const_labels(&[("mode", "x")])
             .unwrap();
         r.register(&MODE).unwrap();
-        // Set after registering, the clash is caught all the same, and nothing changes.
+        // Set after registering, the clash is caught all the same, with the same error.
         let mut r: Registry<'_, 2> = Registry::new();
         r.register(&MODE).unwrap();
         assert_eq!(
-            r.with_const_labels(&[("mode", "x")]).err(),
-            Some(NameError::DuplicateLabel)
+            r.with_const_labels(&[("mode", "x")]).map(|_| ()),
+            clash("mode")
         );
         let mut r: Registry<'_, 2> = Registry::new()
             .with_const_labels(&[("ns_mode", "x")])
             .unwrap();
         r.register(&MODE).unwrap();
-        assert_eq!(
-            r.with_namespace("ns").err(),
-            Some(NameError::DuplicateLabel)
-        );
+        assert_eq!(r.with_namespace("ns").map(|_| ()), clash("ns_mode"));
     }
 
     #[test]
     fn a_state_set_under_a_namespace_with_a_colon_is_refused() {
         static MODE: StateSet<2> = StateSet::new("mode", "h", ["a", "b"]);
         static UP: Metric<Gauge> = Metric::new("up", "h");
+        let want = Err(RegisterError::InvalidStateLabel {
+            name: "mode",
+            namespace: "ns:",
+        });
         // `ns:_mode` would be the label's name, and label names have no `:`.
         let mut r: Registry<'_, 2> = Registry::new().with_namespace("ns:").unwrap();
-        assert_eq!(r.register(&MODE), Err(RegisterError::InvalidStateLabel));
+        assert_eq!(r.register(&MODE), want);
         r.register(&UP).unwrap(); // metric names may have `:`
-        let mut shown: heapless::String<128> = heapless::String::new();
+        let mut shown: heapless::String<160> = heapless::String::new();
         core::fmt::write(
             &mut shown,
             format_args!("{}", r.register(&MODE).unwrap_err()),
         )
         .unwrap();
-        assert!(shown.contains("namespace"), "{shown}");
+        assert!(
+            shown.contains("`ns:`") && shown.contains("`mode`"),
+            "{shown}"
+        );
         let mut r: Registry<'_, 2> = Registry::new();
         r.register(&MODE).unwrap();
-        assert_eq!(
-            r.with_namespace("ns:").err(),
-            Some(NameError::InvalidLabelName)
-        );
+        assert_eq!(r.with_namespace("ns:").map(|_| ()), want);
     }
 
     #[test]
@@ -367,50 +410,63 @@ mod tests {
         static G2: Metric<Gauge> = Metric::new("x", "h");
         static H: Metric<Histogram> = Metric::new("y", "h");
         static G3: Metric<Gauge> = Metric::new("y_bucket", "h");
+        static CC: Metric<Counter> = Metric::new("y_count", "h");
         static OK: Metric<Gauge> = Metric::new("z", "h");
         let mut r: Registry<'_, 3> = Registry::new();
         r.register(&C).unwrap();
-        assert_eq!(r.register(&G), Err(RegisterError::Duplicate));
-        assert_eq!(r.register(&G2), Err(RegisterError::Duplicate));
-        assert_eq!(r.register(&C), Err(RegisterError::Duplicate));
+        let clash = |name, existing, existing_suffix| {
+            Err(RegisterError::NameClash {
+                name,
+                existing,
+                existing_suffix,
+            })
+        };
+        assert_eq!(r.register(&G), clash("x_total", "x", "_total"));
+        assert_eq!(r.register(&G2), clash("x", "x", ""));
+        assert_eq!(r.register(&C), clash("x", "x", ""));
         r.register(&H).unwrap();
-        assert_eq!(r.register(&G3), Err(RegisterError::Duplicate));
+        assert_eq!(r.register(&G3), clash("y_bucket", "y", "_bucket"));
+        // A counter's family name is a histogram's sample name.
+        assert_eq!(r.register(&CC), clash("y_count", "y", "_count"));
         r.register(&OK).unwrap();
         static MORE: Metric<Gauge> = Metric::new("w", "h");
-        assert_eq!(r.register(&MORE), Err(RegisterError::Full { capacity: 3 }));
+        assert_eq!(
+            r.register(&MORE),
+            Err(RegisterError::Full {
+                capacity: 3,
+                name: "w"
+            })
+        );
         assert_eq!(r.len(), 3);
     }
 
     #[test]
-    fn concatenations() {
-        for (a1, a2, b1, b2, eq) in [
-            ("x", "_total", "x_total", "", true),
-            ("x_total", "", "x", "_total", true),
-            ("ab", "c", "a", "bc", true),
-            ("ab", "c", "a", "bd", false),
-            ("ab", "c", "a", "b", false),
-            ("", "", "", "", true),
-            ("a", "", "", "b", false),
-        ] {
-            assert_eq!(concat_eq(a1, a2, b1, b2), eq, "{a1}+{a2} vs {b1}+{b2}");
-            assert_eq!(concat_eq(b1, b2, a1, a2), eq, "{b1}+{b2} vs {a1}+{a2}");
-        }
-    }
-
-    #[test]
     fn const_labels_are_checked() {
+        let invalid = |label, error| Err(RegisterError::InvalidConstLabel { label, error });
         let r: Result<Registry<'_, 1>, _> = Registry::new().with_const_labels(&[("le", "x")]);
-        assert_eq!(r.err(), Some(NameError::ReservedLabel));
+        assert_eq!(r.map(|_| ()), invalid("le", NameError::ReservedLabel));
         let r: Result<Registry<'_, 1>, _> =
             Registry::new().with_const_labels(&[("a", "x"), ("a", "y")]);
-        assert_eq!(r.err(), Some(NameError::DuplicateLabel));
+        assert_eq!(r.map(|_| ()), invalid("a", NameError::DuplicateLabel));
         let r: Result<Registry<'_, 1>, _> = Registry::new().with_namespace("bad-ns");
-        assert_eq!(r.err(), Some(NameError::InvalidMetricName));
+        assert_eq!(
+            r.map(|_| ()),
+            Err(RegisterError::InvalidNamespace {
+                namespace: "bad-ns",
+                error: NameError::InvalidMetricName
+            })
+        );
         static F: Family<Counter, 1, 1> = Family::new("f", "h", ["device"]);
         let mut r: Registry<'_, 1> = Registry::new()
             .with_const_labels(&[("device", "d1")])
             .unwrap();
-        assert_eq!(r.register(&F), Err(RegisterError::LabelClash));
+        assert_eq!(
+            r.register(&F),
+            Err(RegisterError::LabelClash {
+                name: "f",
+                label: "device"
+            })
+        );
         assert!(r.is_empty());
     }
 

@@ -10,6 +10,7 @@ use crate::name::{self, Desc, MetricType, NameError};
 
 /// A state change was rejected; the current state is unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StateError {
     /// No state has that name.
     Unknown,

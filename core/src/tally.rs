@@ -10,7 +10,7 @@ use crate::number::Number;
 
 /// A count of observations and their sum, updated together by one atomic add (integers) or
 /// compare-and-swap (floats) on a 128-bit atomic: the count in the low 64 bits, the sum in the high 64 bits (in the form of
-/// [`Number::to_sum_bits`]). One load gives a count and a sum that belong to the same
+/// [`SumBits::to_sum_bits`](crate::SumBits::to_sum_bits)). One load gives a count and a sum that belong to the same
 /// observations. Each bucket of a [`Histogram`](crate::Histogram) and each
 /// [`Summary`](crate::Summary) is one `Tally`, which is what keeps their documents consistent
 /// while other threads observe.

@@ -3,10 +3,43 @@
 use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use edgeprom::{Collect, Encoder, Format, RegisterError, WallClock};
+use edgeprom::{name_clash, Collect, Encoder, Format, WallClock};
 
 use crate::clock::SystemClock;
 use crate::gather::{Gather, GatherError};
+
+/// A family could not be added to a [`DynRegistry`]; the registry is unchanged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DynRegisterError {
+    /// Both families would write the name `existing` + `existing_suffix`, as a family name or
+    /// a sample name (the core's [`RegisterError::NameClash`](edgeprom::RegisterError)).
+    NameClash {
+        /// The family being added.
+        name: String,
+        /// The registered family it clashes with.
+        existing: String,
+        /// The suffix under which `existing` writes the shared name.
+        existing_suffix: &'static str,
+    },
+}
+
+impl fmt::Display for DynRegisterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DynRegisterError::NameClash {
+                name,
+                existing,
+                existing_suffix,
+            } => write!(
+                f,
+                "cannot register `{name}`: `{existing}{existing_suffix}` is written by the registered family `{existing}` already"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DynRegisterError {}
 
 /// A registry on the heap: any number of families, registered at any time through `&self`
 /// (from any thread), encoded in registration order. Registration stamps unknown creation times
@@ -43,12 +76,20 @@ impl DynRegistry {
         }
     }
 
-    /// Adds a family. Fails with [`RegisterError::Duplicate`] when its name or sample names
+    /// Adds a family. Fails with [`DynRegisterError::NameClash`] when it would write a name
+    /// a registered family writes, by the core's rule ([`name_clash`]): its name or sample names
     /// clash with a registered family's; the registry is then unchanged.
-    pub fn register(&self, metric: Arc<dyn Collect + Send + Sync>) -> Result<(), RegisterError> {
+    pub fn register(&self, metric: Arc<dyn Collect + Send + Sync>) -> Result<(), DynRegisterError> {
         let mut metrics = self.metrics.write().unwrap_or_else(PoisonError::into_inner);
-        if metrics.iter().any(|m| clashes(&**m, &*metric)) {
-            return Err(RegisterError::Duplicate);
+        for m in metrics.iter() {
+            let (existing, name) = (m.desc().name(), metric.desc().name());
+            if let Some(c) = name_clash(existing, m.metric_type(), name, metric.metric_type()) {
+                return Err(DynRegisterError::NameClash {
+                    name: name.to_owned(),
+                    existing: existing.to_owned(),
+                    existing_suffix: c.a_suffix,
+                });
+            }
         }
         metric.init_created(SystemClock.unix_time());
         metrics.push(metric);
@@ -88,34 +129,6 @@ impl Gather for DynRegistry {
     }
 }
 
-/// Whether two families would write a family or sample name twice.
-pub(crate) fn clashes(a: &dyn Collect, b: &dyn Collect) -> bool {
-    names_clash(
-        a.desc().name(),
-        a.metric_type(),
-        b.desc().name(),
-        b.metric_type(),
-    )
-}
-
-/// Whether families `an` of type `at` and `bn` of type `bt` would write a name twice.
-pub(crate) fn names_clash(
-    an: &str,
-    at: edgeprom::MetricType,
-    bn: &str,
-    bt: edgeprom::MetricType,
-) -> bool {
-    an == bn
-        || at.sample_suffixes().iter().any(|sa| {
-            bt.sample_suffixes().iter().any(|sb| {
-                an.len() + sa.len() == bn.len() + sb.len() && {
-                    let a = an.bytes().chain(sa.bytes());
-                    a.eq(bn.bytes().chain(sb.bytes()))
-                }
-            })
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,13 +141,28 @@ mod tests {
         r.register(Arc::new(DynMetric::<Counter>::new("x", "").unwrap()))
             .unwrap();
         let clash = Arc::new(DynMetric::<Gauge>::new("x_total", "").unwrap());
-        assert_eq!(r.register(clash), Err(RegisterError::Duplicate));
+        assert!(matches!(
+            r.register(clash),
+            Err(DynRegisterError::NameClash {
+                existing_suffix: "_total",
+                ..
+            })
+        ));
         let same = Arc::new(DynMetric::<Gauge>::new("x", "").unwrap());
-        assert_eq!(r.register(same), Err(RegisterError::Duplicate));
+        assert!(matches!(
+            r.register(same),
+            Err(DynRegisterError::NameClash { .. })
+        ));
         let h = Arc::new(DynFamily::<Histogram>::new("h", "", &["a"]).unwrap());
         r.register(h.clone()).unwrap();
         let bucket = Arc::new(DynMetric::<Gauge>::new("h_bucket", "").unwrap());
-        assert_eq!(r.register(bucket), Err(RegisterError::Duplicate));
+        assert!(matches!(
+            r.register(bucket),
+            Err(DynRegisterError::NameClash {
+                existing_suffix: "_bucket",
+                ..
+            })
+        ));
         r.register(Arc::new(FnGauge::new("f", "", || 1.0).unwrap()))
             .unwrap();
         assert_eq!(r.len(), 3);

@@ -79,7 +79,7 @@ pub use count_panics::CountPanics;
 pub use dyn_desc::DynDesc;
 pub use dyn_family::DynFamily;
 pub use dyn_metric::DynMetric;
-pub use dyn_registry::DynRegistry;
+pub use dyn_registry::{DynRegisterError, DynRegistry};
 pub use edgeprom;
 pub use fn_gauge::FnGauge;
 pub use gather::{Gather, GatherError};

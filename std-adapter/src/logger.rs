@@ -10,7 +10,6 @@ use edgeprom::{
 };
 
 use crate::dyn_desc::DynDesc;
-use crate::dyn_registry::names_clash;
 use crate::gather::{Gather, GatherError};
 use crate::logger_config::MetricsLoggerBuilder;
 use crate::logger_metric::{AccessError, LoggerInfo, LoggerMetric};
@@ -303,7 +302,7 @@ impl MetricsLogger {
                     requested: ty,
                 });
             }
-            if names_clash(e.desc.name(), ety, desc.name(), ty) {
+            if edgeprom::name_clash(e.desc.name(), ety, desc.name(), ty).is_some() {
                 return Err(AddError::NameClash {
                     name: name.to_owned(),
                     existing: e.key.clone(),

@@ -108,7 +108,7 @@ impl Seed {
     }
 
     /// A registry of all of them, stamping `_created` with [`SEED_CREATED`].
-    pub fn registry(&self) -> Result<Registry<'_, 8>, RegisterError> {
+    pub fn registry(&self) -> Result<Registry<'_, 8>, RegisterError<'_>> {
         let mut r = Registry::new().with_wall_clock(&SEED_CLOCK);
         r.register(&self.failures)?;
         r.register(&self.in_progress)?;
@@ -269,7 +269,7 @@ impl Extras {
     }
 
     /// A registry of all of them, with [`NAMESPACE`], [`CONST_LABELS`] and a wall clock.
-    pub fn registry(&self) -> Result<Registry<'_, 16>, Box<dyn std::error::Error>> {
+    pub fn registry(&self) -> Result<Registry<'_, 16>, RegisterError<'_>> {
         let mut r = Registry::new()
             .with_namespace(NAMESPACE)?
             .with_const_labels(&CONST_LABELS)?

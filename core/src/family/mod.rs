@@ -21,6 +21,7 @@ mod store;
 
 /// Resolving label values to a series failed; nothing was created or changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum LabelError {
     /// The number of values differs from the number of label names.
     WrongCount {
