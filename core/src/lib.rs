@@ -59,6 +59,7 @@
 //! - `defmt`: `defmt::Format` for the value and error types.
 //! - `critical-section`: `portable-atomic`'s critical-section fallback.
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(
@@ -78,6 +79,7 @@ mod clock;
 mod counter;
 mod created;
 #[cfg(feature = "defmt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 mod defmt;
 pub mod encode;
 mod family;
