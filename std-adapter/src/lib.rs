@@ -56,36 +56,27 @@
     )
 )]
 
-mod add_metrics;
 mod clock;
 mod count_panics;
-mod dyn_desc;
-mod dyn_family;
-mod dyn_metric;
-mod dyn_registry;
+mod dynamic;
 mod fn_gauge;
 mod gather;
-mod http_request;
-mod logger;
-mod logger_config;
-mod logger_metric;
-mod periodic;
+mod gradient;
 mod push;
 mod scrape;
 
-pub use add_metrics::{add_metrics, add_metrics_with, AddMetricsError};
 pub use clock::SystemClock;
 pub use count_panics::CountPanics;
-pub use dyn_desc::DynDesc;
-pub use dyn_family::DynFamily;
-pub use dyn_metric::DynMetric;
-pub use dyn_registry::DynRegistry;
+pub use dynamic::{DynDesc, DynFamily, DynMetric, DynRegistry};
 pub use edgeprom;
 pub use fn_gauge::FnGauge;
 pub use gather::{Gather, GatherError};
-pub use logger::{AddError, MetricsLogger};
-pub use logger_config::{ConfigError, MetricsLoggerBuilder};
-pub use logger_metric::{AccessError, LoggerInfo, LoggerMetric};
-pub use periodic::{PeriodicPusher, PeriodicPusherBuilder, PushStats, StopError};
-pub use push::{PushClient, PushError, PushMethod, DEFAULT_TIMEOUT};
+pub use gradient::{
+    add_metrics, add_metrics_with, AccessError, AddError, AddMetricsError, ConfigError, LoggerInfo,
+    LoggerMetric, MetricsLogger, MetricsLoggerBuilder,
+};
+pub use push::{
+    PeriodicPusher, PeriodicPusherBuilder, PushClient, PushError, PushMethod, PushStats, StopError,
+    DEFAULT_TIMEOUT,
+};
 pub use scrape::{ScrapeConfig, ScrapeServer};

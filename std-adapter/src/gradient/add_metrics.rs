@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use crate::logger::{AddError, MetricsLogger};
-use crate::logger_config::{ConfigError, MetricsLoggerBuilder};
+use super::config::{ConfigError, MetricsLoggerBuilder};
+use super::logger::{AddError, MetricsLogger};
 use crate::push::PushError;
 
 /// [`add_metrics`] failed; values before the failing one were pushed.

@@ -9,11 +9,11 @@ use edgeprom::{
     Counter, Encoder, Format, Gauge, Histogram, Labels, MetricType, NameError, SampleValue, Summary,
 };
 
-use crate::dyn_desc::DynDesc;
-use crate::dyn_registry::names_clash;
+use super::config::MetricsLoggerBuilder;
+use super::metric::{AccessError, LoggerInfo, LoggerMetric};
+use crate::dynamic::names_clash;
+use crate::dynamic::DynDesc;
 use crate::gather::{Gather, GatherError};
-use crate::logger_config::MetricsLoggerBuilder;
-use crate::logger_metric::{AccessError, LoggerInfo, LoggerMetric};
 use crate::push::{PushClient, PushError};
 
 /// A metric could not be added to a [`MetricsLogger`]; the logger is unchanged.

@@ -24,8 +24,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use super::http_request::{head_end, route, Route};
 use crate::gather::Gather;
-use crate::http_request::{head_end, route, Route};
 
 /// How often the accepting thread looks for new connections and for a stop request.
 const POLL: Duration = Duration::from_millis(20);

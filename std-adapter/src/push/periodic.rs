@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use crate::push::PushError;
+use super::client::PushError;
 
 /// What the pusher has done so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

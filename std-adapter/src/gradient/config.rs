@@ -9,7 +9,7 @@ use edgeprom::name::validate_label_name;
 use edgeprom::push::{validate_grouping_key, PushPathError};
 use edgeprom::NameError;
 
-use crate::logger::MetricsLogger;
+use super::logger::MetricsLogger;
 use crate::push::{PushClient, PushError, DEFAULT_TIMEOUT};
 
 /// The gateway's URL.
