@@ -9,5 +9,7 @@ mod registry;
 pub use desc::DynDesc;
 pub use family::DynFamily;
 pub use metric::DynMetric;
+// The logger rejects clashing names by the registry's rule.
+#[cfg(feature = "gradient")]
 pub(crate) use registry::names_clash;
 pub use registry::DynRegistry;

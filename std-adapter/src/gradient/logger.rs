@@ -18,6 +18,7 @@ use crate::push::{PushClient, PushError};
 
 /// A metric could not be added to a [`MetricsLogger`]; the logger is unchanged.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(docsrs, doc(cfg(feature = "gradient")))]
 pub enum AddError {
     /// The name is not a valid metric name.
     InvalidName {
@@ -119,6 +120,7 @@ struct Entry {
 /// }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "gradient")))]
 pub struct MetricsLogger {
     client: PushClient,
     workload_label: String,

@@ -40,6 +40,7 @@ const LINGER_BYTES: usize = 64 * 1024;
 /// burst of malformed, oversized, slow or idle clients neither exhausts it nor starves the
 /// well-behaved scrapers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(docsrs, doc(cfg(feature = "scrape")))]
 pub struct ScrapeConfig {
     /// Largest request head, request line and headers, accepted (default 8 KiB). The server
     /// never reads more than this plus one byte of head from a client: a longer head gets 431
@@ -102,6 +103,7 @@ impl Default for ScrapeConfig {
 /// server.stop();
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "scrape")))]
 pub struct ScrapeServer {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
