@@ -86,6 +86,7 @@ impl Format for crate::EmbassyClock {
 }
 
 /// The longest line [`log_snapshot`] logs whole; longer ones are cut and marked.
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 pub const LOG_LINE: usize = 120;
 
 /// Logs every series of `registry` through defmt at info level, one compact line each
@@ -93,6 +94,7 @@ pub const LOG_LINE: usize = 120;
 ///
 /// Lines pass through a [`LOG_LINE`]-byte buffer on the stack; a longer line is logged cut,
 /// followed by ` [...]`.
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 pub fn log_snapshot<const N: usize>(registry: &Registry<'_, N>) -> Result<(), EncodeError> {
     let mut lines = LineLogger {
         line: [0; LOG_LINE],

@@ -64,6 +64,10 @@
 //! - `critical-section`: the core's `critical-section` feature, for targets without
 //!   compare-and-swap or 64-bit atomics (the final binary provides the implementation).
 //! - `std`: `StdIo`, `embedded_io` over `std::io` types, for host tools and tests.
+//!
+// Without the `async` feature, the link above leads to the list of features.
+#![cfg_attr(not(feature = "async"), doc = "[`write_exposition_async`]: #features")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -12,6 +12,7 @@ use crate::response::HeadReader;
 use crate::stream::{rendered_len, Render};
 use crate::stream_async::write_rendered_async;
 
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 impl Pushgateway<'_> {
     /// The async [`Pushgateway::push`] (`PUT`). The request is streamed in passes (see
     /// [`write_exposition_async`](crate::write_exposition_async) for their cost); a metric

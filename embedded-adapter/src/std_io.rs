@@ -8,6 +8,7 @@ use std::io;
 /// The async traits are implemented too (feature `async`), by blocking: fine for tests and
 /// tools, not for an executor that runs other tasks.
 #[derive(Debug)]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub struct StdIo<T>(pub T);
 
 impl<T> embedded_io::ErrorType for StdIo<T> {

@@ -32,6 +32,7 @@ use crate::stream::Render;
 /// already sent between two passes, the stream stops with [`StreamError::Changed`] (what was
 /// sent is a prefix of the document: close the connection and try again); otherwise the bytes
 /// sent are exactly the last pass's document.
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub async fn write_exposition_async<W: Write + ?Sized, const N: usize>(
     registry: &Registry<'_, N>,
     format: Format,

@@ -5,7 +5,7 @@ use std::fmt;
 
 use edgeprom::{Collect, Desc, Encoder, Labels, MetricType, NameError, SampleValue};
 
-use crate::dyn_desc::DynDesc;
+use crate::dynamic::DynDesc;
 
 type Callback = Box<dyn Fn() -> f64 + Send + Sync>;
 

@@ -20,7 +20,8 @@ impl fmt::Display for GatherError {
 impl std::error::Error for GatherError {}
 
 /// Something that writes a complete exposition document: the core's [`Registry`],
-/// [`DynRegistry`](crate::DynRegistry), [`MetricsLogger`](crate::MetricsLogger), or your own.
+/// [`DynRegistry`](crate::DynRegistry), Gradient's `MetricsLogger` (feature `gradient`), or your
+/// own.
 pub trait Gather: Send + Sync {
     /// Appends the whole document in `format` to `out`.
     fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError>;

@@ -11,13 +11,14 @@
 //!   live on the heap, while updates through their `Arc` handles stay single atomic operations;
 //!   [`DynRegistry`] collects them. They encode through the core's
 //!   [`Encoder`](edgeprom::Encoder), so the exposition is exactly as valid as the core's.
-//! - **Gradient's `MetricsLogger`**: [`MetricsLogger`] and [`add_metrics`] push the same series,
-//!   labels and grouping key as the Python package `gradient-utils`.
-//! - **Pushgateway client** on `ureq`: [`PushClient`] (`push`, `push_add`, `delete`), basic auth,
-//!   timeouts, https through rustls (with the webpki roots or your own CA,
-//!   [`PushClient::with_root_certificates_pem`]); [`PeriodicPusher`] pushes from a background
-//!   thread and retries with backoff.
-//! - **Scrape endpoint**: [`ScrapeServer`] serves `/metrics` in Prometheus text or OpenMetrics.
+//! - **Gradient's `MetricsLogger`** (feature `gradient`): [`MetricsLogger`] and [`add_metrics`]
+//!   push the same series, labels and grouping key as the Python package `gradient-utils`.
+//! - **Pushgateway client** on `ureq` (feature `push`): [`PushClient`] (`push`, `push_add`,
+//!   `delete`), basic auth, timeouts, https through rustls (with the webpki roots or your own
+//!   CA, [`PushClient::with_root_certificates_pem`]); [`PeriodicPusher`] pushes from a
+//!   background thread and retries with backoff.
+//! - **Scrape endpoint** (feature `scrape`): [`ScrapeServer`] serves `/metrics` in Prometheus
+//!   text or OpenMetrics.
 //!
 //! Everything that can be encoded implements [`Gather`]: the core's
 //! [`Registry`](edgeprom::Registry), [`DynRegistry`] and [`MetricsLogger`].
@@ -44,6 +45,33 @@
 //! assert!(text.contains("answer 42.0\n"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Features
+//!
+//! All on by default; the clocks, closures, dynamic metrics and [`Gather`] need none of them.
+//!
+//! | feature | what it adds | what it brings in |
+//! |---|---|---|
+//! | `push` | [`PushClient`], [`PeriodicPusher`] | `ureq`, `rustls` (with `ring`), `webpki-roots`, `base64` |
+//! | `scrape` | [`ScrapeServer`] | `httparse` |
+//! | `gradient` | [`MetricsLogger`], [`add_metrics`] | `push` |
+//!
+//! A service that is only scraped needs no TLS stack:
+//!
+//! ```toml
+//! edgeprom-std = { version = "0.1", default-features = false, features = ["scrape"] }
+//! ```
+// Where a feature is off, the links above lead to this section instead of nowhere.
+#![cfg_attr(not(feature = "push"), doc = "[`PushClient`]: #features")]
+#![cfg_attr(
+    not(feature = "push"),
+    doc = "[`PushClient::with_root_certificates_pem`]: #features"
+)]
+#![cfg_attr(not(feature = "push"), doc = "[`PeriodicPusher`]: #features")]
+#![cfg_attr(not(feature = "scrape"), doc = "[`ScrapeServer`]: #features")]
+#![cfg_attr(not(feature = "gradient"), doc = "[`MetricsLogger`]: #features")]
+#![cfg_attr(not(feature = "gradient"), doc = "[`add_metrics`]: #features")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(
@@ -56,36 +84,33 @@
     )
 )]
 
-mod add_metrics;
 mod clock;
 mod count_panics;
-mod dyn_desc;
-mod dyn_family;
-mod dyn_metric;
-mod dyn_registry;
+mod dynamic;
 mod fn_gauge;
 mod gather;
-mod http_request;
-mod logger;
-mod logger_config;
-mod logger_metric;
-mod periodic;
+#[cfg(feature = "gradient")]
+mod gradient;
+#[cfg(feature = "push")]
 mod push;
+#[cfg(feature = "scrape")]
 mod scrape;
 
-pub use add_metrics::{add_metrics, add_metrics_with, AddMetricsError};
 pub use clock::SystemClock;
 pub use count_panics::CountPanics;
-pub use dyn_desc::DynDesc;
-pub use dyn_family::DynFamily;
-pub use dyn_metric::DynMetric;
-pub use dyn_registry::{DynRegisterError, DynRegistry};
+pub use dynamic::{DynDesc, DynFamily, DynMetric, DynRegisterError, DynRegistry};
 pub use edgeprom;
 pub use fn_gauge::FnGauge;
 pub use gather::{Gather, GatherError};
-pub use logger::{AddError, MetricsLogger};
-pub use logger_config::{ConfigError, MetricsLoggerBuilder};
-pub use logger_metric::{AccessError, LoggerInfo, LoggerMetric};
-pub use periodic::{PeriodicPusher, PeriodicPusherBuilder, PushStats, StopError};
-pub use push::{PushClient, PushError, PushMethod, DEFAULT_TIMEOUT};
+#[cfg(feature = "gradient")]
+pub use gradient::{
+    add_metrics, add_metrics_with, AccessError, AddError, AddMetricsError, ConfigError, LoggerInfo,
+    LoggerMetric, MetricsLogger, MetricsLoggerBuilder,
+};
+#[cfg(feature = "push")]
+pub use push::{
+    PeriodicPusher, PeriodicPusherBuilder, PushClient, PushError, PushMethod, PushStats, StopError,
+    DEFAULT_TIMEOUT,
+};
+#[cfg(feature = "scrape")]
 pub use scrape::{ScrapeConfig, ScrapeServer};

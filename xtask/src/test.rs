@@ -2,8 +2,11 @@
 
 use std::ffi::OsString;
 
-use crate::runner::Runner;
+use crate::runner::{capture, describe, exec, Runner, StepError};
 use crate::{cross, install};
+
+/// Crates a scrape-only `edgeprom-std` must not pull in: the HTTP client and the TLS stack.
+const NOT_FOR_SCRAPE_ONLY: [&str; 3] = ["ureq", "rustls", "ring"];
 
 /// A step that `--only` can select.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,6 +157,10 @@ pub fn run(runner: &mut Runner, opts: &Options) {
             "test: core without `created`",
             runner.cargo(&["test", "-p", "edgeprom", "--no-default-features", "--lib"]),
         );
+        runner.step(
+            "test: std without default features, and scrape-only without TLS",
+            std_feature_subsets,
+        );
         // Built, never timed: `cargo xtask bench` times them.
         crate::bench::build_step(runner);
     }
@@ -175,6 +182,48 @@ pub fn run(runner: &mut Runner, opts: &Options) {
     if opts.only.is_empty() {
         extra_steps(runner);
     }
+}
+
+/// `edgeprom-std` builds without its default features, and with only `scrape`, whose tree then
+/// holds neither the HTTP client nor the TLS stack.
+fn std_feature_subsets(runner: &Runner) -> Result<(), StepError> {
+    let std_only = ["-p", "edgeprom-std", "--no-default-features"];
+    let scrape = ["--features", "scrape"];
+    let mut build = runner.cargo(&["build"]);
+    build.args(std_only);
+    exec(&mut build)?;
+    let mut build = runner.cargo(&["build"]);
+    build.args(std_only).args(scrape);
+    exec(&mut build)?;
+    let mut tree = runner.cargo(&["tree", "-e", "normal", "--prefix", "none"]);
+    tree.args(std_only).args(scrape);
+    let shown = describe(&tree);
+    println!("$ {shown}");
+    let listed = capture(&mut tree)?;
+    let found = unwanted_crates(&listed);
+    if found.is_empty() {
+        println!(
+            "no {} in the scrape-only tree",
+            NOT_FOR_SCRAPE_ONLY.join(", ")
+        );
+        Ok(())
+    } else {
+        Err(StepError::new(
+            Some(shown),
+            format!("the scrape-only tree pulls in {}", found.join(", ")),
+        ))
+    }
+}
+
+/// The crates of [`NOT_FOR_SCRAPE_ONLY`] in the output of `cargo tree --prefix none`, once each.
+fn unwanted_crates(tree: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    for name in tree.lines().filter_map(|l| l.split_whitespace().next()) {
+        if NOT_FOR_SCRAPE_ONLY.contains(&name) && !found.contains(&name) {
+            found.push(name);
+        }
+    }
+    found
 }
 
 /// Steps after the checks above, run only when no `--only` is given.
@@ -206,6 +255,16 @@ mod tests {
         assert!(opts.skip_install);
         assert_eq!(opts.only, [Step::Cross, Step::Doc]);
         assert!(!opts.wants(Step::Fmt));
+    }
+
+    #[test]
+    fn finds_the_tls_stack_in_a_tree() {
+        let clean = "edgeprom-std v0.1.0 (/w/std-adapter)\nedgeprom v0.1.0 (/w/core)\n\
+                     httparse v1.10.1\nrustls-pki-types v1.16.0\n";
+        assert!(unwanted_crates(clean).is_empty());
+        let tls = "edgeprom-std v0.1.0 (/w)\nureq v3.5.2\nrustls v0.23.46\nring v0.17.14\n\
+                   rustls v0.23.46 (*)\n";
+        assert_eq!(unwanted_crates(tls), ["ureq", "rustls", "ring"]);
     }
 
     #[test]

@@ -10,8 +10,8 @@ use edgeprom::{
     Collect, Desc, Encoder, LabelError, Labels, MetricType, NameError, State, WallClock,
 };
 
+use super::desc::DynDesc;
 use crate::clock::SystemClock;
-use crate::dyn_desc::DynDesc;
 
 type Values = Box<[Box<str>]>;
 

@@ -9,7 +9,7 @@ use edgeprom::name::validate_label_name;
 use edgeprom::push::{validate_grouping_key, PushPathError};
 use edgeprom::NameError;
 
-use crate::logger::MetricsLogger;
+use super::logger::MetricsLogger;
 use crate::push::{PushClient, PushError, DEFAULT_TIMEOUT};
 
 /// The gateway's URL.
@@ -29,6 +29,7 @@ pub(crate) const HOSTNAME_ENV: &str = "HOSTNAME";
 
 /// A [`MetricsLogger`] could not be configured.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(docsrs, doc(cfg(feature = "gradient")))]
 pub enum ConfigError {
     /// No workload id: none given, `PAPERSPACE_METRIC_WORKLOAD_ID` and
     /// `PAPERSPACE_EXPERIMENT_ID` unset, and `HOSTNAME` has no second `-`-separated part.
@@ -82,6 +83,7 @@ type Env = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 ///
 /// Empty environment variables count as unset.
 #[derive(Clone)]
+#[cfg_attr(docsrs, doc(cfg(feature = "gradient")))]
 pub struct MetricsLoggerBuilder {
     pub(crate) workload_id: Option<String>,
     pub(crate) workload_type: Option<String>,

@@ -21,6 +21,7 @@ use ureq::tls::{parse_pem, Certificate, PemItem, RootCerts, TlsConfig};
 use crate::gather::{Gather, GatherError};
 
 /// The request timeout unless told otherwise: 30 s, as Python's `push_to_gateway`.
+#[cfg_attr(docsrs, doc(cfg(feature = "push")))]
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Most of a rejection's body kept in the error.
@@ -28,6 +29,7 @@ const MAX_MESSAGE_BYTES: u64 = 4096;
 
 /// The HTTP method of a push, and so its meaning to the Pushgateway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(docsrs, doc(cfg(feature = "push")))]
 pub enum PushMethod {
     /// `PUT`: replaces every metric of the group.
     Put,
@@ -51,6 +53,7 @@ impl PushMethod {
 /// A push failed. No variant carries credentials: the client strips them from the URL and
 /// keeps them only in the `Authorization` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(docsrs, doc(cfg(feature = "push")))]
 pub enum PushError {
     /// The gateway URL is not an absolute `http` or `https` URL.
     InvalidUrl(&'static str),
@@ -205,6 +208,7 @@ fn classify(e: ureq::Error) -> PushError {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
+#[cfg_attr(docsrs, doc(cfg(feature = "push")))]
 pub struct PushClient {
     base: String,
     auth: Option<String>,

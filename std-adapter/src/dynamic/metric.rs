@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use edgeprom::{Collect, Desc, Encoder, Labels, MetricType, NameError, State, WallClock};
 
+use super::desc::DynDesc;
 use crate::clock::SystemClock;
-use crate::dyn_desc::DynDesc;
 
 /// A named metric without labels, like the core's [`Metric`](edgeprom::Metric) but with an
 /// owned name. The series is an `Arc<T>` of the core's atomic type: clone a handle with

@@ -16,62 +16,21 @@
 //!   or panics gets 500; none of them stops the server.
 
 use std::fmt;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use super::config::ScrapeConfig;
+use super::conn::{Conn, ConnState, Conns};
+use super::http_request::head_end;
+use super::serve::serve;
 use crate::gather::Gather;
-use crate::http_request::{head_end, route, Route};
 
 /// How often the accepting thread looks for new connections and for a stop request.
 const POLL: Duration = Duration::from_millis(20);
-/// After its answer, how long a connection is drained of what the client still sends (a body
-/// it declared, the rest of an oversized head) before it is closed, so that the close does not
-/// reset the connection before the client has read the answer.
-const LINGER: Duration = Duration::from_millis(100);
-/// At most this much is drained after the answer.
-const LINGER_BYTES: usize = 64 * 1024;
-
-/// Limits of a [`ScrapeServer`]. They bound what any client can cost the server, so that a
-/// burst of malformed, oversized, slow or idle clients neither exhausts it nor starves the
-/// well-behaved scrapers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ScrapeConfig {
-    /// Largest request head, request line and headers, accepted (default 8 KiB). The server
-    /// never reads more than this plus one byte of head from a client: a longer head gets 431
-    /// and the connection is closed. It reads no request body either: a request for `/metrics`
-    /// that declares one (a `Content-Length` other than 0, or a `Transfer-Encoding`) gets 413.
-    pub max_request_bytes: usize,
-    /// How long a client may take to send its whole request head, counted from the moment its
-    /// connection is accepted (default 10 s). It is a total, not a limit per read: a client
-    /// trickling its head a byte at a time is cut when it runs out, and gets 408; a client that
-    /// sent nothing at all is closed without an answer. Writing the answer gets the same time
-    /// in total, so a client that does not read it cannot hold its connection longer either.
-    pub read_timeout: Duration,
-    /// Clients handled at once, each on its own thread (default 32; 0 counts as 1). When all
-    /// are taken, a new client displaces one that is not being answered: first one already
-    /// answered (still draining what it sends), then the one that has waited longest for the
-    /// rest of its request head, which is closed without an answer. A client whose whole head
-    /// had arrived when it was accepted, as a scraper's has, is answered and never displaced.
-    /// Only when every connection is being answered does a new client get 503 at once.
-    /// Displaced connections close within moments, and the server never runs more than twice
-    /// this many connection threads.
-    pub max_connections: usize,
-}
-
-impl Default for ScrapeConfig {
-    fn default() -> Self {
-        ScrapeConfig {
-            max_request_bytes: 8 * 1024,
-            read_timeout: Duration::from_secs(10),
-            max_connections: 32,
-        }
-    }
-}
 
 /// Serves `/metrics` on an address you pick, from a background thread, until stopped.
 ///
@@ -102,6 +61,7 @@ impl Default for ScrapeConfig {
 /// server.stop();
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "scrape")))]
 pub struct ScrapeServer {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
@@ -168,129 +128,13 @@ impl Drop for ScrapeServer {
     }
 }
 
-/// Reading its request head: may be displaced.
-const HEAD: u8 = 0;
-/// Its whole request head had arrived when it was accepted: left alone, it is answered next.
-const READY: u8 = 1;
-/// Being answered: left alone.
-const BUSY: u8 = 2;
-/// Answered, draining what the client still sends: may be displaced.
-const DRAINING: u8 = 3;
-/// Displaced, or cut at stop: its socket is shut down and its thread is leaving.
-const CLOSED: u8 = 4;
-/// How many times [`Conns::admit`] waits a millisecond for displaced connections to close.
-const ADMIT_TRIES: u32 = 20;
-
-/// One accepted connection, as the accepting thread sees it.
-struct Conn {
-    /// A handle on the socket, to shut it down from the accepting thread.
-    stream: TcpStream,
-    accepted: Instant,
-    state: AtomicU8,
-}
-
-impl Conn {
-    fn state(&self) -> u8 {
-        self.state.load(Ordering::Acquire)
-    }
-
-    /// Moves from `from` to `to`; false if the connection was elsewhere (closed, say).
-    fn advance(&self, from: u8, to: u8) -> bool {
-        self.state
-            .compare_exchange(from, to, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
-    }
-
-    /// Shuts the socket down if the connection is in state `from`, which wakes its thread.
-    fn close_if(&self, from: u8) -> bool {
-        let closed = self.advance(from, CLOSED);
-        if closed {
-            let _ = self.stream.shutdown(Shutdown::Both);
-        }
-        closed
-    }
-}
-
-/// The connections being handled.
-struct Conns {
-    max: usize,
-    list: Mutex<Vec<Arc<Conn>>>,
-}
-
-impl Conns {
-    fn lock(&self) -> MutexGuard<'_, Vec<Arc<Conn>>> {
-        self.list.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Takes `conn` in, displacing another if all `max` are taken; false if none could be.
-    fn admit(&self, conn: Arc<Conn>) -> bool {
-        for _ in 0..ADMIT_TRIES {
-            {
-                let mut list = self.lock();
-                // Displaced connections still closing count here, so threads stay bounded.
-                if list.len() < self.max.saturating_mul(2) {
-                    let live = list.iter().filter(|c| c.state() != CLOSED).count();
-                    if live >= self.max && !displace_one(&list) {
-                        return false;
-                    }
-                    list.push(conn);
-                    return true;
-                }
-            }
-            // A burst displaced many at once: give their threads a moment to end.
-            thread::sleep(Duration::from_millis(1));
-        }
-        false
-    }
-
-    fn leave(&self, conn: &Arc<Conn>) {
-        self.lock().retain(|c| !Arc::ptr_eq(c, conn));
-    }
-
-    /// Closes every connection not being answered.
-    fn close_waiting(&self) {
-        for c in self.lock().iter() {
-            let _ = c.close_if(HEAD) || c.close_if(DRAINING);
-        }
-    }
-}
-
-/// Closes one connection that is not being answered: one already answered if any, else the one
-/// that has waited longest for its request head.
-fn displace_one(list: &[Arc<Conn>]) -> bool {
-    for state in [DRAINING, HEAD] {
-        let mut candidates: Vec<&Arc<Conn>> = list.iter().filter(|c| c.state() == state).collect();
-        candidates.sort_by_key(|c| c.accepted);
-        // A candidate may move on meanwhile (its head arrived): then take the next.
-        if candidates.into_iter().any(|c| c.close_if(state)) {
-            return true;
-        }
-    }
-    false
-}
-
-/// Takes a connection out of [`Conns`] when its thread ends, even by a panic.
-struct Leave {
-    conns: Arc<Conns>,
-    conn: Arc<Conn>,
-}
-
-impl Drop for Leave {
-    fn drop(&mut self) {
-        self.conns.leave(&self.conn);
-    }
-}
-
 fn accept_loop(
     listener: &TcpListener,
     source: &Arc<dyn Gather>,
     config: ScrapeConfig,
     stop: &AtomicBool,
 ) {
-    let conns = Arc::new(Conns {
-        max: config.max_connections.max(1),
-        list: Mutex::new(Vec::new()),
-    });
+    let conns = Arc::new(Conns::new(config.max_connections));
     let mut workers: Vec<JoinHandle<()>> = Vec::new();
     while !stop.load(Ordering::Relaxed) {
         match listener.accept() {
@@ -300,19 +144,15 @@ fn accept_loop(
                 let Ok(handle) = stream.try_clone() else {
                     continue;
                 };
-                let state = if head_waiting(&stream) { READY } else { HEAD };
-                let conn = Arc::new(Conn {
-                    stream: handle,
-                    accepted,
-                    state: AtomicU8::new(state),
-                });
-                if !conns.admit(Arc::clone(&conn)) {
+                let state = if head_waiting(&stream) {
+                    ConnState::Ready
+                } else {
+                    ConnState::Head
+                };
+                let conn = Arc::new(Conn::new(handle, accepted, state));
+                let Some(leave) = conns.admit(&conn) else {
                     refuse(&stream);
                     continue;
-                }
-                let leave = Leave {
-                    conns: Arc::clone(&conns),
-                    conn: Arc::clone(&conn),
                 };
                 let source = Arc::clone(source);
                 let spawned = thread::Builder::new()
@@ -357,242 +197,12 @@ fn refuse(stream: &TcpStream) {
     }
 }
 
-/// What a connection is answered.
-struct Answer {
-    /// The status line's code and reason (and any further header lines).
-    status: &'static str,
-    content_type: &'static str,
-    body: Vec<u8>,
-    /// Only the head, for `HEAD`.
-    head_only: bool,
-}
-
-impl Answer {
-    fn text(status: &'static str, body: &str) -> Self {
-        Answer {
-            status,
-            content_type: "text/plain",
-            body: body.as_bytes().to_vec(),
-            head_only: false,
-        }
-    }
-}
-
-/// What came of reading a request head.
-enum Head {
-    /// The complete head, up to and including its blank line.
-    Complete(Vec<u8>),
-    /// An answer without looking further: too large, incomplete, too slow.
-    Reject(Answer),
-    /// Nothing to answer: the client sent nothing, went away, or was displaced.
-    Silent,
-}
-
-/// `deadline - now`, zero once passed; `None` when there is no deadline.
-fn remaining(deadline: Option<Instant>) -> Option<Duration> {
-    deadline.map(|d| d.saturating_duration_since(Instant::now()))
-}
-
-fn serve(stream: &TcpStream, conn: &Conn, source: &dyn Gather, config: ScrapeConfig) {
-    if stream.set_nonblocking(false).is_err() {
-        return;
-    }
-    let head = read_head(stream, conn, config);
-    if matches!(head, Head::Silent) || !(conn.advance(HEAD, BUSY) || conn.advance(READY, BUSY)) {
-        return;
-    }
-    let answer = match head {
-        Head::Complete(head) => answer(&head, source),
-        Head::Reject(answer) => answer,
-        Head::Silent => return,
-    };
-    let deadline = Instant::now().checked_add(config.read_timeout);
-    let written = respond(stream, &answer, deadline);
-    if written.is_ok() && conn.advance(BUSY, DRAINING) {
-        drain(stream);
-    }
-}
-
-/// Reads the request head: at most `max_request_bytes + 1` bytes, all within `read_timeout` of
-/// the accept.
-fn read_head(stream: &TcpStream, conn: &Conn, config: ScrapeConfig) -> Head {
-    let too_large = || {
-        Head::Reject(Answer::text(
-            "431 Request Header Fields Too Large",
-            "request head too large\n",
-        ))
-    };
-    let deadline = conn.accepted.checked_add(config.read_timeout);
-    let limit = config.max_request_bytes.saturating_add(1);
-    let mut buf: Vec<u8> = Vec::with_capacity(limit.min(1024));
-    let mut chunk = [0u8; 1024];
-    loop {
-        let want = chunk.len().min(limit.saturating_sub(buf.len()));
-        if want == 0 {
-            return too_large();
-        }
-        let timeout = remaining(deadline);
-        if timeout.is_some_and(|t| t.is_zero()) {
-            return if buf.is_empty() {
-                Head::Silent
-            } else {
-                Head::Reject(Answer::text("408 Request Timeout", "request timeout\n"))
-            };
-        }
-        if stream.set_read_timeout(timeout).is_err() {
-            return Head::Silent;
-        }
-        let into = chunk.get_mut(..want).unwrap_or_default();
-        match (&*stream).read(into) {
-            Ok(0) if buf.is_empty() || conn.state() == CLOSED => return Head::Silent,
-            Ok(0) => {
-                return Head::Reject(Answer::text("400 Bad Request", "incomplete request\n"));
-            }
-            Ok(n) => {
-                // Only the new bytes (and the three before them) can complete the blank line.
-                let from = buf.len().saturating_sub(3);
-                buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
-                if let Some(end) = head_end(buf.get(from..).unwrap_or_default()) {
-                    let end = from + end;
-                    if end > config.max_request_bytes {
-                        return too_large();
-                    }
-                    buf.truncate(end);
-                    return Head::Complete(buf);
-                }
-            }
-            Err(_) if conn.state() == CLOSED => return Head::Silent,
-            // The read timed out (the deadline decides, at the top of the loop) or was
-            // interrupted.
-            Err(e) if try_again(&e) => {}
-            // Reset by the client: there is no one to answer.
-            Err(_) => return Head::Silent,
-        }
-    }
-}
-
-/// A read or write that timed out or was interrupted: the caller's deadline decides whether
-/// to try again.
-fn try_again(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
-    )
-}
-
-/// The answer to a complete request head.
-fn answer(head: &[u8], source: &dyn Gather) -> Answer {
-    match route(head) {
-        Route::Metrics {
-            format,
-            head: head_only,
-        } => {
-            if let Some(reject) = declared_body(head) {
-                return reject;
-            }
-            match catch_unwind(AssertUnwindSafe(|| source.gather(format))) {
-                Ok(Ok(body)) => Answer {
-                    status: "200 OK",
-                    content_type: format.content_type(),
-                    body: body.into_bytes(),
-                    head_only,
-                },
-                Ok(Err(e)) => Answer {
-                    head_only,
-                    ..Answer::text("500 Internal Server Error", &format!("{e}\n"))
-                },
-                Err(_) => Answer {
-                    head_only,
-                    ..Answer::text("500 Internal Server Error", "a collector panicked\n")
-                },
-            }
-        }
-        Route::NotFound => Answer::text("404 Not Found", "not found: try /metrics\n"),
-        Route::MethodNotAllowed => Answer::text(
-            "405 Method Not Allowed\r\nAllow: GET, HEAD",
-            "only GET and HEAD\n",
-        ),
-        Route::BadRequest => Answer::text("400 Bad Request", "bad request\n"),
-    }
-}
-
-/// 413 if the head declares a body (which is never read), 400 if its length is not a number.
-fn declared_body(head: &[u8]) -> Option<Answer> {
-    let head = std::str::from_utf8(head).ok()?;
-    for line in head.lines().skip(1).take_while(|l| !l.is_empty()) {
-        let Some((name, value)) = line.split_once(':') else {
-            continue;
-        };
-        let too_large = || Answer::text("413 Content Too Large", "no request body accepted\n");
-        if name.eq_ignore_ascii_case("transfer-encoding") {
-            return Some(too_large());
-        }
-        if name.eq_ignore_ascii_case("content-length") {
-            match value.trim().parse::<u64>() {
-                Ok(0) => {}
-                Ok(_) => return Some(too_large()),
-                Err(_) => return Some(Answer::text("400 Bad Request", "bad Content-Length\n")),
-            }
-        }
-    }
-    None
-}
-
-fn respond(stream: &TcpStream, answer: &Answer, deadline: Option<Instant>) -> io::Result<()> {
-    let mut out = Vec::with_capacity(answer.body.len() + 160);
-    write!(
-        out,
-        "HTTP/1.1 {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        answer.status,
-        answer.content_type,
-        answer.body.len()
-    )?;
-    if !answer.head_only {
-        out.extend_from_slice(&answer.body);
-    }
-    let mut rest = out.as_slice();
-    while !rest.is_empty() {
-        let timeout = remaining(deadline);
-        if timeout.is_some_and(|t| t.is_zero()) {
-            return Err(io::ErrorKind::TimedOut.into());
-        }
-        stream.set_write_timeout(timeout)?;
-        match (&*stream).write(rest) {
-            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => rest = rest.get(n..).unwrap_or_default(),
-            Err(e) if try_again(&e) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    // The answer is complete: tell the client, which may read it to the end.
-    stream.shutdown(Shutdown::Write)
-}
-
-/// Reads and drops what the client still sends, for at most [`LINGER`] and [`LINGER_BYTES`],
-/// until it closes its side.
-fn drain(stream: &TcpStream) {
-    let until = Instant::now() + LINGER;
-    let mut sink = [0u8; 1024];
-    let mut drained = 0;
-    while drained < LINGER_BYTES {
-        let left = until.saturating_duration_since(Instant::now());
-        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
-            return;
-        }
-        match (&*stream).read(&mut sink) {
-            Ok(0) => return,
-            Ok(n) => drained += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::{DynRegistry, GatherError};
     use edgeprom::Format;
+    use std::io::Read;
 
     fn ask(addr: SocketAddr, request: &[u8]) -> String {
         let mut c = TcpStream::connect(addr).unwrap();

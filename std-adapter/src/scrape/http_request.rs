@@ -1,5 +1,5 @@
-//! The little of HTTP/1.1 the scrape endpoint needs: the head of a GET request, parsed
-//! strictly, and content negotiation between Prometheus text and OpenMetrics.
+//! The little of HTTP/1.1 the scrape endpoint needs: the head of a GET request, parsed by
+//! `httparse`, and content negotiation between Prometheus text and OpenMetrics.
 
 use edgeprom::Format;
 
@@ -12,7 +12,12 @@ pub(crate) enum Route {
     NotFound,
     /// A method other than GET and HEAD.
     MethodNotAllowed,
-    /// Not an HTTP/1.x request head.
+    /// A request for `/metrics` that declares a body (a `Content-Length` other than 0, or a
+    /// `Transfer-Encoding`), which is never read.
+    BodyDeclared,
+    /// A request for `/metrics` whose `Content-Length` is not a number.
+    BadContentLength,
+    /// Not an HTTP/1.0 or HTTP/1.1 request head.
     BadRequest,
 }
 
@@ -24,50 +29,22 @@ pub(crate) fn head_end(buf: &[u8]) -> Option<usize> {
         .or_else(|| buf.windows(2).position(|w| w == b"\n\n").map(|i| i + 2))
 }
 
-fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
-/// Routes a complete request head.
+/// Routes a complete request head (up to and including its blank line).
 pub(crate) fn route(head: &[u8]) -> Route {
-    let Ok(head) = std::str::from_utf8(head) else {
+    // A slot for every line, so that only the byte limit bounds the number of headers.
+    let lines = head.iter().filter(|&&b| b == b'\n').count();
+    let mut headers = vec![httparse::EMPTY_HEADER; lines];
+    let mut request = httparse::Request::new(&mut headers);
+    // A head that is complete but that httparse finds partial (blank lines only) is malformed.
+    let Ok(httparse::Status::Complete(_)) = request.parse(head) else {
         return Route::BadRequest;
     };
-    let mut lines = head.lines();
-    let Some(request_line) = lines.next() else {
+    let (Some(method), Some(target)) = (request.method, request.path) else {
         return Route::BadRequest;
     };
-    let mut parts = request_line.split(' ');
-    let (Some(method), Some(target), Some(version), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    // httparse takes any request target; only the origin form (`/path?query`) is served.
+    if !target.starts_with('/') {
         return Route::BadRequest;
-    };
-    if !is_token(method) || !target.starts_with('/') || !version.starts_with("HTTP/1.") {
-        return Route::BadRequest;
-    }
-    if target.bytes().any(|b| b.is_ascii_control() || b == b' ') {
-        return Route::BadRequest;
-    }
-    let mut accept = String::new();
-    for line in lines {
-        if line.is_empty() {
-            break;
-        }
-        let Some((name, value)) = line.split_once(':') else {
-            return Route::BadRequest;
-        };
-        if !is_token(name) {
-            return Route::BadRequest;
-        }
-        if name.eq_ignore_ascii_case("accept") {
-            if !accept.is_empty() {
-                accept.push(',');
-            }
-            accept.push_str(value.trim());
-        }
     }
     let head = match method {
         "GET" => false,
@@ -77,6 +54,28 @@ pub(crate) fn route(head: &[u8]) -> Route {
     let path = target.split_once('?').map_or(target, |(p, _)| p);
     if path != "/metrics" {
         return Route::NotFound;
+    }
+    let mut accept = String::new();
+    for header in request.headers.iter() {
+        if header.name.eq_ignore_ascii_case("transfer-encoding") {
+            return Route::BodyDeclared;
+        }
+        if header.name.eq_ignore_ascii_case("content-length") {
+            let length = std::str::from_utf8(header.value)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            match length {
+                Some(0) => {}
+                Some(_) => return Route::BodyDeclared,
+                None => return Route::BadContentLength,
+            }
+        }
+        if header.name.eq_ignore_ascii_case("accept") {
+            if !accept.is_empty() {
+                accept.push(',');
+            }
+            accept.push_str(String::from_utf8_lossy(header.value).trim());
+        }
     }
     Route::Metrics {
         format: negotiate(&accept),
@@ -147,10 +146,46 @@ mod tests {
             "GET /metrics HTTP/1.1\r\nno colon\r\n\r\n",
             "G(T /metrics HTTP/1.1\r\n\r\n",
             "GET /metrics HTTP/1.1\r\nBad Name: x\r\n\r\n",
+            "\r\n\r\n",
+            "GET http://x/metrics HTTP/1.1\r\n\r\n",
+            "GET  /metrics HTTP/1.1\r\n\r\n",
+            "GET /metrics HTTP/1.1\r\nX: a\x00b\r\n\r\n",
         ] {
             assert_eq!(get(bad), Route::BadRequest, "{bad:?}");
         }
         assert_eq!(route(b"GET /\xff HTTP/1.1\r\n\r\n"), Route::BadRequest);
+        // Bare line feeds, and as many headers as the head holds.
+        let many = format!("GET /metrics HTTP/1.1\n{}\n", "X: y\n".repeat(500));
+        assert!(matches!(get(&many), Route::Metrics { .. }));
+    }
+
+    #[test]
+    fn a_request_for_metrics_must_not_declare_a_body() {
+        let get = |h: &str| route(h.as_bytes());
+        for declared in [
+            "GET /metrics HTTP/1.1\r\nContent-Length: 1099511627776\r\n\r\n",
+            "HEAD /metrics HTTP/1.1\r\nContent-Length: 1\r\n\r\n",
+            "GET /metrics HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+        ] {
+            assert_eq!(get(declared), Route::BodyDeclared, "{declared:?}");
+        }
+        assert_eq!(
+            get("GET /metrics HTTP/1.1\r\nContent-Length: x\r\n\r\n"),
+            Route::BadContentLength
+        );
+        assert!(matches!(
+            get("GET /metrics HTTP/1.1\r\ncontent-length:  0 \r\n\r\n"),
+            Route::Metrics { .. }
+        ));
+        // The method and the path are answered first.
+        assert_eq!(
+            get("POST /metrics HTTP/1.1\r\nContent-Length: 5\r\n\r\n"),
+            Route::MethodNotAllowed
+        );
+        assert_eq!(
+            get("GET /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            Route::NotFound
+        );
     }
 
     #[test]

@@ -9,14 +9,15 @@ use edgeprom::{
     Counter, Encoder, Format, Gauge, Histogram, Labels, MetricType, NameError, SampleValue, Summary,
 };
 
-use crate::dyn_desc::DynDesc;
+use super::config::MetricsLoggerBuilder;
+use super::metric::{AccessError, LoggerInfo, LoggerMetric};
+use crate::dynamic::DynDesc;
 use crate::gather::{Gather, GatherError};
-use crate::logger_config::MetricsLoggerBuilder;
-use crate::logger_metric::{AccessError, LoggerInfo, LoggerMetric};
 use crate::push::{PushClient, PushError};
 
 /// A metric could not be added to a [`MetricsLogger`]; the logger is unchanged.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(docsrs, doc(cfg(feature = "gradient")))]
 pub enum AddError {
     /// The name is not a valid metric name.
     InvalidName {
@@ -118,6 +119,7 @@ struct Entry {
 /// }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "gradient")))]
 pub struct MetricsLogger {
     client: PushClient,
     workload_label: String,

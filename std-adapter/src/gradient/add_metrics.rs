@@ -2,12 +2,13 @@
 
 use std::fmt;
 
-use crate::logger::{AddError, MetricsLogger};
-use crate::logger_config::{ConfigError, MetricsLoggerBuilder};
+use super::config::{ConfigError, MetricsLoggerBuilder};
+use super::logger::{AddError, MetricsLogger};
 use crate::push::PushError;
 
 /// [`add_metrics`] failed; values before the failing one were pushed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(docsrs, doc(cfg(feature = "gradient")))]
 pub enum AddMetricsError {
     /// The configuration (environment) is incomplete or invalid.
     Config(ConfigError),
@@ -45,6 +46,7 @@ impl std::error::Error for AddMetricsError {
 /// edgeprom_std::add_metrics([("loss", 0.25), ("accuracy", 0.91)], Some(10))?;
 /// # Ok::<(), edgeprom_std::AddMetricsError>(())
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "gradient")))]
 pub fn add_metrics<'a>(
     metrics: impl IntoIterator<Item = (&'a str, f64)>,
     step: Option<u64>,
@@ -53,6 +55,7 @@ pub fn add_metrics<'a>(
 }
 
 /// [`add_metrics`] with the settings of `builder` (its own step is replaced by `step`).
+#[cfg_attr(docsrs, doc(cfg(feature = "gradient")))]
 pub fn add_metrics_with<'a>(
     builder: &MetricsLoggerBuilder,
     metrics: impl IntoIterator<Item = (&'a str, f64)>,

@@ -9,10 +9,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use crate::push::PushError;
+use super::client::PushError;
 
 /// What the pusher has done so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(docsrs, doc(cfg(feature = "push")))]
 pub struct PushStats {
     /// Pushes the gateway accepted.
     pub successes: u64,
@@ -50,6 +51,7 @@ impl Shared {
 
 /// Stopping the pusher failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(docsrs, doc(cfg(feature = "push")))]
 pub enum StopError {
     /// The final push on shutdown failed.
     FinalPush(PushError),
@@ -77,6 +79,7 @@ impl std::error::Error for StopError {
 
 /// Settings of a [`PeriodicPusher`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(docsrs, doc(cfg(feature = "push")))]
 pub struct PeriodicPusherBuilder {
     interval: Duration,
     min_backoff: Duration,
@@ -166,6 +169,7 @@ fn run(
 /// pusher.stop()?; // the last push carries the final count
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "push")))]
 pub struct PeriodicPusher {
     stop: Option<mpsc::Sender<()>>,
     thread: Option<JoinHandle<Result<(), PushError>>>,

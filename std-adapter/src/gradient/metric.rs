@@ -13,6 +13,7 @@ use crate::clock::SystemClock;
 
 /// Using a metric of a [`MetricsLogger`](crate::MetricsLogger) failed; nothing changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(docsrs, doc(cfg(feature = "gradient")))]
 pub enum AccessError {
     /// No metric of that name was added.
     NotFound {
@@ -68,6 +69,7 @@ impl std::error::Error for AccessError {
 /// The key-value pairs of an info metric (Python's `Info.info({...})`). Setting them takes a
 /// short lock; they are meant to change rarely.
 #[derive(Debug)]
+#[cfg_attr(docsrs, doc(cfg(feature = "gradient")))]
 pub struct LoggerInfo {
     reserved: Vec<String>,
     pairs: Mutex<Vec<(String, String)>>,
@@ -116,6 +118,7 @@ impl LoggerInfo {
 ///
 /// Clone the `Arc` inside (or use the logger's typed getters) to update from other threads.
 #[derive(Debug, Clone)]
+#[cfg_attr(docsrs, doc(cfg(feature = "gradient")))]
 pub enum LoggerMetric {
     /// `add_gauge`.
     Gauge(Arc<Gauge>),
