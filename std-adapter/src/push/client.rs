@@ -2,9 +2,10 @@
 //! `delete` (DELETE), with job and grouping key encoded by the core's
 //! [`write_path`](edgeprom::push::write_path).
 //!
-//! Every failure is a [`PushError`] that says what went wrong: the gateway could not be reached
-//! or did not answer in time, the TLS handshake failed (an untrusted certificate), the
-//! credentials were refused, or the gateway rejected the metrics with its reason.
+//! Every failure is a [`PushError`] that says what went wrong: the URL, job or grouping key is
+//! unusable, the gateway could not be reached or did not answer in time, the TLS handshake
+//! failed (an untrusted certificate), the credentials were refused, or the gateway rejected the
+//! metrics with its reason.
 
 use std::fmt;
 use std::io::Read;
@@ -123,7 +124,7 @@ fn agent(timeout: Duration, roots: Option<&Arc<Vec<Certificate<'static>>>>) -> u
 }
 
 /// A host, with a port (if any) that is a number up to 65535: the URL parser takes
-/// `host:99999` and `host:abc`, and ureq would then connect to the default port.
+/// `host:99999` and `host:abc`, and reports no port at all for them.
 fn check_host(host: &str) -> Result<(), PushError> {
     // The port follows the last colon, unless that colon is inside an IPv6 literal.
     let (name, port) = match host.rsplit_once(':') {
@@ -296,10 +297,12 @@ impl PushClient {
         grouping: &[(&str, &str)],
         metrics: &dyn Gather,
     ) -> Result<(), PushError> {
+        // An unusable job or grouping key is reported before any encoding.
+        let url = self.group_url(job, grouping)?;
         let body = metrics
             .gather(Format::Prometheus)
             .map_err(PushError::Encode)?;
-        self.send(method, job, grouping, &body)
+        self.send_to(method, &url, &body)
     }
 
     /// The full URL of a group. Fails with [`PushError::EmptyJob`] for an empty `job`, and
@@ -324,10 +327,13 @@ impl PushClient {
         grouping: &[(&str, &str)],
         body: &str,
     ) -> Result<(), PushError> {
-        let url = self.group_url(job, grouping)?;
+        self.send_to(method, &self.group_url(job, grouping)?, body)
+    }
+
+    fn send_to(&self, method: PushMethod, url: &str, body: &str) -> Result<(), PushError> {
         let result = match method {
             PushMethod::Delete => {
-                let mut req = self.agent.delete(&url);
+                let mut req = self.agent.delete(url);
                 if let Some(auth) = &self.auth {
                     req = req.header("Authorization", auth);
                 }
@@ -335,8 +341,8 @@ impl PushClient {
             }
             PushMethod::Put | PushMethod::Post => {
                 let mut req = match method {
-                    PushMethod::Put => self.agent.put(&url),
-                    _ => self.agent.post(&url),
+                    PushMethod::Put => self.agent.put(url),
+                    _ => self.agent.post(url),
                 };
                 req = req.header("Content-Type", Format::Prometheus.content_type());
                 if let Some(auth) = &self.auth {
@@ -462,6 +468,18 @@ mod tests {
             c.delete("", &[("instance", "a")]),
             Err(PushError::EmptyJob)
         ));
+        // Before the metrics are encoded (nothing is sent either: no gateway listens there).
+        struct Failing;
+        impl Gather for Failing {
+            fn gather_into(&self, _: Format, _: &mut String) -> Result<(), crate::GatherError> {
+                Err(crate::GatherError)
+            }
+        }
+        assert_eq!(c.push("", &[], &Failing), Err(PushError::EmptyJob));
+        assert_eq!(
+            c.push_add("j", &[], &Failing),
+            Err(PushError::Encode(crate::GatherError))
+        );
         assert_eq!(
             c.group_url("j", &[("a", "1"), ("job", "x")]),
             Err(PushError::InvalidGroupingKey {
