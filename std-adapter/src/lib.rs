@@ -109,8 +109,8 @@ pub use gradient::{
 };
 #[cfg(feature = "push")]
 pub use push::{
-    PeriodicPusher, PeriodicPusherBuilder, PushClient, PushError, PushMethod, PushStats, StopError,
-    DEFAULT_TIMEOUT,
+    PeriodicPusher, PeriodicPusherBuilder, PushClient, PushError, PushErrorSource, PushMethod,
+    PushStats, StopError, DEFAULT_TIMEOUT,
 };
 #[cfg(feature = "scrape")]
 pub use scrape::{ScrapeConfig, ScrapeServer};

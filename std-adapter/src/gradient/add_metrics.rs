@@ -8,6 +8,7 @@ use crate::push::PushError;
 
 /// [`add_metrics`] failed; values before the failing one were pushed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 #[cfg_attr(docsrs, doc(cfg(feature = "gradient")))]
 pub enum AddMetricsError {
     /// The configuration (environment) is incomplete or invalid.

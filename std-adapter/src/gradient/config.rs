@@ -10,7 +10,7 @@ use edgeprom::push::{validate_grouping_key, PushPathError};
 use edgeprom::NameError;
 
 use super::logger::MetricsLogger;
-use crate::push::{PushClient, PushError, DEFAULT_TIMEOUT};
+use crate::push::{label_at_fault, PushClient, PushError, DEFAULT_TIMEOUT};
 
 /// The gateway's URL.
 pub(crate) const GATEWAY_ENV: &str = "PAPERSPACE_METRIC_PUSHGATEWAY";
@@ -29,15 +29,26 @@ pub(crate) const HOSTNAME_ENV: &str = "HOSTNAME";
 
 /// A [`MetricsLogger`] could not be configured.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 #[cfg_attr(docsrs, doc(cfg(feature = "gradient")))]
 pub enum ConfigError {
     /// No workload id: none given, `PAPERSPACE_METRIC_WORKLOAD_ID` and
     /// `PAPERSPACE_EXPERIMENT_ID` unset, and `HOSTNAME` has no second `-`-separated part.
     NoWorkloadId,
     /// The workload type does not make a valid label name `label_metrics_<type>_handle`.
-    InvalidWorkloadType(NameError),
+    InvalidWorkloadType {
+        /// The workload type given.
+        workload_type: String,
+        /// What is wrong with the label name it makes.
+        error: NameError,
+    },
     /// The grouping key has an invalid or repeated label name, or `job`.
-    InvalidGroupingKey(PushPathError),
+    InvalidGroupingKey {
+        /// The label at fault.
+        label: String,
+        /// What is wrong with it.
+        error: PushPathError,
+    },
     /// The gateway URL is invalid.
     Gateway(PushError),
 }
@@ -49,10 +60,17 @@ impl fmt::Display for ConfigError {
                 f,
                 "no workload id: pass one, or set {WORKLOAD_ID_ENV} or {LEGACY_EXPERIMENT_ID_ENV}"
             ),
-            ConfigError::InvalidWorkloadType(e) => {
-                write!(f, "the workload type does not make a label name: {e}")
+            ConfigError::InvalidWorkloadType {
+                workload_type,
+                error,
+            } => write!(
+                f,
+                "the workload type `{workload_type}` does not make a label name \
+                 `label_metrics_{workload_type}_handle`: {error}"
+            ),
+            ConfigError::InvalidGroupingKey { label, error } => {
+                write!(f, "invalid grouping key, label `{label}`: {error}")
             }
-            ConfigError::InvalidGroupingKey(e) => write!(f, "invalid grouping key: {e}"),
             ConfigError::Gateway(e) => e.fmt(f),
         }
     }
@@ -61,8 +79,8 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            ConfigError::InvalidWorkloadType(e) => Some(e),
-            ConfigError::InvalidGroupingKey(e) => Some(e),
+            ConfigError::InvalidWorkloadType { error, .. } => Some(error),
+            ConfigError::InvalidGroupingKey { error, .. } => Some(error),
             ConfigError::Gateway(e) => Some(e),
             ConfigError::NoWorkloadId => None,
         }
@@ -210,7 +228,10 @@ impl MetricsLoggerBuilder {
             .or_else(|| self.var(WORKLOAD_TYPE_ENV))
             .unwrap_or_else(|| WORKLOAD_TYPE_DEFAULT.to_owned());
         let workload_label = format!("label_metrics_{workload_type}_handle");
-        validate_label_name(&workload_label).map_err(ConfigError::InvalidWorkloadType)?;
+        validate_label_name(&workload_label).map_err(|error| ConfigError::InvalidWorkloadType {
+            workload_type: workload_type.clone(),
+            error,
+        })?;
         let hostname = self.var(HOSTNAME_ENV);
         let workload_id = self
             .workload_id
@@ -232,7 +253,10 @@ impl MetricsLoggerBuilder {
             .iter()
             .map(|(n, v)| (n.as_str(), v.as_str()))
             .collect();
-        validate_grouping_key(&grouping).map_err(ConfigError::InvalidGroupingKey)?;
+        validate_grouping_key(&grouping).map_err(|error| ConfigError::InvalidGroupingKey {
+            label: label_at_fault(&grouping),
+            error,
+        })?;
         let mut client = PushClient::new(&gateway)
             .map_err(ConfigError::Gateway)?
             .with_timeout(self.timeout);
@@ -317,18 +341,29 @@ mod tests {
         assert_eq!(l.client().timeout(), Duration::from_secs(2));
         assert!(!format!("{l:?}").contains("pw"));
         assert!(!format!("{:?}", base.clone().basic_auth("u", "hunter2")).contains("hunter2"));
+        let e = base.clone().workload_type("a-b").build().err();
         assert_eq!(
-            base.clone().workload_type("a-b").build().err(),
-            Some(ConfigError::InvalidWorkloadType(
-                NameError::InvalidLabelName
-            ))
+            e,
+            Some(ConfigError::InvalidWorkloadType {
+                workload_type: "a-b".into(),
+                error: NameError::InvalidLabelName
+            })
         );
+        assert!(e.is_some_and(|e| e.to_string().contains("`a-b`")));
+        let e = base
+            .clone()
+            .grouping_key("run", "1")
+            .grouping_key("job", "x")
+            .build()
+            .err();
         assert_eq!(
-            base.clone().grouping_key("job", "x").build().err(),
-            Some(ConfigError::InvalidGroupingKey(
-                PushPathError::DuplicateLabel
-            ))
+            e,
+            Some(ConfigError::InvalidGroupingKey {
+                label: "job".into(),
+                error: PushPathError::DuplicateLabel
+            })
         );
+        assert!(e.is_some_and(|e| e.to_string().contains("label `job`")));
         assert!(matches!(
             base.clone().gateway("gw:9091").build(),
             Err(ConfigError::Gateway(PushError::InvalidUrl(_)))

@@ -17,6 +17,7 @@ use crate::push::{PushClient, PushError};
 
 /// A metric could not be added to a [`MetricsLogger`]; the logger is unchanged.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 #[cfg_attr(docsrs, doc(cfg(feature = "gradient")))]
 pub enum AddError {
     /// The name is not a valid metric name.

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use edgeprom::name::{validate_label_name, validate_label_names};
+use edgeprom::name::validate_label_name;
 use edgeprom::{
     Counter, CounterError, Gauge, Histogram, MetricType, NameError, ObserveError, Summary,
 };
@@ -13,6 +13,7 @@ use crate::clock::SystemClock;
 
 /// Using a metric of a [`MetricsLogger`](crate::MetricsLogger) failed; nothing changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 #[cfg_attr(docsrs, doc(cfg(feature = "gradient")))]
 pub enum AccessError {
     /// No metric of that name was added.
@@ -32,7 +33,12 @@ pub enum AccessError {
     /// An observation was NaN or infinite.
     Observe(ObserveError),
     /// An info label name is invalid, repeated, or one of the logger's own labels.
-    InfoLabel(NameError),
+    InfoLabel {
+        /// The label name at fault.
+        label: String,
+        /// What is wrong with it.
+        error: NameError,
+    },
 }
 
 impl fmt::Display for AccessError {
@@ -50,7 +56,9 @@ impl fmt::Display for AccessError {
             ),
             AccessError::Counter(e) => e.fmt(f),
             AccessError::Observe(e) => e.fmt(f),
-            AccessError::InfoLabel(e) => write!(f, "invalid info label: {e}"),
+            AccessError::InfoLabel { label, error } => {
+                write!(f, "invalid info label `{label}`: {error}")
+            }
         }
     }
 }
@@ -60,7 +68,7 @@ impl std::error::Error for AccessError {
         match self {
             AccessError::Counter(e) => Some(e),
             AccessError::Observe(e) => Some(e),
-            AccessError::InfoLabel(e) => Some(e),
+            AccessError::InfoLabel { error, .. } => Some(error),
             _ => None,
         }
     }
@@ -86,12 +94,18 @@ impl LoggerInfo {
     /// Replaces the pairs. Names must be valid label names, distinct, and not one of the
     /// logger's own labels (workload, `pod`, `step`).
     pub fn info(&self, pairs: &[(&str, &str)]) -> Result<(), AccessError> {
-        let names: Vec<&str> = pairs.iter().map(|(n, _)| *n).collect();
-        validate_label_names(&names, None).map_err(AccessError::InfoLabel)?;
-        for n in &names {
-            validate_label_name(n).map_err(AccessError::InfoLabel)?;
-            if self.reserved.iter().any(|r| r == n) {
-                return Err(AccessError::InfoLabel(NameError::ReservedLabel));
+        for (i, (name, _)) in pairs.iter().enumerate() {
+            let refuse = |error| AccessError::InfoLabel {
+                label: (*name).to_owned(),
+                error,
+            };
+            validate_label_name(name).map_err(refuse)?;
+            if self.reserved.iter().any(|r| r == name) {
+                return Err(refuse(NameError::ReservedLabel));
+            }
+            let before = pairs.get(..i).unwrap_or_default();
+            if before.iter().any(|(earlier, _)| earlier == name) {
+                return Err(refuse(NameError::DuplicateLabel));
             }
         }
         let pairs = pairs
@@ -348,11 +362,29 @@ mod tests {
         i.info(&[("version", "1.0")]).unwrap();
         assert_eq!(
             i.info(&[("pod", "x")]),
-            Err(AccessError::InfoLabel(NameError::ReservedLabel))
+            Err(AccessError::InfoLabel {
+                label: "pod".into(),
+                error: NameError::ReservedLabel
+            })
         );
         assert_eq!(
-            i.info(&[("a", "x"), ("a", "y")]),
-            Err(AccessError::InfoLabel(NameError::DuplicateLabel))
+            i.info(&[("a", "x"), ("b", "y"), ("a", "z")]),
+            Err(AccessError::InfoLabel {
+                label: "a".into(),
+                error: NameError::DuplicateLabel
+            })
+        );
+        let e = i.info(&[("ok", "x"), ("not-ok", "y")]).unwrap_err();
+        assert_eq!(
+            e,
+            AccessError::InfoLabel {
+                label: "not-ok".into(),
+                error: NameError::InvalidLabelName
+            }
+        );
+        assert!(
+            e.to_string().starts_with("invalid info label `not-ok`: "),
+            "{e}"
         );
         assert_eq!(
             i.as_info().unwrap().get(),

@@ -2,23 +2,25 @@
 //! `delete` (DELETE), with job and grouping key encoded by the core's
 //! [`write_path`](edgeprom::push::write_path).
 //!
-//! Every failure is a [`PushError`] that says what went wrong: the gateway could not be reached
-//! or did not answer in time, the TLS handshake failed (an untrusted certificate), the
-//! credentials were refused, or the gateway rejected the metrics with its reason.
+//! Every failure is a [`PushError`] that says what went wrong: the URL, job or grouping key is
+//! unusable, the gateway could not be reached or did not answer in time, the TLS handshake
+//! failed (an untrusted certificate), the credentials were refused, or the gateway rejected the
+//! metrics with its reason.
 
 use std::fmt;
-use std::io::{self, Read};
+use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
 
 use base64::display::Base64Display;
 use base64::engine::general_purpose::STANDARD;
-use edgeprom::push::{write_path, PushPathError};
+use edgeprom::push::{validate_grouping_key, write_path};
 use edgeprom::Format;
 use ureq::http::Uri;
 use ureq::tls::{parse_pem, Certificate, PemItem, RootCerts, TlsConfig};
 
-use crate::gather::{Gather, GatherError};
+use super::error::{classify, PushError, PushErrorSource};
+use crate::gather::Gather;
 
 /// The request timeout unless told otherwise: 30 s, as Python's `push_to_gateway`.
 #[cfg_attr(docsrs, doc(cfg(feature = "push")))]
@@ -47,139 +49,6 @@ impl PushMethod {
             PushMethod::Post => "POST",
             PushMethod::Delete => "DELETE",
         }
-    }
-}
-
-/// A push failed. No variant carries credentials: the client strips them from the URL and
-/// keeps them only in the `Authorization` header.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(docsrs, doc(cfg(feature = "push")))]
-pub enum PushError {
-    /// The gateway URL is not an absolute `http` or `https` URL.
-    InvalidUrl(&'static str),
-    /// The job or grouping key cannot be sent (an invalid or repeated label name).
-    InvalidGroupingKey(PushPathError),
-    /// The metrics could not be encoded.
-    Encode(GatherError),
-    /// The gateway could not be reached: connection refused or reset, host not found.
-    Connection(String),
-    /// The gateway did not answer within the timeout.
-    Timeout(String),
-    /// The TLS handshake failed: most often the gateway's certificate is not trusted (not
-    /// signed by a trusted root, or not valid for the host name), or the gateway does not
-    /// speak TLS on that port. See
-    /// [`with_root_certificates_pem`](PushClient::with_root_certificates_pem).
-    Tls(String),
-    /// The PEM given to
-    /// [`with_root_certificates_pem`](PushClient::with_root_certificates_pem) holds no usable
-    /// certificate: it does not parse, has none, or one of them is not a valid X.509
-    /// certificate.
-    InvalidCertificate(String),
-    /// Another transport failure (a malformed or truncated response, ...).
-    Transport(String),
-    /// The gateway answered with a status other than 200 or 202; `message` is the start of
-    /// its response body, which says why (a parse error, a type conflict, ...). 401 and 403
-    /// mean the credentials were missing or refused: see
-    /// [`is_auth_failure`](PushError::is_auth_failure).
-    Rejected {
-        /// The HTTP status.
-        status: u16,
-        /// The gateway's explanation (at most 4 KiB, lossy UTF-8, trimmed).
-        message: String,
-    },
-}
-
-impl fmt::Display for PushError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PushError::InvalidUrl(why) => write!(f, "invalid Pushgateway URL: {why}"),
-            PushError::InvalidGroupingKey(e) => write!(f, "invalid job or grouping key: {e}"),
-            PushError::Encode(e) => write!(f, "cannot encode the metrics: {e}"),
-            PushError::Connection(e) => write!(f, "cannot connect to the Pushgateway: {e}"),
-            PushError::Timeout(e) => write!(f, "the Pushgateway did not answer in time: {e}"),
-            PushError::Tls(e) => write!(
-                f,
-                "TLS handshake with the Pushgateway failed (is its certificate trusted?): {e}"
-            ),
-            PushError::InvalidCertificate(e) => write!(f, "invalid CA certificate: {e}"),
-            PushError::Transport(e) => write!(f, "push failed: {e}"),
-            PushError::Rejected { status, message } if self.is_auth_failure() => write!(
-                f,
-                "authentication failed: the Pushgateway answered {status}: {message}"
-            ),
-            PushError::Rejected { status, message } => {
-                write!(f, "the Pushgateway answered {status}: {message}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for PushError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            PushError::InvalidGroupingKey(e) => Some(e),
-            PushError::Encode(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-impl PushError {
-    /// Whether the gateway could not be reached at all (worth retrying later).
-    pub fn is_unreachable(&self) -> bool {
-        matches!(self, PushError::Connection(_) | PushError::Timeout(_))
-    }
-
-    /// Whether the gateway refused the credentials, or needs some (a 401 or 403 answer).
-    pub fn is_auth_failure(&self) -> bool {
-        matches!(
-            self,
-            PushError::Rejected {
-                status: 401 | 403,
-                ..
-            }
-        )
-    }
-}
-
-/// Whether `e`, or an error it wraps, is a rustls error: rustls reports handshake failures
-/// (an untrusted certificate, a peer that does not speak TLS) as `io::Error`s around one.
-fn wraps_rustls_error(e: &io::Error) -> bool {
-    let mut inner: Option<&(dyn std::error::Error + 'static)> =
-        e.get_ref().map(|e| e as &(dyn std::error::Error + 'static));
-    // Bounded: error chains are short, and a cyclic one must not hang the client.
-    for _ in 0..8 {
-        let Some(err) = inner else { return false };
-        if err.is::<rustls::Error>() {
-            return true;
-        }
-        inner = err.source();
-    }
-    false
-}
-
-fn classify(e: ureq::Error) -> PushError {
-    match &e {
-        ureq::Error::Io(io) if wraps_rustls_error(io) => PushError::Tls(e.to_string()),
-        ureq::Error::Io(io) => match io.kind() {
-            io::ErrorKind::ConnectionRefused
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::NotConnected
-            | io::ErrorKind::AddrNotAvailable
-            | io::ErrorKind::BrokenPipe
-            | io::ErrorKind::UnexpectedEof => PushError::Connection(e.to_string()),
-            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
-                PushError::Timeout(e.to_string())
-            }
-            _ => PushError::Transport(e.to_string()),
-        },
-        ureq::Error::ConnectionFailed | ureq::Error::HostNotFound => {
-            PushError::Connection(e.to_string())
-        }
-        ureq::Error::Timeout(_) => PushError::Timeout(e.to_string()),
-        ureq::Error::Rustls(_) | ureq::Error::Tls(_) => PushError::Tls(e.to_string()),
-        _ => PushError::Transport(e.to_string()),
     }
 }
 
@@ -254,24 +123,53 @@ fn agent(timeout: Duration, roots: Option<&Arc<Vec<Certificate<'static>>>>) -> u
         .into()
 }
 
+/// A host, with a port (if any) that is a number up to 65535: the URL parser takes
+/// `host:99999` and `host:abc`, and reports no port at all for them.
+fn check_host(host: &str) -> Result<(), PushError> {
+    // The port follows the last colon, unless that colon is inside an IPv6 literal.
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) if !port.contains(']') => (name, Some(port)),
+        _ => (host, None),
+    };
+    if name.is_empty() {
+        return Err(PushError::InvalidUrl("the URL has no host"));
+    }
+    match port {
+        Some(port) if !port.bytes().all(|b| b.is_ascii_digit()) || port.parse::<u16>().is_err() => {
+            Err(PushError::InvalidUrl(
+                "the port must be a number from 0 to 65535",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn basic_auth(user: &str, password: &str) -> String {
     let pair = format!("{user}:{password}");
     format!("Basic {}", Base64Display::new(pair.as_bytes(), &STANDARD))
 }
 
 impl PushClient {
-    /// A client for the gateway at `url` (`http://host:9091`, optionally with a path prefix and
-    /// `user:password@` credentials), with a 30 s timeout.
+    /// A client for the gateway at `url` (`http://host:9091` or `https://...`, optionally with a
+    /// path prefix and `user:password@` credentials), with a 30 s timeout.
+    ///
+    /// Fails with [`PushError::InvalidUrl`] unless `url` is an absolute `http://` or `https://`
+    /// URL with a host, a port (if any) up to 65535, and neither a query string nor a fragment:
+    /// pushes go to paths below it, which could not keep them.
     pub fn new(url: &str) -> Result<Self, PushError> {
+        let url = url.trim();
         let uri: Uri = url
-            .trim()
             .parse()
             .map_err(|_| PushError::InvalidUrl("not a valid URL"))?;
-        match uri.scheme_str() {
-            Some("http") | Some("https") => {}
+        let scheme = match uri.scheme_str() {
+            Some(scheme @ ("http" | "https")) => scheme,
             Some(_) => return Err(PushError::InvalidUrl("the scheme must be http or https")),
-            None => return Err(PushError::InvalidUrl("the URL must start with http://")),
-        }
+            None => {
+                return Err(PushError::InvalidUrl(
+                    "the URL must start with http:// or https://",
+                ))
+            }
+        };
         let authority = uri
             .authority()
             .ok_or(PushError::InvalidUrl("the URL has no host"))?
@@ -283,10 +181,18 @@ impl PushClient {
             }
             None => (None, authority),
         };
-        if host.is_empty() {
-            return Err(PushError::InvalidUrl("the URL has no host"));
+        check_host(host)?;
+        // The parser keeps the query but drops a fragment without a word.
+        if uri.query().is_some() {
+            return Err(PushError::InvalidUrl(
+                "the URL has a query string, which the push paths would drop",
+            ));
         }
-        let scheme = uri.scheme_str().unwrap_or("http");
+        if url.contains('#') {
+            return Err(PushError::InvalidUrl(
+                "the URL has a fragment (#...), which the push paths would drop",
+            ));
+        }
         let path = uri.path().trim_end_matches('/');
         Ok(PushClient {
             base: format!("{scheme}://{host}{path}"),
@@ -318,30 +224,30 @@ impl PushClient {
     /// Fails with [`PushError::InvalidCertificate`] when the PEM does not parse, holds no
     /// certificate, or holds one that is not a valid X.509 certificate.
     pub fn with_root_certificates_pem(mut self, pem: &[u8]) -> Result<Self, PushError> {
+        let invalid = |i: usize, source| PushError::InvalidCertificate {
+            item: Some(i + 1),
+            source: Some(source),
+        };
         let mut certs = Vec::new();
         for (i, item) in parse_pem(pem).enumerate() {
             match item {
                 Ok(PemItem::Certificate(cert)) => {
                     // ureq silently skips roots that do not parse; check them here instead.
                     let der = rustls::pki_types::CertificateDer::from(cert.der());
-                    rustls::RootCertStore::empty().add(der).map_err(|e| {
-                        PushError::InvalidCertificate(format!("PEM item {}: {e}", i + 1))
-                    })?;
+                    rustls::RootCertStore::empty()
+                        .add(der)
+                        .map_err(|e| invalid(i, PushErrorSource::new(e)))?;
                     certs.push(cert);
                 }
                 Ok(_) => {}
-                Err(e) => {
-                    return Err(PushError::InvalidCertificate(format!(
-                        "PEM item {}: {e}",
-                        i + 1
-                    )))
-                }
+                Err(e) => return Err(invalid(i, PushErrorSource::new(e))),
             }
         }
         if certs.is_empty() {
-            return Err(PushError::InvalidCertificate(
-                "the PEM holds no certificate".to_owned(),
-            ));
+            return Err(PushError::InvalidCertificate {
+                item: None,
+                source: None,
+            });
         }
         let roots = Arc::new(certs);
         self.agent = agent(self.timeout, Some(&roots));
@@ -391,16 +297,25 @@ impl PushClient {
         grouping: &[(&str, &str)],
         metrics: &dyn Gather,
     ) -> Result<(), PushError> {
+        // An unusable job or grouping key is reported before any encoding.
+        let url = self.group_url(job, grouping)?;
         let body = metrics
             .gather(Format::Prometheus)
             .map_err(PushError::Encode)?;
-        self.send(method, job, grouping, &body)
+        self.send_to(method, &url, &body)
     }
 
-    /// The full URL of a group.
+    /// The full URL of a group. Fails with [`PushError::EmptyJob`] for an empty `job`, and
+    /// with [`PushError::InvalidGroupingKey`] for an invalid or repeated label name, or `job`.
     pub fn group_url(&self, job: &str, grouping: &[(&str, &str)]) -> Result<String, PushError> {
+        if job.is_empty() {
+            return Err(PushError::EmptyJob);
+        }
         let mut url = self.base.clone();
-        write_path(&mut url, job, grouping).map_err(PushError::InvalidGroupingKey)?;
+        write_path(&mut url, job, grouping).map_err(|error| PushError::InvalidGroupingKey {
+            label: label_at_fault(grouping),
+            error,
+        })?;
         Ok(url)
     }
 
@@ -412,10 +327,13 @@ impl PushClient {
         grouping: &[(&str, &str)],
         body: &str,
     ) -> Result<(), PushError> {
-        let url = self.group_url(job, grouping)?;
+        self.send_to(method, &self.group_url(job, grouping)?, body)
+    }
+
+    fn send_to(&self, method: PushMethod, url: &str, body: &str) -> Result<(), PushError> {
         let result = match method {
             PushMethod::Delete => {
-                let mut req = self.agent.delete(&url);
+                let mut req = self.agent.delete(url);
                 if let Some(auth) = &self.auth {
                     req = req.header("Authorization", auth);
                 }
@@ -423,8 +341,8 @@ impl PushClient {
             }
             PushMethod::Put | PushMethod::Post => {
                 let mut req = match method {
-                    PushMethod::Put => self.agent.put(&url),
-                    _ => self.agent.post(&url),
+                    PushMethod::Put => self.agent.put(url),
+                    _ => self.agent.post(url),
                 };
                 req = req.header("Content-Type", Format::Prometheus.content_type());
                 if let Some(auth) = &self.auth {
@@ -451,9 +369,21 @@ impl PushClient {
     }
 }
 
+/// The label of `grouping` that the core's check refuses (empty if it refuses none): the last
+/// of the shortest refused prefix.
+pub(crate) fn label_at_fault(grouping: &[(&str, &str)]) -> String {
+    (1..=grouping.len())
+        .filter_map(|end| grouping.get(..end))
+        .find(|prefix| validate_grouping_key(prefix).is_err())
+        .and_then(|prefix| prefix.last())
+        .map(|(label, _)| (*label).to_owned())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use edgeprom::push::PushPathError;
 
     #[test]
     fn urls_are_checked_and_credentials_hidden() {
@@ -481,46 +411,95 @@ mod tests {
             let e = PushClient::new(bad).unwrap_err();
             assert!(matches!(e, PushError::InvalidUrl(_)), "{bad}: {e:?}");
         }
+        let e = PushClient::new("gw:9091").unwrap_err();
         assert_eq!(
-            c.group_url("j", &[("job", "x")]),
-            Err(PushError::InvalidGroupingKey(PushPathError::DuplicateLabel))
+            e.to_string(),
+            "invalid Pushgateway URL: the URL must start with http:// or https://"
         );
     }
 
     #[test]
-    fn errors_display() {
-        let e = PushError::Rejected {
-            status: 400,
-            message: "type conflict".into(),
+    fn ports_queries_and_fragments_are_refused_not_dropped() {
+        for ok in [
+            "http://h:65535",
+            "http://h:0/p",
+            "https://u:p@h:443",
+            "http://[::1]:9091",
+            "http://[::1]",
+        ] {
+            assert!(PushClient::new(ok).is_ok(), "{ok}");
+        }
+        let why = |url: &str| match PushClient::new(url) {
+            Err(PushError::InvalidUrl(why)) => why,
+            other => panic!("{url}: {other:?}"),
         };
-        assert_eq!(e.to_string(), "the Pushgateway answered 400: type conflict");
-        assert!(!e.is_unreachable());
-        assert!(PushError::Connection("refused".into()).is_unreachable());
-        assert_eq!(PushMethod::Post.as_str(), "POST");
-        assert!(!e.is_auth_failure());
-
-        for status in [401, 403] {
-            let e = PushError::Rejected {
-                status,
-                message: "Unauthorized".into(),
-            };
-            assert!(e.is_auth_failure());
-            assert!(!e.is_unreachable());
+        for port in [
+            "http://h:65536",
+            "http://u:p@h:99999/x",
+            "http://h:abc",
+            "http://h:",
+            "http://h:+1",
+        ] {
             assert_eq!(
-                e.to_string(),
-                format!("authentication failed: the Pushgateway answered {status}: Unauthorized")
+                why(port),
+                "the port must be a number from 0 to 65535",
+                "{port}"
             );
         }
-        let tls = PushError::Tls("invalid peer certificate: UnknownIssuer".into());
-        assert!(!tls.is_unreachable() && !tls.is_auth_failure());
-        assert!(tls
-            .to_string()
-            .starts_with("TLS handshake with the Pushgateway failed"));
-        assert!(tls.to_string().ends_with("UnknownIssuer"));
+        for query in ["http://h:9091?x=1", "http://h/p?", "https://h/p?a=b#c"] {
+            assert!(
+                why(query).starts_with("the URL has a query string"),
+                "{query}"
+            );
+        }
+        for fragment in ["http://h:9091/#frag", "http://h#f", "http://h/p/#"] {
+            assert!(
+                why(fragment).starts_with("the URL has a fragment"),
+                "{fragment}"
+            );
+        }
+    }
+
+    #[test]
+    fn jobs_and_grouping_keys_are_checked_and_named() {
+        let c = PushClient::new("http://127.0.0.1:9091").unwrap();
+        assert_eq!(c.group_url("", &[]), Err(PushError::EmptyJob));
+        assert!(matches!(
+            c.delete("", &[("instance", "a")]),
+            Err(PushError::EmptyJob)
+        ));
+        // Before the metrics are encoded (nothing is sent either: no gateway listens there).
+        struct Failing;
+        impl Gather for Failing {
+            fn gather_into(&self, _: Format, _: &mut String) -> Result<(), crate::GatherError> {
+                Err(crate::GatherError)
+            }
+        }
+        assert_eq!(c.push("", &[], &Failing), Err(PushError::EmptyJob));
         assert_eq!(
-            PushError::InvalidCertificate("no".into()).to_string(),
-            "invalid CA certificate: no"
+            c.push_add("j", &[], &Failing),
+            Err(PushError::Encode(crate::GatherError))
         );
+        assert_eq!(
+            c.group_url("j", &[("a", "1"), ("job", "x")]),
+            Err(PushError::InvalidGroupingKey {
+                label: "job".into(),
+                error: PushPathError::DuplicateLabel
+            })
+        );
+        let e = c
+            .group_url("j", &[("a", "1"), ("b-c", "2"), ("a", "3")])
+            .unwrap_err();
+        assert_eq!(
+            e,
+            PushError::InvalidGroupingKey {
+                label: "b-c".into(),
+                error: PushPathError::InvalidLabel(edgeprom::NameError::InvalidLabelName)
+            }
+        );
+        assert!(e.to_string().contains("`b-c`"), "{e}");
+        assert_eq!(label_at_fault(&[("a", "1"), ("b", "2"), ("a", "3")]), "a");
+        assert_eq!(label_at_fault(&[("a", "1")]), "");
     }
 
     /// A self-signed P-256 CA certificate (valid until 2126), for the parsing checks.
@@ -574,11 +553,39 @@ Sftuo4tBwuX/Ky770mFMo4V6YrZs8sPfF3E=
             "-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n";
         let truncated = &TEST_CA_PEM[..TEST_CA_PEM.len() - 30];
         let bad_base64 = "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n";
-        for bad in ["", "hello", not_a_cert, truncated, bad_base64] {
+        for bad in [not_a_cert, truncated, bad_base64] {
             match base.clone().with_root_certificates_pem(bad.as_bytes()) {
-                Err(PushError::InvalidCertificate(why)) => assert!(!why.is_empty()),
+                Err(
+                    e @ PushError::InvalidCertificate {
+                        item: Some(1),
+                        source: Some(_),
+                    },
+                ) => {
+                    assert!(std::error::Error::source(&e).is_some());
+                    assert!(e
+                        .to_string()
+                        .starts_with("invalid CA certificate: PEM item 1: "));
+                }
                 other => panic!("{bad:?}: {other:?}"),
             }
+        }
+        // The second item is the bad one.
+        let second = format!("{TEST_CA_PEM}{not_a_cert}");
+        assert!(matches!(
+            base.clone().with_root_certificates_pem(second.as_bytes()),
+            Err(PushError::InvalidCertificate { item: Some(2), .. })
+        ));
+        for none in ["", "hello"] {
+            assert_eq!(
+                base.clone()
+                    .with_root_certificates_pem(none.as_bytes())
+                    .err(),
+                Some(PushError::InvalidCertificate {
+                    item: None,
+                    source: None
+                }),
+                "{none:?}"
+            );
         }
         let e = base
             .with_root_certificates_pem(
@@ -586,8 +593,8 @@ Sftuo4tBwuX/Ky770mFMo4V6YrZs8sPfF3E=
             )
             .unwrap_err();
         assert_eq!(
-            e,
-            PushError::InvalidCertificate("the PEM holds no certificate".into())
+            e.to_string(),
+            "invalid CA certificate: the PEM holds no certificate"
         );
     }
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use super::client::PushError;
+use super::error::PushError;
 
 /// What the pusher has done so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -51,6 +51,7 @@ impl Shared {
 
 /// Stopping the pusher failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 #[cfg_attr(docsrs, doc(cfg(feature = "push")))]
 pub enum StopError {
     /// The final push on shutdown failed.
@@ -238,7 +239,12 @@ impl Drop for PeriodicPusher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::PushErrorSource;
     use std::sync::atomic::AtomicU32;
+
+    fn source(what: &str) -> PushErrorSource {
+        PushErrorSource::new(io::Error::other(what.to_owned()))
+    }
 
     #[test]
     fn pushes_retries_and_pushes_on_stop() {
@@ -249,7 +255,7 @@ mod tests {
             .start(move || {
                 // Fails twice, then succeeds: the retries come after the backoff, not the hour.
                 match c.fetch_add(1, Ordering::SeqCst) {
-                    0 | 1 => Err(PushError::Connection("refused".into())),
+                    0 | 1 => Err(PushError::Connection(source("refused"))),
                     _ => Ok(()),
                 }
             })
@@ -271,7 +277,7 @@ mod tests {
         let pusher = PeriodicPusher::every(Duration::from_secs(3600))
             .start(move || match f.fetch_add(1, Ordering::SeqCst) {
                 0 => Ok(()),
-                _ => Err(PushError::Timeout("slow".into())),
+                _ => Err(PushError::Timeout(source("slow"))),
             })
             .unwrap();
         while first.load(Ordering::SeqCst) == 0 {
@@ -279,7 +285,7 @@ mod tests {
         }
         assert_eq!(
             pusher.stop(),
-            Err(StopError::FinalPush(PushError::Timeout("slow".into())))
+            Err(StopError::FinalPush(PushError::Timeout(source("slow"))))
         );
         let pusher = PeriodicPusher::every(Duration::from_secs(3600))
             .start(|| panic!("push closure failed"))
