@@ -9,9 +9,10 @@ use crate::tally::Tally;
 
 /// A set of finite, strictly increasing upper bounds. `+Inf` is implied.
 ///
-/// Declare one with [`buckets!`](crate::buckets!), which also checks the bounds at compile
-/// time.
-pub trait Buckets: 'static {
+/// Declare one with [`buckets!`](crate::buckets!), which checks the bounds at compile time.
+/// The trait is sealed: a hand-written impl could give bounds that are unordered, NaN, or
+/// that do not match its `Counts`, so only the macro and this crate's own sets implement it.
+pub trait Buckets: __private::Sealed + 'static {
     /// The type of observed values and bounds (`f64` or `u64`).
     type Value: Number;
     /// The per-bucket tallies: `[Tally<Self::Value>; N]` with `N == BOUNDS.len()`.
@@ -21,8 +22,8 @@ pub trait Buckets: 'static {
 }
 
 /// Storage for one [`Tally`] (count and sum of the observations that fell in it) per finite
-/// bucket. Implemented for `[Tally<V>; N]`.
-pub trait BucketCounts<V: Number>: Sync + 'static {
+/// bucket. Implemented for `[Tally<V>; N]` only (sealed).
+pub trait BucketCounts<V: Number>: __private::SealedCounts + Sync + 'static {
     /// Empty tallies.
     const INIT: Self;
     /// Number of tallies.
@@ -30,6 +31,18 @@ pub trait BucketCounts<V: Number>: Sync + 'static {
     /// The tallies.
     fn as_slice(&self) -> &[Tally<V>];
 }
+
+/// The seals of [`Buckets`] and [`BucketCounts`]. Not public API: [`buckets!`](crate::buckets!)
+/// implements `Sealed` for the types it declares, after checking their bounds.
+#[doc(hidden)]
+pub mod __private {
+    /// Implemented by [`buckets!`](crate::buckets!) and this crate's bucket sets.
+    pub trait Sealed {}
+    /// Implemented for `[Tally<V>; N]`.
+    pub trait SealedCounts {}
+}
+
+impl<V: Number, const N: usize> __private::SealedCounts for [Tally<V>; N] {}
 
 impl<V: Number, const N: usize> BucketCounts<V> for [Tally<V>; N] {
     #[allow(clippy::declare_interior_mutable_const)]
@@ -56,6 +69,8 @@ pub const GO_BUCKETS: [f64; 11] = [
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DefaultBuckets;
 
+impl __private::Sealed for DefaultBuckets {}
+
 impl Buckets for DefaultBuckets {
     type Value = f64;
     type Counts = [Tally<f64>; 14];
@@ -65,6 +80,8 @@ impl Buckets for DefaultBuckets {
 /// [`GO_BUCKETS`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GoBuckets;
+
+impl __private::Sealed for GoBuckets {}
 
 impl Buckets for GoBuckets {
     type Value = f64;
@@ -110,6 +127,9 @@ pub enum BucketsError {
     NotIncreasing,
     /// `Counts` does not hold one counter per bound.
     CountsMismatch,
+    /// An integer bound that a float cannot hold exactly (above 2^53): Prometheus reads `le`
+    /// as a float, so it would read as its neighbour's.
+    NotExact,
 }
 
 impl BucketsError {
@@ -126,6 +146,9 @@ impl BucketsError {
             BucketsError::CountsMismatch => {
                 panic!("edgeprom: Buckets::Counts must hold one counter per bound")
             }
+            BucketsError::NotExact => panic!(
+                "edgeprom: an integer bucket bound above 2^53 is not exactly a float, which Prometheus reads `le` as"
+            ),
         }
     }
 }
@@ -137,6 +160,9 @@ impl fmt::Display for BucketsError {
             BucketsError::NotFinite => "histogram bucket bound is NaN or infinite",
             BucketsError::NotIncreasing => "histogram buckets are not strictly increasing",
             BucketsError::CountsMismatch => "Buckets::Counts must hold one counter per bound",
+            BucketsError::NotExact => {
+                "an integer bucket bound above 2^53 is not exactly a float, which Prometheus reads `le` as"
+            }
         })
     }
 }
@@ -165,13 +191,20 @@ pub const fn check_f64(bounds: &[f64]) -> Result<(), BucketsError> {
     Ok(())
 }
 
-/// Checks integer bounds: at least one, strictly increasing.
+/// Checks integer bounds: at least one, strictly increasing, each exactly a float (so that
+/// distinct bounds stay distinct where `le` is read as a float).
 pub const fn check_u64(bounds: &[u64]) -> Result<(), BucketsError> {
     let [first, tail @ ..] = bounds else {
         return Err(BucketsError::Empty);
     };
     let (mut prev, mut rest) = (first, tail);
+    if !exactly_float(*prev) {
+        return Err(BucketsError::NotExact);
+    }
     while let [b, more @ ..] = rest {
+        if !exactly_float(*b) {
+            return Err(BucketsError::NotExact);
+        }
         if *b <= *prev {
             return Err(BucketsError::NotIncreasing);
         }
@@ -179,6 +212,12 @@ pub const fn check_u64(bounds: &[u64]) -> Result<(), BucketsError> {
         rest = more;
     }
     Ok(())
+}
+
+/// Whether `v` is exactly an `f64` (below 2^64, which `as u64` would saturate back from).
+const fn exactly_float(v: u64) -> bool {
+    let f = v as f64;
+    f < 18_446_744_073_709_551_616.0 && f as u64 == v
 }
 
 /// Declares a [`Buckets`] type whose bounds are checked at compile time.
@@ -195,6 +234,23 @@ pub const fn check_u64(bounds: &[u64]) -> Result<(), BucketsError> {
 ///
 /// ```compile_fail
 /// edgeprom::buckets!(Bad: f64 = [1.0, 0.5]);
+/// ```
+///
+/// Nor do integer bounds a float cannot hold exactly (Prometheus reads `le` as a float):
+///
+/// ```compile_fail
+/// edgeprom::buckets!(Bad: u64 = [9_007_199_254_740_992, 9_007_199_254_740_993]);
+/// ```
+///
+/// And `Buckets` cannot be implemented by hand:
+///
+/// ```compile_fail
+/// struct Mine;
+/// impl edgeprom::Buckets for Mine {
+///     type Value = f64;
+///     type Counts = [edgeprom::Tally<f64>; 1];
+///     const BOUNDS: &'static [f64] = &[f64::NAN, 1.0];
+/// }
 /// ```
 #[macro_export]
 macro_rules! buckets {
@@ -214,6 +270,7 @@ macro_rules! buckets {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, Default)]
         $vis struct $name;
+        impl $crate::buckets::__private::Sealed for $name {}
         impl $crate::Buckets for $name {
             type Value = $t;
             type Counts = [$crate::Tally<$t>; $n];
@@ -254,6 +311,28 @@ mod tests {
         assert_eq!(check_u64(&[3, 2]), Err(BucketsError::NotIncreasing));
         assert_eq!(check_u64(&[]), Err(BucketsError::Empty));
         assert_eq!(check_u64(&[1, 2]), Ok(()));
+    }
+
+    #[test]
+    fn integer_bounds_must_be_exact_floats() {
+        const P53: u64 = 1 << 53;
+        assert_eq!(check_u64(&[P53 - 1, P53]), Ok(()));
+        // 2^53 + 1 reads as 2^53 where `le` is a float: it would collide with 2^53.
+        assert_eq!(check_u64(&[P53, P53 + 1]), Err(BucketsError::NotExact));
+        assert_eq!(check_u64(&[P53 + 1]), Err(BucketsError::NotExact));
+        assert_eq!(check_u64(&[P53, P53 + 2, 1 << 60]), Ok(()));
+        assert_eq!(check_u64(&[u64::MAX]), Err(BucketsError::NotExact));
+        // Every accepted pair of neighbours stays distinct as floats.
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let (a, b) = (x >> (x % 64), (x >> (x % 64)).wrapping_add(x % 4096));
+            if a < b && check_u64(&[a, b]).is_ok() {
+                assert!((a as f64) < (b as f64), "{a} {b}");
+            }
+        }
     }
 
     crate::buckets!(Three: f64 = [1.0, 2.0, 3.0]);

@@ -3,6 +3,8 @@
 use core::fmt;
 use core::time::Duration;
 
+use portable_atomic::Ordering;
+
 use crate::created::Created;
 use crate::encode::{Encoder, Labels, Series};
 use crate::metric::State;
@@ -10,9 +12,16 @@ use crate::name::{Desc, MetricType};
 use crate::number::{AtomicNumber, Number};
 
 /// The value types a counter can hold: `u64` and `f64`. Sealed.
-pub trait CounterValue: Number {}
-impl CounterValue for u64 {}
-impl CounterValue for f64 {}
+pub trait CounterValue: Number {
+    /// Where the counter stops: `u64::MAX`, or `+Inf` for floats.
+    const MAX: Self;
+}
+impl CounterValue for u64 {
+    const MAX: u64 = u64::MAX;
+}
+impl CounterValue for f64 {
+    const MAX: f64 = f64::INFINITY;
+}
 
 /// A counter increment was rejected; the counter is unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +49,11 @@ impl core::error::Error for CounterError {}
 /// Use it as [`Metric<Counter>`](crate::Metric) or in a [`Family`](crate::Family). Every update
 /// is one atomic read-modify-write.
 ///
+/// A `u64` counter **saturates** at `u64::MAX` and stays there: it never wraps, because a
+/// counter that goes down is read by Prometheus as a reset (and `rate()` would add the whole
+/// new value). `inc_by` saturates exactly (one compare-and-swap); `inc` is one atomic add,
+/// skipped once the counter is saturated (2^64 increments of one are out of reach).
+///
 /// ```
 /// use edgeprom::{Counter, Metric};
 /// static REQUESTS: Metric<Counter> = Metric::new("requests", "Requests served");
@@ -65,10 +79,12 @@ impl<V: CounterValue> Counter<V> {
         }
     }
 
-    /// Adds one.
+    /// Adds one (for `u64`, unless saturated at `u64::MAX`).
     #[inline]
     pub fn inc(&self) {
-        V::add(&self.value, V::ONE)
+        if V::load(&self.value) != V::MAX {
+            V::add(&self.value, V::ONE)
+        }
     }
 
     /// The current value.
@@ -111,10 +127,14 @@ impl<V: CounterValue> Counter<V> {
 }
 
 impl Counter<u64> {
-    /// Adds `v`.
+    /// Adds `v`, saturating at `u64::MAX`.
     #[inline]
     pub fn inc_by(&self, v: u64) {
-        u64::add(&self.value, v)
+        let _ = self
+            .value
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| {
+                Some(c.saturating_add(v))
+            });
     }
 }
 
@@ -167,6 +187,22 @@ impl<V: CounterValue> State for Counter<V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn u64_counters_saturate_and_never_go_down() {
+        let c: Counter = Counter::new();
+        c.inc_by(u64::MAX - 1);
+        c.inc();
+        assert_eq!(c.get(), u64::MAX);
+        c.inc_by(2);
+        assert_eq!(c.get(), u64::MAX);
+        c.inc();
+        assert_eq!(c.get(), u64::MAX, "stays saturated");
+        let d: Counter = Counter::new();
+        d.inc_by(u64::MAX);
+        d.inc_by(2);
+        assert_eq!(d.get(), u64::MAX);
+    }
 
     #[derive(Debug, PartialEq)]
     enum E {

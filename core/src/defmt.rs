@@ -97,7 +97,12 @@ impl Format for CounterError {
 
 impl Format for ObserveError {
     fn format(&self, f: Formatter<'_>) {
-        write!(f, "observed value is NaN or infinite")
+        match self {
+            ObserveError::NotFinite => write!(f, "observed value is NaN or infinite"),
+            ObserveError::Negative => {
+                write!(f, "observed value is negative, and the sum is a counter")
+            }
+        }
     }
 }
 
@@ -117,6 +122,7 @@ impl Format for BucketsError {
             BucketsError::NotFinite => write!(f, "histogram bucket bound is not finite"),
             BucketsError::NotIncreasing => write!(f, "histogram buckets not increasing"),
             BucketsError::CountsMismatch => write!(f, "bucket counts do not match bounds"),
+            BucketsError::NotExact => write!(f, "integer bucket bound is not exactly a float"),
         }
     }
 }

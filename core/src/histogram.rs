@@ -19,11 +19,20 @@ use crate::timer::{self, Observe, Timer};
 pub enum ObserveError {
     /// The value was NaN or infinite, which would poison `_sum` for good.
     NotFinite,
+    /// The value was negative, and `_sum` is a counter: a summary, or a histogram whose
+    /// bounds are all at or above zero, takes no negative observation (OpenMetrics). A
+    /// histogram with a negative bound takes them, and writes no `_sum` (nor `_count`).
+    Negative,
 }
 
 impl fmt::Display for ObserveError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the observed value is NaN or infinite")
+        f.write_str(match self {
+            ObserveError::NotFinite => "the observed value is NaN or infinite",
+            ObserveError::Negative => {
+                "the observed value is negative, and the sum of this histogram or summary is a counter"
+            }
+        })
     }
 }
 
@@ -69,6 +78,7 @@ impl<B: Buckets> fmt::Debug for Histogram<B> {
 impl<B: Buckets> Histogram<B> {
     /// An empty histogram.
     pub const fn new() -> Self {
+        // Holds for every `Buckets` (sealed: declared by `buckets!` or this crate).
         if B::BOUNDS.len() != <B::Counts as BucketCounts<B::Value>>::LEN {
             crate::buckets::BucketsError::CountsMismatch.fail();
         }
@@ -79,11 +89,23 @@ impl<B: Buckets> Histogram<B> {
         }
     }
 
-    /// Records `v`. A NaN or infinite value is rejected and nothing is recorded.
+    /// Whether a bound is below zero: then observations may be negative, and no `_sum` (nor,
+    /// as OpenMetrics ties them, `_count`) is written.
+    #[inline]
+    fn negative_buckets() -> bool {
+        B::BOUNDS.first().is_some_and(|b| b.is_negative())
+    }
+
+    /// Records `v`. A NaN or infinite value is rejected, and so is a negative one unless a
+    /// bound is below zero (the sum would not be a counter, see [`ObserveError::Negative`]);
+    /// nothing is recorded then.
     #[inline]
     pub fn observe(&self, v: B::Value) -> Result<(), ObserveError> {
         if !v.is_finite() {
             return Err(ObserveError::NotFinite);
+        }
+        if v.is_negative() && !Self::negative_buckets() {
+            return Err(ObserveError::Negative);
         }
         let cell = self
             .counts
@@ -199,10 +221,11 @@ impl<B: Buckets> Series for Histogram<B> {
         };
         // Consumes every tally (it writes one line per item, `+Inf` included).
         enc.put_bucket_samples(desc, labels, B::BOUNDS, &mut cumulative);
-        enc.put_sample(desc, "_count", labels, count);
-        // As Python's client: no `_sum` when buckets reach below zero (OpenMetrics forbids it).
-        let negative = B::BOUNDS.first().is_some_and(|b| b.is_negative());
-        if !negative {
+        // No `_sum` when buckets reach below zero (OpenMetrics: the sum would not be a
+        // counter), and then no `_count` either (OpenMetrics writes both or neither; the
+        // count is the `+Inf` bucket's). Python's client writes `_count` alone here.
+        if !Self::negative_buckets() {
+            enc.put_sample(desc, "_count", labels, count);
             let sum = <B::Value as SumBits>::from_sum_bits(sum);
             enc.put_sample(desc, "_sum", labels, sum);
         }
@@ -234,13 +257,37 @@ mod tests {
     #[test]
     fn observes_into_buckets() {
         let h: Histogram<Small> = Histogram::new();
-        for v in [0.5, 1.0, 1.5, 4.0, 9.0, -3.0] {
+        for v in [0.5, 1.0, 1.5, 4.0, 9.0, 0.0] {
             h.observe(v).unwrap();
         }
         let b: heapless::Vec<(f64, u64), 4> = h.buckets().collect();
         assert_eq!(&b[..], &[(1.0, 3), (2.0, 4), (5.0, 5)]);
         assert_eq!(h.count(), 6);
-        assert_eq!(h.sum(), 13.0);
+        assert_eq!(h.sum(), 16.0);
+        // Bounds at or above zero: `_sum` is a counter, so no negative observation.
+        assert_eq!(h.observe(-3.0), Err(ObserveError::Negative));
+        assert_eq!(h.observe(-0.0), Ok(()), "-0.0 is not below zero");
+        assert_eq!((h.count(), h.sum()), (7, 16.0), "nothing recorded");
+    }
+
+    crate::buckets!(Signed: f64 = [-1.0, 0.0, 1.0]);
+
+    #[test]
+    fn negative_bounds_take_negative_observations_and_write_neither_count_nor_sum() {
+        static H: crate::Metric<Histogram<Signed>> = crate::Metric::new("h", "h");
+        H.observe(-3.0).unwrap();
+        H.observe(0.5).unwrap();
+        assert_eq!((H.count(), H.sum()), (2, -2.5));
+        let mut r: crate::Registry<'_, 1> = crate::Registry::new();
+        r.register(&H).unwrap();
+        for format in [crate::Format::Prometheus, crate::Format::OpenMetrics] {
+            let mut buf = [0u8; 1024];
+            let n = r.encode(format, &mut buf).unwrap();
+            let doc = core::str::from_utf8(&buf[..n]).unwrap();
+            assert!(doc.contains("h_bucket{le=\"-1.0\"} 1\n"), "{doc}");
+            assert!(doc.contains("h_bucket{le=\"+Inf\"} 2\n"), "{doc}");
+            assert!(!doc.contains("h_sum") && !doc.contains("h_count"), "{doc}");
+        }
     }
 
     #[test]
@@ -299,7 +346,11 @@ mod tests {
         let i: Histogram<IntB> = Histogram::new();
         i.observe(u64::MAX).unwrap();
         i.observe(3).unwrap();
-        assert_eq!((i.count(), i.sum()), (2, 2), "integer sums wrap, as before");
+        assert_eq!(
+            (i.count(), i.sum()),
+            (2, u64::MAX),
+            "integer sums saturate: a sum never goes down"
+        );
     }
 
     #[test]

@@ -79,8 +79,8 @@ impl<const L: usize> Collect for Info<'_, L> {
     fn metric_type(&self) -> MetricType {
         MetricType::Info
     }
-    fn label_names(&self) -> &[&str] {
-        &self.names
+    fn label_name(&self, i: usize) -> Option<&str> {
+        self.names.get(i).copied()
     }
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
         enc.write_header(&self.desc, MetricType::Info)?;

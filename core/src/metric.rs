@@ -28,9 +28,11 @@ pub trait Collect: Sync {
     fn desc(&self) -> Desc<'_>;
     /// The family's type.
     fn metric_type(&self) -> MetricType;
-    /// The names of the labels its series carry (besides `le`/`quantile`).
-    fn label_names(&self) -> &[&str] {
-        &[]
+    /// The name of the `i`th label its series carry (besides `le`, `quantile` and a state
+    /// set's label), `None` past the last. A registry checks them against its constant labels.
+    fn label_name(&self, i: usize) -> Option<&str> {
+        let _ = i;
+        None
     }
     /// Writes the whole family.
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result;

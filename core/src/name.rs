@@ -15,8 +15,8 @@ pub enum NameError {
     InvalidLabelName,
     /// Names starting with `__` are reserved for Prometheus' internal use.
     ReservedPrefix,
-    /// The label name is reserved for this metric type (`le` on histograms, `quantile` on
-    /// summaries) or for the exposition itself.
+    /// The label name is reserved: `le` (histogram buckets) on histograms and as a constant
+    /// label, `quantile` (summary quantiles) on summaries and as a constant label.
     ReservedLabel,
     /// The same label name appears twice.
     DuplicateLabel,
@@ -25,6 +25,10 @@ pub enum NameError {
     /// The same state appears twice in a [`StateSet`](crate::StateSet): it would be the same
     /// series twice.
     DuplicateState,
+    /// A [`StateSet`](crate::StateSet) needs at least one state.
+    NoStates,
+    /// A [`Family`](crate::Family) stores label values of at most 255 bytes: its `S` is larger.
+    ValueCapacity,
 }
 
 impl NameError {
@@ -35,12 +39,18 @@ impl NameError {
             NameError::InvalidMetricName => "metric name must match [a-zA-Z_:][a-zA-Z0-9_:]*",
             NameError::InvalidLabelName => "label name must match [a-zA-Z_][a-zA-Z0-9_]*",
             NameError::ReservedPrefix => "names starting with `__` are reserved",
-            NameError::ReservedLabel => "label name is reserved for this metric type",
+            NameError::ReservedLabel => {
+                "label name is reserved (`le` for histogram buckets, `quantile` for summary quantiles)"
+            }
             NameError::DuplicateLabel => "label name appears twice",
             NameError::InvalidUnit => {
                 "unit must match [a-zA-Z0-9_]+ and the metric name must end in _<unit>"
             }
             NameError::DuplicateState => "the same state appears twice",
+            NameError::NoStates => "a state set needs at least one state",
+            NameError::ValueCapacity => {
+                "a family stores label values of at most 255 bytes (its S is larger)"
+            }
         }
     }
 
@@ -58,14 +68,18 @@ impl NameError {
                 panic!("edgeprom: label name must match [a-zA-Z_][a-zA-Z0-9_]*")
             }
             NameError::ReservedPrefix => panic!("edgeprom: names starting with `__` are reserved"),
-            NameError::ReservedLabel => {
-                panic!("edgeprom: label name is reserved for this metric type (le, quantile)")
-            }
+            NameError::ReservedLabel => panic!(
+                "edgeprom: label name is reserved (`le` for histogram buckets, `quantile` for summary quantiles)"
+            ),
             NameError::DuplicateLabel => panic!("edgeprom: label name appears twice"),
             NameError::InvalidUnit => panic!(
                 "edgeprom: unit must match [a-zA-Z0-9_]+ and the metric name must end in _<unit>"
             ),
             NameError::DuplicateState => panic!("edgeprom: the same state appears twice"),
+            NameError::NoStates => panic!("edgeprom: a state set needs at least one state"),
+            NameError::ValueCapacity => {
+                panic!("edgeprom: a family stores label values of at most 255 bytes (its S is larger)")
+            }
         }
     }
 }
@@ -405,6 +419,9 @@ mod tests {
             NameError::ReservedLabel,
             NameError::DuplicateLabel,
             NameError::InvalidUnit,
+            NameError::DuplicateState,
+            NameError::NoStates,
+            NameError::ValueCapacity,
         ] {
             assert!(!e.as_str().is_empty());
         }

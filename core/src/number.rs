@@ -58,7 +58,8 @@ pub trait SumBits: Copy {
     fn to_sum_bits(self) -> u64;
     /// The value back from [`to_sum_bits`](Self::to_sum_bits).
     fn from_sum_bits(bits: u64) -> Self;
-    /// `sum + self` in that bit form: a wrapping add for integers, a float add for `f64`.
+    /// `sum + self` in that bit form: a saturating add for integers (a sum never wraps), a
+    /// float add for `f64`.
     fn add_to_sum_bits(self, sum: u64) -> u64;
 }
 
@@ -122,7 +123,7 @@ impl SumBits for u64 {
     }
     #[inline]
     fn add_to_sum_bits(self, sum: u64) -> u64 {
-        sum.wrapping_add(self)
+        sum.saturating_add(self)
     }
 }
 
@@ -155,8 +156,7 @@ impl SumBits for i64 {
     }
     #[inline]
     fn add_to_sum_bits(self, sum: u64) -> u64 {
-        // Two's complement: adding the bit patterns is the wrapping signed add.
-        sum.wrapping_add(self as u64)
+        (sum as i64).saturating_add(self) as u64
     }
 }
 
@@ -241,8 +241,13 @@ mod tests {
         );
         assert_eq!(
             i64::from_sum_bits(1i64.add_to_sum_bits(i64::MAX.to_sum_bits())),
+            i64::MAX,
+            "saturates"
+        );
+        assert_eq!(
+            i64::from_sum_bits((-1i64).add_to_sum_bits(i64::MIN.to_sum_bits())),
             i64::MIN
         );
-        assert_eq!(u64::from_sum_bits(3u64.add_to_sum_bits(u64::MAX)), 2);
+        assert_eq!(u64::from_sum_bits(3u64.add_to_sum_bits(u64::MAX)), u64::MAX);
     }
 }

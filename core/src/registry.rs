@@ -314,7 +314,9 @@ fn check_labels<'a>(
     }
     // Compared with `concat_eq`, which links no `memcmp` into a small firmware.
     let clash = const_labels.iter().find(|(c, _)| {
-        metric.label_names().iter().any(|l| concat_eq(l, "", c, ""))
+        (0..)
+            .map_while(|i| metric.label_name(i))
+            .any(|l| concat_eq(l, "", c, ""))
             || (state_set
                 && if namespace.is_empty() {
                     concat_eq(c, "", name, "")

@@ -71,7 +71,7 @@ impl<const N: usize> StateSet<N> {
         states: [&'static str; N],
     ) -> Result<Self, NameError> {
         if N == 0 {
-            return Err(NameError::Empty);
+            return Err(NameError::NoStates);
         }
         if let Err(e) = name::validate_label_name(name) {
             return Err(e);
@@ -167,7 +167,7 @@ mod tests {
         );
         assert_eq!(
             StateSet::<0>::try_new("a", "h", []).err(),
-            Some(NameError::Empty)
+            Some(NameError::NoStates)
         );
         for states in [["x", "y", "x"], ["", "y", ""], ["x", "y", "y"]] {
             assert_eq!(

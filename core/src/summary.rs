@@ -57,6 +57,10 @@ impl<V: Number> Summary<V> {
         if !v.is_finite() {
             return Err(ObserveError::NotFinite);
         }
+        // `_count` and `_sum` are counters (OpenMetrics): no negative observation.
+        if v.is_negative() {
+            return Err(ObserveError::Negative);
+        }
         self.tally.add(v);
         Ok(())
     }
@@ -143,9 +147,16 @@ mod tests {
     fn count_and_sum() {
         let s: Summary = Summary::new();
         s.observe(1.5).unwrap();
-        s.observe(-0.5).unwrap();
+        s.observe(0.5).unwrap();
         assert_eq!(s.observe(f64::NAN), Err(ObserveError::NotFinite));
-        assert_eq!((s.count(), s.sum()), (2, 1.0));
+        // `_count` and `_sum` are counters (OpenMetrics): no negative observation.
+        assert_eq!(s.observe(-0.5), Err(ObserveError::Negative));
+        assert_eq!((s.count(), s.sum()), (2, 2.0));
+        let signed: Summary<i64> = Summary::new();
+        assert_eq!(signed.observe(-1), Err(ObserveError::Negative));
+        signed.observe(i64::MAX).unwrap();
+        signed.observe(1).unwrap();
+        assert_eq!((signed.count(), signed.sum()), (2, i64::MAX), "saturates");
         let i: Summary<u64> = Summary::default();
         i.observe(7).unwrap();
         assert_eq!((i.count(), i.sum()), (1, 7));

@@ -36,18 +36,10 @@ impl<V: Number> Tally<V> {
         Tally(AtomicU128::new(0), PhantomData)
     }
 
-    /// Counts one observation of `v` and adds it to the sum (wrapping for integers).
+    /// Counts one observation of `v` and adds it to the sum (saturating for integers: a sum
+    /// never wraps), by one compare-and-swap of both halves.
     #[inline]
     pub fn add(&self, v: V) {
-        if !V::FLOAT {
-            // One atomic add of both halves: the sum's bits are the two's complement of the
-            // integer, so adding them in the high half is the wrapping integer add (and the
-            // count, in the low half, would carry into it only after 2^64 observations).
-            let bits = v.to_sum_bits();
-            self.0
-                .fetch_add((u128::from(bits) << 64) | 1, Ordering::Relaxed);
-            return;
-        }
         let mut cur = self.0.load(Ordering::Relaxed);
         loop {
             let count = (cur as u64).wrapping_add(1);
@@ -111,7 +103,11 @@ mod tests {
         let u = Tally::new();
         u.add(u64::MAX);
         u.add(2u64);
-        assert_eq!(u.get(), (2, 1), "the sum wraps without touching the count");
+        assert_eq!(
+            u.get(),
+            (2, u64::MAX),
+            "the sum saturates without touching the count"
+        );
     }
 
     #[test]

@@ -415,7 +415,7 @@ impl<const L: usize> FamilyBuilder<L> {
 
     const fn desc<T: State, const S: usize>(&self) -> Result<Desc<'static>, NameError> {
         if S > u8::MAX as usize {
-            return Err(NameError::InvalidLabelName);
+            return Err(NameError::ValueCapacity);
         }
         let mut desc = match Desc::try_new(self.name, self.help, T::TYPE.strip_suffix()) {
             Ok(d) => d,
@@ -513,8 +513,8 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Collect for Famil
     fn metric_type(&self) -> MetricType {
         T::TYPE
     }
-    fn label_names(&self) -> &[&str] {
-        &self.names
+    fn label_name(&self, i: usize) -> Option<&str> {
+        self.names.get(i).copied()
     }
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
         enc.put_family(&self.desc, T::TYPE, self)
@@ -654,7 +654,7 @@ mod tests {
         );
         assert_eq!(
             Family::<Gauge, 1, 1, 256>::try_new("g", "h", ["a"]).err(),
-            Some(NameError::InvalidLabelName)
+            Some(NameError::ValueCapacity)
         );
         let f: Family<Counter, 1, 1> = Family::new("x_total", "h", ["a"]);
         assert_eq!(f.desc().name(), "x");

@@ -208,9 +208,9 @@ impl<T: State + Send> Collect for DynFamily<T> {
     fn metric_type(&self) -> MetricType {
         T::TYPE
     }
-    // `label_names` keeps its default (none): the core's signature lends `&[&str]`, which owned
-    // names cannot; it only serves the core registry's constant-label check, and `DynRegistry`
-    // has no constant labels.
+    fn label_name(&self, i: usize) -> Option<&str> {
+        self.label_names.get(i).map(|n| &**n)
+    }
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
         let desc = self.desc.desc();
         let names: Vec<&str> = self.label_names.iter().map(|n| &**n).collect();
@@ -229,6 +229,33 @@ impl<T: State + Send> Collect for DynFamily<T> {
 mod tests {
     use super::*;
     use edgeprom::{Counter, Format, Gauge, Histogram, Summary};
+
+    #[test]
+    fn a_registry_refuses_labels_that_repeat_its_constant_labels_in_either_order() {
+        let f = DynFamily::<Counter>::new("reqs", "h", &["method", "path"]).unwrap();
+        let clash = Err(edgeprom::RegisterError::LabelClash {
+            name: "reqs",
+            label: "method",
+        });
+        // Constant labels first, then the family.
+        let mut r: edgeprom::Registry<'_, 2> = edgeprom::Registry::new()
+            .with_const_labels(&[("method", "const")])
+            .unwrap();
+        assert_eq!(r.register(&f), clash);
+        assert!(r.is_empty());
+        // The family first, then constant labels.
+        let mut r: edgeprom::Registry<'_, 2> = edgeprom::Registry::new();
+        r.register(&f).unwrap();
+        assert_eq!(
+            r.with_const_labels(&[("method", "const")]).map(|_| ()),
+            clash
+        );
+        // A label name the family does not have is fine.
+        let mut r: edgeprom::Registry<'_, 2> = edgeprom::Registry::new()
+            .with_const_labels(&[("device", "d1")])
+            .unwrap();
+        r.register(&f).unwrap();
+    }
 
     fn encode(c: &dyn Collect, format: Format) -> String {
         let mut s = String::new();
