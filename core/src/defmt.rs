@@ -23,8 +23,16 @@ impl Format for LabelError {
                     expected, got
                 )
             }
-            LabelError::UnknownLabel => write!(f, "unknown label name"),
-            LabelError::DuplicateLabel => write!(f, "label given twice"),
+            LabelError::UnknownLabel { position } => write!(
+                f,
+                "the label name given at position {=usize} is not one of the family's",
+                position
+            ),
+            LabelError::DuplicateLabel { position } => write!(
+                f,
+                "the label name given at position {=usize} was given before",
+                position
+            ),
             LabelError::ValueTooLong { index, len, max } => write!(
                 f,
                 "value of label {=usize} is {=usize} bytes; at most {=usize}",

@@ -168,13 +168,13 @@ fn order_pairs<'v>(
         });
     }
     let mut out: [Option<&str>; L] = [None; L];
-    for (n, v) in pairs {
+    for (position, (n, v)) in pairs.iter().enumerate() {
         let i = names
             .iter()
             .position(|m| m == n)
-            .ok_or(LabelError::UnknownLabel)?;
+            .ok_or(LabelError::UnknownLabel { position })?;
         if out[i].replace(v).is_some() {
-            return Err(LabelError::DuplicateLabel);
+            return Err(LabelError::DuplicateLabel { position });
         }
     }
     Ok(out.map(|v| v.unwrap_or_default()))

@@ -31,9 +31,15 @@ pub enum LabelError {
         got: usize,
     },
     /// A name given by name is not one of the family's labels.
-    UnknownLabel,
+    UnknownLabel {
+        /// Position of the `(name, value)` pair in the call.
+        position: usize,
+    },
     /// A label was given twice by name.
-    DuplicateLabel,
+    DuplicateLabel {
+        /// Position of the second `(name, value)` pair with that name.
+        position: usize,
+    },
     /// A value is longer than the family stores (`S` bytes).
     ValueTooLong {
         /// Position of the label.
@@ -59,8 +65,14 @@ impl fmt::Display for LabelError {
             LabelError::WrongCount { expected, got } => {
                 write!(f, "expected {expected} label values, got {got}")
             }
-            LabelError::UnknownLabel => f.write_str("unknown label name"),
-            LabelError::DuplicateLabel => f.write_str("label given twice"),
+            LabelError::UnknownLabel { position } => write!(
+                f,
+                "the label name given at position {position} is not one of the family's"
+            ),
+            LabelError::DuplicateLabel { position } => write!(
+                f,
+                "the label name given at position {position} was given before"
+            ),
             LabelError::ValueTooLong { index, len, max } => write!(
                 f,
                 "value of label {index} is {len} bytes; the family stores at most {max}"
@@ -244,18 +256,18 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
         }
         let mut values = [""; L];
         let mut seen = [false; L];
-        for (name, value) in pairs {
+        for (position, (name, value)) in pairs.iter().enumerate() {
             let i = self
                 .names
                 .iter()
                 .position(|n| n == name)
-                .ok_or(LabelError::UnknownLabel)?;
+                .ok_or(LabelError::UnknownLabel { position })?;
             match (seen.get_mut(i), values.get_mut(i)) {
                 (Some(s), Some(v)) if !*s => {
                     *s = true;
                     *v = value;
                 }
-                _ => return Err(LabelError::DuplicateLabel),
+                _ => return Err(LabelError::DuplicateLabel { position }),
             }
         }
         Ok(values)
@@ -580,11 +592,11 @@ mod tests {
         );
         assert_eq!(
             f.labels_by_name([("method", "get"), ("nope", "/")]).err(),
-            Some(LabelError::UnknownLabel)
+            Some(LabelError::UnknownLabel { position: 1 })
         );
         assert_eq!(
             f.labels_by_name([("method", "get"), ("method", "/")]).err(),
-            Some(LabelError::DuplicateLabel)
+            Some(LabelError::DuplicateLabel { position: 1 })
         );
         assert_eq!(
             f.labels_by_name([("method", "get")]).err(),

@@ -145,15 +145,19 @@ impl<T: State> DynFamily<T> {
                 got: pairs.len(),
             });
         }
-        let mut values = Vec::with_capacity(pairs.len());
-        for name in self.label_names.iter() {
-            let mut matching = pairs.iter().filter(|(n, _)| *n == &**name);
-            let value = matching.next().ok_or(LabelError::UnknownLabel)?.1;
-            if matching.next().is_some() {
-                return Err(LabelError::DuplicateLabel);
+        let mut values: Vec<Option<&str>> = vec![None; pairs.len()];
+        for (position, (name, value)) in pairs.iter().enumerate() {
+            let i = self
+                .label_names
+                .iter()
+                .position(|n| &**n == *name)
+                .ok_or(LabelError::UnknownLabel { position })?;
+            match values.get_mut(i) {
+                Some(slot @ None) => *slot = Some(value),
+                _ => return Err(LabelError::DuplicateLabel { position }),
             }
-            values.push(value);
         }
+        let values: Vec<&str> = values.into_iter().map(Option::unwrap_or_default).collect();
         self.labels(&values)
     }
 
@@ -310,7 +314,7 @@ mod tests {
         );
         assert_eq!(
             f.labels_by_name(&[("b", "x")]).err(),
-            Some(LabelError::UnknownLabel)
+            Some(LabelError::UnknownLabel { position: 0 })
         );
         assert_eq!(
             DynFamily::<Histogram>::new("h", "", &["le"]).err(),
