@@ -35,6 +35,16 @@ impl<F, V> fmt::Debug for CallbackGauge<F, V> {
 }
 
 impl<F: Fn() -> V, V: Number> CallbackGauge<F, V> {
+    /// What [`static_registry!`](crate::static_registry!) checks at compile time.
+    #[doc(hidden)]
+    pub const fn __parts(&self) -> crate::static_registry::Parts<'_> {
+        crate::static_registry::Parts {
+            name: self.desc.name(),
+            ty: MetricType::Gauge,
+            labels: &[],
+        }
+    }
+
     /// A gauge named `name` whose value is `f()`.
     ///
     /// # Panics

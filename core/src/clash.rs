@@ -21,27 +21,85 @@ pub struct NameClash {
 }
 
 /// Whether families named `a` and `b` (without namespace) of these types would write a name
-/// twice; if so, which.
-pub fn name_clash(a: &str, a_type: MetricType, b: &str, b_type: MetricType) -> Option<NameClash> {
-    for a_suffix in a_type.written_suffixes() {
-        for b_suffix in b_type.written_suffixes() {
+/// twice; if so, which. A `const fn`, so that a [`StaticRegistry`](crate::StaticRegistry)
+/// applies the same rule at compile time.
+pub const fn name_clash(
+    a: &str,
+    a_type: MetricType,
+    b: &str,
+    b_type: MetricType,
+) -> Option<NameClash> {
+    let mut sa = a_type.written_suffixes();
+    while let [a_suffix, more_a @ ..] = sa {
+        let mut sb = b_type.written_suffixes();
+        while let [b_suffix, more_b @ ..] = sb {
             if concat_eq(a, a_suffix, b, b_suffix) {
                 return Some(NameClash { a_suffix, b_suffix });
             }
+            sb = more_b;
         }
+        sa = more_a;
     }
     None
 }
 
+/// Whether the constant label `label` is also a label of a family: one of its `labels`, or,
+/// for a state set named `name`, its label named after it (`namespace_name`).
+pub const fn label_clash(
+    namespace: &str,
+    label: &str,
+    name: &str,
+    state_set: bool,
+    mut labels: &[&str],
+) -> bool {
+    while let [l, more @ ..] = labels {
+        if concat_eq(l, "", label, "") {
+            return true;
+        }
+        labels = more;
+    }
+    state_set
+        && if namespace.is_empty() {
+            concat_eq(label, "", name, "")
+        } else {
+            // `label == namespace + "_" + name`
+            match label.split_at_checked(namespace.len() + 1) {
+                Some((head, tail)) => {
+                    concat_eq(head, "", namespace, "_") && concat_eq(tail, "", name, "")
+                }
+                None => false,
+            }
+        }
+}
+
 /// `a1 + a2 == b1 + b2` without building either string (nor calling `memcmp`, which a small
 /// firmware would link for this alone).
-pub(crate) fn concat_eq(a1: &str, a2: &str, b1: &str, b2: &str) -> bool {
-    let byte = |x1: &str, x2: &str, i: usize| match i.checked_sub(x1.len()) {
-        None => x1.as_bytes().get(i).copied(),
-        Some(j) => x2.as_bytes().get(j).copied(),
-    };
+pub(crate) const fn concat_eq(a1: &str, a2: &str, b1: &str, b2: &str) -> bool {
     let len = a1.len() + a2.len();
-    len == b1.len() + b2.len() && (0..len).all(|i| byte(a1, a2, i) == byte(b1, b2, i))
+    if len != b1.len() + b2.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < len {
+        if byte(a1, a2, i) != byte(b1, b2, i) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The `i`th byte of `x1 + x2` (`i` is below their length).
+const fn byte(x1: &str, x2: &str, i: usize) -> u8 {
+    let (s, j) = if i < x1.len() {
+        (x1.as_bytes(), i)
+    } else {
+        (x2.as_bytes(), i - x1.len())
+    };
+    match s.split_at_checked(j) {
+        Some((_, [b, ..])) => *b,
+        _ => 0,
+    }
 }
 
 #[cfg(test)]

@@ -72,6 +72,18 @@ impl<'a, const L: usize> Info<'a, L> {
     }
 }
 
+impl<const L: usize> Info<'static, L> {
+    /// What [`static_registry!`](crate::static_registry!) checks at compile time.
+    #[doc(hidden)]
+    pub const fn __parts(&self) -> crate::static_registry::Parts<'_> {
+        crate::static_registry::Parts {
+            name: self.desc.name(),
+            ty: MetricType::Info,
+            labels: &self.names,
+        }
+    }
+}
+
 impl<const L: usize> Collect for Info<'_, L> {
     fn desc(&self) -> Desc<'_> {
         self.desc

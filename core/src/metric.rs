@@ -114,6 +114,16 @@ impl<T: State> Metric<T> {
         &self.desc
     }
 
+    /// What [`static_registry!`](crate::static_registry!) checks at compile time.
+    #[doc(hidden)]
+    pub const fn __parts(&self) -> crate::static_registry::Parts<'_> {
+        crate::static_registry::Parts {
+            name: self.desc.name(),
+            ty: T::TYPE,
+            labels: &[],
+        }
+    }
+
     /// The series itself.
     pub const fn state(&self) -> &T {
         &self.state

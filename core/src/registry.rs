@@ -3,7 +3,7 @@
 
 use core::fmt;
 
-use crate::clash::{concat_eq, name_clash};
+use crate::clash::{label_clash, name_clash};
 use crate::clock::WallClock;
 use crate::encode::{EncodeError, Encoder, Format, Out};
 use crate::metric::Collect;
@@ -271,32 +271,51 @@ impl<'a, const N: usize> Registry<'a, N> {
     /// returns [`EncodeError::BufferTooSmall`] with the size needed; the buffer's contents are
     /// then not a document.
     pub fn encode(&self, format: Format, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        // Written in place, without going through `fmt::Write` line by line.
         let (ns, labels) = (self.namespace, self.const_labels);
-        let mut enc = Encoder::for_slice(buf, format, ns, labels, self.created);
-        self.encode_with(&mut enc).map_err(|_| EncodeError::Write)?;
-        enc.finish_slice()
+        encode_to_slice(&self.metrics, ns, labels, self.created, format, buf)
     }
 
     /// Writes the whole exposition into any [`fmt::Write`].
     pub fn encode_to(&self, format: Format, out: &mut dyn fmt::Write) -> fmt::Result {
         let (ns, labels) = (self.namespace, self.const_labels);
-        let out = Out::new(out);
-        self.encode_with(&mut Encoder::with_out(
-            out,
-            format,
-            ns,
-            labels,
-            self.created,
-        ))
+        encode_to_writer(&self.metrics, ns, labels, self.created, format, out)
     }
+}
 
-    fn encode_with(&self, enc: &mut Encoder<'_>) -> fmt::Result {
-        for m in &self.metrics {
-            m.encode(enc)?;
-        }
-        enc.finish()
+/// A document of `metrics` written in place into `buf`, without going through `fmt::Write`
+/// line by line: the length, or the length needed.
+pub(crate) fn encode_to_slice(
+    metrics: &[&dyn Collect],
+    namespace: &str,
+    const_labels: &[(&str, &str)],
+    created: bool,
+    format: Format,
+    buf: &mut [u8],
+) -> Result<usize, EncodeError> {
+    let mut enc = Encoder::for_slice(buf, format, namespace, const_labels, created);
+    encode_with(metrics, &mut enc).map_err(|_| EncodeError::Write)?;
+    enc.finish_slice()
+}
+
+/// A document of `metrics` written into any [`fmt::Write`].
+pub(crate) fn encode_to_writer(
+    metrics: &[&dyn Collect],
+    namespace: &str,
+    const_labels: &[(&str, &str)],
+    created: bool,
+    format: Format,
+    out: &mut dyn fmt::Write,
+) -> fmt::Result {
+    let out = Out::new(out);
+    let mut enc = Encoder::with_out(out, format, namespace, const_labels, created);
+    encode_with(metrics, &mut enc)
+}
+
+fn encode_with(metrics: &[&dyn Collect], enc: &mut Encoder<'_>) -> fmt::Result {
+    for m in metrics {
+        m.encode(enc)?;
     }
+    enc.finish()
 }
 
 /// Whether `metric`'s labels fit the registry's namespace and constant labels: none of its
@@ -312,21 +331,15 @@ fn check_labels<'a>(
     if state_set && namespace.contains(':') {
         return Err(RegisterError::InvalidStateLabel { name, namespace });
     }
-    // Compared with `concat_eq`, which links no `memcmp` into a small firmware.
-    let clash = const_labels.iter().find(|(c, _)| {
-        (0..)
-            .map_while(|i| metric.label_name(i))
-            .any(|l| concat_eq(l, "", c, ""))
-            || (state_set
-                && if namespace.is_empty() {
-                    concat_eq(c, "", name, "")
-                } else {
-                    // `c == namespace + "_" + name`
-                    c.split_at_checked(namespace.len() + 1)
-                        .is_some_and(|(head, tail)| {
-                            concat_eq(head, "", namespace, "_") && concat_eq(tail, "", name, "")
-                        })
-                })
+    let clash = const_labels.iter().find(|(label, _)| {
+        let mut i = 0;
+        while let Some(l) = metric.label_name(i) {
+            if label_clash(namespace, label, name, false, &[l]) {
+                return true;
+            }
+            i += 1;
+        }
+        label_clash(namespace, label, name, state_set, &[])
     });
     match clash {
         Some((label, _)) => Err(RegisterError::LabelClash { name, label }),

@@ -51,6 +51,16 @@ pub struct StateSet<const N: usize> {
 }
 
 impl<const N: usize> StateSet<N> {
+    /// What [`static_registry!`](crate::static_registry!) checks at compile time.
+    #[doc(hidden)]
+    pub const fn __parts(&self) -> crate::static_registry::Parts<'_> {
+        crate::static_registry::Parts {
+            name: self.desc.name(),
+            ty: MetricType::StateSet,
+            labels: &[],
+        }
+    }
+
     /// A state set in its first state.
     ///
     /// # Panics

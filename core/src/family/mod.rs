@@ -172,6 +172,16 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
         &self.desc
     }
 
+    /// What [`static_registry!`](crate::static_registry!) checks at compile time.
+    #[doc(hidden)]
+    pub const fn __parts(&self) -> crate::static_registry::Parts<'_> {
+        crate::static_registry::Parts {
+            name: self.desc.name(),
+            ty: T::TYPE,
+            labels: &self.names,
+        }
+    }
+
     /// The label names, in order.
     pub const fn label_names(&self) -> &[&'static str; L] {
         &self.names
