@@ -314,6 +314,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore)] // 10,000 values of integer arithmetic: slow under Miri
     fn integer_bounds_must_be_exact_floats() {
         const P53: u64 = 1 << 53;
         assert_eq!(check_u64(&[P53 - 1, P53]), Ok(()));

@@ -137,6 +137,8 @@ mod tests {
     }
 
     #[test]
+    // Pure arithmetic on strings, nothing Miri checks that the other tests do not: slow there.
+    #[cfg_attr(miri, ignore)]
     fn every_pair_of_types_and_suffixes_in_both_orders() {
         let suffixes = [
             "", "_total", "_created", "_bucket", "_count", "_sum", "_info", "_x",
