@@ -93,6 +93,9 @@ mod gather;
 mod gradient;
 #[cfg(feature = "push")]
 mod push;
+#[cfg(feature = "remote-write")]
+#[cfg_attr(docsrs, doc(cfg(feature = "remote-write")))]
+mod remote_write;
 #[cfg(feature = "scrape")]
 mod scrape;
 
@@ -114,3 +117,5 @@ pub use push::{
 };
 #[cfg(feature = "scrape")]
 pub use scrape::{ScrapeConfig, ScrapeServer};
+#[cfg(feature = "remote-write")]
+pub use remote_write::{RemoteWriteClient, RemoteWriteError, VictoriaImport};

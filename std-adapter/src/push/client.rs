@@ -330,6 +330,49 @@ impl PushClient {
         self.send_to(method, &self.group_url(job, grouping)?, body)
     }
 
+    /// `POST`s `body` to `url` (below this client's or any other) with `headers`, this
+    /// client's credentials, timeout and trusted roots: the transport the remote write and
+    /// VictoriaMetrics import clients share with the push client. Returns the status, the
+    /// `Retry-After` header's seconds, and for a status other than 2xx the start of the body.
+    #[cfg(feature = "remote-write")]
+    pub(crate) fn post(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<(u16, Option<u64>, String), PushError> {
+        let mut req = self.agent.post(url);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        if let Some(auth) = &self.auth {
+            req = req.header("Authorization", auth);
+        }
+        let mut response = req.send(body).map_err(classify)?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok());
+        let mut bytes = Vec::new();
+        if !(200..300).contains(&status) {
+            let _ = response
+                .body_mut()
+                .as_reader()
+                .take(MAX_MESSAGE_BYTES)
+                .read_to_end(&mut bytes);
+        }
+        let message = String::from_utf8_lossy(&bytes).trim().to_owned();
+        Ok((status, retry_after, message))
+    }
+
+    /// Sends `Authorization: Bearer <token>` with every request (instead of basic auth).
+    pub fn with_bearer_token(mut self, token: &str) -> Self {
+        self.auth = Some(format!("Bearer {token}"));
+        self
+    }
+
     fn send_to(&self, method: PushMethod, url: &str, body: &str) -> Result<(), PushError> {
         let result = match method {
             PushMethod::Delete => {
