@@ -115,7 +115,7 @@ pub use push::{
     PeriodicPusher, PeriodicPusherBuilder, PushClient, PushError, PushErrorSource, PushMethod,
     PushStats, StopError, DEFAULT_TIMEOUT,
 };
-#[cfg(feature = "scrape")]
-pub use scrape::{ScrapeConfig, ScrapeServer};
 #[cfg(feature = "remote-write")]
 pub use remote_write::{RemoteWriteClient, RemoteWriteError, VictoriaImport};
+#[cfg(feature = "scrape")]
+pub use scrape::{ScrapeConfig, ScrapeServer};

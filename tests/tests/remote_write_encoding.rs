@@ -29,11 +29,7 @@ fn lines(req: &WriteRequest) -> Vec<String> {
         .map(|ts| {
             assert_eq!(ts.samples.len(), 1);
             assert_eq!(ts.samples[0].timestamp, 1_700_000_000_123);
-            let labels: Vec<String> = ts
-                .pairs()
-                .iter()
-                .map(|(n, v)| format!("{n}={v}"))
-                .collect();
+            let labels: Vec<String> = ts.pairs().iter().map(|(n, v)| format!("{n}={v}")).collect();
             format!("{} {:?}", labels.join(","), ts.samples[0].value)
         })
         .collect()
@@ -204,7 +200,9 @@ fn stream<const N: usize>(
         bytes: Vec::new(),
         between: Some(Box::new(between)),
     };
-    let n = r.write_remote_write_snappy(request, len, &mut sink).unwrap();
+    let n = r
+        .write_remote_write_snappy(request, len, &mut sink)
+        .unwrap();
     assert_eq!(n, snappy_len(len));
     assert_eq!(sink.bytes.len(), n, "exactly the announced length");
     (len, sink.bytes)

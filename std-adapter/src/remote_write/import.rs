@@ -47,7 +47,11 @@ fn query_escape(out: &mut String, s: &str) {
 pub(crate) fn import_url(base: &str, extra_labels: &[(&str, &str)]) -> String {
     let mut url = format!("{base}/api/v1/import/prometheus");
     for (i, (name, value)) in extra_labels.iter().enumerate() {
-        url.push_str(if i == 0 { "?extra_label=" } else { "&extra_label=" });
+        url.push_str(if i == 0 {
+            "?extra_label="
+        } else {
+            "&extra_label="
+        });
         query_escape(&mut url, name);
         url.push_str("%3D");
         query_escape(&mut url, value);

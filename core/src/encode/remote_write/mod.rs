@@ -271,7 +271,9 @@ fn parts_len(p: &Parts<'_>) -> usize {
 }
 
 fn parts_cmp(a: &Parts<'_>, b: &Parts<'_>) -> Ordering {
-    a.iter().flat_map(|s| s.iter()).cmp(b.iter().flat_map(|s| s.iter()))
+    a.iter()
+        .flat_map(|s| s.iter())
+        .cmp(b.iter().flat_map(|s| s.iter()))
 }
 
 /// A label's value: pieces of strings, or what a family stores.
@@ -327,9 +329,7 @@ impl<'s> Sample<'s> {
             } else {
                 match (i - self.own, self.extra, self.state) {
                     (0, Some((n, v)), _) => (one(n), Val::Parts([v, b"", b"", b""])),
-                    (0, None, Some((n, v))) | (1, Some(_), Some((n, v))) => {
-                        (n, Val::Parts(one(v)))
-                    }
+                    (0, None, Some((n, v))) | (1, Some(_), Some((n, v))) => (n, Val::Parts(one(v))),
                     _ => return None,
                 }
             }
@@ -407,7 +407,6 @@ impl Encoder<'_> {
             }
         }
     }
-
 
     /// One `TimeSeries` with one sample, if it fits (see [`Pass::fits`]).
     fn rw_series(&mut self, s: &Sample<'_>, value: f64) {

@@ -79,7 +79,11 @@ pub(super) fn snappy_preamble(n: usize) -> ([u8; 15], usize) {
         0x1_0000..0x100_0000 => 3,
         _ => 4,
     };
-    let tag = if extra == 0 { m << 2 } else { (59 + extra) << 2 };
+    let tag = if extra == 0 {
+        m << 2
+    } else {
+        (59 + extra) << 2
+    };
     if let Some(d) = b.get_mut(at) {
         *d = tag as u8;
     }
@@ -104,7 +108,12 @@ mod tests {
 
     #[test]
     fn varints() {
-        for (v, want) in [(0u64, &[0u8][..]), (1, &[1]), (127, &[0x7f]), (128, &[0x80, 1])] {
+        for (v, want) in [
+            (0u64, &[0u8][..]),
+            (1, &[1]),
+            (127, &[0x7f]),
+            (128, &[0x80, 1]),
+        ] {
             let (b, n) = varint(v, 0);
             assert_eq!(&b[..n], want);
             assert_eq!(varint_len(v), n);
