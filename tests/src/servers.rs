@@ -576,12 +576,7 @@ impl Prometheus {
         results
             .iter()
             .map(|r| {
-                let mut labels: BTreeMap<String, String> = r["metric"]
-                    .as_object()
-                    .ok_or_else(|| bad("no metric"))?
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-                    .collect();
+                let mut labels = metric_labels(&r["metric"]).ok_or_else(|| bad("no metric"))?;
                 let value = r["value"][1]
                     .as_str()
                     .and_then(parse_value)
@@ -594,6 +589,16 @@ impl Prometheus {
             })
             .collect()
     }
+}
+
+/// The labels of a JSON `metric` object (Prometheus' query API, VictoriaMetrics' export).
+fn metric_labels(metric: &serde_json::Value) -> Option<BTreeMap<String, String>> {
+    let labels = metric.as_object()?.iter();
+    Some(
+        labels
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+            .collect(),
+    )
 }
 
 /// One series as VictoriaMetrics exports it: labels (`__name__` as `name`), values and
@@ -680,12 +685,7 @@ impl VictoriaMetrics {
             .map(|line| {
                 let json: serde_json::Value =
                     serde_json::from_str(line).map_err(io::Error::other)?;
-                let mut labels: BTreeMap<String, String> = json["metric"]
-                    .as_object()
-                    .ok_or_else(|| bad("no metric"))?
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-                    .collect();
+                let mut labels = metric_labels(&json["metric"]).ok_or_else(|| bad("no metric"))?;
                 let values = json["values"]
                     .as_array()
                     .ok_or_else(|| bad("no values"))?

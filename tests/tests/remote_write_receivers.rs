@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use edgeprom::encode::remote_write::RemoteWrite;
 use edgeprom::{Counter, Family, Gauge, Histogram, Metric, Registry};
 use edgeprom_std::{RemoteWriteClient, RemoteWriteError, VictoriaImport};
-use edgeprom_tests::servers::{poll_until, Prometheus, VictoriaMetrics};
+use edgeprom_tests::servers::{poll_until, Exported, Prometheus, VictoriaMetrics};
 
 edgeprom::buckets!(Ms: u64 = [10, 100]);
 
@@ -43,7 +43,10 @@ fn record_once() {
 }
 
 /// What was recorded, as `(name, extra label, value)`, every series with `device=dev-7`.
-const WANT: [(&str, Option<(&str, &str)>, f64); 7] = [
+/// A series' name, the label that tells it apart (if any), and its value.
+type Want = (&'static str, Option<(&'static str, &'static str)>, f64);
+
+const WANT: [Want; 7] = [
     ("rw_requests_total", Some(("path", "/a")), 41.0),
     ("rw_temp", None, 21.5),
     ("rw_latency_ms_bucket", Some(("le", "10.0")), 1.0),
@@ -52,6 +55,14 @@ const WANT: [(&str, Option<(&str, &str)>, f64); 7] = [
     ("rw_latency_ms_count", None, 3.0),
     ("rw_latency_ms_sum", None, 777.0),
 ];
+
+/// The exported series `name` with the label `extra`.
+fn find<'a>(series: &'a [Exported], name: &str, extra: Option<(&str, &str)>) -> &'a Exported {
+    series
+        .iter()
+        .find(|e| e.sample.name == name && extra.is_none_or(|(k, v)| e.sample.label(k) == Some(v)))
+        .unwrap_or_else(|| panic!("{name} {extra:?} missing"))
+}
 
 #[test]
 fn prometheus_stores_every_value_written() {
@@ -101,12 +112,7 @@ fn victoria_metrics_stores_remote_write_and_import() {
     })
     .expect("every series, three samples each");
     for (name, extra, value) in WANT {
-        let e = series
-            .iter()
-            .find(|e| {
-                e.sample.name == name && extra.is_none_or(|(k, v)| e.sample.label(k) == Some(v))
-            })
-            .unwrap_or_else(|| panic!("{name} {extra:?} missing"));
+        let e = find(&series, name, extra);
         assert_eq!(e.sample.label("device"), Some("dev-7"));
         assert_eq!(e.values, [value; 3], "{name}");
         assert_eq!(e.timestamps, [start, start + 1000, start + 2000], "{name}");
@@ -122,12 +128,7 @@ fn victoria_metrics_stores_remote_write_and_import() {
     })
     .expect("every imported series");
     for (name, extra, value) in WANT {
-        let e = imported
-            .iter()
-            .find(|e| {
-                e.sample.name == name && extra.is_none_or(|(k, v)| e.sample.label(k) == Some(v))
-            })
-            .unwrap_or_else(|| panic!("imported {name} {extra:?} missing"));
+        let e = find(&imported, name, extra);
         assert_eq!(e.values, [value], "{name}");
         assert_eq!(e.sample.label("device"), Some("dev-7"));
     }

@@ -355,15 +355,11 @@ impl PushClient {
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse().ok());
-        let mut bytes = Vec::new();
-        if !(200..300).contains(&status) {
-            let _ = response
-                .body_mut()
-                .as_reader()
-                .take(MAX_MESSAGE_BYTES)
-                .read_to_end(&mut bytes);
-        }
-        let message = String::from_utf8_lossy(&bytes).trim().to_owned();
+        let message = if (200..300).contains(&status) {
+            String::new()
+        } else {
+            message(&mut response)
+        };
         Ok((status, retry_after, message))
     }
 
@@ -399,17 +395,22 @@ impl PushClient {
         if status == 200 || status == 202 {
             return Ok(());
         }
-        // Keep what arrived even if the body is longer than the limit, cut short or too slow
-        // (the timeout covers the body too): the status alone is already the answer.
-        let mut bytes = Vec::new();
-        let _ = response
-            .body_mut()
-            .as_reader()
-            .take(MAX_MESSAGE_BYTES)
-            .read_to_end(&mut bytes);
-        let message = String::from_utf8_lossy(&bytes).trim().to_owned();
+        let message = message(&mut response);
         Err(PushError::Rejected { status, message })
     }
+}
+
+/// The start of a response's body, as text: what arrived even if the body is longer than the
+/// limit, cut short or too slow (the timeout covers the body too), since the status alone is
+/// already the answer.
+fn message(response: &mut ureq::http::Response<ureq::Body>) -> String {
+    let mut bytes = Vec::new();
+    let _ = response
+        .body_mut()
+        .as_reader()
+        .take(MAX_MESSAGE_BYTES)
+        .read_to_end(&mut bytes);
+    String::from_utf8_lossy(&bytes).trim().to_owned()
 }
 
 /// The label of `grouping` that the core's check refuses (empty if it refuses none): the last

@@ -181,8 +181,9 @@ impl<'a, const N: usize> Registry<'a, N> {
         Ok(enc.rw.written)
     }
 
-    /// The length of the literal-only snappy block [`encode_remote_write_snappy`]
-    /// (Self::encode_remote_write_snappy) writes (for a `Content-Length`).
+    /// The length of the literal-only snappy block
+    /// [`encode_remote_write_snappy`](Self::encode_remote_write_snappy) writes (for a
+    /// `Content-Length`).
     pub fn remote_write_snappy_len(&self, request: &RemoteWrite) -> Result<usize, EncodeError> {
         self.remote_write_len(request).map(snappy_len)
     }
