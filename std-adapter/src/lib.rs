@@ -93,6 +93,9 @@ mod gather;
 mod gradient;
 #[cfg(feature = "push")]
 mod push;
+#[cfg(feature = "remote-write")]
+#[cfg_attr(docsrs, doc(cfg(feature = "remote-write")))]
+mod remote_write;
 #[cfg(feature = "scrape")]
 mod scrape;
 
@@ -112,5 +115,7 @@ pub use push::{
     PeriodicPusher, PeriodicPusherBuilder, PushClient, PushError, PushErrorSource, PushMethod,
     PushStats, StopError, DEFAULT_TIMEOUT,
 };
+#[cfg(feature = "remote-write")]
+pub use remote_write::{RemoteWriteClient, RemoteWriteError, VictoriaImport};
 #[cfg(feature = "scrape")]
 pub use scrape::{ScrapeConfig, ScrapeServer};

@@ -496,15 +496,28 @@ impl Prometheus {
     /// Starts a server scraping `127.0.0.1:<scrape_target_port>/metrics` (job `edgeprom`,
     /// scrape interval 1 s) and waits until `/-/ready` answers 200.
     pub fn start(scrape_target_port: u16) -> io::Result<Self> {
+        Self::start_with(Some(scrape_target_port))
+    }
+
+    /// Starts a server that scrapes nothing and takes remote write 1.0 at `/api/v1/write`
+    /// (`--web.enable-remote-write-receiver`).
+    pub fn start_receiver() -> io::Result<Self> {
+        Self::start_with(None)
+    }
+
+    fn start_with(scrape_target_port: Option<u16>) -> io::Result<Self> {
         let dir = TempDir::new()?;
         let config = dir.path().join("prometheus.yml");
+        let scrape = match scrape_target_port {
+            Some(port) => format!(
+                "scrape_configs:\n  - job_name: edgeprom\n    static_configs:\n\
+                 \x20     - targets: ['127.0.0.1:{port}']\n"
+            ),
+            None => String::new(),
+        };
         fs::write(
             &config,
-            format!(
-                "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n\
-                 scrape_configs:\n  - job_name: edgeprom\n    static_configs:\n\
-                 \x20     - targets: ['127.0.0.1:{scrape_target_port}']\n"
-            ),
+            format!("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n{scrape}"),
         )?;
         let port = free_port()?;
         let log = dir.path().join("prometheus.log");
@@ -515,6 +528,9 @@ impl Prometheus {
                 dir.path().join("data").display()
             ))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"));
+        if scrape_target_port.is_none() {
+            cmd.arg("--web.enable-remote-write-receiver");
+        }
         let mut process = ProcessGuard::spawn("prometheus", cmd, &log)?;
         let ready = format!("http://127.0.0.1:{port}/-/ready");
         wait_ready(&mut process, &ready, None, None, &log)?;
@@ -560,12 +576,7 @@ impl Prometheus {
         results
             .iter()
             .map(|r| {
-                let mut labels: BTreeMap<String, String> = r["metric"]
-                    .as_object()
-                    .ok_or_else(|| bad("no metric"))?
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-                    .collect();
+                let mut labels = metric_labels(&r["metric"]).ok_or_else(|| bad("no metric"))?;
                 let value = r["value"][1]
                     .as_str()
                     .and_then(parse_value)
@@ -577,6 +588,135 @@ impl Prometheus {
                 })
             })
             .collect()
+    }
+}
+
+/// The labels of a JSON `metric` object (Prometheus' query API, VictoriaMetrics' export).
+fn metric_labels(metric: &serde_json::Value) -> Option<BTreeMap<String, String>> {
+    let labels = metric.as_object()?.iter();
+    Some(
+        labels
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+            .collect(),
+    )
+}
+
+/// One series as VictoriaMetrics exports it: labels (`__name__` as `name`), values and
+/// timestamps (ms) in time order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exported {
+    /// The series' labels.
+    pub sample: Sample,
+    /// Every value stored, in time order.
+    pub values: Vec<f64>,
+    /// Their timestamps in milliseconds.
+    pub timestamps: Vec<i64>,
+}
+
+/// A real `victoria-metrics` (single node, Debian's package) on 127.0.0.1 with its storage in a
+/// temporary directory, stopped by pid on drop; [`restart`](Self::restart) keeps port and data.
+#[derive(Debug)]
+pub struct VictoriaMetrics {
+    port: u16,
+    dir: TempDir,
+    process: Option<ProcessGuard>,
+}
+
+impl VictoriaMetrics {
+    /// Starts one on a free port and waits until `/health` answers `OK`.
+    pub fn start() -> io::Result<Self> {
+        let mut vm = VictoriaMetrics {
+            port: free_port()?,
+            dir: TempDir::new()?,
+            process: None,
+        };
+        vm.restart()?;
+        Ok(vm)
+    }
+
+    /// Starts it again (after [`stop`](Self::stop)) on the same port with the same data.
+    pub fn restart(&mut self) -> io::Result<()> {
+        self.stop();
+        let log = self.dir.path().join("victoria-metrics.log");
+        let mut cmd = Command::new("victoria-metrics");
+        cmd.arg(format!(
+            "-storageDataPath={}",
+            self.dir.path().join("data").display()
+        ))
+        .arg(format!("-httpListenAddr=127.0.0.1:{}", self.port));
+        let mut process = ProcessGuard::spawn("victoria-metrics", cmd, &log)?;
+        let health = format!("{}/health", self.url());
+        wait_ready(&mut process, &health, None, None, &log)?;
+        self.process = Some(process);
+        Ok(())
+    }
+
+    /// Stops it (by pid).
+    pub fn stop(&mut self) {
+        if let Some(mut p) = self.process.take() {
+            p.stop();
+        }
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The process id, while running.
+    pub fn pid(&self) -> Option<u32> {
+        self.process.as_ref().map(ProcessGuard::pid)
+    }
+
+    /// Every series matching `selector` (`{__name__=~"..."}`), through `/api/v1/export`.
+    pub fn export(&self, selector: &str) -> io::Result<Vec<Exported>> {
+        let mut resp = agent()
+            .post(format!("{}/api/v1/export", self.url()))
+            .send_form([("match[]", selector)])
+            .map_err(io::Error::other)?;
+        let status = resp.status().as_u16();
+        let body = resp.body_mut().read_to_string().map_err(io::Error::other)?;
+        let bad = |why: &str| io::Error::new(io::ErrorKind::InvalidData, format!("{why}: {body}"));
+        if status != 200 {
+            return Err(bad(&format!("status {status}")));
+        }
+        body.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|line| {
+                let json: serde_json::Value =
+                    serde_json::from_str(line).map_err(io::Error::other)?;
+                let mut labels = metric_labels(&json["metric"]).ok_or_else(|| bad("no metric"))?;
+                let values = json["values"]
+                    .as_array()
+                    .ok_or_else(|| bad("no values"))?
+                    .iter()
+                    .map(|v| v.as_f64().or_else(|| v.as_str().and_then(parse_value)))
+                    .collect::<Option<Vec<f64>>>()
+                    .ok_or_else(|| bad("a value is not a number"))?;
+                let timestamps = json["timestamps"]
+                    .as_array()
+                    .ok_or_else(|| bad("no timestamps"))?
+                    .iter()
+                    .map(serde_json::Value::as_i64)
+                    .collect::<Option<Vec<i64>>>()
+                    .ok_or_else(|| bad("a timestamp is not an integer"))?;
+                Ok(Exported {
+                    sample: Sample {
+                        name: labels.remove("__name__").unwrap_or_default(),
+                        labels,
+                        value: values.last().copied().unwrap_or(f64::NAN),
+                    },
+                    values,
+                    timestamps,
+                })
+            })
+            .collect()
+    }
+}
+
+impl Drop for VictoriaMetrics {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 

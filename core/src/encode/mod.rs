@@ -38,6 +38,9 @@ pub(crate) mod label_value;
 mod labels;
 pub mod openmetrics;
 mod out;
+#[cfg(feature = "remote-write")]
+#[cfg_attr(docsrs, doc(cfg(feature = "remote-write")))]
+pub mod remote_write;
 pub(crate) mod syntax;
 pub mod text;
 pub(crate) mod text_lines;
@@ -52,7 +55,7 @@ pub use self::labels::Labels;
 pub(crate) use self::labels::StoredLabels;
 pub(crate) use self::out::Out;
 pub use self::out::SliceWriter;
-use self::syntax::{dispatch, CreatedPlacement};
+use self::syntax::{dispatch, CreatedPlacement, Kind};
 use self::value::sealed::WriteValue;
 pub use self::value::SampleValue;
 use crate::name::{Desc, MetricType};
@@ -132,7 +135,7 @@ pub(crate) trait SeriesTable {
 /// Writes metric families in one format, with the registry's namespace and constant labels.
 pub struct Encoder<'w> {
     out: Out<'w>,
-    format: Format,
+    kind: Kind,
     namespace: &'w str,
     const_labels: &'w [(&'w str, &'w str)],
     created: bool,
@@ -140,12 +143,15 @@ pub struct Encoder<'w> {
     any_created: bool,
     #[cfg_attr(edgeprom_small_code, allow(dead_code))] // nothing is cached on bare metal
     buckets: BucketCache,
+    /// Remote write's request: timestamp, metadata, the length measured in a first pass.
+    #[cfg(feature = "remote-write")]
+    rw: remote_write::Pass,
 }
 
 impl fmt::Debug for Encoder<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Encoder")
-            .field("format", &self.format)
+            .field("format", &self.kind)
             .field("namespace", &self.namespace)
             .field("const_labels", &self.const_labels)
             .field("created", &self.created)
@@ -180,12 +186,14 @@ impl<'w> Encoder<'w> {
     ) -> Self {
         Encoder {
             out,
-            format,
+            kind: Kind::of(format),
             namespace,
             const_labels,
             created,
             any_created: false,
             buckets: BucketCache::new(),
+            #[cfg(feature = "remote-write")]
+            rw: remote_write::Pass::NONE,
         }
     }
 
@@ -211,7 +219,7 @@ impl<'w> Encoder<'w> {
 
     /// The format being written.
     pub fn format(&self) -> Format {
-        self.format
+        self.kind.format()
     }
 
     /// Whether every write so far succeeded (the crate's own metrics write without checking).
@@ -224,12 +232,16 @@ impl<'w> Encoder<'w> {
     pub(crate) fn finish_slice(self) -> Result<usize, EncodeError> {
         match self.out {
             Out::Slice(w) => w.finish(),
-            Out::Dyn(..) => Err(EncodeError::Write),
+            _ => Err(EncodeError::Write),
         }
     }
 
     /// Writes `s` unchanged.
     pub fn write_raw(&mut self, s: &str) -> fmt::Result {
+        #[cfg(feature = "remote-write")]
+        if self.kind == Kind::RemoteWrite {
+            return Err(fmt::Error); // text has no place in a protobuf message
+        }
         self.out.put(s);
         self.out.status()
     }

@@ -133,6 +133,9 @@ pub(crate) enum Out<'w> {
     Dyn(&'w mut dyn Write, bool),
     /// A byte buffer ([`Registry::encode`](crate::Registry::encode)): written in place.
     Slice(SliceWriter<'w>),
+    /// Any sink of bytes (remote write's binary protobuf), and whether it failed.
+    #[cfg(feature = "remote-write")]
+    Bytes(&'w mut dyn super::remote_write::ByteWrite, bool),
 }
 
 impl<'w> Out<'w> {
@@ -148,6 +151,8 @@ impl<'w> Out<'w> {
     pub(crate) fn put(&mut self, s: &str) {
         match self {
             Out::Slice(w) => w.put(s.as_bytes()),
+            #[cfg(feature = "remote-write")]
+            Out::Bytes(..) => self.put_bytes(s.as_bytes()),
             Out::Dyn(w, failed) => {
                 if !*failed {
                     *failed = w.write_str(s).is_err();
@@ -156,11 +161,28 @@ impl<'w> Out<'w> {
         }
     }
 
+    /// Writes `bytes`, which need not be UTF-8: into a buffer or a byte sink; a writer of
+    /// characters cannot take them and fails.
+    #[cfg(feature = "remote-write")]
+    pub(crate) fn put_bytes(&mut self, bytes: &[u8]) {
+        match self {
+            Out::Slice(w) => w.put(bytes),
+            Out::Bytes(w, failed) => {
+                if !*failed {
+                    *failed = w.write_bytes(bytes).is_err();
+                }
+            }
+            Out::Dyn(_, failed) => *failed = true,
+        }
+    }
+
     /// Writes one ASCII byte (a digit).
     #[cfg_attr(edgeprom_small_code, inline(never))]
     pub(crate) fn put_byte(&mut self, b: u8) {
         match self {
             Out::Slice(w) => w.put_byte(b),
+            #[cfg(feature = "remote-write")]
+            Out::Bytes(..) => self.put_bytes(&[b]),
             Out::Dyn(w, failed) => {
                 if !*failed {
                     *failed = w.write_char(char::from(b)).is_err();
@@ -173,6 +195,8 @@ impl<'w> Out<'w> {
     pub(crate) fn status(&self) -> fmt::Result {
         match self {
             Out::Dyn(_, true) => Err(fmt::Error),
+            #[cfg(feature = "remote-write")]
+            Out::Bytes(_, true) => Err(fmt::Error),
             _ => Ok(()),
         }
     }

@@ -11,7 +11,8 @@
 //!
 //! Values are typed at compile time (`V: WriteValue`), so that a firmware writing only
 //! integers links no float formatting; the formats are therefore chosen by a `match` on
-//! [`Format`](super::Format) rather than by a trait object.
+//! [`Kind`] (the public [`Format`](super::Format)s, and remote write behind its feature)
+//! rather than by a trait object.
 
 use core::time::Duration;
 
@@ -19,6 +20,41 @@ use super::value::sealed::WriteValue;
 use super::value::SampleValue;
 use super::{Encoder, Labels};
 use crate::name::{Desc, MetricType};
+
+/// The format an encoder writes: the public [`Format`](super::Format)s, and remote write,
+/// which is not a scrape exposition anyone negotiates and so is chosen only through
+/// [`remote_write`](super::remote_write).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Prometheus text 0.0.4.
+    Prometheus,
+    /// OpenMetrics 1.0.0.
+    OpenMetrics,
+    /// A remote write 1.0 `WriteRequest` (protobuf).
+    #[cfg(feature = "remote-write")]
+    RemoteWrite,
+}
+
+impl Kind {
+    /// The kind of a public format.
+    pub(crate) const fn of(format: super::Format) -> Self {
+        match format {
+            super::Format::Prometheus => Kind::Prometheus,
+            super::Format::OpenMetrics => Kind::OpenMetrics,
+        }
+    }
+
+    /// The public format: remote write follows Prometheus' naming (`_total` in metadata,
+    /// info and state sets as gauges), so it reads as Prometheus text to a collector.
+    pub(crate) const fn format(self) -> super::Format {
+        match self {
+            Kind::Prometheus => super::Format::Prometheus,
+            Kind::OpenMetrics => super::Format::OpenMetrics,
+            #[cfg(feature = "remote-write")]
+            Kind::RemoteWrite => super::Format::Prometheus,
+        }
+    }
+}
 
 /// Where a format writes each series' `_created` sample.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,23 +136,35 @@ pub(crate) trait Dialect {
 /// one copy of code however many text formats there are.
 macro_rules! dispatch {
     ($enc:expr, $method:ident ( $($arg:expr),* $(,)? )) => {
-        match $enc.format {
-            $crate::encode::Format::Prometheus => {
+        match $enc.kind {
+            $crate::encode::syntax::Kind::Prometheus => {
                 <$crate::encode::text::PrometheusText as $crate::encode::syntax::Dialect>::$method(
                     $enc, $($arg),*
                 )
             }
-            $crate::encode::Format::OpenMetrics => {
+            $crate::encode::syntax::Kind::OpenMetrics => {
                 <$crate::encode::openmetrics::OpenMetricsText as $crate::encode::syntax::Dialect>::$method(
+                    $enc, $($arg),*
+                )
+            }
+            #[cfg(feature = "remote-write")]
+            $crate::encode::syntax::Kind::RemoteWrite => {
+                <$crate::encode::remote_write::RemoteWriteProto as $crate::encode::syntax::Dialect>::$method(
                     $enc, $($arg),*
                 )
             }
         }
     };
     (syntax $enc:expr, $method:ident ( $($arg:expr),* $(,)? )) => {
-        match $enc.format {
-            $crate::encode::Format::Prometheus | $crate::encode::Format::OpenMetrics => {
+        match $enc.kind {
+            $crate::encode::syntax::Kind::Prometheus | $crate::encode::syntax::Kind::OpenMetrics => {
                 <$crate::encode::text_lines::TextLines as $crate::encode::syntax::Syntax>::$method(
+                    $enc, $($arg),*
+                )
+            }
+            #[cfg(feature = "remote-write")]
+            $crate::encode::syntax::Kind::RemoteWrite => {
+                <$crate::encode::remote_write::RemoteWriteProto as $crate::encode::syntax::Syntax>::$method(
                     $enc, $($arg),*
                 )
             }

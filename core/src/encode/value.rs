@@ -26,6 +26,9 @@ pub(crate) mod sealed {
             self.put(out);
             out.put(".0");
         }
+        /// The value as remote write sends it, a double.
+        #[cfg(feature = "remote-write")]
+        fn to_f64(self) -> f64;
     }
 
     impl WriteValue for u64 {
@@ -33,12 +36,20 @@ pub(crate) mod sealed {
         fn put(self, out: &mut Out<'_>) {
             super::put_u64(out, self)
         }
+        #[cfg(feature = "remote-write")]
+        fn to_f64(self) -> f64 {
+            self as f64
+        }
     }
 
     impl WriteValue for i64 {
         const FLOAT: bool = false;
         fn put(self, out: &mut Out<'_>) {
             super::put_i64(out, self)
+        }
+        #[cfg(feature = "remote-write")]
+        fn to_f64(self) -> f64 {
+            self as f64
         }
     }
 
@@ -49,6 +60,10 @@ pub(crate) mod sealed {
         }
         fn put_canonical(self, out: &mut Out<'_>) {
             super::put_f64(out, self)
+        }
+        #[cfg(feature = "remote-write")]
+        fn to_f64(self) -> f64 {
+            self
         }
     }
 }

@@ -330,6 +330,45 @@ impl PushClient {
         self.send_to(method, &self.group_url(job, grouping)?, body)
     }
 
+    /// `POST`s `body` to `url` (below this client's or any other) with `headers`, this
+    /// client's credentials, timeout and trusted roots: the transport the remote write and
+    /// VictoriaMetrics import clients share with the push client. Returns the status, the
+    /// `Retry-After` header's seconds, and for a status other than 2xx the start of the body.
+    #[cfg(feature = "remote-write")]
+    pub(crate) fn post(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<(u16, Option<u64>, String), PushError> {
+        let mut req = self.agent.post(url);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        if let Some(auth) = &self.auth {
+            req = req.header("Authorization", auth);
+        }
+        let mut response = req.send(body).map_err(classify)?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok());
+        let message = if (200..300).contains(&status) {
+            String::new()
+        } else {
+            message(&mut response)
+        };
+        Ok((status, retry_after, message))
+    }
+
+    /// Sends `Authorization: Bearer <token>` with every request (instead of basic auth).
+    pub fn with_bearer_token(mut self, token: &str) -> Self {
+        self.auth = Some(format!("Bearer {token}"));
+        self
+    }
+
     fn send_to(&self, method: PushMethod, url: &str, body: &str) -> Result<(), PushError> {
         let result = match method {
             PushMethod::Delete => {
@@ -356,17 +395,22 @@ impl PushClient {
         if status == 200 || status == 202 {
             return Ok(());
         }
-        // Keep what arrived even if the body is longer than the limit, cut short or too slow
-        // (the timeout covers the body too): the status alone is already the answer.
-        let mut bytes = Vec::new();
-        let _ = response
-            .body_mut()
-            .as_reader()
-            .take(MAX_MESSAGE_BYTES)
-            .read_to_end(&mut bytes);
-        let message = String::from_utf8_lossy(&bytes).trim().to_owned();
+        let message = message(&mut response);
         Err(PushError::Rejected { status, message })
     }
+}
+
+/// The start of a response's body, as text: what arrived even if the body is longer than the
+/// limit, cut short or too slow (the timeout covers the body too), since the status alone is
+/// already the answer.
+fn message(response: &mut ureq::http::Response<ureq::Body>) -> String {
+    let mut bytes = Vec::new();
+    let _ = response
+        .body_mut()
+        .as_reader()
+        .take(MAX_MESSAGE_BYTES)
+        .read_to_end(&mut bytes);
+    String::from_utf8_lossy(&bytes).trim().to_owned()
 }
 
 /// The label of `grouping` that the core's check refuses (empty if it refuses none): the last

@@ -22,7 +22,7 @@ impl BucketCache {
 fn buffered(out: &Out<'_>) -> Option<usize> {
     match out {
         Out::Slice(w) => Some(w.pos()),
-        Out::Dyn(..) => None,
+        _ => None,
     }
 }
 
@@ -45,7 +45,7 @@ impl Encoder<'_> {
         let mut text: heapless::String<128> = heapless::String::new();
         let stacked = prefix.is_none() && {
             let (ns, labels_) = (self.namespace, self.const_labels);
-            let mut tmp = Encoder::with_out(Out::new(&mut text), self.format, ns, labels_, false);
+            let mut tmp = Encoder::with_out(Out::new(&mut text), self.format(), ns, labels_, false);
             tmp.bucket_prefix(desc, labels);
             tmp.out.status().is_ok()
         };

@@ -11,6 +11,18 @@ impl<'a> LabelValue<'a> {
     pub(crate) const fn str(s: &'a str) -> Self {
         LabelValue(s)
     }
+
+    /// Its length in bytes.
+    #[cfg(feature = "remote-write")]
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// Writes `value`'s bytes as they are (a protobuf string).
+#[cfg(feature = "remote-write")]
+pub(crate) fn raw(out: &mut Out<'_>, value: LabelValue<'_>) {
+    out.put(value.0);
 }
 
 /// Writes `value` escaping `\` and newline, and `"` too when `quotes` is set.

@@ -11,8 +11,12 @@ mod host;
 #[cfg(edgeprom_small_code)]
 mod small;
 
+#[cfg(all(not(edgeprom_small_code), feature = "remote-write"))]
+pub(crate) use host::raw;
 #[cfg(not(edgeprom_small_code))]
 pub(crate) use host::{escaped, LabelValue};
+#[cfg(all(edgeprom_small_code, feature = "remote-write"))]
+pub(crate) use small::raw;
 #[cfg(edgeprom_small_code)]
 pub(crate) use small::{escaped, LabelValue};
 

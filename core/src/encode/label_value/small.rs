@@ -20,14 +20,14 @@ impl<'a> LabelValue<'a> {
         LabelValue::Str(s)
     }
 
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self {
             LabelValue::Str(s) => s.len(),
             LabelValue::Atomic(bytes) => bytes.len(),
         }
     }
 
-    fn byte(&self, i: usize) -> u8 {
+    pub(crate) fn byte(&self, i: usize) -> u8 {
         match self {
             LabelValue::Str(s) => s.as_bytes().get(i).copied(),
             LabelValue::Atomic(bytes) => bytes.get(i).map(|b| b.load(Ordering::Relaxed)),
@@ -52,6 +52,8 @@ pub(crate) fn escaped(out: &mut Out<'_>, value: LabelValue<'_>, quotes: bool) {
         match out {
             _ if !rep.is_empty() => out.put(rep),
             Out::Slice(w) => w.put_byte(b),
+            #[cfg(feature = "remote-write")]
+            Out::Bytes(..) => out.put_byte(b),
             Out::Dyn(w, failed) => {
                 (c, lacks) = match (b, lacks) {
                     (0..0x80, _) => (u32::from(b), 0),
@@ -66,5 +68,13 @@ pub(crate) fn escaped(out: &mut Out<'_>, value: LabelValue<'_>, quotes: bool) {
                 }
             }
         }
+    }
+}
+
+/// Writes `value`'s bytes as they are (a protobuf string).
+#[cfg(feature = "remote-write")]
+pub(crate) fn raw(out: &mut Out<'_>, value: LabelValue<'_>) {
+    for i in 0..value.len() {
+        out.put_byte(value.byte(i));
     }
 }

@@ -1,0 +1,607 @@
+//! Prometheus remote write 1.0: a registry as one `prometheus.WriteRequest` (protobuf, as in
+//! Prometheus' `prompb/remote.proto` and `types.proto`), in a snappy block, without a heap.
+//!
+//! Each sample series of the registry is one `TimeSeries` with one `Sample` (the value as a
+//! double, the request's timestamp in milliseconds) and every label, **sorted by name** as the
+//! specification requires: `__name__`, the registry's constant labels, the family's labels and
+//! `le`/`quantile`/a state set's label. The series are those Prometheus stores when it scrapes
+//! the Prometheus text exposition: counters as `_total`, histograms and summaries as their
+//! `_bucket`/`_sum`/`_count` series, info as `_info` = 1, state sets as one 0/1 series per
+//! state. `_created` samples are not sent (remote write has no place for them, and Prometheus
+//! does not store them as series by default). Labels with an empty value are left out, as
+//! Prometheus treats them as absent. With [`RemoteWrite::with_metadata`], each family also
+//! gets a `MetricMetadata` (type, family name, help, unit), with the names and types of the
+//! Prometheus text format (`foo_total` counter; info and state sets as gauges).
+//!
+//! A receiver requires the snappy **block** format (not the framed one). A host compresses the
+//! protobuf with a snappy library ([`Registry::encode_remote_write`] gives the uncompressed
+//! request); bare metal sends a literal-only block, which is valid snappy and costs 2 to 6
+//! bytes over the request ([`Registry::write_remote_write_snappy`],
+//! [`Registry::encode_remote_write_snappy`]).
+//!
+//! # Streaming with an exact length
+//! The block starts with the request's length, so a request streamed without a buffer is
+//! encoded twice: once to measure it ([`Registry::remote_write_len`]), once to write it.
+//! Values are doubles (always 8 bytes) and one timestamp, read once, serves both passes, so
+//! values changing between the passes do not change the length. A family can gain a series
+//! between the passes (or a custom collector lose one): the second pass writes a series only
+//! if it fits whole into what the first pass measured (a new series goes out with the next
+//! request), and fills what is left, if anything, with an unknown field that decoders skip.
+//! The request is always exactly as long as announced and always decodes.
+//!
+//! ```
+//! use core::time::Duration;
+//! use edgeprom::encode::remote_write::RemoteWrite;
+//! use edgeprom::{Counter, Metric, Registry};
+//!
+//! static BOOTS: Metric<Counter> = Metric::new("boots", "Boots since flashing");
+//! let mut registry: Registry<'_, 1> = Registry::new().with_const_labels(&[("device", "d1")])?;
+//! registry.register(&BOOTS)?;
+//! BOOTS.inc();
+//!
+//! let request = RemoteWrite::at(Duration::from_secs(1_700_000_000));
+//! let mut buf = [0u8; 128];
+//! let n = registry.encode_remote_write_snappy(&request, &mut buf)?;
+//! assert_eq!(n, registry.remote_write_snappy_len(&request)?);
+//! // One TimeSeries: labels `__name__="boots_total"`, `device="d1"`, one sample.
+//! assert!(buf[..n].windows(11).any(|w| w == b"boots_total"));
+//! # Ok::<(), Box<dyn core::error::Error>>(())
+//! ```
+
+mod wire;
+
+use core::cmp::Ordering;
+use core::fmt;
+use core::time::Duration;
+
+use self::wire::*;
+use super::label_value::{raw, LabelValue};
+use super::out::Out;
+use super::syntax::{CreatedPlacement, Dialect, Kind, Syntax};
+use super::value::sealed::WriteValue;
+use super::{EncodeError, Encoder, Labels, SampleValue, SliceWriter};
+use crate::clock::WallClock;
+use crate::name::{Desc, MetricType};
+use crate::Registry;
+
+/// `Content-Type` of a remote write request.
+pub const CONTENT_TYPE: &str = "application/x-protobuf";
+/// `Content-Encoding` of a remote write request.
+pub const CONTENT_ENCODING: &str = "snappy";
+/// The `X-Prometheus-Remote-Write-Version` header's value for remote write 1.0.
+pub const VERSION: &str = "0.1.0";
+
+/// A sink of bytes, for a request streamed rather than written into a buffer (protobuf is
+/// binary, so a [`fmt::Write`] cannot take it).
+pub trait ByteWrite {
+    /// Writes all of `bytes`.
+    fn write_bytes(&mut self, bytes: &[u8]) -> fmt::Result;
+}
+
+/// What one remote write request carries besides the samples: their timestamp and whether
+/// families' metadata is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RemoteWrite {
+    timestamp: Duration,
+    metadata: bool,
+}
+
+impl RemoteWrite {
+    /// Samples stamped `timestamp` (since the Unix epoch), without metadata.
+    pub const fn at(timestamp: Duration) -> Self {
+        RemoteWrite {
+            timestamp,
+            metadata: false,
+        }
+    }
+
+    /// Samples stamped with `clock`'s time now (read once).
+    pub fn now(clock: &dyn WallClock) -> Self {
+        Self::at(clock.unix_time())
+    }
+
+    /// Whether a `MetricMetadata` (type, help, unit) is sent for each family.
+    pub const fn with_metadata(mut self, metadata: bool) -> Self {
+        self.metadata = metadata;
+        self
+    }
+
+    /// The samples' timestamp.
+    pub const fn timestamp(&self) -> Duration {
+        self.timestamp
+    }
+
+    /// The timestamp as sent: milliseconds since the epoch.
+    pub const fn timestamp_ms(&self) -> i64 {
+        let ms = self.timestamp.as_millis();
+        if ms > i64::MAX as u128 {
+            i64::MAX
+        } else {
+            ms as i64
+        }
+    }
+}
+
+/// The length of a literal-only snappy block around a request of `protobuf_len` bytes.
+pub fn snappy_len(protobuf_len: usize) -> usize {
+    wire::snappy_len(protobuf_len)
+}
+
+/// An encoder's remote write state: the request and, in a second pass, the length the first
+/// measured and how much of it is written.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pass {
+    timestamp_ms: u64,
+    metadata: bool,
+    budget: Option<usize>,
+    written: usize,
+}
+
+impl Pass {
+    /// Not writing remote write.
+    pub(crate) const NONE: Pass = Pass {
+        timestamp_ms: 0,
+        metadata: false,
+        budget: None,
+        written: 0,
+    };
+
+    /// Whether a message of `len` bytes may be written: always in a first pass; in a second,
+    /// when it fits and does not leave a single byte (no field is that short, so it could not
+    /// be padded).
+    fn fits(&self, len: usize) -> bool {
+        match self.budget {
+            None => true,
+            Some(b) => {
+                let left = b.saturating_sub(self.written);
+                len <= left && left - len != 1
+            }
+        }
+    }
+}
+
+impl<'a, const N: usize> Registry<'a, N> {
+    /// The registry as an uncompressed remote write `WriteRequest` in `buf`; returns its
+    /// length, or [`EncodeError::BufferTooSmall`] with the length needed.
+    pub fn encode_remote_write(
+        &self,
+        request: &RemoteWrite,
+        buf: &mut [u8],
+    ) -> Result<usize, EncodeError> {
+        let mut enc = self.remote_write_encoder(request, Out::Slice(SliceWriter::new(buf)), None);
+        self.write_families(&mut enc)?;
+        enc.finish_slice()
+    }
+
+    /// The length of the uncompressed request, computed by encoding it without storing it.
+    pub fn remote_write_len(&self, request: &RemoteWrite) -> Result<usize, EncodeError> {
+        let mut enc =
+            self.remote_write_encoder(request, Out::Slice(SliceWriter::new(&mut [])), None);
+        self.write_families(&mut enc)?;
+        Ok(enc.rw.written)
+    }
+
+    /// The length of the literal-only snappy block
+    /// [`encode_remote_write_snappy`](Self::encode_remote_write_snappy) writes (for a
+    /// `Content-Length`).
+    pub fn remote_write_snappy_len(&self, request: &RemoteWrite) -> Result<usize, EncodeError> {
+        self.remote_write_len(request).map(snappy_len)
+    }
+
+    /// The request in a literal-only snappy block in `buf` (measured, then written): what a
+    /// receiver takes as the body of a `POST`. Returns its length, or
+    /// [`EncodeError::BufferTooSmall`] with the length needed.
+    pub fn encode_remote_write_snappy(
+        &self,
+        request: &RemoteWrite,
+        buf: &mut [u8],
+    ) -> Result<usize, EncodeError> {
+        let len = self.remote_write_len(request)?;
+        let mut out = SliceWriter::new(buf);
+        self.write_remote_write_snappy(request, len, &mut out)?;
+        out.finish()
+    }
+
+    /// Streams the request, whose uncompressed length `protobuf_len` was measured by
+    /// [`remote_write_len`](Self::remote_write_len), to `sink` in a literal-only snappy block
+    /// of exactly [`snappy_len`]`(protobuf_len)` bytes (see the module docs on what may change
+    /// between the passes). Returns that length.
+    pub fn write_remote_write_snappy(
+        &self,
+        request: &RemoteWrite,
+        protobuf_len: usize,
+        sink: &mut dyn ByteWrite,
+    ) -> Result<usize, EncodeError> {
+        let (pre, n) = wire::snappy_preamble(protobuf_len);
+        sink.write_bytes(pre.get(..n).unwrap_or_default())
+            .map_err(|_| EncodeError::Write)?;
+        let mut enc =
+            self.remote_write_encoder(request, Out::Bytes(sink, false), Some(protobuf_len));
+        self.write_families(&mut enc)?;
+        Ok(n + enc.rw.written)
+    }
+
+    fn remote_write_encoder<'w>(
+        &self,
+        request: &RemoteWrite,
+        out: Out<'w>,
+        budget: Option<usize>,
+    ) -> Encoder<'w>
+    where
+        'a: 'w,
+    {
+        let mut enc = Encoder::with_out(
+            out,
+            super::Format::Prometheus,
+            self.namespace(),
+            self.const_labels(),
+            false,
+        );
+        enc.kind = Kind::RemoteWrite;
+        enc.rw = Pass {
+            timestamp_ms: request.timestamp_ms() as u64,
+            metadata: request.metadata,
+            budget,
+            written: 0,
+        };
+        enc
+    }
+
+    fn write_families(&self, enc: &mut Encoder<'_>) -> Result<(), EncodeError> {
+        for m in self.iter() {
+            m.encode(enc).map_err(|_| EncodeError::Write)?;
+        }
+        enc.finish().map_err(|_| EncodeError::Write)
+    }
+}
+
+/// A byte buffer as a sink: written in place, counting past the end (see
+/// [`SliceWriter::finish`]).
+impl ByteWrite for SliceWriter<'_> {
+    fn write_bytes(&mut self, bytes: &[u8]) -> fmt::Result {
+        self.put(bytes);
+        Ok(())
+    }
+}
+
+/// A name or value made of up to four pieces (`namespace`, `_`, `name`, `suffix`).
+type Parts<'a> = [&'a [u8]; 4];
+
+fn parts_len(p: &Parts<'_>) -> usize {
+    p.iter().map(|s| s.len()).sum()
+}
+
+fn parts_cmp(a: &Parts<'_>, b: &Parts<'_>) -> Ordering {
+    a.iter()
+        .flat_map(|s| s.iter())
+        .cmp(b.iter().flat_map(|s| s.iter()))
+}
+
+/// A label's value: pieces of strings, or what a family stores.
+#[derive(Clone, Copy)]
+enum Val<'a> {
+    Parts(Parts<'a>),
+    Stored(LabelValue<'a>),
+}
+
+impl Val<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Val::Parts(p) => parts_len(p),
+            Val::Stored(v) => v.len(),
+        }
+    }
+}
+
+/// One sample's labels, as the encoder was handed them.
+struct Sample<'s> {
+    /// `__name__`.
+    name: Parts<'s>,
+    consts: &'s [(&'s str, &'s str)],
+    labels: &'s Labels<'s>,
+    /// How many labels `labels` has.
+    own: usize,
+    /// `le`, `quantile`.
+    extra: Option<(&'s str, &'s [u8])>,
+    /// A state set's label (named after the family) and its state.
+    state: Option<(Parts<'s>, &'s str)>,
+}
+
+const NAME_LABEL: Parts<'static> = [b"__name__", b"", b"", b""];
+
+fn one(s: &str) -> Parts<'_> {
+    [s.as_bytes(), b"", b"", b""]
+}
+
+impl<'s> Sample<'s> {
+    /// The `i`th label, in the order given (not sorted), or `None` past the last; labels with
+    /// an empty value come back as `Some(None)`.
+    #[allow(clippy::option_option)]
+    fn get(&self, i: usize) -> Option<Option<(Parts<'s>, Val<'s>)>> {
+        let pair = if i == 0 {
+            (NAME_LABEL, Val::Parts(self.name))
+        } else if let Some((n, v)) = self.consts.get(i - 1) {
+            (one(n), Val::Parts(one(v)))
+        } else {
+            let i = i - 1 - self.consts.len();
+            if i < self.own {
+                let (n, v) = self.labels.get(i)?;
+                (one(n), Val::Stored(v))
+            } else {
+                match (i - self.own, self.extra, self.state) {
+                    (0, Some((n, v)), _) => (one(n), Val::Parts([v, b"", b"", b""])),
+                    (0, None, Some((n, v))) | (1, Some(_), Some((n, v))) => (n, Val::Parts(one(v))),
+                    _ => return None,
+                }
+            }
+        };
+        Some((pair.1.len() != 0).then_some(pair))
+    }
+
+    /// Calls `f` with each label in order of name (the smallest name greater than the last,
+    /// each time: no storage, and a name given twice is written once).
+    fn sorted(&self, f: &mut dyn FnMut(Parts<'s>, Val<'s>)) {
+        let mut last: Option<Parts<'s>> = None;
+        loop {
+            let mut best: Option<(Parts<'s>, Val<'s>)> = None;
+            let mut i = 0;
+            while let Some(label) = self.get(i) {
+                i += 1;
+                let Some((n, v)) = label else { continue };
+                let after = last.is_none_or(|l| parts_cmp(&n, &l) == Ordering::Greater);
+                let before = best.is_none_or(|(b, _)| parts_cmp(&n, &b) == Ordering::Less);
+                if after && before {
+                    best = Some((n, v));
+                }
+            }
+            let Some((n, v)) = best else { return };
+            f(n, v);
+            last = Some(n);
+        }
+    }
+}
+
+/// `namespace_name` + `suffix`, in pieces.
+fn full_name<'s>(namespace: &'s str, name: &'s str, suffix: &'s str) -> Parts<'s> {
+    let (ns, sep): (&[u8], &[u8]) = if namespace.is_empty() {
+        (b"", b"")
+    } else {
+        (namespace.as_bytes(), b"_")
+    };
+    [ns, sep, name.as_bytes(), suffix.as_bytes()]
+}
+
+/// A `Label` message's body length.
+fn label_len(name: usize, value: usize) -> usize {
+    field_len(name) + field_len(value)
+}
+
+impl Encoder<'_> {
+    fn rw_put(&mut self, bytes: &[u8]) {
+        self.rw.written += bytes.len();
+        self.out.put_bytes(bytes);
+    }
+
+    fn rw_varint(&mut self, v: u64, width: usize) {
+        let (b, n) = varint(v, width);
+        self.rw_put(b.get(..n).unwrap_or_default());
+    }
+
+    /// A tag and a length.
+    fn rw_head(&mut self, tag: u8, len: usize) {
+        self.rw_put(&[tag]);
+        self.rw_varint(len as u64, 0);
+    }
+
+    fn rw_parts(&mut self, p: &Parts<'_>) {
+        for s in p {
+            self.rw_put(s);
+        }
+    }
+
+    fn rw_val(&mut self, v: Val<'_>) {
+        match v {
+            Val::Parts(p) => self.rw_parts(&p),
+            Val::Stored(v) => {
+                self.rw.written += v.len();
+                raw(&mut self.out, v);
+            }
+        }
+    }
+
+    /// One `TimeSeries` with one sample, if it fits (see [`Pass::fits`]).
+    fn rw_series(&mut self, s: &Sample<'_>, value: f64) {
+        let mut labels = 0;
+        s.sorted(&mut |n, v| labels += field_len(label_len(parts_len(&n), v.len())));
+        let sample = 9 + 1 + varint_len(self.rw.timestamp_ms);
+        let body = labels + field_len(sample);
+        if !self.rw.fits(field_len(body)) {
+            return;
+        }
+        self.rw_head(TIMESERIES, body);
+        s.sorted(&mut |n, v| {
+            self.rw_head(FIELD1_LEN, label_len(parts_len(&n), v.len()));
+            self.rw_head(FIELD1_LEN, parts_len(&n));
+            self.rw_parts(&n);
+            self.rw_head(FIELD2_LEN, v.len());
+            self.rw_val(v);
+        });
+        self.rw_head(FIELD2_LEN, sample);
+        self.rw_put(&[SAMPLE_VALUE]);
+        self.rw_put(&value.to_bits().to_le_bytes());
+        self.rw_put(&[SAMPLE_TIMESTAMP]);
+        self.rw_varint(self.rw.timestamp_ms, 0);
+    }
+
+    fn rw_sample(
+        &mut self,
+        desc: &Desc<'_>,
+        suffix: &str,
+        labels: &Labels<'_>,
+        extra: Option<(&str, &[u8])>,
+        value: f64,
+    ) {
+        let sample = Sample {
+            name: full_name(self.namespace, desc.name(), suffix),
+            consts: self.const_labels,
+            labels,
+            own: own_labels(labels),
+            extra,
+            state: None,
+        };
+        self.rw_series(&sample, value);
+    }
+}
+
+/// How many labels `labels` has.
+fn own_labels(labels: &Labels<'_>) -> usize {
+    let mut n = 0;
+    while labels.get(n).is_some() {
+        n += 1;
+    }
+    n
+}
+
+/// The remote write format: its [`Syntax`] writes `TimeSeries`, its [`Dialect`] metadata.
+pub(crate) struct RemoteWriteProto;
+
+impl Syntax for RemoteWriteProto {
+    fn sample<V: WriteValue>(
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        suffix: &str,
+        labels: &Labels<'_>,
+        extra: Option<&(&str, &str)>,
+        value: V,
+    ) {
+        let extra = extra.map(|(n, v)| (*n, v.as_bytes()));
+        enc.rw_sample(desc, suffix, labels, extra, value.to_f64());
+    }
+
+    fn sample_value(
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        suffix: &str,
+        labels: &Labels<'_>,
+        extra: Option<&(&str, &str)>,
+        value: SampleValue,
+    ) {
+        let v = match value {
+            SampleValue::Unsigned(v) => v as f64,
+            SampleValue::Signed(v) => v as f64,
+            SampleValue::Float(v) => v,
+            SampleValue::Timestamp(d) => d.as_secs_f64(),
+        };
+        let extra = extra.map(|(n, v)| (*n, v.as_bytes()));
+        enc.rw_sample(desc, suffix, labels, extra, v);
+    }
+
+    fn state_sample<V: WriteValue>(
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+        state: &str,
+        value: V,
+    ) {
+        let name = full_name(enc.namespace, desc.name(), "");
+        let sample = Sample {
+            name,
+            consts: enc.const_labels,
+            labels,
+            own: own_labels(labels),
+            extra: None,
+            state: Some((name, state)),
+        };
+        enc.rw_series(&sample, value.to_f64());
+    }
+
+    fn created_sample(_: &mut Encoder<'_>, _: &Desc<'_>, _: &Labels<'_>, _: Duration) {
+        // Not sent: remote write has no `_created`, and Prometheus keeps none by default.
+    }
+
+    fn bucket_samples<V: WriteValue>(
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+        bounds: &'static [V],
+        cumulative: &mut dyn FnMut() -> Option<u64>,
+    ) {
+        let mut i = 0;
+        while let Some(count) = cumulative() {
+            // `le` as the text formats write it (`0.005`, `1.0`, `+Inf`): at most 24 bytes.
+            let mut le = [0u8; 32];
+            let mut w = Out::Slice(SliceWriter::new(&mut le));
+            match bounds.get(i) {
+                Some(b) => b.put_canonical(&mut w),
+                None => w.put("+Inf"),
+            }
+            let n = match w {
+                Out::Slice(w) => w.finish().unwrap_or_default(),
+                _ => 0,
+            };
+            let extra = Some(("le", le.get(..n).unwrap_or_default()));
+            enc.rw_sample(desc, "_bucket", labels, extra, count as f64);
+            i += 1;
+        }
+    }
+}
+
+/// `MetricMetadata.type` of a family, as Prometheus text declares it.
+fn metadata_type(ty: MetricType) -> u64 {
+    match ty {
+        MetricType::Unknown => 0,
+        MetricType::Counter => 1,
+        MetricType::Gauge | MetricType::Info | MetricType::StateSet => 2,
+        MetricType::Histogram => 3,
+        MetricType::Summary => 5,
+    }
+}
+
+impl Dialect for RemoteWriteProto {
+    fn created_placement(_: &Encoder<'_>) -> CreatedPlacement {
+        CreatedPlacement::AfterSeries
+    }
+
+    fn family_header(enc: &mut Encoder<'_>, desc: &Desc<'_>, ty: MetricType) {
+        if !enc.rw.metadata {
+            return;
+        }
+        let name = full_name(enc.namespace, desc.name(), super::text::header_suffix(ty));
+        let (help, unit) = (desc.help().as_bytes(), desc.unit().unwrap_or_default());
+        let mut body = 2 + field_len(parts_len(&name)) + field_len(help.len());
+        if !unit.is_empty() {
+            body += field_len(unit.len());
+        }
+        if !enc.rw.fits(field_len(body)) {
+            return;
+        }
+        enc.rw_head(METADATA, body);
+        enc.rw_put(&[METADATA_TYPE]);
+        enc.rw_varint(metadata_type(ty), 0);
+        enc.rw_head(FIELD2_LEN, parts_len(&name));
+        enc.rw_parts(&name);
+        enc.rw_head(METADATA_HELP, help.len());
+        enc.rw_put(help);
+        if !unit.is_empty() {
+            enc.rw_head(METADATA_UNIT, unit.len());
+            enc.rw_put(unit.as_bytes());
+        }
+    }
+
+    /// In a second pass, fills what the series that went away left with an unknown field.
+    fn document_end(enc: &mut Encoder<'_>) {
+        let Some(budget) = enc.rw.budget else { return };
+        let left = budget.saturating_sub(enc.rw.written);
+        if left < 2 {
+            return; // 0; never 1 (see `Pass::fits`)
+        }
+        // Tag, length, zeros: a 1-byte length up to 127, else a 5-byte one.
+        let width = if left - 2 < 128 { 1 } else { 5 };
+        let pad = left - 1 - width;
+        enc.rw_put(&[PADDING]);
+        enc.rw_varint(pad as u64, width);
+        for _ in 0..pad {
+            enc.rw_put(&[0]);
+        }
+    }
+}

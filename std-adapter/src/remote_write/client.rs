@@ -1,0 +1,179 @@
+//! [`RemoteWriteClient`]: remote write 1.0 over the push client's transport, with the
+//! specification's retries.
+
+use std::thread;
+use std::time::Duration;
+
+use edgeprom::encode::remote_write::{RemoteWrite, CONTENT_ENCODING, CONTENT_TYPE, VERSION};
+use edgeprom::{EncodeError, Registry};
+
+use super::RemoteWriteError;
+use crate::PushClient;
+
+/// Most a `Retry-After` is waited for.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
+
+/// A remote write 1.0 client: `POST`s a registry as a snappy-compressed protobuf
+/// `WriteRequest` with `Content-Encoding: snappy`, `Content-Type: application/x-protobuf`,
+/// `User-Agent` and `X-Prometheus-Remote-Write-Version: 0.1.0` to a receiver's write URL
+/// (Prometheus with `--web.enable-remote-write-receiver`, VictoriaMetrics, vmagent:
+/// `http://host:port/api/v1/write`).
+///
+/// As the specification says, a 5xx or 429 answer (and a receiver that cannot be reached or
+/// does not answer in time) is retried with exponential backoff, a 429's `Retry-After` (in
+/// seconds) honoured; any other 4xx is [`RemoteWriteError::Rejected`] at once, never retried.
+///
+/// ```no_run
+/// use edgeprom::encode::remote_write::RemoteWrite;
+/// use edgeprom::{Counter, Metric, Registry, WallClock};
+/// use edgeprom_std::{RemoteWriteClient, SystemClock};
+///
+/// static JOBS: Metric<Counter> = Metric::new("jobs", "Jobs done");
+/// let mut registry: Registry<'_, 4> = Registry::new().with_const_labels(&[("host", "h1")])?;
+/// registry.register(&JOBS)?;
+/// JOBS.inc();
+///
+/// let client = RemoteWriteClient::new("http://127.0.0.1:8428/api/v1/write")?;
+/// client.write(&registry, &RemoteWrite::now(&SystemClock))?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct RemoteWriteClient {
+    transport: PushClient,
+    attempts: u32,
+    backoff: (Duration, Duration),
+}
+
+impl RemoteWriteClient {
+    /// A client for the write URL `url` (`http://` or `https://`, optionally with
+    /// `user:password@`), a 30 s timeout, 5 attempts, backoff from 100 ms to 5 s.
+    pub fn new(url: &str) -> Result<Self, RemoteWriteError> {
+        Ok(RemoteWriteClient {
+            transport: PushClient::new(url)?,
+            attempts: 5,
+            backoff: (Duration::from_millis(100), Duration::from_secs(5)),
+        })
+    }
+
+    /// Sends `Authorization: Basic ...`.
+    pub fn with_basic_auth(mut self, user: &str, password: &str) -> Self {
+        self.transport = self.transport.with_basic_auth(user, password);
+        self
+    }
+
+    /// Sends `Authorization: Bearer <token>`.
+    pub fn with_bearer_token(mut self, token: &str) -> Self {
+        self.transport = self.transport.with_bearer_token(token);
+        self
+    }
+
+    /// The timeout of one attempt (connect, send, answer).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.transport = self.transport.with_timeout(timeout);
+        self
+    }
+
+    /// Trusts only the certificates in `pem` for https (see
+    /// [`PushClient::with_root_certificates_pem`]).
+    pub fn with_root_certificates_pem(mut self, pem: &[u8]) -> Result<Self, RemoteWriteError> {
+        self.transport = self.transport.with_root_certificates_pem(pem)?;
+        Ok(self)
+    }
+
+    /// At most `attempts` requests per write (at least 1), waiting `min`, then twice as long
+    /// each time up to `max`, between them.
+    pub fn with_retries(mut self, attempts: u32, min: Duration, max: Duration) -> Self {
+        self.attempts = attempts.max(1);
+        self.backoff = (min, max.max(min));
+        self
+    }
+
+    /// The write URL, without credentials.
+    pub fn url(&self) -> &str {
+        self.transport.url()
+    }
+
+    /// `registry` as a request body: the protobuf `WriteRequest`, snappy-compressed.
+    pub fn encode<const N: usize>(
+        registry: &Registry<'_, N>,
+        request: &RemoteWrite,
+    ) -> Result<Vec<u8>, RemoteWriteError> {
+        let mut buf = vec![0u8; 4096];
+        // A series added meanwhile can make the second try longer still: try until it fits.
+        let len = loop {
+            match registry.encode_remote_write(request, &mut buf) {
+                Ok(n) => break n,
+                Err(EncodeError::BufferTooSmall { needed }) => buf.resize(needed + 1024, 0),
+                Err(e) => return Err(RemoteWriteError::Encode(e)),
+            }
+        };
+        let raw = buf.get(..len).unwrap_or_default();
+        snap::raw::Encoder::new()
+            .compress_vec(raw)
+            .map_err(RemoteWriteError::Compress)
+    }
+
+    /// Encodes `registry` stamped with `request`'s timestamp and sends it (with retries).
+    /// Returns the body's size on the wire.
+    pub fn write<const N: usize>(
+        &self,
+        registry: &Registry<'_, N>,
+        request: &RemoteWrite,
+    ) -> Result<usize, RemoteWriteError> {
+        let body = Self::encode(registry, request)?;
+        self.send(&body)?;
+        Ok(body.len())
+    }
+
+    /// Sends a snappy-compressed `WriteRequest` (with retries).
+    pub fn send(&self, body: &[u8]) -> Result<(), RemoteWriteError> {
+        let headers = [
+            ("Content-Type", CONTENT_TYPE),
+            ("Content-Encoding", CONTENT_ENCODING),
+            ("X-Prometheus-Remote-Write-Version", VERSION),
+        ];
+        retrying(self.attempts, self.backoff, || {
+            self.transport.post(self.url(), &headers, body)
+        })
+    }
+}
+
+/// Calls `post` until it answers 2xx, at most `attempts` times: 5xx, 429 and transport
+/// failures are retried after a backoff (or a 429's `Retry-After`), other statuses are final.
+pub(super) fn retrying(
+    attempts: u32,
+    (min, max): (Duration, Duration),
+    mut post: impl FnMut() -> Result<(u16, Option<u64>, String), crate::PushError>,
+) -> Result<(), RemoteWriteError> {
+    let mut wait = min;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let last = attempt >= attempts;
+        let (error, retry_after) = match post() {
+            Ok((200..=299, ..)) => return Ok(()),
+            Ok((status, retry_after, message)) if status == 429 || status >= 500 => (
+                RemoteWriteError::Unavailable {
+                    status,
+                    message,
+                    attempts: attempt,
+                },
+                retry_after.filter(|_| status == 429),
+            ),
+            Ok((status, _, message)) => return Err(RemoteWriteError::Rejected { status, message }),
+            Err(e @ (crate::PushError::InvalidUrl(_) | crate::PushError::Tls(_))) => {
+                return Err(e.into())
+            }
+            Err(e) => (RemoteWriteError::Transport(e), None),
+        };
+        if last {
+            return Err(error);
+        }
+        let pause = match retry_after {
+            Some(secs) => Duration::from_secs(secs).min(MAX_RETRY_AFTER),
+            None => wait,
+        };
+        thread::sleep(pause);
+        wait = (wait * 2).min(max);
+    }
+}
