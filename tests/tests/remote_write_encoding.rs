@@ -249,8 +249,8 @@ impl Collect for Shrinking {
     fn metric_type(&self) -> MetricType {
         MetricType::Gauge
     }
-    fn label_names(&self) -> &[&str] {
-        &["i"]
+    fn label_name(&self, i: usize) -> Option<&str> {
+        ["i"].get(i).copied()
     }
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
         let desc = self.desc();
