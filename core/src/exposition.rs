@@ -8,8 +8,8 @@ use crate::encode::{EncodeError, Format};
 use crate::registry::Registry;
 use crate::static_registry::StaticRegistry;
 
-/// A source of exposition documents.
-pub trait Exposition {
+/// A source of exposition documents, shared by reference with the tasks that write it.
+pub trait Exposition: Sync {
     /// Writes the whole document into `buf` and returns its length; when it does not fit,
     /// [`EncodeError::BufferTooSmall`] with the size needed.
     fn encode(&self, format: Format, buf: &mut [u8]) -> Result<usize, EncodeError>;

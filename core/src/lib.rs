@@ -48,8 +48,11 @@
 //! # Targets
 //! Built and checked for `thumbv6m-none-eabi`, `thumbv7em-none-eabihf` and
 //! `riscv32imc-unknown-none-elf`. 64-bit and float atomics come from `portable-atomic`; on
-//! targets without compare-and-swap (or without 64-bit atomics) enable the `critical-section`
-//! feature and provide a `critical-section` implementation in the final binary.
+//! 32-bit cores the firmware chooses how they are emulated: on single-core parts add
+//! `portable-atomic` with its `unsafe-assume-single-core` feature (atomics by masking
+//! interrupts, safe from interrupt handlers, no lock table); on multi-core parts without
+//! compare-and-swap (RP2040) enable this crate's `critical-section` feature and link the HAL's
+//! implementation. The README's table says which part needs what.
 //!
 //! # Features
 //! - `created` (default): creation times and the `_created` samples. Without it (turn default

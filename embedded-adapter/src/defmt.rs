@@ -4,7 +4,7 @@
 use core::fmt;
 
 use defmt::{write, Format, Formatter};
-use edgeprom::{EncodeError, Registry};
+use edgeprom::{EncodeError, Exposition};
 
 use crate::{ConfigError, OffsetClock, PushError, Pushgateway, StreamError, TickClock};
 
@@ -95,7 +95,7 @@ pub const LOG_LINE: usize = 120;
 /// Lines pass through a [`LOG_LINE`]-byte buffer on the stack; a longer line is logged cut,
 /// followed by ` [...]`.
 #[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
-pub fn log_snapshot<const N: usize>(registry: &Registry<'_, N>) -> Result<(), EncodeError> {
+pub fn log_snapshot(registry: &(impl Exposition + ?Sized)) -> Result<(), EncodeError> {
     let mut lines = LineLogger {
         line: [0; LOG_LINE],
         len: 0,

@@ -3,7 +3,7 @@
 
 use core::fmt;
 
-use edgeprom::{Format, Registry};
+use edgeprom::{Exposition, Format};
 use embedded_io::{Read, Write};
 
 use crate::error::StreamError;
@@ -113,10 +113,10 @@ impl<'g> Pushgateway<'g> {
     ///
     /// The request has an exact `Content-Length`: the exposition is encoded once to measure
     /// it and once more while streaming, so no buffer holds the whole document.
-    pub fn push<T: Read + Write + ?Sized, const N: usize>(
+    pub fn push<T: Read + Write + ?Sized>(
         &self,
         io: &mut T,
-        registry: &Registry<'_, N>,
+        registry: &(impl Exposition + ?Sized),
         buf: &mut [u8],
     ) -> Result<u16, PushError<T::Error>> {
         self.send_body(Method::Put, io, registry, buf)
@@ -124,10 +124,10 @@ impl<'g> Pushgateway<'g> {
 
     /// `POST`: replaces only the metrics of the group whose names are in `registry`. As
     /// [`Pushgateway::push`] otherwise.
-    pub fn push_add<T: Read + Write + ?Sized, const N: usize>(
+    pub fn push_add<T: Read + Write + ?Sized>(
         &self,
         io: &mut T,
-        registry: &Registry<'_, N>,
+        registry: &(impl Exposition + ?Sized),
         buf: &mut [u8],
     ) -> Result<u16, PushError<T::Error>> {
         self.send_body(Method::Post, io, registry, buf)
@@ -145,11 +145,11 @@ impl<'g> Pushgateway<'g> {
         exchange(io, Prepared { render: &head, len }, buf)
     }
 
-    fn send_body<T: Read + Write + ?Sized, const N: usize>(
+    fn send_body<T: Read + Write + ?Sized>(
         &self,
         method: Method,
         io: &mut T,
-        registry: &Registry<'_, N>,
+        registry: &(impl Exposition + ?Sized),
         buf: &mut [u8],
     ) -> Result<u16, PushError<T::Error>> {
         let body = |w: &mut dyn fmt::Write| registry.encode_to(Format::Prometheus, w);

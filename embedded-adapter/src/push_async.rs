@@ -3,7 +3,7 @@
 
 use core::fmt;
 
-use edgeprom::{Format, Registry};
+use edgeprom::{Exposition, Format};
 use embedded_io_async::{Read, Write};
 
 use crate::push::PushError;
@@ -18,10 +18,10 @@ impl Pushgateway<'_> {
     /// [`write_exposition_async`](crate::write_exposition_async) for their cost); a metric
     /// that changes between passes fails the push with [`PushError::Changed`] before the
     /// request is complete.
-    pub async fn push_async<T: Read + Write + ?Sized, const N: usize>(
+    pub async fn push_async<T: Read + Write + ?Sized>(
         &self,
         io: &mut T,
-        registry: &Registry<'_, N>,
+        registry: &(impl Exposition + ?Sized),
         buf: &mut [u8],
     ) -> Result<u16, PushError<T::Error>> {
         let body = |w: &mut dyn fmt::Write| registry.encode_to(Format::Prometheus, w);
@@ -29,10 +29,10 @@ impl Pushgateway<'_> {
     }
 
     /// The async [`Pushgateway::push_add`] (`POST`).
-    pub async fn push_add_async<T: Read + Write + ?Sized, const N: usize>(
+    pub async fn push_add_async<T: Read + Write + ?Sized>(
         &self,
         io: &mut T,
-        registry: &Registry<'_, N>,
+        registry: &(impl Exposition + ?Sized),
         buf: &mut [u8],
     ) -> Result<u16, PushError<T::Error>> {
         let body = |w: &mut dyn fmt::Write| registry.encode_to(Format::Prometheus, w);

@@ -4,7 +4,7 @@
 use core::fmt;
 
 use edgeprom::encode::SliceWriter;
-use edgeprom::{EncodeError, Format, Registry};
+use edgeprom::{EncodeError, Exposition, Format};
 use embedded_io::Write;
 
 use crate::chunk::ChunkWriter;
@@ -39,8 +39,8 @@ pub(crate) type Render<'r> = &'r (dyn Fn(&mut dyn fmt::Write) -> fmt::Result + S
 /// assert!(wire[..n].ends_with(b"boots_total 1\n"));
 /// # Ok::<(), Box<dyn core::error::Error>>(())
 /// ```
-pub fn write_exposition<W: Write + ?Sized, const N: usize>(
-    registry: &Registry<'_, N>,
+pub fn write_exposition<W: Write + ?Sized>(
+    registry: &(impl Exposition + ?Sized),
     format: Format,
     out: &mut W,
     buf: &mut [u8],
@@ -53,8 +53,8 @@ pub fn write_exposition<W: Write + ?Sized, const N: usize>(
 ///
 /// A metric that changes before the document is sent may change its length; the push client
 /// checks that and fails with `Changed` rather than send a wrong length.
-pub fn exposition_len<const N: usize>(
-    registry: &Registry<'_, N>,
+pub fn exposition_len(
+    registry: &(impl Exposition + ?Sized),
     format: Format,
 ) -> Result<usize, EncodeError> {
     rendered_len(&|w| registry.encode_to(format, w))
@@ -89,7 +89,7 @@ pub(crate) fn write_rendered<W: Write + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use edgeprom::{Counter, Family, Gauge, Metric};
+    use edgeprom::{Counter, Family, Gauge, Metric, Registry};
 
     static C: Metric<Counter> = Metric::new("stream_c", "A counter");
     static G: Metric<Gauge> = Metric::new("stream_g", "A gauge");

@@ -12,7 +12,7 @@
 //! passes, about 10 KiB of formatting, a few hundred microseconds on a Cortex-M4). Stack and
 //! RAM stay those of one pass. Use a larger buffer to trade RAM for time.
 
-use edgeprom::{Format, Registry};
+use edgeprom::{Exposition, Format};
 use embedded_io_async::Write;
 
 use crate::error::{write_all_async, StreamError};
@@ -33,8 +33,8 @@ use crate::stream::Render;
 /// sent is a prefix of the document: close the connection and try again); otherwise the bytes
 /// sent are exactly the last pass's document.
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
-pub async fn write_exposition_async<W: Write + ?Sized, const N: usize>(
-    registry: &Registry<'_, N>,
+pub async fn write_exposition_async<W: Write + ?Sized>(
+    registry: &(impl Exposition + ?Sized),
     format: Format,
     out: &mut W,
     buf: &mut [u8],
@@ -101,7 +101,7 @@ mod tests {
     use core::future::Future;
     use core::pin::pin;
     use core::task::{Context, Poll, Waker};
-    use edgeprom::{Counter, Metric};
+    use edgeprom::{Counter, Metric, Registry};
 
     /// Polls a future that never waits (in-memory transports) to completion.
     fn block_on<F: Future>(f: F) -> F::Output {

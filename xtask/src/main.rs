@@ -14,6 +14,7 @@ mod fuzz;
 mod install;
 mod miri;
 mod nightly;
+mod readme;
 mod runner;
 mod size;
 mod test;

@@ -118,6 +118,7 @@ pub fn run(runner: &mut Runner, opts: &Options) {
     if opts.wants(Step::Test) {
         // The QEMU test boots this ELF (tests/tests/qemu_firmware.rs).
         crate::firmware::build(runner);
+        crate::readme::build(runner);
         // Output is inherited, so cargo's `test result:` lines reach the terminal.
         runner.run(
             "test",
