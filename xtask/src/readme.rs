@@ -118,7 +118,8 @@ mod tests {
 
     #[test]
     fn finds_the_block_after_the_marker() {
-        let readme = format!("x\n```rust\nno\n```\n{MARKER}\n```rust,ignore\nfn main() {{}}\n```\nafter");
+        let readme =
+            format!("x\n```rust\nno\n```\n{MARKER}\n```rust,ignore\nfn main() {{}}\n```\nafter");
         assert_eq!(example(&readme), Ok("fn main() {}\n"));
         assert!(example("no marker").is_err());
         assert!(example(&format!("{MARKER}\n```rust\nunclosed")).is_err());
