@@ -191,6 +191,28 @@ pub const fn check_f64(bounds: &[f64]) -> Result<(), BucketsError> {
     Ok(())
 }
 
+/// Checks `f32` bounds: at least one, finite, strictly increasing.
+pub const fn check_f32(bounds: &[f32]) -> Result<(), BucketsError> {
+    let [first, tail @ ..] = bounds else {
+        return Err(BucketsError::Empty);
+    };
+    let (mut prev, mut rest) = (first, tail);
+    if !prev.is_finite() {
+        return Err(BucketsError::NotFinite);
+    }
+    while let [b, more @ ..] = rest {
+        if !b.is_finite() {
+            return Err(BucketsError::NotFinite);
+        }
+        if *b <= *prev {
+            return Err(BucketsError::NotIncreasing);
+        }
+        prev = b;
+        rest = more;
+    }
+    Ok(())
+}
+
 /// Checks integer bounds: at least one, strictly increasing, each exactly a float (so that
 /// distinct bounds stay distinct where `le` is read as a float).
 pub const fn check_u64(bounds: &[u64]) -> Result<(), BucketsError> {
@@ -257,11 +279,17 @@ macro_rules! buckets {
     ($(#[$m:meta])* $vis:vis $name:ident : f64 = [$($b:expr),+ $(,)?]) => {
         $crate::buckets!($(#[$m])* $vis $name: [f64; $crate::__count!($($b)+)] = [$($b),+]);
     };
+    ($(#[$m:meta])* $vis:vis $name:ident : f32 = [$($b:expr),+ $(,)?]) => {
+        $crate::buckets!($(#[$m])* $vis $name: [f32; $crate::__count!($($b)+)] = [$($b),+]);
+    };
     ($(#[$m:meta])* $vis:vis $name:ident : u64 = [$($b:expr),+ $(,)?]) => {
         $crate::buckets!($(#[$m])* $vis $name: [u64; $crate::__count!($($b)+)] = [$($b),+]);
     };
     ($(#[$m:meta])* $vis:vis $name:ident : [f64; $n:expr] = $bounds:expr) => {
         $crate::buckets!(@def $(#[$m])* $vis $name, f64, $n, $bounds, check_f64);
+    };
+    ($(#[$m:meta])* $vis:vis $name:ident : [f32; $n:expr] = $bounds:expr) => {
+        $crate::buckets!(@def $(#[$m])* $vis $name, f32, $n, $bounds, check_f32);
     };
     ($(#[$m:meta])* $vis:vis $name:ident : [u64; $n:expr] = $bounds:expr) => {
         $crate::buckets!(@def $(#[$m])* $vis $name, u64, $n, $bounds, check_u64);

@@ -9,7 +9,7 @@ use crate::created::Created;
 use crate::encode::{Encoder, Labels, Series};
 use crate::metric::State;
 use crate::name::{Desc, MetricType};
-use crate::number::{AtomicNumber, Number};
+use crate::number::{Float, Number};
 
 /// The value types a counter can hold: `u64` and `f64`. Sealed.
 pub trait CounterValue: Number {
@@ -18,6 +18,9 @@ pub trait CounterValue: Number {
 }
 impl CounterValue for u64 {
     const MAX: u64 = u64::MAX;
+}
+impl CounterValue for f32 {
+    const MAX: f32 = f32::INFINITY;
 }
 impl CounterValue for f64 {
     const MAX: f64 = f64::INFINITY;
@@ -138,17 +141,17 @@ impl Counter<u64> {
     }
 }
 
-impl Counter<f64> {
+impl<V: CounterValue + Float> Counter<V> {
     /// Adds `v`, which must be finite and not negative; otherwise the counter is unchanged.
     #[inline]
-    pub fn inc_by(&self, v: f64) -> Result<(), CounterError> {
+    pub fn inc_by(&self, v: V) -> Result<(), CounterError> {
         if !v.is_finite() {
             return Err(CounterError::NotFinite);
         }
-        if v < 0.0 {
+        if v.is_negative() {
             return Err(CounterError::Negative);
         }
-        f64::add(&self.value, v);
+        V::add(&self.value, v);
         Ok(())
     }
 }

@@ -147,6 +147,7 @@ impl Format for SampleValue {
             SampleValue::Unsigned(v) => write!(f, "{=u64}", v),
             SampleValue::Signed(v) => write!(f, "{=i64}", v),
             SampleValue::Float(v) => write!(f, "{=f64}", v),
+            SampleValue::Float32(v) => write!(f, "{=f32}", v),
             SampleValue::Timestamp(d) => {
                 write!(f, "{=u64}.{=u32:09}", d.as_secs(), d.subsec_nanos())
             }

@@ -13,6 +13,7 @@ use crate::timer::{self, Observe, Timer};
 /// The value types a gauge can hold: `f64` and `i64`. Sealed.
 pub trait GaugeValue: Number {}
 impl GaugeValue for f64 {}
+impl GaugeValue for f32 {}
 impl GaugeValue for i64 {}
 
 /// A value that can go up and down.

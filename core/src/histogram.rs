@@ -9,7 +9,7 @@ use crate::created::Created;
 use crate::encode::{Encoder, Labels, Series};
 use crate::metric::State;
 use crate::name::{Desc, MetricType};
-use crate::number::{Number, SumBits};
+use crate::number::{Float, Number, SumBits};
 use crate::tally::Tally;
 use crate::timer::{self, Observe, Timer};
 
@@ -175,7 +175,10 @@ fn bucket_index<V: Number>(bounds: &[V], v: V) -> usize {
     }
 }
 
-impl<B: Buckets<Value = f64>> Histogram<B> {
+impl<B: Buckets> Histogram<B>
+where
+    B::Value: Float,
+{
     /// Starts a timer that observes the elapsed seconds when dropped.
     pub fn start_timer<'a, C: Clock + ?Sized>(&'a self, clock: &'a C) -> Timer<'a, Self, C> {
         Timer::new(self, clock)
@@ -187,10 +190,13 @@ impl<B: Buckets<Value = f64>> Histogram<B> {
     }
 }
 
-impl<B: Buckets<Value = f64>> Observe for Histogram<B> {
+impl<B: Buckets> Observe for Histogram<B>
+where
+    B::Value: Float,
+{
     fn observe_duration(&self, elapsed: Duration) {
-        // A duration in seconds is always finite.
-        let _ = self.observe(elapsed.as_secs_f64());
+        // A duration in seconds is always finite and not negative.
+        let _ = self.observe(B::Value::from_duration(elapsed));
     }
 }
 

@@ -118,7 +118,7 @@ pub use histogram::{Histogram, ObserveError};
 pub use info::Info;
 pub use metric::{Collect, Metric, State};
 pub use name::{Desc, MetricType, NameError};
-pub use number::{AtomicNumber, Number, SumBits};
+pub use number::{AtomicNumber, Float, Number, SumBits};
 pub use registry::{RegisterError, Registry};
 pub use stateset::{StateError, StateSet};
 pub use static_registry::StaticRegistry;

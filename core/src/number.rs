@@ -1,4 +1,4 @@
-//! The value types metrics are generic over (`u64`, `i64`, `f64`): [`Number`], made of three
+//! The value types metrics are generic over (`u64`, `i64`, `f64`, `f32`): [`Number`], made of three
 //! small parts, each for one user: [`AtomicNumber`] (the atomic cell a metric keeps a value
 //! in), [`SumBits`] (the 64 bits a [`Tally`](crate::Tally) keeps a sum in) and the encoder's
 //! sealed formatting trait (how the value is written, chosen at compile time).
@@ -6,13 +6,13 @@
 use core::fmt::{self, Write};
 use core::time::Duration;
 
-use portable_atomic::{AtomicF64, AtomicI64, AtomicU64, Ordering};
+use portable_atomic::{AtomicF32, AtomicF64, AtomicI64, AtomicU64, Ordering};
 
 use crate::encode::value::sealed::WriteValue;
 use crate::encode::value::write_canonical;
 use crate::encode::SampleValue;
 
-/// A value a metric can hold: `u64`, `i64` or `f64`. Sealed (through its formatting part).
+/// A value a metric can hold: `u64`, `i64`, `f64` or `f32`. Sealed (through its formatting part).
 pub trait Number:
     WriteValue + AtomicNumber + SumBits + PartialOrd + Send + Sync + fmt::Debug + 'static
 {
@@ -93,6 +93,46 @@ macro_rules! atomic_number {
 atomic_number!(u64, AtomicU64, 0);
 atomic_number!(i64, AtomicI64, 0);
 atomic_number!(f64, AtomicF64, 0.0);
+atomic_number!(f32, AtomicF32, 0.0);
+
+/// The float value types, `f32` and `f64`: what timers observe (seconds) and what counters
+/// and histograms of floats check for NaN and infinities. Sealed.
+pub trait Float: Number {}
+impl Float for f32 {}
+impl Float for f64 {}
+
+impl Number for f32 {
+    const ZERO: f32 = 0.0;
+    const ONE: f32 = 1.0;
+    #[inline]
+    fn sample(self) -> SampleValue {
+        SampleValue::Float32(self)
+    }
+    fn is_finite(self) -> bool {
+        f32::is_finite(self)
+    }
+    fn is_negative(self) -> bool {
+        self < 0.0
+    }
+    fn from_duration(d: Duration) -> f32 {
+        d.as_secs_f32()
+    }
+}
+
+impl SumBits for f32 {
+    #[inline]
+    fn to_sum_bits(self) -> u64 {
+        u64::from(self.to_bits())
+    }
+    #[inline]
+    fn from_sum_bits(bits: u64) -> f32 {
+        f32::from_bits(bits as u32)
+    }
+    #[inline]
+    fn add_to_sum_bits(self, sum: u64) -> u64 {
+        u64::from((f32::from_bits(sum as u32) + self).to_bits())
+    }
+}
 
 impl Number for u64 {
     const ZERO: u64 = 0;

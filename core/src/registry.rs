@@ -490,6 +490,43 @@ mod tests {
         assert!(r.is_empty());
     }
 
+    crate::buckets!(F32Buckets: f32 = [0.1, 0.5, 2.5]);
+
+    #[test]
+    fn f32_values_are_written_in_their_own_shortest_form() {
+        static G: Metric<Gauge<f32>> = Metric::new("g32", "h");
+        static C: Metric<Counter<f32>> = Metric::new("c32", "h");
+        static H: Metric<Histogram<F32Buckets>> = Metric::new("h32", "h");
+        static S: Metric<crate::Summary<f32>> = Metric::new("s32", "h");
+        G.set(0.1);
+        C.inc_by(0.1).unwrap();
+        C.inc();
+        assert_eq!(C.inc_by(f32::NAN), Err(crate::CounterError::NotFinite));
+        assert_eq!(C.inc_by(-1.0), Err(crate::CounterError::Negative));
+        H.observe(0.3).unwrap();
+        H.observe(0.2).unwrap();
+        S.observe(0.7).unwrap();
+        let mut r: Registry<'_, 4> = Registry::new().with_created(false);
+        for m in [&G as &dyn Collect, &C, &H, &S] {
+            r.register(m).unwrap();
+        }
+        let mut buf = [0u8; 2048];
+        let n = r.encode(Format::OpenMetrics, &mut buf).unwrap();
+        let doc = core::str::from_utf8(&buf[..n]).unwrap();
+        for line in [
+            "g32 0.1\n",
+            "c32_total 1.1\n",
+            "h32_bucket{le=\"0.1\"} 0\n",
+            "h32_bucket{le=\"0.5\"} 2\n",
+            "h32_bucket{le=\"2.5\"} 2\n",
+            "h32_count 2\n",
+            "h32_sum 0.5\n",
+            "s32_sum 0.7\n",
+        ] {
+            assert!(doc.contains(line), "{line:?} in\n{doc}");
+        }
+    }
+
     #[test]
     fn created_samples_only_with_the_feature() {
         static C: Metric<Counter> = Metric::new("plain", "h");

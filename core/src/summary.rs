@@ -11,7 +11,7 @@ use crate::encode::{Encoder, Labels, Series};
 use crate::histogram::ObserveError;
 use crate::metric::State;
 use crate::name::{Desc, MetricType};
-use crate::number::Number;
+use crate::number::{Float, Number};
 use crate::tally::Tally;
 use crate::timer::{self, Observe, Timer};
 
@@ -86,7 +86,7 @@ impl<V: Number> Summary<V> {
     }
 }
 
-impl Summary<f64> {
+impl<V: Float> Summary<V> {
     /// Starts a timer that observes the elapsed seconds when dropped.
     pub fn start_timer<'a, C: Clock + ?Sized>(&'a self, clock: &'a C) -> Timer<'a, Self, C> {
         Timer::new(self, clock)
@@ -98,9 +98,9 @@ impl Summary<f64> {
     }
 }
 
-impl Observe for Summary<f64> {
+impl<V: Float> Observe for Summary<V> {
     fn observe_duration(&self, elapsed: Duration) {
-        let _ = self.observe(elapsed.as_secs_f64());
+        let _ = self.observe(V::from_duration(elapsed));
     }
 }
 

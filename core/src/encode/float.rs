@@ -101,16 +101,42 @@ pub(crate) fn put_f64_as<const SMALL: bool>(out: &mut Out<'_>, v: f64) {
         }
     }
     let (digits, k) = shortest::<SMALL>(mantissa, exponent);
-    // `digits` has `len` digits, and `v` is `digits * 10^k`, so `10^(kk-1) <= v < 10^kk`.
+    put_decimal::<SMALL>(out, digits, k, Layout::F64);
+}
+
+/// Where a float's decimal layout changes, as ryu writes them: a whole number of at most
+/// `whole` digits as `N.0`, a value of at least `10^(small-1)` as `0.00ddd`.
+#[derive(Clone, Copy)]
+pub(crate) struct Layout {
+    whole: i32,
+    small: i32,
+}
+
+impl Layout {
+    /// `f64`: whole numbers up to 16 digits, plain decimals down to `0.0001`.
+    const F64: Layout = Layout {
+        whole: 16,
+        small: -4,
+    };
+    /// `f32`: whole numbers up to 13 digits, plain decimals down to `0.00001`.
+    pub(super) const F32: Layout = Layout {
+        whole: 13,
+        small: -5,
+    };
+}
+
+/// Writes `digits * 10^k` (the shortest digits of a finite non-zero float, its sign written)
+/// in one layout of four, around a single call that writes the digits: 1234e7 ->
+/// 12340000000.0, 1234e-2 -> 12.34, 1234e-6 -> 0.001234, 1234e30 -> 1.234e33.
+pub(super) fn put_decimal<const SMALL: bool>(out: &mut Out<'_>, digits: u64, k: i32, l: Layout) {
+    // `digits` has `len` digits, so `10^(kk-1) <= v < 10^kk`.
     let len = POW10.len() - POW10.iter().position(|p| *p <= digits).unwrap_or(0);
     let kk = len as i32 + k;
-    // One layout of four, written around a single call that writes the digits:
-    // 1234e7 -> 12340000000.0, 1234e-2 -> 12.34, 1234e-6 -> 0.001234, 1234e30 -> 1.234e33.
-    let whole = (0..=16).contains(&kk) && k >= 0;
-    let small = !whole && (-4..=0).contains(&kk);
+    let whole = kk <= l.whole && k >= 0;
+    let small = !whole && (l.small..=0).contains(&kk);
     let (point, exp) = match kk {
         _ if whole || small => (usize::MAX, None),
-        1..=16 => (kk as usize, None),
+        _ if (1..=l.whole).contains(&kk) => (kk as usize, None),
         _ => (1, Some(kk - 1)),
     };
     if small {
@@ -158,17 +184,17 @@ fn put_mantissa<const SMALL: bool>(out: &mut Out<'_>, v: u64, point: usize) {
 }
 
 /// `floor(log2(5^e)) + 1`, for `e <= 3528`.
-fn pow5bits(e: u32) -> u32 {
+pub(super) fn pow5bits(e: u32) -> u32 {
     ((e * 1217359) >> 19) + 1
 }
 
 /// `floor(log10(2^e))`, for `e <= 1650`.
-fn log10_pow2(e: u32) -> u32 {
+pub(super) fn log10_pow2(e: u32) -> u32 {
     (e * 78913) >> 18
 }
 
 /// `floor(log10(5^e))`, for `e <= 2620`.
-fn log10_pow5(e: u32) -> u32 {
+pub(super) fn log10_pow5(e: u32) -> u32 {
     (e * 732923) >> 20
 }
 
@@ -225,7 +251,7 @@ fn scale(mul: (u64, u64), offset: u32, delta: u32, low: u64, plus: u64) -> (u64,
 /// `5^i` (scaled to 125 bits), or with `inverse` `1/5^i` (scaled, and rounded up): a tabulated
 /// power of `5^26` times a small power of five, corrected. One place computes both, so that
 /// the arithmetic is inlined once.
-fn compute_pow5(i: u32, inverse: bool) -> (u64, u64) {
+pub(super) fn compute_pow5(i: u32, inverse: bool) -> (u64, u64) {
     let (mul, offset, delta, low, plus);
     if inverse {
         let (base, _) = div26(i + 25);

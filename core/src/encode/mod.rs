@@ -34,6 +34,7 @@
 mod bucket_lines;
 pub(crate) mod digits;
 pub(crate) mod float;
+pub(crate) mod float32;
 pub(crate) mod label_value;
 mod labels;
 pub mod openmetrics;

@@ -7,6 +7,7 @@ use core::time::Duration;
 
 use super::digits::{put_i64, put_timestamp, put_u64};
 use super::float::put_f64;
+use super::float32::put_f32;
 use super::out::Out;
 
 // `WriteValue` is reachable as a supertrait of the public `Number`, but it cannot be named
@@ -53,6 +54,22 @@ pub(crate) mod sealed {
         }
     }
 
+    impl WriteValue for f32 {
+        const FLOAT: bool = true;
+        fn put(self, out: &mut Out<'_>) {
+            super::put_f32(out, self)
+        }
+        fn put_canonical(self, out: &mut Out<'_>) {
+            super::put_f32(out, self)
+        }
+        /// The `f32`'s exact value (`0.1f32` is `0.10000000149011612`); a scrape of the text
+        /// would read the shortest form instead.
+        #[cfg(feature = "remote-write")]
+        fn to_f64(self) -> f64 {
+            f64::from(self)
+        }
+    }
+
     impl WriteValue for f64 {
         const FLOAT: bool = true;
         fn put(self, out: &mut Out<'_>) {
@@ -85,6 +102,9 @@ pub enum SampleValue {
     Signed(i64),
     /// A float, written in its shortest round-trip form, `NaN`, `+Inf` or `-Inf`.
     Float(f64),
+    /// A single-precision float, written in its own shortest round-trip form (`0.1`, not the
+    /// `0.10000000149011612` of the same value as an `f64`).
+    Float32(f32),
     /// A Unix timestamp (a `_created` sample), written in seconds with up to 9 decimals.
     Timestamp(Duration),
 }
@@ -105,6 +125,7 @@ impl SampleValue {
             SampleValue::Unsigned(v) => put_u64(out, v),
             SampleValue::Signed(v) => put_i64(out, v),
             SampleValue::Float(v) => put_f64(out, v),
+            SampleValue::Float32(v) => put_f32(out, v),
             SampleValue::Timestamp(d) => put_timestamp(out, d),
         }
     }

@@ -490,6 +490,7 @@ impl Syntax for RemoteWriteProto {
             SampleValue::Unsigned(v) => v as f64,
             SampleValue::Signed(v) => v as f64,
             SampleValue::Float(v) => v,
+            SampleValue::Float32(v) => f64::from(v),
             SampleValue::Timestamp(d) => d.as_secs_f64(),
         };
         let extra = extra.map(|(n, v)| (*n, v.as_bytes()));
