@@ -1,6 +1,6 @@
 //! The footprint workload of `cargo xtask size`: one counter, one gauge, one counter family
 //! with two label values and one 8-bucket histogram, registered and encoded into a 2 KiB
-//! buffer, with f64 values ([`float`]) and integers only ([`int`]).
+//! buffer, with f64 values ([`float`]), f32 values ([`single`]) and integers only ([`int`]).
 //!
 //! Every metric static is named `METRIC_*`: the xtask sums their sizes from the ELF symbol
 //! table to tell the metrics' own storage from any other RAM the library adds.
@@ -9,104 +9,85 @@
 /// The size of the encode buffer.
 pub const BUF_LEN: usize = 2048;
 
-/// The workload with f64 values: `Gauge<f64>` and a histogram with f64 bounds.
-pub mod float {
-    use core::hint::black_box;
+/// One workload module: the same four metrics and code, with its own gauge and bucket types.
+macro_rules! workload {
+    (
+        $(#[$doc:meta])* $name:ident,
+        gauge: $gauge:ty = $level:expr, $gauge_name:literal, $gauge_help:literal,
+        buckets: $bounds:tt = [$($b:expr),+], observe: $seen:expr, $hist_name:literal
+    ) => {
+        $(#[$doc])*
+        pub mod $name {
+            use core::hint::black_box;
 
-    use edgeprom::{
-        buckets, Collect, Counter, EncodeError, Family, Format, Gauge, Histogram, Metric, Registry,
-    };
+            use edgeprom::{
+                buckets, Collect, Counter, EncodeError, Family, Format, Gauge, Histogram, Metric,
+                Registry,
+            };
 
-    buckets!(Eight: f64 = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0]);
+            buckets!(Eight: $bounds = [$($b),+]);
 
-    static METRIC_REQUESTS: Metric<Counter> = Metric::new("requests", "Requests served");
-    static METRIC_TEMPERATURE: Metric<Gauge> = Metric::new("temperature_celsius", "Temperature");
-    static METRIC_FRAMES: Family<Counter, 1, 2, 8> =
-        Family::new("frames", "Frames by port", ["port"]);
-    static METRIC_LATENCY: Metric<Histogram<Eight>> =
-        Metric::new("latency_seconds", "Request latency");
+            static METRIC_REQUESTS: Metric<Counter> = Metric::new("requests", "Requests served");
+            static METRIC_LEVEL: Metric<Gauge<$gauge>> = Metric::new($gauge_name, $gauge_help);
+            static METRIC_FRAMES: Family<Counter, 1, 2, 8> =
+                Family::new("frames", "Frames by port", ["port"]);
+            static METRIC_LATENCY: Metric<Histogram<Eight>> =
+                Metric::new($hist_name, "Request latency");
 
-    /// Records a few values (opaque to the optimizer).
-    #[inline(never)]
-    pub fn record() {
-        METRIC_REQUESTS.inc_by(black_box(3));
-        METRIC_TEMPERATURE.set(black_box(21.5));
-        for port in [black_box("uart0"), black_box("can0")] {
-            if let Ok(c) = METRIC_FRAMES.labels([port]) {
-                c.inc();
+            /// Records a few values (opaque to the optimizer).
+            #[inline(never)]
+            pub fn record() {
+                METRIC_REQUESTS.inc_by(black_box(3));
+                METRIC_LEVEL.set(black_box($level));
+                for port in [black_box("uart0"), black_box("can0")] {
+                    if let Ok(c) = METRIC_FRAMES.labels([port]) {
+                        c.inc();
+                    }
+                }
+                let _ = METRIC_LATENCY.observe(black_box($seen));
+            }
+
+            /// The metrics, to register.
+            pub fn metrics() -> [&'static dyn Collect; 4] {
+                [
+                    &METRIC_REQUESTS,
+                    &METRIC_LEVEL,
+                    &METRIC_FRAMES,
+                    &METRIC_LATENCY,
+                ]
+            }
+
+            /// Registers the metrics and encodes them into `buf`.
+            #[inline(never)]
+            pub fn encode(buf: &mut [u8]) -> Result<usize, EncodeError> {
+                let mut registry: Registry<'_, 4> = Registry::new();
+                for m in metrics() {
+                    registry.register(m).map_err(|_| EncodeError::Write)?;
+                }
+                registry.encode(Format::Prometheus, buf)
             }
         }
-        let _ = METRIC_LATENCY.observe(black_box(0.042));
-    }
-
-    /// The metrics, to register.
-    pub fn metrics() -> [&'static dyn Collect; 4] {
-        [
-            &METRIC_REQUESTS,
-            &METRIC_TEMPERATURE,
-            &METRIC_FRAMES,
-            &METRIC_LATENCY,
-        ]
-    }
-
-    /// Registers the metrics and encodes them into `buf`.
-    #[inline(never)]
-    pub fn encode(buf: &mut [u8]) -> Result<usize, EncodeError> {
-        let mut registry: Registry<'_, 4> = Registry::new();
-        for m in metrics() {
-            registry.register(m).map_err(|_| EncodeError::Write)?;
-        }
-        registry.encode(Format::Prometheus, buf)
-    }
-}
-
-/// The integer-only workload: `Gauge<i64>` and a histogram with u64 bounds.
-pub mod int {
-    use core::hint::black_box;
-
-    use edgeprom::{
-        buckets, Collect, Counter, EncodeError, Family, Format, Gauge, Histogram, Metric, Registry,
     };
-
-    buckets!(Eight: u64 = [1, 2, 5, 10, 20, 50, 100, 200]);
-
-    static METRIC_REQUESTS: Metric<Counter> = Metric::new("requests", "Requests served");
-    static METRIC_LEVEL: Metric<Gauge<i64>> = Metric::new("queue_depth", "Queue depth");
-    static METRIC_FRAMES: Family<Counter, 1, 2, 8> =
-        Family::new("frames", "Frames by port", ["port"]);
-    static METRIC_LATENCY: Metric<Histogram<Eight>> =
-        Metric::new("latency_milliseconds", "Request latency");
-
-    /// Records a few values (opaque to the optimizer).
-    #[inline(never)]
-    pub fn record() {
-        METRIC_REQUESTS.inc_by(black_box(3));
-        METRIC_LEVEL.set(black_box(-4));
-        for port in [black_box("uart0"), black_box("can0")] {
-            if let Ok(c) = METRIC_FRAMES.labels([port]) {
-                c.inc();
-            }
-        }
-        let _ = METRIC_LATENCY.observe(black_box(42));
-    }
-
-    /// The metrics, to register.
-    pub fn metrics() -> [&'static dyn Collect; 4] {
-        [
-            &METRIC_REQUESTS,
-            &METRIC_LEVEL,
-            &METRIC_FRAMES,
-            &METRIC_LATENCY,
-        ]
-    }
-
-    /// Registers the metrics and encodes them into `buf`.
-    #[inline(never)]
-    pub fn encode(buf: &mut [u8]) -> Result<usize, EncodeError> {
-        let mut registry: Registry<'_, 4> = Registry::new();
-        for m in metrics() {
-            registry.register(m).map_err(|_| EncodeError::Write)?;
-        }
-        registry.encode(Format::Prometheus, buf)
-    }
 }
+
+workload!(
+    /// The workload with f64 values: `Gauge<f64>` and a histogram with f64 bounds.
+    float,
+    gauge: f64 = 21.5, "temperature_celsius", "Temperature",
+    buckets: f64 = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0], observe: 0.042, "latency_seconds"
+);
+
+workload!(
+    /// The workload with f32 values (cores with a single-precision unit): `Gauge<f32>` and a
+    /// histogram with f32 bounds.
+    single,
+    gauge: f32 = 21.5, "temperature_celsius", "Temperature",
+    buckets: f32 = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0], observe: 0.042, "latency_seconds"
+);
+
+workload!(
+    /// The integer-only workload: `Gauge<i64>` and a histogram with u64 bounds.
+    int,
+    gauge: i64 = -4, "queue_depth", "Queue depth",
+    buckets: u64 = [1, 2, 5, 10, 20, 50, 100, 200], observe: 42, "latency_milliseconds"
+);
