@@ -93,6 +93,7 @@ pub mod push;
 mod registry;
 mod stateset;
 mod summary;
+mod sync;
 mod tally;
 mod timer;
 
