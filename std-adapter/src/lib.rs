@@ -112,5 +112,9 @@ pub use push::{
     PeriodicPusher, PeriodicPusherBuilder, PushClient, PushError, PushErrorSource, PushMethod,
     PushStats, StopError, DEFAULT_TIMEOUT,
 };
+/// The scrape server's request parsing, for the fuzz targets; not part of the API.
+#[cfg(feature = "scrape")]
+#[doc(hidden)]
+pub use scrape::fuzzing as __scrape_fuzzing;
 #[cfg(feature = "scrape")]
 pub use scrape::{ScrapeConfig, ScrapeServer};
