@@ -98,6 +98,7 @@ mod registry;
 mod stateset;
 pub mod static_registry;
 mod summary;
+mod sync;
 mod tally;
 mod timer;
 

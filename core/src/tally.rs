@@ -4,7 +4,7 @@
 use core::fmt;
 use core::marker::PhantomData;
 
-use portable_atomic::{AtomicU128, Ordering};
+use crate::sync::{AtomicU128, Ordering};
 
 use crate::number::Number;
 

@@ -117,5 +117,9 @@ pub use push::{
 };
 #[cfg(feature = "remote-write")]
 pub use remote_write::{RemoteWriteClient, RemoteWriteError, VictoriaImport};
+/// The scrape server's request parsing, for the fuzz targets; not part of the API.
+#[cfg(feature = "scrape")]
+#[doc(hidden)]
+pub use scrape::fuzzing as __scrape_fuzzing;
 #[cfg(feature = "scrape")]
 pub use scrape::{ScrapeConfig, ScrapeServer};

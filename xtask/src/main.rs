@@ -12,6 +12,7 @@ mod elf;
 mod firmware;
 mod fuzz;
 mod install;
+mod loom;
 mod miri;
 mod nightly;
 mod readme;
@@ -36,13 +37,16 @@ commands:
         failures are listed at the end.
         --skip-install  do not check or install prerequisites
         --only STEP     run only STEP (repeatable): fmt, clippy, test, cross, doc,
-                        miri, fuzz (miri and fuzz: briefly, 20 s per fuzz target)
+                        miri, loom, fuzz (miri and fuzz: briefly, 20 s per fuzz
+                        target; loom: the core's loom models, both label stores)
   miri  the core's unit tests and threaded family tests under Miri (nightly;
         installs miri and rust-src when missing)
-  fuzz [--seconds N] [--target NAME]...
+  fuzz [--seconds N] [--long] [--target NAME]...
         run each cargo-fuzz target of fuzz/ for N seconds (default 60):
-        names_and_encode, push_path, http_response (nightly; installs
-        cargo-fuzz when missing)
+        names_and_encode, push_path, http_response, http_request (nightly;
+        installs cargo-fuzz when missing); --long: 10 M executions per target
+        (at most N seconds if --seconds is given) into fuzz/corpus/, then
+        minimise it (cargo fuzz cmin)
   demo [args...]
         run the demo: cargo run -p edgeprom-tests --bin demo -- args...
   size  footprint of edgeprom on thumbv7em/thumbv6m (flash, RAM, encoder stack)
@@ -116,7 +120,7 @@ fn fuzz(args: &[OsString]) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let mut runner = Runner::from_env();
-    fuzz::run(&mut runner, opts.seconds, opts.targets(), true);
+    fuzz::run(&mut runner, opts.budget(), opts.targets(), true);
     runner.finish()
 }
 

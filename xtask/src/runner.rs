@@ -69,6 +69,17 @@ impl Runner {
         &self.root
     }
 
+    /// `$CARGO_TARGET_DIR/<sub>`, or `target/<sub>`: a build directory of its own for builds
+    /// whose flags differ from the workspace's (sanitizers, `--cfg loom`), so that neither
+    /// invalidates the other.
+    pub fn target_dir(&self, sub: &str) -> PathBuf {
+        env::var_os("CARGO_TARGET_DIR")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.root.join("target"))
+            .join(sub)
+    }
+
     /// A command that runs in the workspace root with no standard input.
     pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
         let mut cmd = Command::new(program);

@@ -17,11 +17,14 @@ pub enum Step {
     Cross,
     Doc,
     Miri,
+    Loom,
     Fuzz,
 }
 
 impl Step {
-    pub const NAMES: [&'static str; 7] = ["fmt", "clippy", "test", "cross", "doc", "miri", "fuzz"];
+    pub const NAMES: [&'static str; 8] = [
+        "fmt", "clippy", "test", "cross", "doc", "miri", "loom", "fuzz",
+    ];
 
     fn parse(name: &str) -> Option<Self> {
         Some(match name {
@@ -31,6 +34,7 @@ impl Step {
             "cross" => Self::Cross,
             "doc" => Self::Doc,
             "miri" => Self::Miri,
+            "loom" => Self::Loom,
             "fuzz" => Self::Fuzz,
             _ => return None,
         })
@@ -162,6 +166,8 @@ pub fn run(runner: &mut Runner, opts: &Options) {
             "test: std without default features, and scrape-only without TLS",
             std_feature_subsets,
         );
+        // Every kept fuzz input (corpus and crash reproducers) through its target's oracle.
+        crate::fuzz::replay(runner);
         // Built, never timed: `cargo xtask bench` times them.
         crate::bench::build_step(runner);
     }
@@ -176,9 +182,12 @@ pub fn run(runner: &mut Runner, opts: &Options) {
     if opts.wants(Step::Miri) {
         crate::miri::run(runner, !opts.skip_install);
     }
+    if opts.wants(Step::Loom) {
+        crate::loom::run(runner);
+    }
     if opts.wants(Step::Fuzz) {
-        let seconds = crate::fuzz::TEST_SECONDS;
-        crate::fuzz::run(runner, seconds, &crate::fuzz::TARGETS, !opts.skip_install);
+        let budget = crate::fuzz::Budget::Seconds(crate::fuzz::TEST_SECONDS);
+        crate::fuzz::run(runner, budget, &crate::fuzz::TARGETS, !opts.skip_install);
     }
     if opts.only.is_empty() {
         extra_steps(runner);

@@ -9,13 +9,12 @@
 use core::fmt;
 use core::time::Duration;
 
-use portable_atomic::{AtomicU32, AtomicUsize, Ordering};
-
 use self::store::LabelStore;
 use crate::clock::WallClock;
 use crate::encode::{Encoder, Labels, Series, SeriesTable};
 use crate::metric::{Collect, State};
 use crate::name::{self, Desc, MetricType, NameError};
+use crate::sync::{AtomicU32, AtomicUsize, Ordering};
 
 mod store;
 
@@ -201,6 +200,21 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
     /// Whether no series exists yet.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Under `cfg(loom)` only: creates the loom atomics of the family (its length, creation
+    /// order, slot tags and label store), which outside loom exist from construction on. A
+    /// model calls it before spawning threads, so that they share the family as they would a
+    /// `static` (`core/src/sync.rs`).
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn __loom_prime(&self) {
+        self.len.load(Ordering::Relaxed);
+        for (entry, slot) in self.order.iter().zip(&self.slots) {
+            entry.load(Ordering::Relaxed);
+            slot.tag.load(Ordering::Relaxed);
+            slot.values.loom_prime();
+        }
     }
 
     /// The most series this family holds.
@@ -523,7 +537,7 @@ fn wait_ready(tag: &AtomicU32) -> Result<u32, LabelError> {
         if t & READY != 0 {
             return Ok(t);
         }
-        core::hint::spin_loop();
+        crate::sync::spin_loop();
     }
     Err(LabelError::Busy)
 }

@@ -5,9 +5,14 @@ use edgeprom::Format;
 
 /// What the scrape endpoint makes of a request head.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Route {
+pub enum Route {
     /// `GET /metrics` (or `HEAD`), answered in this format.
-    Metrics { format: Format, head: bool },
+    Metrics {
+        /// The format negotiated from the `Accept` headers.
+        format: Format,
+        /// `HEAD`: the status and headers only.
+        head: bool,
+    },
     /// A well-formed request for another path.
     NotFound,
     /// A method other than GET and HEAD.
@@ -21,16 +26,23 @@ pub(crate) enum Route {
     BadRequest,
 }
 
-/// The end of the head (the index after the blank line), if `buf` holds all of it.
-pub(crate) fn head_end(buf: &[u8]) -> Option<usize> {
-    buf.windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|i| i + 4)
-        .or_else(|| buf.windows(2).position(|w| w == b"\n\n").map(|i| i + 2))
+/// The end of the head (the index after its first blank line), if `buf` holds all of it.
+///
+/// As httparse reads a head, any line may end in `\r\n` or a bare `\n`: the head ends at the
+/// first line feed followed by an empty line, `\n` or `\r\n` (so `\n\r\n` ends one too).
+pub fn head_end(buf: &[u8]) -> Option<usize> {
+    buf.iter().enumerate().find_map(|(i, &b)| {
+        let rest = buf.get(i + 1..).filter(|_| b == b'\n')?;
+        match rest {
+            [b'\n', ..] => Some(i + 2),
+            [b'\r', b'\n', ..] => Some(i + 3),
+            _ => None,
+        }
+    })
 }
 
 /// Routes a complete request head (up to and including its blank line).
-pub(crate) fn route(head: &[u8]) -> Route {
+pub fn route(head: &[u8]) -> Route {
     // A slot for every line, so that only the byte limit bounds the number of headers.
     let lines = head.iter().filter(|&&b| b == b'\n').count();
     let mut headers = vec![httparse::EMPTY_HEADER; lines];
@@ -85,7 +97,7 @@ pub(crate) fn route(head: &[u8]) -> Route {
 
 /// OpenMetrics when the `Accept` header takes `application/openmetrics-text` at least as
 /// gladly as `text/plain`; Prometheus text otherwise.
-pub(crate) fn negotiate(accept: &str) -> Format {
+pub fn negotiate(accept: &str) -> Format {
     let mut openmetrics = 0.0f64;
     let mut text = 0.0f64;
     for range in accept.split(',') {
@@ -210,5 +222,11 @@ mod tests {
         assert_eq!(head_end(b"GET / HTTP/1.1\r\n\r\nbody"), Some(18));
         assert_eq!(head_end(b"GET / HTTP/1.1\n\n"), Some(16));
         assert_eq!(head_end(b"GET / HTTP/1.1\r\n"), None);
+        // Found by fuzzing (fuzz/artifacts/http_request/): a bare line feed then CRLF is a
+        // blank line to httparse, and the first blank line ends the head.
+        assert_eq!(head_end(b"\n\r\n"), Some(3));
+        assert_eq!(head_end(b"GET / HTTP/1.1\nHost: x\n\r\n"), Some(25));
+        assert_eq!(head_end(b"GET / HTTP/1.1\n\nX: y\r\n\r\n"), Some(16));
+        assert_eq!(head_end(b"GET / HTTP/1.1\r\n\r"), None);
     }
 }

@@ -7,5 +7,11 @@ mod http_request;
 mod serve;
 mod server;
 
+/// The request parsing, for `fuzz/` (its `http_request` target); not part of the API.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use super::http_request::{head_end, negotiate, route, Route};
+}
+
 pub use config::ScrapeConfig;
 pub use server::ScrapeServer;

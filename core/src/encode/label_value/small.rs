@@ -2,7 +2,7 @@
 //! label store), written byte by byte. That links no `memcpy`, `memcmp` or UTF-8 validation,
 //! which would be most of a small firmware's label code.
 
-use portable_atomic::{AtomicU8, Ordering};
+use crate::sync::{AtomicU8, Ordering};
 
 use crate::encode::out::Out;
 

@@ -24,6 +24,10 @@ impl<const L: usize, const S: usize> LabelStore<L, S> {
         });
     }
 
+    /// Under loom: nothing to create (`spin::Once` is not loom's).
+    #[cfg(loom)]
+    pub(crate) fn loom_prime(&self) {}
+
     /// Whether these values are stored.
     pub(crate) fn matches(&self, values: &[&str; L]) -> bool {
         self.0.get().is_some_and(|stored| {

@@ -14,7 +14,8 @@
 //!   only the thread that claimed the slot calls it, once;
 //! - `matches(&self, values)`: whether these values are stored;
 //! - `with_values(&self, f)`: calls `f` with the values as `&str`s (once stored);
-//! - [`StoredLabels`](crate::encode::StoredLabels), for the encoder.
+//! - [`StoredLabels`](crate::encode::StoredLabels), for the encoder;
+//! - under `cfg(loom)`, `loom_prime(&self)`: creates its loom atomics (`crate::sync`).
 
 #[cfg(not(edgeprom_small_code))]
 mod host;

@@ -1,6 +1,6 @@
 //! Label values on bare metal: atomic bytes. The bytes are those of a `&str`, so UTF-8.
 
-use portable_atomic::{AtomicU8, Ordering};
+use crate::sync::{AtomicU8, Ordering};
 
 use crate::encode::label_value::LabelValue;
 use crate::encode::StoredLabels;
@@ -54,6 +54,17 @@ impl<const L: usize, const S: usize> LabelStore<L, S> {
     pub(crate) fn write(&self, values: &[&str; L]) {
         for (s, v) in self.0.iter().zip(values) {
             s.set(v);
+        }
+    }
+
+    /// Under loom: creates the loom atomics of every value.
+    #[cfg(loom)]
+    pub(crate) fn loom_prime(&self) {
+        for value in &self.0 {
+            value.len.load(Ordering::Relaxed);
+            for b in &value.bytes {
+                b.load(Ordering::Relaxed);
+            }
         }
     }
 
