@@ -720,7 +720,11 @@ mod tests {
         assert_ne!(f(["a", "b"]), f(["b", "a"]));
         assert_ne!(f(["", "x"]), f(["x", ""]));
         assert_eq!(f(["get", "/"]), f(["get", "/"]));
-        // Tags (30 bits) and slots of a 16-slot table spread over many values.
+        // Tags (30 bits) and slots of a 16-slot table spread over many values (hashing
+        // arithmetic only: not under Miri, where it is slow and checks nothing more).
+        if cfg!(miri) {
+            return;
+        }
         let mut tags = std::collections::BTreeSet::new();
         let mut slots = [0u32; 16];
         let mut buf = itoa::Buffer::new();
