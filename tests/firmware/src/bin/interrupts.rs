@@ -98,6 +98,10 @@ fn run() -> Result<u16, ()> {
     }
     syst.disable_interrupt();
     syst.disable_counter();
+    // A SysTick pended as it was disabled would still be taken: clear it, then count.
+    cortex_m::peripheral::SCB::clear_pendst();
+    cortex_m::asm::dsb();
+    cortex_m::asm::isb();
     let hits = HITS.load(Ordering::Relaxed);
     hprintln!(
         "interrupts-firmware: {} interrupts, {} encodes, {} refused",
