@@ -169,49 +169,44 @@ impl fmt::Display for BucketsError {
 
 impl core::error::Error for BucketsError {}
 
-/// Checks float bounds: at least one, finite, strictly increasing.
-pub const fn check_f64(bounds: &[f64]) -> Result<(), BucketsError> {
-    let [first, tail @ ..] = bounds else {
-        return Err(BucketsError::Empty);
+/// Defines a `const fn` that checks float bounds of one width: at least one, finite, strictly
+/// increasing. (`const fn`s cannot be generic over the float types.)
+macro_rules! check_floats {
+    ($(#[$doc:meta])* $name:ident, $t:ty) => {
+        $(#[$doc])*
+        pub const fn $name(bounds: &[$t]) -> Result<(), BucketsError> {
+            let [first, tail @ ..] = bounds else {
+                return Err(BucketsError::Empty);
+            };
+            let (mut prev, mut rest) = (first, tail);
+            if !prev.is_finite() {
+                return Err(BucketsError::NotFinite);
+            }
+            while let [b, more @ ..] = rest {
+                if !b.is_finite() {
+                    return Err(BucketsError::NotFinite);
+                }
+                if *b <= *prev {
+                    return Err(BucketsError::NotIncreasing);
+                }
+                prev = b;
+                rest = more;
+            }
+            Ok(())
+        }
     };
-    let (mut prev, mut rest) = (first, tail);
-    if !prev.is_finite() {
-        return Err(BucketsError::NotFinite);
-    }
-    while let [b, more @ ..] = rest {
-        if !b.is_finite() {
-            return Err(BucketsError::NotFinite);
-        }
-        if *b <= *prev {
-            return Err(BucketsError::NotIncreasing);
-        }
-        prev = b;
-        rest = more;
-    }
-    Ok(())
 }
 
-/// Checks `f32` bounds: at least one, finite, strictly increasing.
-pub const fn check_f32(bounds: &[f32]) -> Result<(), BucketsError> {
-    let [first, tail @ ..] = bounds else {
-        return Err(BucketsError::Empty);
-    };
-    let (mut prev, mut rest) = (first, tail);
-    if !prev.is_finite() {
-        return Err(BucketsError::NotFinite);
-    }
-    while let [b, more @ ..] = rest {
-        if !b.is_finite() {
-            return Err(BucketsError::NotFinite);
-        }
-        if *b <= *prev {
-            return Err(BucketsError::NotIncreasing);
-        }
-        prev = b;
-        rest = more;
-    }
-    Ok(())
-}
+check_floats!(
+    /// Checks `f64` bounds: at least one, finite, strictly increasing.
+    check_f64,
+    f64
+);
+check_floats!(
+    /// Checks `f32` bounds: at least one, finite, strictly increasing.
+    check_f32,
+    f32
+);
 
 /// Checks integer bounds: at least one, strictly increasing, each exactly a float (so that
 /// distinct bounds stay distinct where `le` is read as a float).
@@ -336,6 +331,9 @@ mod tests {
         assert_eq!(check_f64(&[1.0, f64::NAN]), Err(BucketsError::NotFinite));
         assert_eq!(check_f64(&[f64::INFINITY]), Err(BucketsError::NotFinite));
         assert_eq!(check_f64(&[1.0, 1.0]), Err(BucketsError::NotIncreasing));
+        assert_eq!(check_f32(&[0.1, 0.5]), Ok(()));
+        assert_eq!(check_f32(&[1.0, f32::NAN]), Err(BucketsError::NotFinite));
+        assert_eq!(check_f32(&[2.0, 1.0]), Err(BucketsError::NotIncreasing));
         assert_eq!(check_u64(&[3, 2]), Err(BucketsError::NotIncreasing));
         assert_eq!(check_u64(&[]), Err(BucketsError::Empty));
         assert_eq!(check_u64(&[1, 2]), Ok(()));

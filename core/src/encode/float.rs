@@ -75,33 +75,54 @@ pub(crate) fn put_f64(out: &mut Out<'_>, v: f64) {
 /// [`put_f64`], with 64-bit divisions and digits done the 32-bit way when `SMALL` (the host
 /// tests both ways).
 pub(crate) fn put_f64_as<const SMALL: bool>(out: &mut Out<'_>, v: f64) {
-    let bits = v.to_bits();
-    let mantissa = bits & ((1 << MANTISSA_BITS) - 1);
-    let exponent = ((bits >> MANTISSA_BITS) & 0x7ff) as u32;
-    if exponent == 0x7ff {
-        return out.put(match (mantissa, bits >> 63) {
-            (0, 0) => "+Inf",
-            (0, _) => "-Inf",
+    let Some((mantissa, exponent)) = put_prelude(out, v.to_bits(), MANTISSA_BITS, 11, BIAS) else {
+        return;
+    };
+    let (digits, k) = shortest::<SMALL>(mantissa, exponent);
+    put_decimal::<SMALL>(out, digits, k, Layout::F64);
+}
+
+/// What every float formatter does alike, for a float of these widths given by its bits: writes
+/// `NaN` or an infinity, the sign, `0.0`, or a whole number below `2^(mantissa_bits + 1)` (which
+/// ryu writes as `N.0`) and returns `None`; otherwise returns the mantissa and exponent fields,
+/// whose shortest digits are still to be written.
+#[inline(always)]
+pub(super) fn put_prelude(
+    out: &mut Out<'_>,
+    bits: u64,
+    mantissa_bits: u32,
+    exponent_bits: u32,
+    bias: i32,
+) -> Option<(u64, u32)> {
+    let mantissa = bits & ((1 << mantissa_bits) - 1);
+    let max_exponent = (1u32 << exponent_bits) - 1;
+    let exponent = ((bits >> mantissa_bits) as u32) & max_exponent;
+    let negative = (bits >> (mantissa_bits + exponent_bits)) & 1 != 0;
+    if exponent == max_exponent {
+        out.put(match (mantissa, negative) {
+            (0, false) => "+Inf",
+            (0, true) => "-Inf",
             _ => "NaN",
         });
+        return None;
     }
-    if bits >> 63 != 0 {
+    if negative {
         out.put("-");
     }
     if exponent == 0 && mantissa == 0 {
-        return out.put("0.0");
+        out.put("0.0");
+        return None;
     }
-    // Whole numbers below 2^53 (which ryu writes as `N.0`): the integer, without Ryū.
-    let shift = (BIAS as u32 + MANTISSA_BITS).wrapping_sub(exponent);
-    if shift <= MANTISSA_BITS {
-        let m = mantissa | (1 << MANTISSA_BITS);
+    let shift = (bias as u32 + mantissa_bits).wrapping_sub(exponent);
+    if shift <= mantissa_bits {
+        let m = mantissa | (1 << mantissa_bits);
         if m & ((1 << shift) - 1) == 0 {
             put_u64(out, m >> shift);
-            return out.put(".0");
+            out.put(".0");
+            return None;
         }
     }
-    let (digits, k) = shortest::<SMALL>(mantissa, exponent);
-    put_decimal::<SMALL>(out, digits, k, Layout::F64);
+    Some((mantissa, exponent))
 }
 
 /// Where a float's decimal layout changes, as ryu writes them: a whole number of at most

@@ -4,8 +4,9 @@
 //! ([`put_decimal`], with `f32`'s thresholds). No floating-point operation: a core with a
 //! single-precision unit or none needs no runtime routine for it.
 
-use super::digits::put_u64;
-use super::float::{compute_pow5, log10_pow2, log10_pow5, pow5bits, put_decimal, Layout};
+use super::float::{
+    compute_pow5, log10_pow2, log10_pow5, pow5bits, put_decimal, put_prelude, Layout,
+};
 use super::out::Out;
 
 const MANTISSA_BITS: u32 = 23;
@@ -15,31 +16,12 @@ const POW5_BITCOUNT: i32 = 125 - 64;
 
 /// Writes `v`: `NaN`, `+Inf`, `-Inf`, or the shortest decimal that reads back as `v`.
 pub(crate) fn put_f32(out: &mut Out<'_>, v: f32) {
-    let bits = v.to_bits();
-    let mantissa = bits & ((1 << MANTISSA_BITS) - 1);
-    let exponent = (bits >> MANTISSA_BITS) & 0xff;
-    if exponent == 0xff {
-        return out.put(match (mantissa, bits >> 31) {
-            (0, 0) => "+Inf",
-            (0, _) => "-Inf",
-            _ => "NaN",
-        });
-    }
-    if bits >> 31 != 0 {
-        out.put("-");
-    }
-    if exponent == 0 && mantissa == 0 {
-        return out.put("0.0");
-    }
-    // Whole numbers below 2^24 (which ryu writes as `N.0`): the integer, without Ryū.
-    let shift = (BIAS as u32 + MANTISSA_BITS).wrapping_sub(exponent);
-    if shift <= MANTISSA_BITS {
-        let m = mantissa | (1 << MANTISSA_BITS);
-        if m & ((1 << shift) - 1) == 0 {
-            put_u64(out, u64::from(m >> shift));
-            return out.put(".0");
-        }
-    }
+    let bits = u64::from(v.to_bits());
+    let Some((mantissa, exponent)) = put_prelude(out, bits, MANTISSA_BITS, 8, BIAS) else {
+        return;
+    };
+    // Both fields of an `f32` fit in 32 bits.
+    let (mantissa, exponent) = (mantissa as u32, exponent);
     let (digits, k) = shortest(mantissa, exponent);
     put_decimal::<{ cfg!(not(target_pointer_width = "64")) }>(
         out,
