@@ -317,6 +317,9 @@ fn remote_write_demo(registry: &Registry<'_, 16>) -> Result<(), Box<dyn std::err
                 .filter(|s| !s.is_empty())
         })
         .ok_or("victoria-metrics exported no demo_ series within 10 s")?;
+        series.sort_by(|a, b| {
+            (&a.sample.name, &a.sample.labels).cmp(&(&b.sample.name, &b.sample.labels))
+        });
         eprintln!(
             "\n== what victoria-metrics holds ({} series):",
             series.len()
