@@ -271,10 +271,63 @@ fn parts_len(p: &Parts<'_>) -> usize {
     p.iter().map(|s| s.len()).sum()
 }
 
+/// `a` and `b` compared as the strings their pieces make, a run of bytes at a time.
 fn parts_cmp(a: &Parts<'_>, b: &Parts<'_>) -> Ordering {
-    a.iter()
-        .flat_map(|s| s.iter())
-        .cmp(b.iter().flat_map(|s| s.iter()))
+    let (mut a, mut b) = (Pieces::new(a), Pieces::new(b));
+    loop {
+        match (a.run(), b.run()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) => {
+                let n = x.len().min(y.len());
+                match x.get(..n).cmp(&y.get(..n)) {
+                    Ordering::Equal => {
+                        a.skip(n);
+                        b.skip(n);
+                    }
+                    other => return other,
+                }
+            }
+        }
+    }
+}
+
+/// The bytes of a [`Parts`] not compared yet.
+struct Pieces<'p, 'a> {
+    parts: &'p Parts<'a>,
+    piece: usize,
+    at: usize,
+}
+
+impl<'p, 'a> Pieces<'p, 'a> {
+    fn new(parts: &'p Parts<'a>) -> Self {
+        Pieces {
+            parts,
+            piece: 0,
+            at: 0,
+        }
+    }
+
+    /// The rest of the current piece (never empty), or `None` at the end.
+    fn run(&mut self) -> Option<&'a [u8]> {
+        loop {
+            let rest = self
+                .parts
+                .get(self.piece)?
+                .get(self.at..)
+                .unwrap_or_default();
+            if !rest.is_empty() {
+                return Some(rest);
+            }
+            self.piece += 1;
+            self.at = 0;
+        }
+    }
+
+    fn skip(&mut self, n: usize) {
+        self.at += n;
+    }
 }
 
 /// A label's value: pieces of strings, or what a family stores.
@@ -338,9 +391,52 @@ impl<'s> Sample<'s> {
         Some((pair.1.len() != 0).then_some(pair))
     }
 
-    /// Calls `f` with each label in order of name (the smallest name greater than the last,
-    /// each time: no storage, and a name given twice is written once).
-    fn sorted(&self, f: &mut dyn FnMut(Parts<'s>, Val<'s>)) {
+    /// The labels' positions (for [`get`](Self::get)) in order of name, a name given twice
+    /// once (its first), when there are at most [`SORTED`] labels; `None` when there are more.
+    fn order(&self) -> Option<Order> {
+        let mut order = Order::new();
+        let mut i = 0;
+        while let Some(label) = self.get(i) {
+            let at = i;
+            i += 1;
+            let Some((name, _)) = label else { continue };
+            // Insertion: past every smaller name; a name already there is not added again.
+            let mut pos = order.len();
+            while pos > 0 {
+                let before = order.get(pos - 1).and_then(|j| self.name(*j));
+                match before.map(|b| parts_cmp(&b, &name)) {
+                    Some(Ordering::Greater) => pos -= 1,
+                    Some(Ordering::Equal) => {
+                        pos = usize::MAX;
+                        break;
+                    }
+                    _ => break,
+                }
+            }
+            if pos != usize::MAX {
+                order.insert(pos, u8::try_from(at).ok()?).ok()?;
+            }
+        }
+        Some(order)
+    }
+
+    /// The name of label `i`.
+    fn name(&self, i: u8) -> Option<Parts<'s>> {
+        self.get(usize::from(i)).flatten().map(|(n, _)| n)
+    }
+
+    /// Calls `f` with each label in order of name, a name given twice once (its first): from
+    /// `order` when given, else by scanning for the smallest name greater than the last each
+    /// time (no storage).
+    fn sorted(&self, order: Option<&Order>, f: &mut dyn FnMut(Parts<'s>, Val<'s>)) {
+        if let Some(order) = order {
+            for &i in order {
+                if let Some((n, v)) = self.get(usize::from(i)).flatten() {
+                    f(n, v);
+                }
+            }
+            return;
+        }
         let mut last: Option<Parts<'s>> = None;
         loop {
             let mut best: Option<(Parts<'s>, Val<'s>)> = None;
@@ -360,6 +456,13 @@ impl<'s> Sample<'s> {
         }
     }
 }
+
+/// Most labels of one series sorted once (their positions, one byte each); a series with
+/// more is sorted by scanning.
+const SORTED: usize = 16;
+
+/// Label positions in order of name.
+type Order = heapless::Vec<u8, SORTED>;
 
 /// `namespace_name` + `suffix`, in pieces.
 fn full_name<'s>(namespace: &'s str, name: &'s str, suffix: &'s str) -> Parts<'s> {
@@ -411,15 +514,18 @@ impl Encoder<'_> {
 
     /// One `TimeSeries` with one sample, if it fits (see [`Pass::fits`]).
     fn rw_series(&mut self, s: &Sample<'_>, value: f64) {
+        let order = s.order();
         let mut labels = 0;
-        s.sorted(&mut |n, v| labels += field_len(label_len(parts_len(&n), v.len())));
+        s.sorted(order.as_ref(), &mut |n, v| {
+            labels += field_len(label_len(parts_len(&n), v.len()));
+        });
         let sample = 9 + 1 + varint_len(self.rw.timestamp_ms);
         let body = labels + field_len(sample);
         if !self.rw.fits(field_len(body)) {
             return;
         }
         self.rw_head(TIMESERIES, body);
-        s.sorted(&mut |n, v| {
+        s.sorted(order.as_ref(), &mut |n, v| {
             self.rw_head(FIELD1_LEN, label_len(parts_len(&n), v.len()));
             self.rw_head(FIELD1_LEN, parts_len(&n));
             self.rw_parts(&n);
@@ -527,14 +633,20 @@ impl Syntax for RemoteWriteProto {
         bounds: &'static [V],
         cumulative: &mut dyn FnMut() -> Option<u64>,
     ) {
+        let write_le = |i: usize, out: &mut Out<'_>| match bounds.get(i) {
+            Some(b) => b.put_canonical(out),
+            None => out.put("+Inf"),
+        };
+        // Float bounds are formatted once for every series with them (on hosts).
+        let key = V::FLOAT.then_some((bounds.as_ptr() as usize, bounds.len()));
         let mut i = 0;
         while let Some(count) = cumulative() {
             // `le` as the text formats write it (`0.005`, `1.0`, `+Inf`): at most 24 bytes.
             let mut le = [0u8; 32];
             let mut w = Out::Slice(SliceWriter::new(&mut le));
-            match bounds.get(i) {
-                Some(b) => b.put_canonical(&mut w),
-                None => w.put("+Inf"),
+            match key.and_then(|key| enc.buckets.le(key, &write_le, i)) {
+                Some(s) => w.put(s),
+                None => write_le(i, &mut w),
             }
             let n = match w {
                 Out::Slice(w) => w.finish().unwrap_or_default(),
