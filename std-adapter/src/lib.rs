@@ -116,7 +116,11 @@ pub use push::{
     PushStats, StopError, DEFAULT_TIMEOUT,
 };
 #[cfg(feature = "remote-write")]
-pub use remote_write::{RemoteWriteClient, RemoteWriteError, VictoriaImport};
+pub use remote_write::{
+    PeriodicRemoteWriter, PeriodicRemoteWriterBuilder, RemoteWriteClient, RemoteWriteError,
+    RemoteWriteMetrics, RemoteWriteSource, RemoteWriteStats, RemoteWriteStopError, VictoriaImport,
+    SNAPSHOT_OVERHEAD,
+};
 /// The scrape server's request parsing, for the fuzz targets; not part of the API.
 #[cfg(feature = "scrape")]
 #[doc(hidden)]
