@@ -39,6 +39,10 @@ const SERVER_LIFETIME: Duration = Duration::from_secs(30);
 /// What the source recorded of each snapshot: sequence number and timestamp (ms).
 type Taken = Arc<Mutex<Vec<(u64, i64)>>>;
 
+/// A run's final stats, what the source took, what the receiver holds (`R`), and the series
+/// per snapshot.
+type Outcome<R> = (RemoteWriteStats, Vec<(u64, i64)>, R, u64);
+
 /// A source of 7 series (the sequence gauge, a counter, a histogram of two buckets) plus,
 /// with `metrics`, the writer's own 15, every series labelled `test=<test>`. Returns the
 /// source, what it records, and the series per snapshot.
@@ -269,7 +273,7 @@ fn run_against(
     builder: PeriodicRemoteWriterBuilder,
     timeout: Duration,
     run: Duration,
-) -> (RemoteWriteStats, Vec<(u64, i64)>, Vec<Seen>, u64) {
+) -> Outcome<Vec<Seen>> {
     let (source, taken, series) = source("fake", None);
     let w = builder
         .start(client(&receiver.url, timeout), source)
@@ -584,11 +588,7 @@ fn exported_seq(vm: &VictoriaMetrics, test: &str) -> Vec<(u64, i64)> {
 
 /// Writes to a real VictoriaMetrics that is stopped for a while and restarted (same port and
 /// data); returns the stats, what was taken and what VictoriaMetrics holds.
-fn victoria_outage(
-    test: &'static str,
-    bound: usize,
-    outage: Duration,
-) -> (RemoteWriteStats, Vec<(u64, i64)>, Vec<(u64, i64)>, u64) {
+fn victoria_outage(test: &'static str, bound: usize, outage: Duration) -> Outcome<Vec<(u64, i64)>> {
     let mut vm = VictoriaMetrics::start().expect("victoria-metrics starts");
     let metrics: &'static RemoteWriteMetrics = Box::leak(Box::default());
     let (source, taken, series) = source(test, Some(metrics));

@@ -608,7 +608,7 @@ impl PeriodicRemoteWriterBuilder {
 fn snapshot_loop(
     cfg: PeriodicRemoteWriterBuilder,
     mut source: impl RemoteWriteSource,
-    stop: &mpsc::Receiver<()>,
+    stop: &mpsc::Receiver<bool>,
     shared: &Shared,
 ) {
     let _done = Done(shared);
@@ -639,7 +639,7 @@ fn snapshot_loop(
         }
     };
     let mut next = Instant::now();
-    loop {
+    let last = loop {
         take(&mut raw);
         let now = Instant::now();
         next += cfg.interval;
@@ -648,10 +648,11 @@ fn snapshot_loop(
         }
         match stop.recv_timeout(next.saturating_duration_since(now)) {
             Err(RecvTimeoutError::Timeout) => {}
-            Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
+            Ok(last) => break last,
+            Err(RecvTimeoutError::Disconnected) => break false,
         }
-    }
-    if cfg.final_snapshot {
+    };
+    if last && cfg.final_snapshot {
         take(&mut raw);
     }
 }
@@ -747,11 +748,13 @@ fn send_loop(client: &RemoteWriteClient, shared: &Shared) {
 /// `edgeprom_remote_write_samples_failed_total`, reported in
 /// [`stats`](Self::stats)`.last_error`).
 ///
-/// **Memory**: a snapshot costs its compressed body plus [`SNAPSHOT_OVERHEAD`] (40 bytes on
-/// a 64-bit host). For a registry of 1,000 labelled counters and 100 histograms of 10
-/// buckets (the scrape of `cargo xtask bench`: 2,300 series), a snapshot is about 8.6 KiB
-/// (`tests/tests/remote_write_faults.rs`, `queue_memory_per_snapshot`, prints it), so the
-/// default bound of 1,000 snapshots is under 9 MiB.
+/// **Memory**: a snapshot costs its compressed body plus [`SNAPSHOT_OVERHEAD`] (48 bytes on
+/// a 64-bit host); the raw protobuf is a buffer of the snapshotter, reused. For the registry
+/// of `cargo xtask bench` (1,000 labelled counters and 100 histograms of the 14 default
+/// buckets: 2,700 series), the request is 236 KB, 29.5 KB compressed, and a queued snapshot
+/// 29.6 KB (`cargo test -p edgeprom-tests --test remote_write_faults queue_memory --
+/// --nocapture` prints it), so the default bound of 1,000 snapshots is about 30 MB (under
+/// the default 64 MiB of [`max_bytes`](PeriodicRemoteWriterBuilder::max_bytes)).
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -774,8 +777,13 @@ fn send_loop(client: &RemoteWriteClient, shared: &Shared) {
 /// assert_eq!(stats.pending_snapshots, 0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// Dropping the writer without [`stop`](Self::stop) ends it at once: no final snapshot, and
+/// what is queued is dropped (counted), after the request under way, if any, ends (within the
+/// client's timeout).
 pub struct PeriodicRemoteWriter {
-    stop: Option<mpsc::Sender<()>>,
+    /// Tells the snapshotter to stop, and whether to take a final snapshot.
+    stop: Option<mpsc::Sender<bool>>,
     threads: Option<(JoinHandle<()>, JoinHandle<()>)>,
     shared: Arc<Shared>,
 }
@@ -838,7 +846,7 @@ impl PeriodicRemoteWriter {
     pub fn stop(mut self, deadline: Duration) -> Result<RemoteWriteStats, RemoteWriteStopError> {
         let dropped_before = self.shared.metrics.snapshots_dropped.get();
         let samples_before = self.shared.metrics.samples_dropped.get();
-        let panicked = self.shutdown(deadline);
+        let panicked = self.shutdown(deadline, true);
         let stats = self.stats();
         if panicked {
             return Err(RemoteWriteStopError::Panicked);
@@ -854,14 +862,15 @@ impl PeriodicRemoteWriter {
         Ok(stats)
     }
 
-    /// Ends both threads; whether one panicked.
-    fn shutdown(&mut self, deadline: Duration) -> bool {
+    /// Ends both threads (with a final snapshot if `last` and so configured); whether one
+    /// panicked.
+    fn shutdown(&mut self, deadline: Duration, last: bool) -> bool {
         let Some((snapshotter, sender)) = self.threads.take() else {
             return false;
         };
         if let Some(stop) = self.stop.take() {
             // The snapshotter may be gone already (panicked).
-            let _ = stop.send(());
+            let _ = stop.send(last);
         }
         let mut panicked = snapshotter.join().is_err();
         {
@@ -875,10 +884,10 @@ impl PeriodicRemoteWriter {
 }
 
 impl Drop for PeriodicRemoteWriter {
-    /// Stops without a deadline for sending: what is queued is dropped (the request under way
-    /// ends first).
+    /// Stops without a final snapshot and without time to send: what is queued is dropped
+    /// and counted (the request under way ends first).
     fn drop(&mut self) {
-        let _ = self.shutdown(Duration::ZERO);
+        let _ = self.shutdown(Duration::ZERO, false);
     }
 }
 
@@ -956,5 +965,57 @@ mod tests {
             3 * (10 + SNAPSHOT_OVERHEAD) as i64
         );
         assert_eq!(shared.metrics.samples_pending.get(), 2 + 8 + 16);
+    }
+
+    #[test]
+    fn a_panicking_source_ends_the_writer_and_is_reported() {
+        static C: Metric<Counter> = Metric::new("c", "c");
+        let mut r: Registry<'static, 1> = Registry::new();
+        r.register(&C).unwrap();
+        let mut calls = 0;
+        let source = move |req: &RemoteWrite, buf: &mut Vec<u8>| {
+            calls += 1;
+            assert!(calls < 3, "the source fails");
+            r.snapshot(req, buf)
+        };
+        // Nothing listens on the discard port: every request fails and is retried.
+        let client = RemoteWriteClient::new("http://127.0.0.1:9/api/v1/write")
+            .unwrap()
+            .with_retries(1, Duration::from_millis(5), Duration::from_millis(5));
+        let w = PeriodicRemoteWriter::every(Duration::from_millis(10))
+            .start(client, source)
+            .unwrap();
+        while w.stats().snapshots < 2 {
+            thread::sleep(Duration::from_millis(1));
+        }
+        let metrics = format!("{w:?}");
+        assert!(metrics.contains("snapshots: 2"), "{metrics}");
+        assert!(matches!(
+            w.stop(Duration::from_millis(50)),
+            Err(RemoteWriteStopError::Panicked)
+        ));
+    }
+
+    #[test]
+    fn an_invalid_snapshot_is_counted_not_queued() {
+        let source = |_: &RemoteWrite, buf: &mut Vec<u8>| {
+            buf.clear();
+            buf.push(0x0b); // wire type 3
+            Ok(())
+        };
+        let client = RemoteWriteClient::new("http://127.0.0.1:9/api/v1/write").unwrap();
+        let w = PeriodicRemoteWriter::every(Duration::from_secs(3600))
+            .final_snapshot(false)
+            .start(client, source)
+            .unwrap();
+        while w.metrics().snapshot_failures.get() == 0 {
+            thread::sleep(Duration::from_millis(1));
+        }
+        let stats = w.stop(Duration::ZERO).unwrap();
+        assert_eq!((stats.snapshots, stats.snapshot_failures), (0, 1));
+        assert!(matches!(
+            stats.last_error,
+            Some(RemoteWriteError::Malformed)
+        ));
     }
 }
