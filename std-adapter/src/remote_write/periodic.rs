@@ -751,10 +751,11 @@ fn send_loop(client: &RemoteWriteClient, shared: &Shared) {
 /// **Memory**: a snapshot costs its compressed body plus [`SNAPSHOT_OVERHEAD`] (48 bytes on
 /// a 64-bit host); the raw protobuf is a buffer of the snapshotter, reused. For the registry
 /// of `cargo xtask bench` (1,000 labelled counters and 100 histograms of the 14 default
-/// buckets: 2,700 series), the request is 236 KB, 29.5 KB compressed, and a queued snapshot
-/// 29.6 KB (`cargo test -p edgeprom-tests --test remote_write_faults queue_memory --
-/// --nocapture` prints it), so the default bound of 1,000 snapshots is about 30 MB (under
-/// the default 64 MiB of [`max_bytes`](PeriodicRemoteWriterBuilder::max_bytes)).
+/// buckets: 2,700 series), the request is 236 KB, and a queued snapshot about 30 KB (29.5 to
+/// 30.2 KB, as the timestamp compresses; `cargo test -p edgeprom-tests --test
+/// remote_write_faults queue_memory -- --nocapture` prints it), so the default bound of 1,000
+/// snapshots is about 30 MB (under the default 64 MiB of
+/// [`max_bytes`](PeriodicRemoteWriterBuilder::max_bytes)).
 ///
 /// ```no_run
 /// use std::time::Duration;
