@@ -643,8 +643,9 @@ fn snapshot_loop(
         take(&mut raw);
         let now = Instant::now();
         next += cfg.interval;
-        while next <= now && !cfg.interval.is_zero() {
-            next += cfg.interval;
+        if next <= now {
+            // Behind (a slow source, a suspended host): the missed ticks are skipped.
+            next = now + cfg.interval;
         }
         match stop.recv_timeout(next.saturating_duration_since(now)) {
             Err(RecvTimeoutError::Timeout) => {}
@@ -798,10 +799,10 @@ impl fmt::Debug for PeriodicRemoteWriter {
 }
 
 impl PeriodicRemoteWriter {
-    /// Settings for a writer that takes a snapshot every `interval`.
+    /// Settings for a writer that takes a snapshot every `interval` (at least 1 ms).
     pub fn every(interval: Duration) -> PeriodicRemoteWriterBuilder {
         PeriodicRemoteWriterBuilder {
-            interval,
+            interval: interval.max(Duration::from_millis(1)),
             max_snapshots: 1000,
             max_bytes: 64 << 20,
             metadata: false,
