@@ -25,7 +25,7 @@ use edgeprom_std::{
     SNAPSHOT_OVERHEAD,
 };
 use edgeprom_tests::prompb::decode_body;
-use edgeprom_tests::servers::{poll_until, VictoriaMetrics};
+use edgeprom_tests::servers::{poll_until, Prometheus, VictoriaMetrics};
 
 #[allow(dead_code)]
 #[path = "../benches/peers/inputs.rs"]
@@ -687,6 +687,48 @@ fn victoria_metrics_restart_beyond_the_bound_counts_the_dropped() {
     for m in &missing {
         assert!(kept.iter().filter(|k| *k > m).count() >= bound, "{m}");
     }
+}
+
+/// Prometheus refuses a sample older than the newest of its series (400, out of order):
+/// snapshots sent in timestamp order, each once, are all stored.
+#[test]
+fn prometheus_stores_every_snapshot_in_order() {
+    let prom = Prometheus::start_receiver().expect("prometheus starts");
+    let (source, taken, series) = source("prom", None);
+    let w = writer(50)
+        .start(
+            client(
+                &format!("{}/api/v1/write", prom.url()),
+                Duration::from_secs(2),
+            ),
+            source,
+        )
+        .unwrap();
+    thread::sleep(Duration::from_millis(800));
+    let stats = w.stop(Duration::from_secs(5)).expect("everything sent");
+    let n = taken.lock().unwrap().len() as u64;
+    assert_eq!(
+        stats.failed_samples, 0,
+        "nothing refused: {:?}",
+        stats.last_error
+    );
+    assert_eq!(stats.sent_samples, n * series);
+    let expr = "count_over_time(rwf_seq{test=\"prom\"}[5m])";
+    let count = poll_until(Duration::from_secs(10), || {
+        prom.query(expr)
+            .ok()
+            .and_then(|s| s.first().map(|s| s.value))
+            .filter(|v| *v == n as f64)
+    });
+    assert_eq!(count, Some(n as f64), "{n} snapshots stored");
+    let sum = prom
+        .query("sum_over_time(rwf_seq{test=\"prom\"}[5m])")
+        .unwrap();
+    assert_eq!(sum[0].value, (n * (n + 1) / 2) as f64, "1..={n} once each");
+    println!(
+        "prometheus: {n} snapshots stored, {} requests",
+        stats.requests
+    );
 }
 
 #[test]
