@@ -19,9 +19,13 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
 /// (Prometheus with `--web.enable-remote-write-receiver`, VictoriaMetrics, vmagent:
 /// `http://host:port/api/v1/write`).
 ///
-/// As the specification says, a 5xx or 429 answer (and a receiver that cannot be reached or
-/// does not answer in time) is retried with exponential backoff, a 429's `Retry-After` (in
-/// seconds) honoured; any other 4xx is [`RemoteWriteError::Rejected`] at once, never retried.
+/// As the specification says, a 5xx or 429 answer (and a receiver that cannot be reached,
+/// resets the connection, cuts its reply short or does not answer within the timeout) is
+/// retried with exponential backoff, a 429's `Retry-After` (in seconds, at most 300)
+/// honoured; any other 4xx is [`RemoteWriteError::Rejected`] at once, never retried, and so
+/// is a TLS failure. [`send`](Self::send) returns the number of requests it took.
+/// For writing in the background from a bounded queue, see
+/// [`PeriodicRemoteWriter`](crate::PeriodicRemoteWriter).
 ///
 /// ```no_run
 /// use edgeprom::encode::remote_write::RemoteWrite;

@@ -745,7 +745,7 @@ fn send_loop(client: &RemoteWriteClient, shared: &Shared) {
 /// ([`max_snapshots`](PeriodicRemoteWriterBuilder::max_snapshots),
 /// [`max_bytes`](PeriodicRemoteWriterBuilder::max_bytes)) the oldest waiting snapshot is
 /// dropped and its samples counted in `edgeprom_remote_write_samples_dropped_total`. A 4xx
-/// other than 429 drops the snapshot at once (counted in
+/// other than 429 (or a TLS failure) drops the snapshot at once (counted in
 /// `edgeprom_remote_write_samples_failed_total`, reported in
 /// [`stats`](Self::stats)`.last_error`).
 ///
