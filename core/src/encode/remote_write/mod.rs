@@ -48,12 +48,14 @@
 //! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 
+mod order;
 mod wire;
 
 use core::cmp::Ordering;
 use core::fmt;
 use core::time::Duration;
 
+use self::order::Order;
 use self::wire::*;
 use super::label_value::{raw, LabelValue};
 use super::out::Out;
@@ -391,50 +393,12 @@ impl<'s> Sample<'s> {
         Some((pair.1.len() != 0).then_some(pair))
     }
 
-    /// The labels' positions (for [`get`](Self::get)) in order of name, a name given twice
-    /// once (its first), when there are at most [`SORTED`] labels; `None` when there are more.
-    fn order(&self) -> Option<Order> {
-        let mut order = Order::new();
-        let mut i = 0;
-        while let Some(label) = self.get(i) {
-            let at = i;
-            i += 1;
-            let Some((name, _)) = label else { continue };
-            // Insertion: past every smaller name; a name already there is not added again.
-            let mut pos = order.len();
-            while pos > 0 {
-                let before = order.get(pos - 1).and_then(|j| self.name(*j));
-                match before.map(|b| parts_cmp(&b, &name)) {
-                    Some(Ordering::Greater) => pos -= 1,
-                    Some(Ordering::Equal) => {
-                        pos = usize::MAX;
-                        break;
-                    }
-                    _ => break,
-                }
-            }
-            if pos != usize::MAX {
-                order.insert(pos, u8::try_from(at).ok()?).ok()?;
-            }
-        }
-        Some(order)
-    }
-
-    /// The name of label `i`.
-    fn name(&self, i: u8) -> Option<Parts<'s>> {
-        self.get(usize::from(i)).flatten().map(|(n, _)| n)
-    }
-
     /// Calls `f` with each label in order of name, a name given twice once (its first): from
     /// `order` when given, else by scanning for the smallest name greater than the last each
     /// time (no storage).
-    fn sorted(&self, order: Option<&Order>, f: &mut dyn FnMut(Parts<'s>, Val<'s>)) {
+    fn sorted(&self, order: Option<&Order<'s>>, f: &mut dyn FnMut(Parts<'s>, Val<'s>)) {
         if let Some(order) = order {
-            for &i in order {
-                if let Some((n, v)) = self.get(usize::from(i)).flatten() {
-                    f(n, v);
-                }
-            }
+            order.for_each(self, f);
             return;
         }
         let mut last: Option<Parts<'s>> = None;
@@ -456,13 +420,6 @@ impl<'s> Sample<'s> {
         }
     }
 }
-
-/// Most labels of one series sorted once (their positions, one byte each); a series with
-/// more is sorted by scanning.
-const SORTED: usize = 16;
-
-/// Label positions in order of name.
-type Order = heapless::Vec<u8, SORTED>;
 
 /// `namespace_name` + `suffix`, in pieces.
 fn full_name<'s>(namespace: &'s str, name: &'s str, suffix: &'s str) -> Parts<'s> {
@@ -492,12 +449,13 @@ impl Encoder<'_> {
 
     /// A tag and a length.
     fn rw_head(&mut self, tag: u8, len: usize) {
-        self.rw_put(&[tag]);
-        self.rw_varint(len as u64, 0);
+        let mut head = Head::<11>::new();
+        head.field(tag, len);
+        self.rw_put(head.bytes());
     }
 
     fn rw_parts(&mut self, p: &Parts<'_>) {
-        for s in p {
+        for s in p.iter().filter(|s| !s.is_empty()) {
             self.rw_put(s);
         }
     }
@@ -512,11 +470,14 @@ impl Encoder<'_> {
         }
     }
 
-    /// One `TimeSeries` with one sample, if it fits (see [`Pass::fits`]).
+    /// One `TimeSeries` with one sample, if it fits (see [`Pass::fits`]): a few writes per
+    /// label (the heads of the `Label` and its name in one, the name's pieces, the value's
+    /// head, the value) and one for the whole `Sample`.
     fn rw_series(&mut self, s: &Sample<'_>, value: f64) {
-        let order = s.order();
+        let mut order = Order::new();
+        let order = order.fill(s).then_some(&order);
         let mut labels = 0;
-        s.sorted(order.as_ref(), &mut |n, v| {
+        s.sorted(order, &mut |n, v| {
             labels += field_len(label_len(parts_len(&n), v.len()));
         });
         let sample = 9 + 1 + varint_len(self.rw.timestamp_ms);
@@ -525,18 +486,23 @@ impl Encoder<'_> {
             return;
         }
         self.rw_head(TIMESERIES, body);
-        s.sorted(order.as_ref(), &mut |n, v| {
-            self.rw_head(FIELD1_LEN, label_len(parts_len(&n), v.len()));
-            self.rw_head(FIELD1_LEN, parts_len(&n));
+        s.sorted(order, &mut |n, v| {
+            let name = parts_len(&n);
+            let mut head = Head::<22>::new();
+            head.field(FIELD1_LEN, label_len(name, v.len()));
+            head.field(FIELD1_LEN, name);
+            self.rw_put(head.bytes());
             self.rw_parts(&n);
             self.rw_head(FIELD2_LEN, v.len());
             self.rw_val(v);
         });
-        self.rw_head(FIELD2_LEN, sample);
-        self.rw_put(&[SAMPLE_VALUE]);
-        self.rw_put(&value.to_bits().to_le_bytes());
-        self.rw_put(&[SAMPLE_TIMESTAMP]);
-        self.rw_varint(self.rw.timestamp_ms, 0);
+        let mut tail = Head::<32>::new();
+        tail.field(FIELD2_LEN, sample);
+        tail.push(&[SAMPLE_VALUE]);
+        tail.push(&value.to_bits().to_le_bytes());
+        tail.push(&[SAMPLE_TIMESTAMP]);
+        tail.varint(self.rw.timestamp_ms);
+        self.rw_put(tail.bytes());
     }
 
     fn rw_sample(
@@ -556,6 +522,44 @@ impl Encoder<'_> {
             state: None,
         };
         self.rw_series(&sample, value);
+    }
+}
+
+/// A few bytes of protobuf put together on the stack, to be written at once.
+struct Head<const N: usize> {
+    bytes: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> Head<N> {
+    fn new() -> Self {
+        Head {
+            bytes: [0; N],
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, b: &[u8]) {
+        let end = self.len + b.len();
+        if let Some(dst) = self.bytes.get_mut(self.len..end) {
+            dst.copy_from_slice(b);
+            self.len = end;
+        }
+    }
+
+    fn varint(&mut self, v: u64) {
+        let (b, n) = varint(v, 0);
+        self.push(b.get(..n).unwrap_or_default());
+    }
+
+    /// A length-delimited field's tag and length.
+    fn field(&mut self, tag: u8, len: usize) {
+        self.push(&[tag]);
+        self.varint(len as u64);
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
     }
 }
 
