@@ -76,6 +76,12 @@ impl<const N: usize> StaticRegistry<N> {
         self.metrics.iter().copied()
     }
 
+    /// The families, in order.
+    #[cfg(feature = "remote-write")]
+    pub(crate) fn families(&self) -> &[&'static dyn Collect] {
+        &self.metrics
+    }
+
     /// The namespace prefix (`""` for none).
     pub const fn namespace(&self) -> &'static str {
         self.namespace

@@ -31,6 +31,29 @@ pub(crate) fn put_f32(out: &mut Out<'_>, v: f32) {
     );
 }
 
+/// The `f64` nearest the shortest decimal that reads back as `v` (what [`put_f32`] writes):
+/// `0.1` for `0.1f32`, not its exact value `0.10000000149011612`. Remote write sends this, so
+/// that a sample arrives as a scrape of the text would read it. NaN and infinities are
+/// converted as they are.
+#[cfg(feature = "remote-write")]
+pub(crate) fn f32_to_decimal_f64(v: f32) -> f64 {
+    if !v.is_finite() {
+        return f64::from(v);
+    }
+    // The longest shortest form is 15 bytes (`-1.17549435e-38`).
+    let mut buf = [0u8; 32];
+    let mut out = Out::Slice(super::SliceWriter::new(&mut buf));
+    put_f32(&mut out, v);
+    let n = match out {
+        Out::Slice(w) => w.finish().unwrap_or_default(),
+        _ => 0,
+    };
+    buf.get(..n)
+        .and_then(|b| core::str::from_utf8(b).ok())
+        .and_then(|s| s.parse::<f64>().ok())
+        .unwrap_or(f64::from(v))
+}
+
 /// `(m * factor) >> shift`, for `32 <= shift < 96`.
 fn mul_shift32(m: u32, factor: u64, shift: u32) -> u32 {
     let lo = u64::from(m) * (factor & 0xffff_ffff);
@@ -246,6 +269,46 @@ mod tests {
             ] {
                 check(d);
             }
+        }
+    }
+
+    /// Remote write's value of an `f32`: the shortest decimal, as `ryu` (and the text
+    /// formats) write it, read as an `f64`. (`std`'s `Display` is no reference: of two
+    /// shortest decimals equally near, `3460691.25f32`, it may take the other one.)
+    #[cfg(feature = "remote-write")]
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn remote_write_sends_the_shortest_decimal() {
+        assert_eq!(f32_to_decimal_f64(0.1), 0.1f64);
+        assert_eq!(f32_to_decimal_f64(21.3), 21.3f64);
+        assert_eq!(f32_to_decimal_f64(-0.0).to_bits(), (-0.0f64).to_bits());
+        assert_eq!(f32_to_decimal_f64(f32::INFINITY), f64::INFINITY);
+        assert_eq!(f32_to_decimal_f64(f32::NEG_INFINITY), f64::NEG_INFINITY);
+        assert!(f32_to_decimal_f64(f32::NAN).is_nan());
+        assert_eq!(f32_to_decimal_f64(f32::MAX), 3.4028235e38f64);
+        assert_eq!(f32_to_decimal_f64(1e-45), 1e-45f64);
+        let mut x = 0x2545_F491u32;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let v = f32::from_bits(x);
+            let got = f32_to_decimal_f64(v);
+            if !v.is_finite() {
+                assert_eq!(got.is_nan(), v.is_nan());
+                continue;
+            }
+            let by_ryu: f64 = ryu::Buffer::new().format_finite(v).parse().unwrap();
+            assert_eq!(got.to_bits(), by_ryu.to_bits(), "{v:e}");
+            // What a scrape of the text reads.
+            let text = w(v);
+            assert_eq!(
+                got.to_bits(),
+                text.parse::<f64>().unwrap().to_bits(),
+                "{text}"
+            );
+            // And it is still the same `f32`.
+            assert_eq!(got as f32, v, "{v:e}");
         }
     }
 }
