@@ -765,7 +765,7 @@ impl Dialect for RemoteWriteProto {
 }
 
 #[cfg(test)]
-#[allow(forget_non_drop)] // the compile-time checks of `static_registry!`, expanded here
+#[allow(clippy::forget_non_drop)] // the compile-time checks of `static_registry!`, expanded here
 mod tests {
     use super::*;
     use crate::{static_registry, Counter, Exposition, Gauge, Metric};
