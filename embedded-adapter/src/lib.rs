@@ -85,6 +85,7 @@
 extern crate std;
 
 mod chunk;
+mod date;
 #[cfg(feature = "defmt")]
 mod defmt;
 #[cfg(feature = "embassy-time")]
@@ -106,6 +107,7 @@ mod stream_async;
 mod tick;
 
 pub use chunk::ChunkWriter;
+pub use date::{parse_http_date, DateError};
 #[cfg(feature = "defmt")]
 pub use defmt::{log_snapshot, LOG_LINE};
 #[cfg(feature = "embassy-time")]
