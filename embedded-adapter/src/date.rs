@@ -105,9 +105,7 @@ pub fn parse_http_date(value: &[u8]) -> Result<Duration, DateError> {
 /// Why a value that is not an IMF-fixdate was refused: one of the obsolete forms (a full
 /// weekday name and a comma, or a weekday and a space), or anything else.
 fn obsolete_or_malformed(s: &[u8]) -> DateError {
-    let starts_with_weekday = s
-        .first_chunk::<3>()
-        .is_some_and(|w| WEEKDAYS.contains(&w));
+    let starts_with_weekday = s.first_chunk::<3>().is_some_and(|w| WEEKDAYS.contains(&w));
     // `Sunday, 06-Nov-94 ...`: the full name; `Sun Nov  6 ...`: no comma.
     let fourth = s.get(3).copied().unwrap_or_default();
     let rfc850 = fourth.is_ascii_lowercase() && s.contains(&b',') && s.contains(&b'-');
