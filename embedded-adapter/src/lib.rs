@@ -95,6 +95,8 @@ mod offset;
 mod push;
 #[cfg(feature = "async")]
 mod push_async;
+#[cfg(feature = "remote-write")]
+mod remote_write;
 mod request;
 mod response;
 #[cfg(feature = "async")]
@@ -115,6 +117,8 @@ pub use embassy::EmbassyClock;
 pub use error::StreamError;
 pub use offset::OffsetClock;
 pub use push::PushError;
+#[cfg(feature = "remote-write")]
+pub use remote_write::{RemoteWriteClient, RemoteWriteError, Reply, VictoriaImport};
 pub use request::{ConfigError, Pushgateway};
 #[cfg(feature = "std")]
 pub use std_io::StdIo;

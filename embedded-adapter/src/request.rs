@@ -19,6 +19,10 @@ pub enum ConfigError {
     /// A basic-auth user name is empty or contains `:` or a control character, or the
     /// password contains a control character.
     InvalidCredentials,
+    /// A request path does not start with `/` or holds a byte other than visible ASCII.
+    InvalidPath,
+    /// An extra label's name is not a valid label name.
+    InvalidLabel,
 }
 
 impl fmt::Display for ConfigError {
@@ -29,6 +33,10 @@ impl fmt::Display for ConfigError {
             ConfigError::InvalidCredentials => {
                 f.write_str("invalid basic-auth credentials (empty user, `:` or control character)")
             }
+            ConfigError::InvalidPath => {
+                f.write_str("invalid request path (not starting with `/`, or not visible ASCII)")
+            }
+            ConfigError::InvalidLabel => f.write_str("invalid label name"),
         }
     }
 }
