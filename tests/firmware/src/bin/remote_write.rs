@@ -48,7 +48,7 @@ static_registry! {
         static BOOTS: Metric<Counter> = Metric::new("rwfw_boots", "Boots since flashing");
         static TEMPERATURE: Metric<Gauge<f32>> =
             Metric::new("rwfw_temperature_celsius", "Die temperature");
-        static FRAMES: Family<Counter, 1, 2, 4> =
+        static FRAMES: Family<Counter, 1, 2, 8> =
             Family::new("rwfw_frames", "Frames by port", ["port"]);
         static LATENCY: Metric<Histogram<Ms>> = Metric::new("rwfw_latency_ms", "Latency");
     }
