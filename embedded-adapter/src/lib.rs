@@ -97,6 +97,8 @@ mod push;
 mod push_async;
 #[cfg(feature = "remote-write")]
 mod remote_write;
+#[cfg(all(feature = "remote-write", feature = "async"))]
+mod remote_write_async;
 mod request;
 mod response;
 #[cfg(feature = "async")]

@@ -384,6 +384,17 @@ impl<'a> RemoteWriteClient<'a> {
         self.path
     }
 
+    /// The request's head, for a request of `protobuf_len` bytes before compression.
+    pub(crate) fn head(&self, protobuf_len: usize) -> Head<'a> {
+        self.endpoint
+            .head(CONTENT_TYPE, REMOTE_WRITE_HEADERS, snappy_len(protobuf_len))
+    }
+
+    /// Whether the connection is kept alive.
+    pub(crate) fn keep_alive(&self) -> bool {
+        self.endpoint.keep_alive
+    }
+
     /// `POST`s `registry` as one remote write request stamped as `request` says, over `io`,
     /// streamed through `buf` (which then holds the reply's head: 256 bytes is plenty), and
     /// returns the receiver's 2xx [`Reply`].
@@ -403,9 +414,7 @@ impl<'a> RemoteWriteClient<'a> {
         let protobuf_len = registry
             .remote_write_len(request)
             .map_err(|_| RemoteWriteError::Encode)?;
-        let head = self
-            .endpoint
-            .head(CONTENT_TYPE, REMOTE_WRITE_HEADERS, snappy_len(protobuf_len));
+        let head = self.head(protobuf_len);
         let target = |w: &mut dyn fmt::Write| w.write_str(self.path);
         let body = |w: &mut ChunkWriter<'_, T>| {
             registry
@@ -472,8 +481,19 @@ impl<'a> VictoriaImport<'a> {
         self
     }
 
+    /// The request's head, for a body of `len` bytes.
+    pub(crate) fn head(&self, len: usize) -> Head<'a> {
+        self.endpoint
+            .head(Format::Prometheus.content_type(), "", len)
+    }
+
+    /// Whether the connection is kept alive.
+    pub(crate) fn keep_alive(&self) -> bool {
+        self.endpoint.keep_alive
+    }
+
     /// Writes the request target: the path and one `extra_label=name=value` per label.
-    fn write_target(&self, w: &mut dyn fmt::Write) -> fmt::Result {
+    pub(crate) fn write_target(&self, w: &mut dyn fmt::Write) -> fmt::Result {
         w.write_str("/api/v1/import/prometheus")?;
         let mut sep = "?";
         for (name, value) in self.extra_labels {
@@ -550,10 +570,22 @@ fn exchange<T: Read + Write + ?Sized>(
         };
         (result, reader.meta())
     };
-    let complete = matches!(result, Ok(_) | Err(ResponseError::Status(_)));
-    if keep_alive && complete {
+    if keep_alive && complete(&result) {
         skip_body(io, meta, buf)?;
     }
+    reply(result, meta)
+}
+
+/// Whether a reply's head arrived whole (its body, if any, follows).
+pub(crate) fn complete(result: &Result<u16, ResponseError>) -> bool {
+    matches!(result, Ok(_) | Err(ResponseError::Status(_)))
+}
+
+/// The outcome of a request, from its reply's head.
+pub(crate) fn reply<E>(
+    result: Result<u16, ResponseError>,
+    meta: Meta,
+) -> Result<Reply, RemoteWriteError<E>> {
     match result {
         Ok(status) => Ok(Reply {
             status,
@@ -563,6 +595,14 @@ fn exchange<T: Read + Write + ?Sized>(
     }
 }
 
+/// The body bytes of a reply still to be read on a kept-alive connection.
+pub(crate) fn body_left(meta: Meta) -> usize {
+    meta.body_len
+        .unwrap_or(0)
+        .saturating_sub(meta.body_read)
+        .min(MAX_SKIP)
+}
+
 /// Reads and drops the rest of a reply's body whose length was announced (up to
 /// [`MAX_SKIP`] bytes), so that the next request on the connection reads its own reply.
 fn skip_body<T: Read + ?Sized>(
@@ -570,11 +610,7 @@ fn skip_body<T: Read + ?Sized>(
     meta: Meta,
     buf: &mut [u8],
 ) -> Result<(), RemoteWriteError<T::Error>> {
-    let mut left = meta
-        .body_len
-        .unwrap_or(0)
-        .saturating_sub(meta.body_read)
-        .min(MAX_SKIP);
+    let mut left = body_left(meta);
     while left > 0 {
         let room = buf.len().min(left);
         let n = io
