@@ -338,7 +338,7 @@ impl<const N: usize> StaticRegistry<N> {
 impl<'w> Encoder<'w> {
     /// An encoder of one remote write `WriteRequest` (uncompressed protobuf) into `sink`, for
     /// a registry of your own: hand it to each collector's
-    /// [`Collect::encode`](crate::Collect::encode), then call [`finish`](Self::finish). Add
+    /// [`Collect::encode`], then call [`finish`](Self::finish). Add
     /// the namespace and constant labels with [`with_namespace`](Self::with_namespace) and
     /// [`with_const_labels`](Self::with_const_labels), as for the text formats.
     ///
