@@ -320,6 +320,9 @@ macro_rules! static_registry {
     ) => {
         $( $(#[$mm])* $mvis static $metric: $ty = $init; )+
 
+        // `forget` keeps a family that has drop glue from being dropped in `const` context;
+        // for one without, clippy would flag it in every user's crate.
+        #[allow(clippy::forget_non_drop)]
         const _: () = {
             $crate::static_registry::__check_registry($ns, $labels);
             // Each family built again, as a value the checks can read (a `static` cannot be

@@ -47,7 +47,10 @@ fn prometheus_stores_what_the_embedded_client_writes_and_refuses_old_samples() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(reply.status(), 204);
     let date = reply.date().expect("Prometheus sends a Date");
-    assert!(date.as_secs() + 1 >= before.as_secs() && date <= now(), "{date:?}");
+    assert!(
+        date.as_secs() + 1 >= before.as_secs() && date <= now(),
+        "{date:?}"
+    );
 
     for (sel, want) in [
         ("emb_rw_sent_total{device=\"emb-1\"}", 41.0),

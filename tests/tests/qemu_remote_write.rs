@@ -74,8 +74,8 @@ fn firmware_sets_its_clock_from_the_receiver_and_remote_writes_every_value() {
     let vm = VictoriaMetrics::start().expect("victoria-metrics starts");
     // The Date header has whole seconds: the window starts at the second before.
     let start = now_ms() / 1000 * 1000 - 1000;
-    let run = run_firmware(&elf, vm.port(), Duration::from_secs(120))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let run =
+        run_firmware(&elf, vm.port(), Duration::from_secs(120)).unwrap_or_else(|e| panic!("{e}"));
     let end = now_ms() + 1000;
     assert!(
         run.status.success(),
@@ -96,7 +96,10 @@ fn firmware_sets_its_clock_from_the_receiver_and_remote_writes_every_value() {
 
     let date_ms = printed(&run.stdout, "date ") * 1000;
     let stamped = printed(&run.stdout, "timestamp ");
-    assert!((start..=end).contains(&date_ms), "{start} <= {date_ms} <= {end}");
+    assert!(
+        (start..=end).contains(&date_ms),
+        "{start} <= {date_ms} <= {end}"
+    );
     // The clock read its tick counter once after it was set: 1 ms later.
     assert_eq!(stamped, date_ms + 1);
 
@@ -105,7 +108,12 @@ fn firmware_sets_its_clock_from_the_receiver_and_remote_writes_every_value() {
             .ok()
             .filter(|s| s.len() == 2 * WANT.len())
     })
-    .unwrap_or_else(|| panic!("every series, imported and remote-written: {:#?}", vm.export("{__name__=~\"rwfw_.*\"}")));
+    .unwrap_or_else(|| {
+        panic!(
+            "every series, imported and remote-written: {:#?}",
+            vm.export("{__name__=~\"rwfw_.*\"}")
+        )
+    });
     for (name, extra, value) in WANT {
         // Remote write: the registry's constant label, the device's own timestamp.
         let written = find(&series, name, extra, None);

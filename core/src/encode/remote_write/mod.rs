@@ -765,7 +765,6 @@ impl Dialect for RemoteWriteProto {
 }
 
 #[cfg(test)]
-#[allow(clippy::forget_non_drop)] // the compile-time checks of `static_registry!`, expanded here
 mod tests {
     use super::*;
     use crate::{static_registry, Counter, Exposition, Gauge, Metric};
