@@ -133,6 +133,12 @@ fn demo(args: &[OsString]) -> ExitCode {
             eprintln!("xtask demo: {e}");
         }
     }
+    // The remote-write half starts a VictoriaMetrics unless told where a receiver is.
+    if env::var_os("REMOTE_WRITE_URL").is_none() {
+        if let Err(e) = install::ensure_binary(&runner, "victoria-metrics") {
+            eprintln!("xtask demo: {e}");
+        }
+    }
     // The firmware half: its target and QEMU.
     if let Err(e) = install::ensure_target(&runner, crate::firmware::TARGET) {
         eprintln!("xtask demo: {e}");

@@ -98,14 +98,14 @@ fn read(path: &Path) -> Result<Elf, StepError> {
 
 fn report(root: &Path) -> Result<(), StepError> {
     println!(
-        "{:<24} {:<6} {:>9} {:>9} {:>11} {:>9} {:>10}",
+        "{:<24} {:<12} {:>9} {:>9} {:>11} {:>9} {:>10}",
         "target", "build", "flash", "RAM", "metrics RAM", "other RAM", "flash max"
     );
     let mut over = Vec::new();
     for target in TARGETS {
         let base = read(&elf_of(root, target, "base"))?;
         println!(
-            "{target:<24} {:<6} {:>9} {:>9}",
+            "{target:<24} {:<12} {:>9} {:>9}",
             "base",
             base.flash(),
             base.ram()
@@ -114,11 +114,14 @@ fn report(root: &Path) -> Result<(), StepError> {
             ("float", FLASH_FLOAT),
             ("f32", FLASH_F32),
             ("int", FLASH_INT),
+            ("float_static", FLASH_FLOAT),
+            ("f32_static", FLASH_F32),
+            ("int_static", FLASH_INT),
         ] {
             let with = read(&elf_of(root, target, bin))?;
             let d = Footprint::delta(&base, &with);
             println!(
-                "{target:<24} {bin:<6} {:>+9} {:>+9} {:>11} {:>9} {:>10}",
+                "{target:<24} {bin:<12} {:>+9} {:>+9} {:>11} {:>9} {:>10}",
                 d.flash,
                 d.ram,
                 d.metrics_storage,

@@ -10,7 +10,10 @@
 //! 3. labelled lookup plus increment, `method` (3) x `route` (6), 18 series round-robin;
 //! 4. histogram observe, the 14 Prometheus default buckets, values spread across them;
 //! 5. scrape of one counter family with 1,000 series and 10 histogram families of 10 series
-//!    each into text: time, ns per output line, bytes, lines, heap allocations.
+//!    each into text: time, ns per output line, bytes, lines, heap allocations;
+//! 6. edgeprom only: the same registry as a remote write request (protobuf, literal snappy,
+//!    protobuf + `snap`) beside its text encode: time, bytes and allocations per request and
+//!    per sample.
 //!
 //! `--profile WORKLOAD` (counter, labelled, observe, scrape) runs only edgeprom's workload in
 //! a fixed loop, for `valgrind --tool=callgrind`.
@@ -20,6 +23,7 @@ mod alloc;
 mod floor;
 mod harness;
 mod inputs;
+mod remote_write;
 mod subject;
 mod table;
 mod with_edgeprom;
@@ -97,6 +101,8 @@ fn main() -> ExitCode {
     print!("{}", table::render(&headers, &rows, EDGEPROM));
     println!();
     print_targets(&rows);
+    println!();
+    remote_write::print(&remote_write::measure(values, &cfg));
     println!("\nmethod:");
     for line in METHOD {
         println!("- {line}");

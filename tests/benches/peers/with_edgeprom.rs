@@ -62,37 +62,44 @@ struct EdgepromScrape {
     len: usize,
 }
 
+/// The scrape workload's registry: 1,000 counter series and 10 histogram families of 10
+/// series, recorded (also what the remote-write rows encode).
+pub fn scrape_registry(values: &[f64]) -> Registry<'static, 16> {
+    let counters: &'static ScrapeCounters = Box::leak(Box::new(Family::new(
+        inputs::SCRAPE_COUNTER_NAME,
+        inputs::SCRAPE_HELP,
+        [inputs::SCRAPE_COUNTER_LABEL],
+    )));
+    for i in 0..inputs::SCRAPE_COUNTERS {
+        let c = counters
+            .labels([inputs::counter_label(i).as_str()])
+            .expect("the family has room for every scraped series");
+        c.inc_by(inputs::counter_value(i));
+    }
+    let mut registry = Registry::new();
+    registry.register(counters).expect("the registry has room");
+    for f in 0..inputs::SCRAPE_HISTOGRAMS {
+        let family: &'static ScrapeHistograms = Box::leak(Box::new(Family::new(
+            inputs::histogram_name(f),
+            inputs::SCRAPE_HELP,
+            [inputs::SCRAPE_HISTOGRAM_LABEL],
+        )));
+        for s in 0..inputs::SCRAPE_HISTOGRAM_SERIES {
+            let h = family
+                .labels([inputs::histogram_label(s).as_str()])
+                .expect("the family has room for every scraped series");
+            for v in inputs::histogram_observations(values, f, s) {
+                h.observe(v).expect("observations are finite");
+            }
+        }
+        registry.register(family).expect("the registry has room");
+    }
+    registry
+}
+
 impl EdgepromScrape {
     fn new(values: &[f64]) -> Self {
-        let counters: &'static ScrapeCounters = Box::leak(Box::new(Family::new(
-            inputs::SCRAPE_COUNTER_NAME,
-            inputs::SCRAPE_HELP,
-            [inputs::SCRAPE_COUNTER_LABEL],
-        )));
-        for i in 0..inputs::SCRAPE_COUNTERS {
-            let c = counters
-                .labels([inputs::counter_label(i).as_str()])
-                .expect("the family has room for every scraped series");
-            c.inc_by(inputs::counter_value(i));
-        }
-        let mut registry = Registry::new();
-        registry.register(counters).expect("the registry has room");
-        for f in 0..inputs::SCRAPE_HISTOGRAMS {
-            let family: &'static ScrapeHistograms = Box::leak(Box::new(Family::new(
-                inputs::histogram_name(f),
-                inputs::SCRAPE_HELP,
-                [inputs::SCRAPE_HISTOGRAM_LABEL],
-            )));
-            for s in 0..inputs::SCRAPE_HISTOGRAM_SERIES {
-                let h = family
-                    .labels([inputs::histogram_label(s).as_str()])
-                    .expect("the family has room for every scraped series");
-                for v in inputs::histogram_observations(values, f, s) {
-                    h.observe(v).expect("observations are finite");
-                }
-            }
-            registry.register(family).expect("the registry has room");
-        }
+        let registry = scrape_registry(values);
         let mut scrape = EdgepromScrape {
             registry,
             buf: Vec::new(),

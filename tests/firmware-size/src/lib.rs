@@ -37,14 +37,25 @@ macro_rules! workload {
             /// Records a few values (opaque to the optimizer).
             #[inline(never)]
             pub fn record() {
-                METRIC_REQUESTS.inc_by(black_box(3));
-                METRIC_LEVEL.set(black_box($level));
+                update(&METRIC_REQUESTS, &METRIC_LEVEL, &METRIC_FRAMES, &METRIC_LATENCY);
+            }
+
+            /// The updates of [`record`], on whichever statics hold the metrics.
+            #[inline(always)]
+            fn update(
+                requests: &Metric<Counter>,
+                level: &Metric<Gauge<$gauge>>,
+                frames: &Family<Counter, 1, 2, 8>,
+                latency: &Metric<Histogram<Eight>>,
+            ) {
+                requests.inc_by(black_box(3));
+                level.set(black_box($level));
                 for port in [black_box("uart0"), black_box("can0")] {
-                    if let Ok(c) = METRIC_FRAMES.labels([port]) {
+                    if let Ok(c) = frames.labels([port]) {
                         c.inc();
                     }
                 }
-                let _ = METRIC_LATENCY.observe(black_box($seen));
+                let _ = latency.observe(black_box($seen));
             }
 
             /// The metrics, to register.
@@ -65,6 +76,37 @@ macro_rules! workload {
                     registry.register(m).map_err(|_| EncodeError::Write)?;
                 }
                 registry.encode(Format::Prometheus, buf)
+            }
+
+            /// The same metrics in a [`static_registry!`](edgeprom::static_registry): checked
+            /// at compile time, no registration code.
+            pub mod in_static {
+                use super::*;
+
+                edgeprom::static_registry! {
+                    static METRICS {
+                        static METRIC_REQUESTS: Metric<Counter> =
+                            Metric::new("requests", "Requests served");
+                        static METRIC_LEVEL: Metric<Gauge<$gauge>> =
+                            Metric::new($gauge_name, $gauge_help);
+                        static METRIC_FRAMES: Family<Counter, 1, 2, 8> =
+                            Family::new("frames", "Frames by port", ["port"]);
+                        static METRIC_LATENCY: Metric<Histogram<Eight>> =
+                            Metric::new($hist_name, "Request latency");
+                    }
+                }
+
+                /// Records the same values as [`super::record`].
+                #[inline(never)]
+                pub fn record() {
+                    update(&METRIC_REQUESTS, &METRIC_LEVEL, &METRIC_FRAMES, &METRIC_LATENCY);
+                }
+
+                /// Encodes the static registry into `buf`.
+                #[inline(never)]
+                pub fn encode(buf: &mut [u8]) -> Result<usize, EncodeError> {
+                    METRICS.encode(Format::Prometheus, buf)
+                }
             }
         }
     };

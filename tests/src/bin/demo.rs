@@ -11,6 +11,9 @@
 //!    on the scrape endpoint. Then the embedded half: the example firmware (tests/firmware)
 //!    boots in QEMU and pushes over its UART to the same gateway (when it is on loopback), and
 //!    what the gateway holds for it. This report goes to stderr. `--no-push` skips it.
+//! 3. The batch job's registry remote-written (remote write 1.0, with metadata) to
+//!    `$REMOTE_WRITE_URL`, or, when that is unset, to a `victoria-metrics` it starts on
+//!    loopback and stops at the end; then what VictoriaMetrics holds (`/api/v1/export`).
 use std::cell::Cell;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,13 +21,14 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use edgeprom::encode::remote_write::RemoteWrite;
 use edgeprom::{
     CallbackGauge, Clock, Counter, Family, FamilyBuilder, Format, Gauge, Histogram, Info, Metric,
     Registry, StateSet, Summary, WallClock,
 };
-use edgeprom_std::{ConfigError, MetricsLogger, ScrapeServer};
+use edgeprom_std::{ConfigError, MetricsLogger, RemoteWriteClient, ScrapeServer};
 use edgeprom_tests::qemu::{build_firmware, run_firmware};
-use edgeprom_tests::servers::{http_get, Pushgateway};
+use edgeprom_tests::servers::{http_get, poll_until, Pushgateway, VictoriaMetrics};
 
 /// The job the example firmware pushes as (tests/firmware/src/main.rs).
 const FIRMWARE_JOB: &str = "edgeprom_firmware";
@@ -101,8 +105,9 @@ fn next(state: &mut u64) -> u64 {
     state.wrapping_mul(0x2545_F491_4F6C_DD1D)
 }
 
-fn run(jobs: u64) -> Result<String, Box<dyn std::error::Error>> {
-    let mut registry: Registry<'_, 16> = Registry::new().with_wall_clock(&WALL);
+/// The batch job's registry, recorded; and its OpenMetrics exposition.
+fn run(jobs: u64) -> Result<(Registry<'static, 16>, String), Box<dyn std::error::Error>> {
+    let mut registry: Registry<'static, 16> = Registry::new().with_wall_clock(&WALL);
     registry.register(&PROCESSED)?;
     registry.register(&BYTES)?;
     registry.register(&IN_PROGRESS)?;
@@ -151,7 +156,7 @@ fn run(jobs: u64) -> Result<String, Box<dyn std::error::Error>> {
         other => other?,
     };
     buf.truncate(len);
-    Ok(String::from_utf8(buf)?)
+    Ok((registry, String::from_utf8(buf)?))
 }
 
 /// The seed page's `MetricsLogger` loop against a Pushgateway, reported on stderr.
@@ -279,6 +284,69 @@ fn firmware_demo(gateway_port: u16, url: &str) -> Result<(), Box<dyn std::error:
     Ok(())
 }
 
+/// The batch job's metrics remote-written to `$REMOTE_WRITE_URL`, or, when that is unset, to
+/// a `victoria-metrics` started on loopback (and stopped at the end); then what it holds.
+fn remote_write_demo(registry: &Registry<'_, 16>) -> Result<(), Box<dyn std::error::Error>> {
+    let mut local = None;
+    let url = match std::env::var("REMOTE_WRITE_URL") {
+        Ok(url) if !url.is_empty() => {
+            eprintln!("\n== remote-writing to $REMOTE_WRITE_URL = {url}");
+            url
+        }
+        _ => {
+            let vm = VictoriaMetrics::start()
+                .map_err(|e| format!("starting a local victoria-metrics: {e}"))?;
+            let url = format!("{}/api/v1/write", vm.url());
+            eprintln!(
+                "\n== $REMOTE_WRITE_URL is unset: started victoria-metrics (pid {}) at {url}",
+                vm.pid().unwrap_or_default()
+            );
+            local = Some(vm);
+            url
+        }
+    };
+    let client = RemoteWriteClient::new(&url)?;
+    let request = RemoteWrite::now(&WALL).with_metadata(true);
+    let bytes = client.write(registry, &request)?;
+    eprintln!("sent one WriteRequest: {bytes} bytes (protobuf, snappy)");
+    if let Some(vm) = local.as_mut() {
+        // The export API reads the storage directly (no search latency offset).
+        let mut series = poll_until(Duration::from_secs(10), || {
+            vm.export(r#"{__name__=~"demo_.*"}"#)
+                .ok()
+                .filter(|s| !s.is_empty())
+        })
+        .ok_or("victoria-metrics exported no demo_ series within 10 s")?;
+        series.sort_by(|a, b| {
+            (&a.sample.name, &a.sample.labels).cmp(&(&b.sample.name, &b.sample.labels))
+        });
+        eprintln!(
+            "\n== what victoria-metrics holds ({} series):",
+            series.len()
+        );
+        for s in &series {
+            let labels: Vec<String> = s
+                .sample
+                .labels
+                .iter()
+                .map(|(k, v)| format!("{k}={v:?}"))
+                .collect();
+            let labels = if labels.is_empty() {
+                String::new()
+            } else {
+                format!("{{{}}}", labels.join(","))
+            };
+            eprintln!(
+                "{}{labels} {:?} at {:?} ms",
+                s.sample.name, s.values, s.timestamps
+            );
+        }
+        vm.stop();
+        eprintln!("\n== stopped the local victoria-metrics");
+    }
+    Ok(())
+}
+
 struct Args {
     jobs: u64,
     rounds: u32,
@@ -320,16 +388,23 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match run(args.jobs) {
-        Ok(text) => print!("{text}"),
+    let registry = match run(args.jobs) {
+        Ok((registry, text)) => {
+            print!("{text}");
+            registry
+        }
         Err(e) => {
             eprintln!("demo: {e}");
             return ExitCode::FAILURE;
         }
-    }
+    };
     if args.push {
         if let Err(e) = push_demo(args.rounds) {
             eprintln!("demo: {e}");
+            return ExitCode::FAILURE;
+        }
+        if let Err(e) = remote_write_demo(&registry) {
+            eprintln!("demo: remote write: {e}");
             return ExitCode::FAILURE;
         }
     }
