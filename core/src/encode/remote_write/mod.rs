@@ -18,8 +18,9 @@
 //! the double nearest its **shortest decimal**, the one the text formats write: a
 //! `Gauge<f32>` holding `0.1f32` sends `0.1`, as a scrape of the text would read it, not the
 //! `f32`'s exact value `0.10000000149011612`; the double still converts back to the same
-//! `f32`. This links the core's decimal parser (`str::parse::<f64>`) only into a firmware
-//! that remote-writes `f32` values.
+//! `f32`. The conversion is exact integer arithmetic on the shortest digits (no decimal
+//! parser, whose tables alone are 10 KiB), linked only into a firmware that remote-writes
+//! `f32` values.
 //!
 //! # Every registry
 //! [`Registry`] and [`StaticRegistry`] have the same methods, and the
