@@ -18,6 +18,7 @@
 mod uart;
 
 use core::num::NonZeroU32;
+use core::ptr;
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use cortex_m_rt::entry;
@@ -70,6 +71,35 @@ fn record() -> Result<(), &'static str> {
     Ok(())
 }
 
+/// How far below the stack pointer to paint (RAM is 64 KiB, the program's data a few).
+const DEPTH: usize = 8 * 1024;
+/// Left alone just below the stack pointer, for `measure`'s own bookkeeping.
+const MARGIN: usize = 64;
+const PAINT: u32 = 0xC0FF_EE55;
+
+/// Runs `f` and returns how many bytes of stack below the caller's frame it touched (as
+/// tests/firmware-size/src/bin/stack.rs measures the encoder).
+#[inline(never)]
+fn measure<R>(f: &mut dyn FnMut() -> R) -> (R, usize) {
+    let sp = cortex_m::register::msp::read() as usize;
+    let (low, high) = (sp - DEPTH, sp - MARGIN);
+    for addr in (low..high).step_by(4) {
+        // SAFETY: [low, high) lies in RAM below the current stack pointer, which nothing
+        // uses (no interrupts are enabled); writing it changes no live data.
+        unsafe { ptr::write_volatile(addr as *mut u32, PAINT) };
+    }
+    let result = f();
+    let mut lowest = high;
+    for addr in (low..high).step_by(4) {
+        // SAFETY: as above; the stack below `sp` is plain RAM, readable at any time.
+        if unsafe { ptr::read_volatile(addr as *const u32) } != PAINT {
+            lowest = addr;
+            break;
+        }
+    }
+    (result, sp - lowest)
+}
+
 #[entry]
 fn main() -> ! {
     let code = match run() {
@@ -99,7 +129,8 @@ fn run() -> Result<(), ()> {
     // Request chunks go out through this buffer, then each reply's head comes in.
     let mut buf = [0u8; 256];
 
-    let reply = import.import(&mut uart, &METRICS, &mut buf).map_err(|e| {
+    let (reply, import_stack) = measure(&mut || import.import(&mut uart, &METRICS, &mut buf));
+    let reply = reply.map_err(|e| {
         hprintln!("remote-write-firmware: import failed: {}", e);
     })?;
     let Some(date) = reply.date() else {
@@ -115,9 +146,13 @@ fn run() -> Result<(), ()> {
 
     let request = RemoteWrite::now(&CLOCK);
     let mut attempts = 0;
+    let mut write_stack = 0;
     let reply = loop {
         attempts += 1;
-        match client.write(&mut uart, &METRICS, &request, &mut buf) {
+        let (result, stack) =
+            measure(&mut || client.write(&mut uart, &METRICS, &request, &mut buf));
+        write_stack = write_stack.max(stack);
+        match result {
             Ok(reply) => break reply,
             // The specification's rule: retry 5xx and 429, never another 4xx.
             Err(e) if e.is_retryable() && attempts < 3 => {
@@ -134,6 +169,11 @@ fn run() -> Result<(), ()> {
         reply.status(),
         request.timestamp_ms(),
         CLOCK.unix_time().as_millis() as u64
+    );
+    hprintln!(
+        "remote-write-firmware: stack import {} B, remote write {} B",
+        import_stack,
+        write_stack
     );
     Ok(())
 }
