@@ -81,10 +81,11 @@ pub fn parse_http_date(value: &[u8]) -> Result<Duration, DateError> {
     let month = MONTHS
         .iter()
         .position(|m| **m == [m0, m1, m2])
-        .ok_or(DateError::Malformed)? as u64
+        .ok_or(DateError::Malformed)? as u32
         + 1;
     let day = digits(&[d0, d1])?;
     let year = digits(&[y0, y1, y2, y3])?;
+    // 32-bit arithmetic below (days up to 2.9 million): no 64-bit division routine.
     let (hour, minute, second) = (digits(&[h0, h1])?, digits(&[n0, n1])?, digits(&[s0, s1])?);
     // Second 60: a leap second, which Unix time does not count (it reads as the next one).
     if year < 1970 || day == 0 || day > days_in_month(year, month) {
@@ -94,11 +95,12 @@ pub fn parse_http_date(value: &[u8]) -> Result<Duration, DateError> {
         return Err(DateError::InvalidDate);
     }
     let days = days_from_civil(year, month, day);
-    if (days + 4) % 7 != weekday as u64 {
+    if (days + 4) % 7 != weekday as u32 {
         return Err(DateError::InvalidDate); // 1970-01-01 was a Thursday
     }
+    let seconds = hour * 3_600 + minute * 60 + second;
     Ok(Duration::from_secs(
-        days * 86_400 + hour * 3_600 + minute * 60 + second,
+        u64::from(days) * 86_400 + u64::from(seconds),
     ))
 }
 
@@ -118,18 +120,18 @@ fn obsolete_or_malformed(s: &[u8]) -> DateError {
 }
 
 /// ASCII digits as a number.
-fn digits(d: &[u8]) -> Result<u64, DateError> {
-    d.iter().try_fold(0u64, |n, b| match b {
-        b'0'..=b'9' => Ok(n * 10 + u64::from(b - b'0')),
+fn digits(d: &[u8]) -> Result<u32, DateError> {
+    d.iter().try_fold(0u32, |n, b| match b {
+        b'0'..=b'9' => Ok(n * 10 + u32::from(b - b'0')),
         _ => Err(DateError::Malformed),
     })
 }
 
-fn is_leap(year: u64) -> bool {
+fn is_leap(year: u32) -> bool {
     year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400))
 }
 
-fn days_in_month(year: u64, month: u64) -> u64 {
+fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         2 if is_leap(year) => 29,
         2 => 28,
@@ -140,7 +142,7 @@ fn days_in_month(year: u64, month: u64) -> u64 {
 
 /// Days from 1970-01-01 to a date at or after it (Howard Hinnant's `days_from_civil`, in
 /// unsigned arithmetic).
-fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
+fn days_from_civil(year: u32, month: u32, day: u32) -> u32 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y / 400;
     let yoe = y - era * 400;
@@ -164,7 +166,7 @@ mod tests {
     /// `days_from_civil`), formatted as IMF-fixdate with the time `secs` into the day.
     fn reference(mut days: u64, secs: u64) -> String {
         let weekday = WEEKDAYS[((days + 4) % 7) as usize];
-        let (mut year, mut month) = (1970u64, 0usize);
+        let (mut year, mut month) = (1970u32, 0usize);
         loop {
             let len = if is_leap(year) { 366 } else { 365 };
             if days < len {

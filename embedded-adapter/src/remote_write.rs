@@ -422,7 +422,7 @@ impl<'a> RemoteWriteClient<'a> {
                 .map(|_| ())
                 .map_err(|_| fmt::Error)
         };
-        exchange(io, &head, &target, &body, self.endpoint.keep_alive, buf)
+        exchange(io, &head, &target, &body, self.keep_alive(), buf)
     }
 }
 
@@ -523,12 +523,10 @@ impl<'a> VictoriaImport<'a> {
         }
         let text = |w: &mut dyn fmt::Write| registry.encode_to(Format::Prometheus, w);
         let len = rendered_len(&text).map_err(|_| RemoteWriteError::Encode)?;
-        let head = self
-            .endpoint
-            .head(Format::Prometheus.content_type(), "", len);
+        let head = self.head(len);
         let target = |w: &mut dyn fmt::Write| self.write_target(w);
         let body = |w: &mut ChunkWriter<'_, T>| text(w);
-        exchange(io, &head, &target, &body, self.endpoint.keep_alive, buf)
+        exchange(io, &head, &target, &body, self.keep_alive(), buf)
     }
 }
 
@@ -555,7 +553,7 @@ fn exchange<T: Read + Write + ?Sized>(
         return Err(RemoteWriteError::Changed); // shorter than announced
     }
     let (result, meta) = {
-        let mut reader = HeadReader::new(buf);
+        let mut reader = HeadReader::with_meta(buf);
         let result = loop {
             let space = match reader.space() {
                 Ok(space) => space,

@@ -86,7 +86,7 @@ async fn exchange_async<T: Read + Write + ?Sized>(
         rendered_len(&|w| head.write(w, target)).map_err(|_| RemoteWriteError::Encode)?;
     let total = head_len + head.body_len.unwrap_or(0);
     write_passes_async(render, Some(total), io, buf).await?;
-    let mut reader = HeadReader::new(buf);
+    let mut reader = HeadReader::with_meta(buf);
     let result = loop {
         let space = match reader.space() {
             Ok(space) => space,

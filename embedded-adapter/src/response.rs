@@ -25,8 +25,11 @@ pub(crate) enum ResponseError {
 }
 
 /// Accumulates a response head in `buf`; the caller reads into [`HeadReader::space`] and
-/// reports each read with [`HeadReader::received`].
-pub(crate) struct HeadReader<'b> {
+/// reports each read with [`HeadReader::received`]. With `META` (made by
+/// [`HeadReader::with_meta`], feature `remote-write`), it also keeps the final response's
+/// [`Meta`]; without it (the Pushgateway client), no header but the status line is read, and
+/// no date parsing is linked.
+pub(crate) struct HeadReader<'b, const META: bool = false> {
     buf: &'b mut [u8],
     filled: usize,
     #[cfg(feature = "remote-write")]
@@ -76,7 +79,7 @@ impl Meta {
     }
 }
 
-impl fmt::Debug for HeadReader<'_> {
+impl<const META: bool> fmt::Debug for HeadReader<'_, META> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HeadReader")
             .field("capacity", &self.buf.len())
@@ -85,7 +88,8 @@ impl fmt::Debug for HeadReader<'_> {
     }
 }
 
-impl<'b> HeadReader<'b> {
+impl<'b> HeadReader<'b, false> {
+    /// A reader of the status only.
     pub(crate) fn new(buf: &'b mut [u8]) -> Self {
         HeadReader {
             buf,
@@ -94,7 +98,21 @@ impl<'b> HeadReader<'b> {
             meta: Meta::default(),
         }
     }
+}
 
+#[cfg(feature = "remote-write")]
+impl<'b> HeadReader<'b, true> {
+    /// A reader that also keeps the final response's `Date`, `Retry-After` and body length.
+    pub(crate) fn with_meta(buf: &'b mut [u8]) -> Self {
+        HeadReader {
+            buf,
+            filled: 0,
+            meta: Meta::default(),
+        }
+    }
+}
+
+impl<const META: bool> HeadReader<'_, META> {
     /// The final response's `Date`, `Retry-After` and body length, once its head is complete
     /// (whatever its status).
     #[cfg(feature = "remote-write")]
@@ -129,7 +147,7 @@ impl<'b> HeadReader<'b> {
             };
             let code = response.code.ok_or(ResponseError::Malformed)?;
             #[cfg(feature = "remote-write")]
-            if code >= 200 {
+            if META && code >= 200 {
                 self.meta = Meta::read(response.headers, self.filled - head_len);
             }
             match code {
@@ -188,7 +206,7 @@ mod tests {
             retry-after:  Tue, 25 Nov 2025 05:00:30 GMT \r\nContent-Length: 5\r\n\r\nbu";
         for step in [1, 3, 512] {
             let mut buf = [0u8; 512];
-            let mut r = HeadReader::new(&mut buf);
+            let mut r = HeadReader::with_meta(&mut buf);
             let mut rest = &reply[..];
             let got = loop {
                 let space = r.space().unwrap();
