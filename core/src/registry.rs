@@ -267,6 +267,12 @@ impl<'a, const N: usize> Registry<'a, N> {
         self.const_labels
     }
 
+    /// The families, in order of registration.
+    #[cfg(feature = "remote-write")]
+    pub(crate) fn families(&self) -> &[&'a dyn Collect] {
+        &self.metrics
+    }
+
     /// Writes the whole exposition into `buf` and returns its length. When it does not fit,
     /// returns [`EncodeError::BufferTooSmall`] with the size needed; the buffer's contents are
     /// then not a document.

@@ -76,6 +76,12 @@ impl<const N: usize> StaticRegistry<N> {
         self.metrics.iter().copied()
     }
 
+    /// The families, in order.
+    #[cfg(feature = "remote-write")]
+    pub(crate) fn families(&self) -> &[&'static dyn Collect] {
+        &self.metrics
+    }
+
     /// The namespace prefix (`""` for none).
     pub const fn namespace(&self) -> &'static str {
         self.namespace
@@ -314,6 +320,9 @@ macro_rules! static_registry {
     ) => {
         $( $(#[$mm])* $mvis static $metric: $ty = $init; )+
 
+        // `forget` keeps a family that has drop glue from being dropped in `const` context;
+        // for one without, clippy would flag it in every user's crate.
+        #[allow(clippy::forget_non_drop)]
         const _: () = {
             $crate::static_registry::__check_registry($ns, $labels);
             // Each family built again, as a value the checks can read (a `static` cannot be

@@ -36,12 +36,49 @@ impl<E: embedded_io::Error> Format for PushError<E> {
     }
 }
 
+#[cfg(feature = "remote-write")]
+impl<E: embedded_io::Error> Format for crate::RemoteWriteError<E> {
+    fn format(&self, f: Formatter<'_>) {
+        use crate::RemoteWriteError as R;
+        match self {
+            R::Transport(e) => write!(f, "transport error: {}", e.kind()),
+            R::WriteZero => write!(f, "the transport accepted no bytes"),
+            R::Encode => write!(f, "a collector failed while encoding"),
+            R::Changed => write!(f, "the exposition changed length while being sent"),
+            R::NoBuffer => write!(f, "the buffer is empty"),
+            R::Closed => write!(f, "the connection closed before a complete response"),
+            R::Malformed => write!(f, "the reply is not an HTTP/1.x response"),
+            R::TooLarge => write!(f, "the response head does not fit in the buffer"),
+            R::Rejected { status, .. } => write!(f, "rejected with status {=u16}", status),
+            R::Retryable {
+                status,
+                retry_after,
+                ..
+            } => write!(f, "status {=u16}, retry (after {} s)", status, retry_after),
+        }
+    }
+}
+
+#[cfg(feature = "remote-write")]
+impl Format for crate::Reply {
+    fn format(&self, f: Formatter<'_>) {
+        write!(
+            f,
+            "status {=u16}, date {} s",
+            self.status(),
+            self.date().map(|d| d.as_secs())
+        )
+    }
+}
+
 impl Format for ConfigError {
     fn format(&self, f: Formatter<'_>) {
         match self {
             ConfigError::InvalidHost => write!(f, "invalid host for the Host header"),
             ConfigError::Grouping(e) => write!(f, "invalid grouping key: {}", e),
             ConfigError::InvalidCredentials => write!(f, "invalid basic-auth credentials"),
+            ConfigError::InvalidPath => write!(f, "invalid request path"),
+            ConfigError::InvalidLabel => write!(f, "invalid label name"),
         }
     }
 }

@@ -8,6 +8,11 @@
 //! - **HTTP push**: [`Pushgateway`] pushes (`PUT`), push-adds (`POST`) and deletes over any
 //!   `Read + Write` transport with an exact `Content-Length`, and reads the reply's status
 //!   line and headers into a bounded buffer; every failure is a distinct [`PushError`].
+//! - **Remote write** (feature `remote-write`): `RemoteWriteClient` sends a registry as a
+//!   Prometheus remote write 1.0 request and `VictoriaImport` imports its text into
+//!   VictoriaMetrics with `extra_label`s, both over any `Read + Write` with an exact
+//!   `Content-Length`; each reply's `Date` can set an [`OffsetClock`] (see
+//!   [`parse_http_date`]), and each error tells whether a retry is allowed.
 //! - **Clocks**: [`TickClock`] turns a tick counter into the core's `Clock`, [`OffsetClock`]
 //!   adds the Unix time once it is known (`WallClock`), and `EmbassyClock` (feature
 //!   `embassy-time`) reads `embassy_time::Instant`.
@@ -59,6 +64,8 @@
 //! - `created` (default): the core's `created` feature (creation times, `_created` samples).
 //!   Turn default features off to leave that code out when the device has no wall clock.
 //! - `async`: `embedded_io_async` streaming and push (`*_async` methods).
+//! - `remote-write`: `RemoteWriteClient`, `VictoriaImport`, `RemoteWriteError`, `Reply` (and
+//!   the core's `remote-write` feature).
 //! - `defmt`: `defmt::Format` impls and `log_snapshot`.
 //! - `embassy-time`: `EmbassyClock`.
 //! - `critical-section`: the core's `critical-section` feature, for targets without
@@ -85,6 +92,7 @@
 extern crate std;
 
 mod chunk;
+mod date;
 #[cfg(feature = "defmt")]
 mod defmt;
 #[cfg(feature = "embassy-time")]
@@ -94,6 +102,10 @@ mod offset;
 mod push;
 #[cfg(feature = "async")]
 mod push_async;
+#[cfg(feature = "remote-write")]
+mod remote_write;
+#[cfg(all(feature = "remote-write", feature = "async"))]
+mod remote_write_async;
 mod request;
 mod response;
 #[cfg(feature = "async")]
@@ -106,6 +118,7 @@ mod stream_async;
 mod tick;
 
 pub use chunk::ChunkWriter;
+pub use date::{parse_http_date, DateError};
 #[cfg(feature = "defmt")]
 pub use defmt::{log_snapshot, LOG_LINE};
 #[cfg(feature = "embassy-time")]
@@ -113,6 +126,8 @@ pub use embassy::EmbassyClock;
 pub use error::StreamError;
 pub use offset::OffsetClock;
 pub use push::PushError;
+#[cfg(feature = "remote-write")]
+pub use remote_write::{RemoteWriteClient, RemoteWriteError, Reply, VictoriaImport};
 pub use request::{ConfigError, Pushgateway};
 #[cfg(feature = "std")]
 pub use std_io::StdIo;

@@ -19,6 +19,10 @@ pub enum ConfigError {
     /// A basic-auth user name is empty or contains `:` or a control character, or the
     /// password contains a control character.
     InvalidCredentials,
+    /// A request path does not start with `/` or holds a byte other than visible ASCII.
+    InvalidPath,
+    /// An extra label's name is not a valid label name.
+    InvalidLabel,
 }
 
 impl fmt::Display for ConfigError {
@@ -29,6 +33,10 @@ impl fmt::Display for ConfigError {
             ConfigError::InvalidCredentials => {
                 f.write_str("invalid basic-auth credentials (empty user, `:` or control character)")
             }
+            ConfigError::InvalidPath => {
+                f.write_str("invalid request path (not starting with `/`, or not visible ASCII)")
+            }
+            ConfigError::InvalidLabel => f.write_str("invalid label name"),
         }
     }
 }
@@ -83,13 +91,7 @@ impl<'a> Pushgateway<'a> {
     /// A gateway at `host` (`host:port`, sent as the `Host` header; the transport is already
     /// connected to it) and the job to push as.
     pub fn new(host: &'a str, job: &'a str) -> Result<Self, ConfigError> {
-        let valid = !host.is_empty()
-            && host
-                .bytes()
-                .all(|b| b.is_ascii_graphic() && !matches!(b, b'/' | b'\\' | b'@'));
-        if !valid {
-            return Err(ConfigError::InvalidHost);
-        }
+        validate_host(host)?;
         Ok(Pushgateway {
             host,
             job,
@@ -115,10 +117,7 @@ impl<'a> Pushgateway<'a> {
         user: &'a str,
         password: &'a str,
     ) -> Result<Self, ConfigError> {
-        let control = |s: &str| s.chars().any(char::is_control);
-        if user.is_empty() || user.contains(':') || control(user) || control(password) {
-            return Err(ConfigError::InvalidCredentials);
-        }
+        validate_credentials(user, password)?;
         self.auth = Some((user, password));
         Ok(self)
     }
@@ -146,9 +145,68 @@ impl<'a> Pushgateway<'a> {
         method: Method,
         body_len: Option<usize>,
     ) -> fmt::Result {
-        out.write_str(method.as_str())?;
+        let head = Head {
+            method: method.as_str(),
+            host: self.host,
+            auth: self.auth,
+            content_type: body_len.map(|_| Format::Prometheus.content_type()),
+            extra: "",
+            body_len,
+            close: true,
+        };
+        head.write(out, &|out| {
+            push::write_path(out, self.job, self.grouping).map_err(|_| fmt::Error)
+        })
+    }
+}
+
+/// `host` can be sent as a `Host` header: not empty, visible ASCII, no `/`, `\`, `@`.
+pub(crate) fn validate_host(host: &str) -> Result<(), ConfigError> {
+    let valid = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !matches!(b, b'/' | b'\\' | b'@'));
+    if valid {
+        Ok(())
+    } else {
+        Err(ConfigError::InvalidHost)
+    }
+}
+
+/// Basic-auth credentials can be sent: a user without `:`, no control characters.
+pub(crate) fn validate_credentials(user: &str, password: &str) -> Result<(), ConfigError> {
+    let control = |s: &str| s.chars().any(char::is_control);
+    if user.is_empty() || user.contains(':') || control(user) || control(password) {
+        Err(ConfigError::InvalidCredentials)
+    } else {
+        Ok(())
+    }
+}
+
+/// An HTTP/1.1 request head, as every client of this crate writes it: request line, `Host`,
+/// `User-Agent`, basic auth, the body's type, more headers, `Content-Length`, `Connection`.
+pub(crate) struct Head<'h> {
+    pub(crate) method: &'static str,
+    pub(crate) host: &'h str,
+    pub(crate) auth: Option<(&'h str, &'h str)>,
+    pub(crate) content_type: Option<&'static str>,
+    /// More header lines, each ending in `\r\n`.
+    pub(crate) extra: &'static str,
+    pub(crate) body_len: Option<usize>,
+    /// `Connection: close` (else the connection is kept alive, as HTTP/1.1 does by default).
+    pub(crate) close: bool,
+}
+
+impl Head<'_> {
+    /// Writes the head; `target` writes the request target (path and query).
+    pub(crate) fn write(
+        &self,
+        out: &mut dyn Write,
+        target: &dyn Fn(&mut dyn Write) -> fmt::Result,
+    ) -> fmt::Result {
+        out.write_str(self.method)?;
         out.write_str(" ")?;
-        push::write_path(out, self.job, self.grouping).map_err(|_| fmt::Error)?;
+        target(out)?;
         out.write_str(" HTTP/1.1\r\nHost: ")?;
         out.write_str(self.host)?;
         out.write_str("\r\nUser-Agent: edgeprom-embedded\r\n")?;
@@ -157,14 +215,22 @@ impl<'a> Pushgateway<'a> {
             write_basic_credentials(out, user, password)?;
             out.write_str("\r\n")?;
         }
-        if let Some(len) = body_len {
+        if let Some(ty) = self.content_type {
             out.write_str("Content-Type: ")?;
-            out.write_str(Format::Prometheus.content_type())?;
-            out.write_str("\r\nContent-Length: ")?;
+            out.write_str(ty)?;
+            out.write_str("\r\n")?;
+        }
+        out.write_str(self.extra)?;
+        if let Some(len) = self.body_len {
+            out.write_str("Content-Length: ")?;
             out.write_str(itoa::Buffer::new().format(len))?;
             out.write_str("\r\n")?;
         }
-        out.write_str("Connection: close\r\n\r\n")
+        out.write_str(if self.close {
+            "Connection: close\r\n\r\n"
+        } else {
+            "\r\n"
+        })
     }
 }
 

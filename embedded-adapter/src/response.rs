@@ -1,7 +1,11 @@
 //! Reading an HTTP/1.x response head (status line and headers) into a bounded buffer, with
-//! [`httparse`]. The body is not read: requests are sent with `Connection: close`.
+//! [`httparse`]. The body is not read: requests are sent with `Connection: close` (with the
+//! feature `remote-write`, the reply's `Date`, `Retry-After` and `Content-Length` are kept, so
+//! that a client on a kept-alive connection can skip the body).
 
 use core::fmt;
+#[cfg(feature = "remote-write")]
+use core::time::Duration;
 
 /// How many header lines a response may have (the Pushgateway sends four or five). Each takes
 /// four words of stack while parsing.
@@ -21,13 +25,61 @@ pub(crate) enum ResponseError {
 }
 
 /// Accumulates a response head in `buf`; the caller reads into [`HeadReader::space`] and
-/// reports each read with [`HeadReader::received`].
-pub(crate) struct HeadReader<'b> {
+/// reports each read with [`HeadReader::received`]. With `META` (made by
+/// [`HeadReader::with_meta`], feature `remote-write`), it also keeps the final response's
+/// [`Meta`]; without it (the Pushgateway client), no header but the status line is read, and
+/// no date parsing is linked.
+pub(crate) struct HeadReader<'b, const META: bool = false> {
     buf: &'b mut [u8],
     filled: usize,
+    #[cfg(feature = "remote-write")]
+    meta: Meta,
 }
 
-impl fmt::Debug for HeadReader<'_> {
+/// What a client reads of a final response's headers besides the status.
+#[cfg(feature = "remote-write")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Meta {
+    /// `Date`, when present and an IMF-fixdate.
+    pub(crate) date: Option<Duration>,
+    /// `Retry-After` in seconds (given as seconds, or as a date after `Date`).
+    pub(crate) retry_after: Option<u64>,
+    /// `Content-Length`, when present.
+    pub(crate) body_len: Option<usize>,
+    /// The bytes of the body that arrived with the head.
+    pub(crate) body_read: usize,
+}
+
+#[cfg(feature = "remote-write")]
+impl Meta {
+    fn read(headers: &[httparse::Header<'_>], body_read: usize) -> Self {
+        let find = |name: &str| {
+            headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case(name))
+                .map(|h| h.value.trim_ascii())
+        };
+        let number = |v: &[u8]| core::str::from_utf8(v).ok()?.parse::<u64>().ok();
+        let date = find("date").and_then(|v| crate::parse_http_date(v).ok());
+        let retry_after = find("retry-after").and_then(|v| {
+            number(v).or_else(|| {
+                let at = crate::parse_http_date(v).ok()?;
+                Some(at.saturating_sub(date?).as_secs())
+            })
+        });
+        let body_len = find("content-length")
+            .and_then(number)
+            .and_then(|n| usize::try_from(n).ok());
+        Meta {
+            date,
+            retry_after,
+            body_len,
+            body_read,
+        }
+    }
+}
+
+impl<const META: bool> fmt::Debug for HeadReader<'_, META> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HeadReader")
             .field("capacity", &self.buf.len())
@@ -36,9 +88,36 @@ impl fmt::Debug for HeadReader<'_> {
     }
 }
 
-impl<'b> HeadReader<'b> {
+impl<'b> HeadReader<'b, false> {
+    /// A reader of the status only.
     pub(crate) fn new(buf: &'b mut [u8]) -> Self {
-        HeadReader { buf, filled: 0 }
+        HeadReader {
+            buf,
+            filled: 0,
+            #[cfg(feature = "remote-write")]
+            meta: Meta::default(),
+        }
+    }
+}
+
+#[cfg(feature = "remote-write")]
+impl<'b> HeadReader<'b, true> {
+    /// A reader that also keeps the final response's `Date`, `Retry-After` and body length.
+    pub(crate) fn with_meta(buf: &'b mut [u8]) -> Self {
+        HeadReader {
+            buf,
+            filled: 0,
+            meta: Meta::default(),
+        }
+    }
+}
+
+impl<const META: bool> HeadReader<'_, META> {
+    /// The final response's `Date`, `Retry-After` and body length, once its head is complete
+    /// (whatever its status).
+    #[cfg(feature = "remote-write")]
+    pub(crate) fn meta(&self) -> Meta {
+        self.meta
     }
 
     /// Where the next read goes; `TooLarge` when the buffer is full.
@@ -67,6 +146,10 @@ impl<'b> HeadReader<'b> {
                 Err(_) => return Err(ResponseError::Malformed),
             };
             let code = response.code.ok_or(ResponseError::Malformed)?;
+            #[cfg(feature = "remote-write")]
+            if META && code >= 200 {
+                self.meta = Meta::read(response.headers, self.filled - head_len);
+            }
             match code {
                 // An interim response (100 Continue): the final one follows.
                 100..=199 => {
@@ -113,6 +196,38 @@ mod tests {
         let continued = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\r\n";
         assert_eq!(feed(continued, 512, 64), Ok(Some(200)));
         assert_eq!(feed(continued, 1, 64), Ok(Some(200)));
+    }
+
+    #[cfg(feature = "remote-write")]
+    #[test]
+    fn keeps_date_retry_after_and_body_length() {
+        let reply = b"HTTP/1.1 100 Continue\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT\r\n\r\n\
+            HTTP/1.1 503 Service Unavailable\r\nDate: Tue, 25 Nov 2025 05:00:00 GMT\r\n\
+            retry-after:  Tue, 25 Nov 2025 05:00:30 GMT \r\nContent-Length: 5\r\n\r\nbu";
+        for step in [1, 3, 512] {
+            let mut buf = [0u8; 512];
+            let mut r = HeadReader::with_meta(&mut buf);
+            let mut rest = &reply[..];
+            let got = loop {
+                let space = r.space().unwrap();
+                let n = step.min(rest.len());
+                space[..n].copy_from_slice(&rest[..n]);
+                rest = &rest[n..];
+                match r.received(n) {
+                    Ok(None) => continue,
+                    other => break other,
+                }
+            };
+            assert_eq!(got, Err(ResponseError::Status(503)));
+            let m = r.meta();
+            assert_eq!(m.date, Some(Duration::from_secs(1_764_046_800)));
+            assert_eq!(m.retry_after, Some(30));
+            assert_eq!(m.body_len, Some(5));
+            // The body's first bytes that came in the read completing the head.
+            let head = reply.len() - 2;
+            let end = (head.div_ceil(step) * step).min(reply.len());
+            assert_eq!(m.body_read, end - head, "step {step}");
+        }
     }
 
     #[test]

@@ -75,10 +75,24 @@ impl<'b> SkipWriter<'b> {
 
 impl fmt::Write for SkipWriter<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.push(s.as_bytes())
+    }
+}
+
+/// Bytes that need not be UTF-8 (a remote write request's protobuf), skipped and buffered
+/// as text is.
+#[cfg(feature = "remote-write")]
+impl edgeprom::encode::remote_write::ByteWrite for SkipWriter<'_> {
+    fn write_bytes(&mut self, bytes: &[u8]) -> fmt::Result {
+        self.push(bytes)
+    }
+}
+
+impl SkipWriter<'_> {
+    fn push(&mut self, mut bytes: &[u8]) -> fmt::Result {
         if self.stop.is_some() {
             return Err(fmt::Error);
         }
-        let mut bytes = s.as_bytes();
         if self.pos < self.skip {
             let n = (self.skip - self.pos).min(bytes.len());
             let (old, new) = bytes.split_at(n);

@@ -12,6 +12,8 @@
 //! passes, about 10 KiB of formatting, a few hundred microseconds on a Cortex-M4). Stack and
 //! RAM stay those of one pass. Use a larger buffer to trade RAM for time.
 
+use core::fmt;
+
 use edgeprom::{Exposition, Format};
 use embedded_io_async::Write;
 
@@ -50,6 +52,19 @@ pub(crate) async fn write_rendered_async<W: Write + ?Sized>(
     out: &mut W,
     buf: &mut [u8],
 ) -> Result<usize, StreamError<W::Error>> {
+    write_passes_async(&|w| render(w), limit, out, buf).await
+}
+
+/// What one pass writes: text, or bytes too (a remote write request).
+pub(crate) type Passes<'r> = &'r (dyn Fn(&mut SkipWriter<'_>) -> fmt::Result + Sync);
+
+/// [`write_rendered_async`] of a renderer that writes into the pass's writer itself.
+pub(crate) async fn write_passes_async<W: Write + ?Sized>(
+    render: Passes<'_>,
+    limit: Option<usize>,
+    out: &mut W,
+    buf: &mut [u8],
+) -> Result<usize, StreamError<W::Error>> {
     if buf.is_empty() {
         return Err(StreamError::NoBuffer);
     }
@@ -74,7 +89,7 @@ pub(crate) async fn write_rendered_async<W: Write + ?Sized>(
 
 /// One synchronous pass: returns how many new bytes are in `buf` and whether more follow.
 fn pass<E>(
-    render: Render<'_>,
+    render: Passes<'_>,
     sent: usize,
     sent_hash: Fnv,
     limit: Option<usize>,
@@ -97,7 +112,6 @@ fn pass<E>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use core::fmt;
     use core::future::Future;
     use core::pin::pin;
     use core::task::{Context, Poll, Waker};

@@ -694,6 +694,11 @@ impl VictoriaMetrics {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// Its port on 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// The process id, while running.
     pub fn pid(&self) -> Option<u32> {
         self.process.as_ref().map(ProcessGuard::pid)

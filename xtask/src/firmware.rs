@@ -1,7 +1,9 @@
 //! The example firmware (tests/firmware), a standalone crate outside the workspace, built for
 //! QEMU's `lm3s6965evb` before the tests run: `tests/tests/qemu_firmware.rs` boots it from
 //! `target/firmware/thumbv7m-none-eabi/release/edgeprom-firmware` (and runs the same
-//! `cargo build` itself, a no-op by then, so that a plain `cargo test` works too).
+//! `cargo build` itself, a no-op by then, so that a plain `cargo test` works too). The same
+//! build makes every binary of `tests/firmware/src/bin/` beside it (`interrupts`,
+//! `remote_write`), which `qemu_interrupts.rs` and `qemu_remote_write.rs` boot.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -31,6 +31,74 @@ pub(crate) fn put_f32(out: &mut Out<'_>, v: f32) {
     );
 }
 
+/// The `f64` nearest the shortest decimal that reads back as `v` (what [`put_f32`] writes):
+/// `0.1` for `0.1f32`, not its exact value `0.10000000149011612`. Remote write sends this, so
+/// that a sample arrives as a scrape of the text would read it. NaN, infinities and zeros are
+/// converted as they are.
+///
+/// No decimal parser (`str::parse::<f64>` would link about 13 KiB of tables and code on a
+/// Cortex-M): the shortest digits `d * 10^k` are converted exactly in integers, `d * 5^k` for
+/// `k >= 0` (below 2^128 for every `f32`), and for `k < 0` a long division by `5^-k` to 65
+/// significant bits plus a sticky bit, so that the one rounding, to 53 bits, is correct; the
+/// power of two is then applied exactly.
+#[cfg(feature = "remote-write")]
+pub(crate) fn f32_to_decimal_f64(v: f32) -> f64 {
+    let bits = v.to_bits();
+    let (mantissa, exponent) = (
+        bits & ((1 << MANTISSA_BITS) - 1),
+        (bits >> MANTISSA_BITS) & 0xff,
+    );
+    if exponent == 0xff || (exponent == 0 && mantissa == 0) {
+        return f64::from(v); // NaN, an infinity, a zero
+    }
+    let (digits, k) = shortest(mantissa, exponent);
+    let magnitude = decimal_to_f64(digits, k);
+    if bits >> 31 == 1 {
+        -magnitude
+    } else {
+        magnitude
+    }
+}
+
+/// `d * 10^k` correctly rounded, for the shortest digits of a finite non-zero `f32`
+/// (`d < 2^32`, `-54 <= k <= 38`).
+#[cfg(feature = "remote-write")]
+fn decimal_to_f64(d: u32, k: i32) -> f64 {
+    let five = |n: u32| (0..n).fold(1u128, |p, _| p.saturating_mul(5));
+    if k >= 0 {
+        // `d * 5^k`: at most 2^32 * 5^38 < 2^121, converted with one rounding.
+        let n = u128::from(d).saturating_mul(five(k as u32));
+        return n as f64 * pow2(k);
+    }
+    let den = five(k.unsigned_abs()); // at most 5^54 < 2^126: `r << 1` below cannot overflow
+    let (mut q, mut r, mut e) = (0u128, u128::from(d), 0i32);
+    if den <= u128::from(u32::MAX) {
+        // `d / den` in 32 bits (no 128-bit division routine).
+        let den = den as u32;
+        q = u128::from(d / den);
+        r = u128::from(d % den);
+    }
+    // Binary digits of `r / den` until `q` has 65 significant bits: `d / 5^m = q * 2^-e`
+    // plus what `r` leaves, which only needs to be known non-zero (the sticky bit).
+    while q < 1 << 64 {
+        r <<= 1;
+        q <<= 1;
+        if r >= den {
+            r -= den;
+            q |= 1;
+        }
+        e += 1;
+    }
+    let sticky = u128::from(r != 0);
+    (q | sticky) as f64 * pow2(k - e)
+}
+
+/// `2^e` as an `f64`, for `-1022 <= e <= 1023`.
+#[cfg(feature = "remote-write")]
+fn pow2(e: i32) -> f64 {
+    f64::from_bits(((1023 + e) as u64) << 52)
+}
+
 /// `(m * factor) >> shift`, for `32 <= shift < 96`.
 fn mul_shift32(m: u32, factor: u64, shift: u32) -> u32 {
     let lo = u64::from(m) * (factor & 0xffff_ffff);
@@ -246,6 +314,59 @@ mod tests {
             ] {
                 check(d);
             }
+        }
+    }
+
+    /// Remote write's value of an `f32`: the shortest decimal, as `ryu` (and the text
+    /// formats) write it, read as an `f64`. (`std`'s `Display` is no reference: of two
+    /// shortest decimals equally near, `3460691.25f32`, it may take the other one.)
+    #[cfg(feature = "remote-write")]
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn remote_write_sends_the_shortest_decimal() {
+        assert_eq!(f32_to_decimal_f64(0.1), 0.1f64);
+        assert_eq!(f32_to_decimal_f64(21.3), 21.3f64);
+        assert_eq!(f32_to_decimal_f64(-0.0).to_bits(), (-0.0f64).to_bits());
+        assert_eq!(f32_to_decimal_f64(f32::INFINITY), f64::INFINITY);
+        assert_eq!(f32_to_decimal_f64(f32::NEG_INFINITY), f64::NEG_INFINITY);
+        assert!(f32_to_decimal_f64(f32::NAN).is_nan());
+        assert_eq!(f32_to_decimal_f64(f32::MAX), 3.4028235e38f64);
+        assert_eq!(f32_to_decimal_f64(1e-45), 1e-45f64);
+        let mut x = 0x2545_F491u32;
+        // Every exponent with a spread of mantissas (subnormals, powers of two, the largest),
+        // then pseudo-random bit patterns.
+        let mut all = (0..255u32).flat_map(|e| {
+            [0u32, 1, 2, 3, 0x7f_ffff, 0x40_0000, 0x12_3456, 0x55_5555].map(|m| (e << 23) | m)
+        });
+        for i in 0..1_000_000 {
+            let bits = all.next().unwrap_or_else(|| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x
+            });
+            let v = f32::from_bits(if i % 2 == 0 { bits } else { bits | 1 << 31 });
+            let got = f32_to_decimal_f64(v);
+            if !v.is_finite() {
+                assert_eq!(got.is_nan(), v.is_nan());
+                continue;
+            }
+            let by_ryu: f64 = ryu::Buffer::new().format_finite(v).parse().unwrap();
+            assert_eq!(
+                got.to_bits(),
+                by_ryu.to_bits(),
+                "{v:e} ({:#x})",
+                v.to_bits()
+            );
+            // What a scrape of the text reads.
+            let text = w(v);
+            assert_eq!(
+                got.to_bits(),
+                text.parse::<f64>().unwrap().to_bits(),
+                "{text}"
+            );
+            // And it is still the same `f32`.
+            assert_eq!(got as f32, v, "{v:e}");
         }
     }
 }

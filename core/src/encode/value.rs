@@ -62,11 +62,11 @@ pub(crate) mod sealed {
         fn put_canonical(self, out: &mut Out<'_>) {
             super::put_f32(out, self)
         }
-        /// The `f32`'s exact value (`0.1f32` is `0.10000000149011612`); a scrape of the text
-        /// would read the shortest form instead.
+        /// The double nearest the `f32`'s shortest decimal (`0.1f32` as `0.1`, not as its
+        /// exact value `0.10000000149011612`), as a scrape of the text would read it.
         #[cfg(feature = "remote-write")]
         fn to_f64(self) -> f64 {
-            f64::from(self)
+            crate::encode::float32::f32_to_decimal_f64(self)
         }
     }
 

@@ -13,6 +13,23 @@
 //! gets a `MetricMetadata` (type, family name, help, unit), with the names and types of the
 //! Prometheus text format (`foo_total` counter; info and state sets as gauges).
 //!
+//! # Values
+//! Every value is a double. Integers are converted (exactly up to 2^53). An `f32` is sent as
+//! the double nearest its **shortest decimal**, the one the text formats write: a
+//! `Gauge<f32>` holding `0.1f32` sends `0.1`, as a scrape of the text would read it, not the
+//! `f32`'s exact value `0.10000000149011612`; the double still converts back to the same
+//! `f32`. The conversion is exact integer arithmetic on the shortest digits (no decimal
+//! parser, whose tables alone are 10 KiB), linked only into a firmware that remote-writes
+//! `f32` values.
+//!
+//! # Every registry
+//! [`Registry`] and [`StaticRegistry`] have the same methods, and the
+//! [`Exposition`](crate::Exposition) trait has the two a streaming client needs
+//! ([`remote_write_len`](crate::Exposition::remote_write_len),
+//! [`write_remote_write_snappy`](crate::Exposition::write_remote_write_snappy)). A registry
+//! outside this crate, which calls its collectors itself, builds the encoder with
+//! [`Encoder::remote_write`].
+//!
 //! A receiver requires the snappy **block** format (not the framed one). A host compresses the
 //! protobuf with a snappy library ([`Registry::encode_remote_write`] gives the uncompressed
 //! request); bare metal sends a literal-only block, which is valid snappy and costs 2 to 6
@@ -63,8 +80,9 @@ use super::syntax::{CreatedPlacement, Dialect, Kind, Syntax};
 use super::value::sealed::WriteValue;
 use super::{EncodeError, Encoder, Labels, SampleValue, SliceWriter};
 use crate::clock::WallClock;
+use crate::metric::Collect;
 use crate::name::{Desc, MetricType};
-use crate::Registry;
+use crate::{Registry, StaticRegistry};
 
 /// `Content-Type` of a remote write request.
 pub const CONTENT_TYPE: &str = "application/x-protobuf";
@@ -162,83 +180,223 @@ impl Pass {
     }
 }
 
-impl<'a, const N: usize> Registry<'a, N> {
-    /// The registry as an uncompressed remote write `WriteRequest` in `buf`; returns its
-    /// length, or [`EncodeError::BufferTooSmall`] with the length needed.
-    pub fn encode_remote_write(
+/// Writes the bytes a literal-only snappy block of a `protobuf_len`-byte request starts with
+/// (the length, the literal's tag) to `sink`, and returns how many: what goes before the
+/// second pass of an [`Encoder::remote_write`] for a snappy body. The block is
+/// [`snappy_len`]`(protobuf_len)` bytes in all.
+pub fn write_snappy_preamble(
+    protobuf_len: usize,
+    sink: &mut dyn ByteWrite,
+) -> Result<usize, EncodeError> {
+    let (pre, n) = wire::snappy_preamble(protobuf_len);
+    sink.write_bytes(pre.get(..n).unwrap_or_default())
+        .map_err(|_| EncodeError::Write)?;
+    Ok(n)
+}
+
+/// The families of a registry, its namespace and its constant labels: what every registry's
+/// remote write methods read.
+#[derive(Clone, Copy)]
+pub(crate) struct Source<'s> {
+    pub(crate) metrics: &'s [&'s dyn Collect],
+    pub(crate) namespace: &'s str,
+    pub(crate) const_labels: &'s [(&'s str, &'s str)],
+}
+
+impl<'s> Source<'s> {
+    fn encoder<'w>(&self, request: &RemoteWrite, out: Out<'w>, budget: Option<usize>) -> Encoder<'w>
+    where
+        's: 'w,
+    {
+        Encoder::remote_write_with(out, request, budget)
+            .with_namespace(self.namespace)
+            .with_const_labels(self.const_labels)
+    }
+
+    fn write(&self, enc: &mut Encoder<'_>) -> Result<(), EncodeError> {
+        for m in self.metrics {
+            m.encode(enc).map_err(|_| EncodeError::Write)?;
+        }
+        enc.finish().map_err(|_| EncodeError::Write)
+    }
+
+    pub(crate) fn encode(
         &self,
         request: &RemoteWrite,
         buf: &mut [u8],
     ) -> Result<usize, EncodeError> {
-        let mut enc = self.remote_write_encoder(request, Out::Slice(SliceWriter::new(buf)), None);
-        self.write_families(&mut enc)?;
+        let mut enc = self.encoder(request, Out::Slice(SliceWriter::new(buf)), None);
+        self.write(&mut enc)?;
         enc.finish_slice()
     }
 
-    /// The length of the uncompressed request, computed by encoding it without storing it.
-    pub fn remote_write_len(&self, request: &RemoteWrite) -> Result<usize, EncodeError> {
-        let mut enc =
-            self.remote_write_encoder(request, Out::Slice(SliceWriter::new(&mut [])), None);
-        self.write_families(&mut enc)?;
+    pub(crate) fn len(&self, request: &RemoteWrite) -> Result<usize, EncodeError> {
+        let mut enc = self.encoder(request, Out::Slice(SliceWriter::new(&mut [])), None);
+        self.write(&mut enc)?;
         Ok(enc.rw.written)
     }
 
-    /// The length of the literal-only snappy block
-    /// [`encode_remote_write_snappy`](Self::encode_remote_write_snappy) writes (for a
-    /// `Content-Length`).
-    pub fn remote_write_snappy_len(&self, request: &RemoteWrite) -> Result<usize, EncodeError> {
-        self.remote_write_len(request).map(snappy_len)
-    }
-
-    /// The request in a literal-only snappy block in `buf` (measured, then written): what a
-    /// receiver takes as the body of a `POST`. Returns its length, or
-    /// [`EncodeError::BufferTooSmall`] with the length needed.
-    pub fn encode_remote_write_snappy(
+    pub(crate) fn encode_snappy(
         &self,
         request: &RemoteWrite,
         buf: &mut [u8],
     ) -> Result<usize, EncodeError> {
-        let len = self.remote_write_len(request)?;
+        let len = self.len(request)?;
         let mut out = SliceWriter::new(buf);
-        self.write_remote_write_snappy(request, len, &mut out)?;
+        self.write_snappy(request, len, &mut out)?;
         out.finish()
     }
 
-    /// Streams the request, whose uncompressed length `protobuf_len` was measured by
-    /// [`remote_write_len`](Self::remote_write_len), to `sink` in a literal-only snappy block
-    /// of exactly [`snappy_len`]`(protobuf_len)` bytes (see the module docs on what may change
-    /// between the passes). Returns that length.
-    pub fn write_remote_write_snappy(
+    pub(crate) fn write_snappy(
         &self,
         request: &RemoteWrite,
         protobuf_len: usize,
         sink: &mut dyn ByteWrite,
     ) -> Result<usize, EncodeError> {
-        let (pre, n) = wire::snappy_preamble(protobuf_len);
-        sink.write_bytes(pre.get(..n).unwrap_or_default())
-            .map_err(|_| EncodeError::Write)?;
-        let mut enc =
-            self.remote_write_encoder(request, Out::Bytes(sink, false), Some(protobuf_len));
-        self.write_families(&mut enc)?;
+        let n = write_snappy_preamble(protobuf_len, sink)?;
+        let mut enc = self.encoder(request, Out::Bytes(sink, false), Some(protobuf_len));
+        self.write(&mut enc)?;
         Ok(n + enc.rw.written)
     }
+}
 
-    fn remote_write_encoder<'w>(
-        &self,
+/// The remote write methods of [`Registry`] and [`StaticRegistry`], in one place.
+macro_rules! registry_methods {
+    () => {
+        /// The registry as an uncompressed remote write `WriteRequest` in `buf`; returns its
+        /// length, or [`EncodeError::BufferTooSmall`] with the length needed.
+        pub fn encode_remote_write(
+            &self,
+            request: &RemoteWrite,
+            buf: &mut [u8],
+        ) -> Result<usize, EncodeError> {
+            self.remote_write_source().encode(request, buf)
+        }
+
+        /// The length of the uncompressed request, computed by encoding it without storing
+        /// it.
+        pub fn remote_write_len(&self, request: &RemoteWrite) -> Result<usize, EncodeError> {
+            self.remote_write_source().len(request)
+        }
+
+        /// The length of the literal-only snappy block
+        /// [`encode_remote_write_snappy`](Self::encode_remote_write_snappy) writes (for a
+        /// `Content-Length`).
+        pub fn remote_write_snappy_len(&self, request: &RemoteWrite) -> Result<usize, EncodeError> {
+            self.remote_write_len(request).map(snappy_len)
+        }
+
+        /// The request in a literal-only snappy block in `buf` (measured, then written): what
+        /// a receiver takes as the body of a `POST`. Returns its length, or
+        /// [`EncodeError::BufferTooSmall`] with the length needed.
+        pub fn encode_remote_write_snappy(
+            &self,
+            request: &RemoteWrite,
+            buf: &mut [u8],
+        ) -> Result<usize, EncodeError> {
+            self.remote_write_source().encode_snappy(request, buf)
+        }
+
+        /// Streams the request, whose uncompressed length `protobuf_len` was measured by
+        /// [`remote_write_len`](Self::remote_write_len), to `sink` in a literal-only snappy
+        /// block of exactly [`snappy_len`]`(protobuf_len)` bytes (see the
+        /// [module docs](crate::encode::remote_write) on what may change between the passes).
+        /// Returns that length.
+        pub fn write_remote_write_snappy(
+            &self,
+            request: &RemoteWrite,
+            protobuf_len: usize,
+            sink: &mut dyn ByteWrite,
+        ) -> Result<usize, EncodeError> {
+            self.remote_write_source()
+                .write_snappy(request, protobuf_len, sink)
+        }
+    };
+}
+
+impl<'a, const N: usize> Registry<'a, N> {
+    registry_methods!();
+
+    fn remote_write_source(&self) -> Source<'_> {
+        Source {
+            metrics: self.families(),
+            namespace: self.namespace(),
+            const_labels: self.const_labels(),
+        }
+    }
+}
+
+impl<const N: usize> StaticRegistry<N> {
+    registry_methods!();
+
+    fn remote_write_source(&self) -> Source<'_> {
+        Source {
+            metrics: self.families(),
+            namespace: self.namespace(),
+            const_labels: self.const_labels(),
+        }
+    }
+}
+
+impl<'w> Encoder<'w> {
+    /// An encoder of one remote write `WriteRequest` (uncompressed protobuf) into `sink`, for
+    /// a registry of your own: hand it to each collector's
+    /// [`Collect::encode`], then call [`finish`](Self::finish). Add
+    /// the namespace and constant labels with [`with_namespace`](Self::with_namespace) and
+    /// [`with_const_labels`](Self::with_const_labels), as for the text formats.
+    ///
+    /// `budget` is `None` to write (or, into a [`SliceWriter`] over an empty buffer, to
+    /// measure) the request as it is; `Some(len)` for the second pass of a streamed request
+    /// whose first pass measured `len` bytes ([`remote_write_len`](Self::remote_write_len)
+    /// after `finish`): then exactly `len` bytes are written whatever changed in between (see
+    /// the [module docs](crate::encode::remote_write)). For a snappy body, write
+    /// [`write_snappy_preamble`]`(len, sink)` before the second pass.
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use edgeprom::encode::remote_write::{snappy_len, write_snappy_preamble, RemoteWrite};
+    /// use edgeprom::encode::{Encoder, SliceWriter};
+    /// use edgeprom::{Collect, Counter, Metric};
+    ///
+    /// static BOOTS: Metric<Counter> = Metric::new("boots", "Boots since flashing");
+    /// let families: [&dyn Collect; 1] = [&BOOTS];
+    /// let request = RemoteWrite::at(Duration::from_secs(1_700_000_000));
+    ///
+    /// // First pass: measure.
+    /// let mut counter = SliceWriter::new(&mut []);
+    /// let mut enc = Encoder::remote_write(&mut counter, &request, None)
+    ///     .with_const_labels(&[("device", "d1")]);
+    /// for f in families {
+    ///     f.encode(&mut enc)?;
+    /// }
+    /// enc.finish()?;
+    /// let len = enc.remote_write_len();
+    ///
+    /// // Second pass: a snappy block of exactly `snappy_len(len)` bytes.
+    /// let mut buf = [0u8; 128];
+    /// let mut body = SliceWriter::new(&mut buf);
+    /// let pre = write_snappy_preamble(len, &mut body)?;
+    /// let mut enc = Encoder::remote_write(&mut body, &request, Some(len))
+    ///     .with_const_labels(&[("device", "d1")]);
+    /// for f in families {
+    ///     f.encode(&mut enc)?;
+    /// }
+    /// enc.finish()?;
+    /// assert_eq!(pre + enc.remote_write_len(), snappy_len(len));
+    /// drop(enc);
+    /// assert_eq!(body.finish()?, snappy_len(len));
+    /// # Ok::<(), Box<dyn core::error::Error>>(())
+    /// ```
+    pub fn remote_write(
+        sink: &'w mut dyn ByteWrite,
         request: &RemoteWrite,
-        out: Out<'w>,
         budget: Option<usize>,
-    ) -> Encoder<'w>
-    where
-        'a: 'w,
-    {
-        let mut enc = Encoder::with_out(
-            out,
-            super::Format::Prometheus,
-            self.namespace(),
-            self.const_labels(),
-            false,
-        );
+    ) -> Self {
+        Self::remote_write_with(Out::Bytes(sink, false), request, budget)
+    }
+
+    fn remote_write_with(out: Out<'w>, request: &RemoteWrite, budget: Option<usize>) -> Self {
+        let mut enc = Encoder::with_out(out, super::Format::Prometheus, "", &[], false);
         enc.kind = Kind::RemoteWrite;
         enc.rw = Pass {
             timestamp_ms: request.timestamp_ms() as u64,
@@ -249,11 +407,11 @@ impl<'a, const N: usize> Registry<'a, N> {
         enc
     }
 
-    fn write_families(&self, enc: &mut Encoder<'_>) -> Result<(), EncodeError> {
-        for m in self.iter() {
-            m.encode(enc).map_err(|_| EncodeError::Write)?;
-        }
-        enc.finish().map_err(|_| EncodeError::Write)
+    /// For a remote write encoder ([`Encoder::remote_write`]): the bytes of the request
+    /// written (or measured) so far; after [`finish`](Self::finish), its whole length. Zero
+    /// for the other formats.
+    pub fn remote_write_len(&self) -> usize {
+        self.rw.written
     }
 }
 
@@ -600,7 +758,7 @@ impl Syntax for RemoteWriteProto {
             SampleValue::Unsigned(v) => v as f64,
             SampleValue::Signed(v) => v as f64,
             SampleValue::Float(v) => v,
-            SampleValue::Float32(v) => f64::from(v),
+            SampleValue::Float32(v) => super::float32::f32_to_decimal_f64(v),
             SampleValue::Timestamp(d) => d.as_secs_f64(),
         };
         let extra = extra.map(|(n, v)| (*n, v.as_bytes()));
@@ -720,5 +878,83 @@ impl Dialect for RemoteWriteProto {
         for _ in 0..pad {
             enc.rw_put(&[0]);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{static_registry, Counter, Exposition, Gauge, Metric};
+
+    static_registry! {
+        static STATIC (namespace "rw", const_labels &[("device", "d1")]) {
+            static BOOTS: Metric<Counter> = Metric::new("boots", "Boots");
+            static TEMP: Metric<Gauge<f32>> = Metric::new("temp", "Temperature");
+        }
+    }
+
+    fn request() -> RemoteWrite {
+        RemoteWrite::at(Duration::from_secs(1_700_000_000)).with_metadata(true)
+    }
+
+    /// The request's bytes through the trait, streamed.
+    fn streamed(e: &dyn Exposition) -> ([u8; 512], usize) {
+        let len = e.remote_write_len(&request()).unwrap();
+        let mut buf = [0u8; 512];
+        let mut w = SliceWriter::new(&mut buf);
+        let n = e
+            .write_remote_write_snappy(&request(), len, &mut w)
+            .unwrap();
+        assert_eq!(n, snappy_len(len));
+        assert_eq!(w.finish(), Ok(n));
+        (buf, n)
+    }
+
+    #[test]
+    fn every_registry_and_a_foreign_one_write_the_same_request() {
+        BOOTS.inc();
+        TEMP.set(0.1);
+        let mut dynamic: Registry<'_, 2> = Registry::new()
+            .with_namespace("rw")
+            .unwrap()
+            .with_const_labels(&[("device", "d1")])
+            .unwrap();
+        dynamic.register(&BOOTS).unwrap();
+        dynamic.register(&TEMP).unwrap();
+        let (a, n) = streamed(&STATIC);
+        let (b, m) = streamed(&dynamic);
+        assert_eq!(a[..n], b[..m]);
+        let mut whole = [0u8; 512];
+        let k = STATIC
+            .encode_remote_write_snappy(&request(), &mut whole)
+            .unwrap();
+        assert_eq!(whole[..k], a[..n]);
+        assert_eq!(STATIC.remote_write_snappy_len(&request()), Ok(n));
+
+        // A registry of one's own, through the public encoder.
+        let families: [&dyn Collect; 2] = [&BOOTS, &TEMP];
+        let run = |sink: &mut dyn ByteWrite, budget| {
+            let mut enc = Encoder::remote_write(sink, &request(), budget)
+                .with_namespace("rw")
+                .with_const_labels(&[("device", "d1")]);
+            for f in families {
+                f.encode(&mut enc).unwrap();
+            }
+            enc.finish().unwrap();
+            enc.remote_write_len()
+        };
+        let len = run(&mut SliceWriter::new(&mut []), None);
+        let mut buf = [0u8; 512];
+        let mut w = SliceWriter::new(&mut buf);
+        let pre = write_snappy_preamble(len, &mut w).unwrap();
+        assert_eq!(pre + run(&mut w, Some(len)), n);
+        assert_eq!(w.finish(), Ok(n));
+        assert_eq!(buf[..n], a[..n]);
+
+        // The f32 gauge's value is the double 0.1, not 0.10000000149011612.
+        let value = 0.1f64.to_bits().to_le_bytes();
+        assert!(a[..n]
+            .windows(9)
+            .any(|w| w[0] == SAMPLE_VALUE && w[1..] == value));
     }
 }
