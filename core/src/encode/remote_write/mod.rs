@@ -65,14 +65,14 @@
 //! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 
-mod order;
+mod shape;
 mod wire;
 
 use core::cmp::Ordering;
 use core::fmt;
 use core::time::Duration;
 
-use self::order::Order;
+use self::shape::{Key, Label, Shape};
 use self::wire::*;
 use super::label_value::{raw, LabelValue};
 use super::out::Out;
@@ -147,14 +147,15 @@ pub fn snappy_len(protobuf_len: usize) -> usize {
     wire::snappy_len(protobuf_len)
 }
 
-/// An encoder's remote write state: the request and, in a second pass, the length the first
-/// measured and how much of it is written.
-#[derive(Debug, Clone, Copy)]
+/// An encoder's remote write state: the request, in a second pass the length the first
+/// measured and how much of it is written, and the shape of the last series.
+#[derive(Debug)]
 pub(crate) struct Pass {
     timestamp_ms: u64,
     metadata: bool,
     budget: Option<usize>,
     written: usize,
+    shape: Shape,
 }
 
 impl Pass {
@@ -164,6 +165,7 @@ impl Pass {
         metadata: false,
         budget: None,
         written: 0,
+        shape: Shape::new(),
     };
 
     /// Whether a message of `len` bytes may be written: always in a first pass; in a second,
@@ -403,6 +405,7 @@ impl<'w> Encoder<'w> {
             metadata: request.metadata,
             budget,
             written: 0,
+            shape: Shape::new(),
         };
         enc
     }
@@ -527,38 +530,45 @@ fn one(s: &str) -> Parts<'_> {
 }
 
 impl<'s> Sample<'s> {
-    /// The `i`th label, in the order given (not sorted), or `None` past the last; labels with
-    /// an empty value come back as `Some(None)`.
-    #[allow(clippy::option_option)]
-    fn get(&self, i: usize) -> Option<Option<(Parts<'s>, Val<'s>)>> {
-        let pair = if i == 0 {
-            (NAME_LABEL, Val::Parts(self.name))
-        } else if let Some((n, v)) = self.consts.get(i - 1) {
-            (one(n), Val::Parts(one(v)))
-        } else {
-            let i = i - 1 - self.consts.len();
-            if i < self.own {
-                let (n, v) = self.labels.get(i)?;
-                (one(n), Val::Stored(v))
-            } else {
-                match (i - self.own, self.extra, self.state) {
-                    (0, Some((n, v)), _) => (one(n), Val::Parts([v, b"", b"", b""])),
-                    (0, None, Some((n, v))) | (1, Some(_), Some((n, v))) => (n, Val::Parts(one(v))),
-                    _ => return None,
-                }
-            }
-        };
-        Some((pair.1.len() != 0).then_some(pair))
+    /// The `i`th label, in the order given (not sorted: `__name__`, the constant labels, the
+    /// family's, `le`/`quantile`, a state set's), empty values too, or `None` past the last.
+    fn label(&self, i: usize) -> Option<(Parts<'s>, Val<'s>)> {
+        if i == 0 {
+            return Some((NAME_LABEL, Val::Parts(self.name)));
+        }
+        if let Some((n, v)) = self.consts.get(i - 1) {
+            return Some((one(n), Val::Parts(one(v))));
+        }
+        let i = i - 1 - self.consts.len();
+        if i < self.own {
+            let (n, v) = self.labels.get(i)?;
+            return Some((one(n), Val::Stored(v)));
+        }
+        match (i - self.own, self.extra, self.state) {
+            (0, Some((n, v)), _) => Some((one(n), Val::Parts([v, b"", b"", b""]))),
+            (0, None, Some((n, v))) | (1, Some(_), Some((n, v))) => Some((n, Val::Parts(one(v)))),
+            _ => None,
+        }
     }
 
-    /// Calls `f` with each label in order of name, a name given twice once (its first): from
-    /// `order` when given, else by scanning for the smallest name greater than the last each
-    /// time (no storage).
-    fn sorted(&self, order: Option<&Order<'s>>, f: &mut dyn FnMut(Parts<'s>, Val<'s>)) {
-        if let Some(order) = order {
-            order.for_each(self, f);
-            return;
-        }
+    /// Whether label `i` is the same for every series of the family and suffix: `__name__`
+    /// and the constant labels.
+    fn is_shared(&self, i: usize) -> bool {
+        i <= self.consts.len()
+    }
+
+    /// The `i`th label as [`label`](Self::label) gives it, `Some(None)` when its value is
+    /// empty (it is not written).
+    #[allow(clippy::option_option)]
+    fn get(&self, i: usize) -> Option<Option<(Parts<'s>, Val<'s>)>> {
+        self.label(i)
+            .map(|pair| (pair.1.len() != 0).then_some(pair))
+    }
+
+    /// Calls `f` with each label in order of name, a name given twice once (its first), by
+    /// scanning for the smallest name greater than the last each time (no storage: for series
+    /// with more labels than a [`Shape`] holds).
+    fn sorted(&self, f: &mut dyn FnMut(Label<'_, 's>)) {
         let mut last: Option<Parts<'s>> = None;
         loop {
             let mut best: Option<(Parts<'s>, Val<'s>)> = None;
@@ -573,7 +583,7 @@ impl<'s> Sample<'s> {
                 }
             }
             let Some((n, v)) = best else { return };
-            f(n, v);
+            f(Label::Pair(n, v));
             last = Some(n);
         }
     }
@@ -594,73 +604,124 @@ fn label_len(name: usize, value: usize) -> usize {
     field_len(name) + field_len(value)
 }
 
-impl Encoder<'_> {
-    fn rw_put(&mut self, bytes: &[u8]) {
-        self.rw.written += bytes.len();
+/// An encoder's output and its count of remote write bytes, borrowed apart from the rest of
+/// the encoder (so that a series can be written while its [`Shape`] is read).
+struct Wire<'e, 'w> {
+    out: &'e mut Out<'w>,
+    written: &'e mut usize,
+}
+
+impl Wire<'_, '_> {
+    fn put(&mut self, bytes: &[u8]) {
+        *self.written += bytes.len();
         self.out.put_bytes(bytes);
     }
 
-    fn rw_varint(&mut self, v: u64, width: usize) {
+    fn varint(&mut self, v: u64, width: usize) {
         let (b, n) = varint(v, width);
-        self.rw_put(b.get(..n).unwrap_or_default());
+        self.put(b.get(..n).unwrap_or_default());
     }
 
     /// A tag and a length.
-    fn rw_head(&mut self, tag: u8, len: usize) {
+    fn head(&mut self, tag: u8, len: usize) {
         let mut head = Head::<11>::new();
         head.field(tag, len);
-        self.rw_put(head.bytes());
+        self.put(head.bytes());
     }
 
-    fn rw_parts(&mut self, p: &Parts<'_>) {
+    fn parts(&mut self, p: &Parts<'_>) {
         for s in p.iter().filter(|s| !s.is_empty()) {
-            self.rw_put(s);
+            self.put(s);
         }
     }
 
-    fn rw_val(&mut self, v: Val<'_>) {
+    fn val(&mut self, v: Val<'_>) {
         match v {
-            Val::Parts(p) => self.rw_parts(&p),
+            Val::Parts(p) => self.parts(&p),
             Val::Stored(v) => {
-                self.rw.written += v.len();
-                raw(&mut self.out, v);
+                *self.written += v.len();
+                raw(self.out, v);
             }
         }
     }
 
-    /// One `TimeSeries` with one sample, if it fits (see [`Pass::fits`]): a few writes per
-    /// label (the heads of the `Label` and its name in one, the name's pieces, the value's
-    /// head, the value) and one for the whole `Sample`.
-    fn rw_series(&mut self, s: &Sample<'_>, value: f64) {
-        let mut order = Order::new();
-        let order = order.fill(s).then_some(&order);
+    /// One `Label` field: its bytes, or the heads of the `Label` and its name in one write,
+    /// the name's pieces, the value's head, the value.
+    fn label(&mut self, label: Label<'_, '_>) {
+        match label {
+            Label::Shared(bytes) => self.put(bytes),
+            Label::Pair(n, v) => {
+                let name = parts_len(&n);
+                let mut head = Head::<22>::new();
+                head.field(FIELD1_LEN, label_len(name, v.len()));
+                head.field(FIELD1_LEN, name);
+                self.put(head.bytes());
+                self.parts(&n);
+                self.head(FIELD2_LEN, v.len());
+                self.val(v);
+            }
+        }
+    }
+}
+
+impl<'w> Encoder<'w> {
+    fn wire(&mut self) -> Wire<'_, 'w> {
+        Wire {
+            out: &mut self.out,
+            written: &mut self.rw.written,
+        }
+    }
+
+    fn rw_put(&mut self, bytes: &[u8]) {
+        self.wire().put(bytes);
+    }
+
+    fn rw_varint(&mut self, v: u64, width: usize) {
+        self.wire().varint(v, width);
+    }
+
+    /// A tag and a length.
+    fn rw_head(&mut self, tag: u8, len: usize) {
+        self.wire().head(tag, len);
+    }
+
+    fn rw_parts(&mut self, p: &Parts<'_>) {
+        self.wire().parts(p);
+    }
+
+    /// One `TimeSeries` with one sample, if it fits (see [`Pass::fits`]), its labels in
+    /// order of name: as the family's [`Shape`] has them (the shared ones as finished bytes),
+    /// or sorted by scanning when there are too many.
+    fn rw_series(&mut self, key: Key, s: &Sample<'_>, value: f64) {
+        let shaped = self.rw.shape.prepare(key, s);
+        let (shape, timestamp_ms) = (&self.rw.shape, self.rw.timestamp_ms);
+        let each = |f: &mut dyn FnMut(Label<'_, '_>)| {
+            if shaped {
+                shape.for_each(s, f);
+            } else {
+                s.sorted(f);
+            }
+        };
         let mut labels = 0;
-        s.sorted(order, &mut |n, v| {
-            labels += field_len(label_len(parts_len(&n), v.len()));
-        });
-        let sample = 9 + 1 + varint_len(self.rw.timestamp_ms);
+        each(&mut |l| labels += l.field_len());
+        let sample = 9 + 1 + varint_len(timestamp_ms);
         let body = labels + field_len(sample);
         if !self.rw.fits(field_len(body)) {
             return;
         }
-        self.rw_head(TIMESERIES, body);
-        s.sorted(order, &mut |n, v| {
-            let name = parts_len(&n);
-            let mut head = Head::<22>::new();
-            head.field(FIELD1_LEN, label_len(name, v.len()));
-            head.field(FIELD1_LEN, name);
-            self.rw_put(head.bytes());
-            self.rw_parts(&n);
-            self.rw_head(FIELD2_LEN, v.len());
-            self.rw_val(v);
-        });
+        let mut wire = Wire {
+            out: &mut self.out,
+            written: &mut self.rw.written,
+        };
+        wire.head(TIMESERIES, body);
+        each(&mut |l| wire.label(l));
         let mut tail = Head::<32>::new();
         tail.field(FIELD2_LEN, sample);
         tail.push(&[SAMPLE_VALUE]);
         tail.push(&value.to_bits().to_le_bytes());
         tail.push(&[SAMPLE_TIMESTAMP]);
-        tail.varint(self.rw.timestamp_ms);
-        self.rw_put(tail.bytes());
+        tail.varint(timestamp_ms);
+        wire.put(tail.bytes());
     }
 
     fn rw_sample(
@@ -679,7 +740,8 @@ impl Encoder<'_> {
             extra,
             state: None,
         };
-        self.rw_series(&sample, value);
+        let key = Key::of(&sample, desc.name(), suffix);
+        self.rw_series(key, &sample, value);
     }
 }
 
@@ -781,7 +843,8 @@ impl Syntax for RemoteWriteProto {
             extra: None,
             state: Some((name, state)),
         };
-        enc.rw_series(&sample, value.to_f64());
+        let key = Key::of(&sample, desc.name(), "");
+        enc.rw_series(key, &sample, value.to_f64());
     }
 
     fn created_sample(_: &mut Encoder<'_>, _: &Desc<'_>, _: &Labels<'_>, _: Duration) {
