@@ -48,6 +48,16 @@ impl<'b> SliceWriter<'b> {
         self.len = end;
     }
 
+    /// The next `n` bytes of the buffer, counted as written, when they fit (remote write
+    /// writes a series into them in place).
+    #[cfg(feature = "remote-write")]
+    pub(crate) fn claim(&mut self, n: usize) -> Option<&mut [u8]> {
+        let end = self.len.checked_add(n)?;
+        let dst = self.buf.get_mut(self.len..end)?;
+        self.len = end;
+        Some(dst)
+    }
+
     /// Appends `b` (or counts it, past the end).
     #[inline]
     pub(crate) fn put_byte(&mut self, b: u8) {
@@ -91,7 +101,7 @@ impl Write for SliceWriter<'_> {
 /// moves, instead of calling `memcpy`.
 #[cfg(not(edgeprom_small_code))]
 #[inline]
-fn copy(dst: &mut [u8], src: &[u8]) {
+pub(crate) fn copy(dst: &mut [u8], src: &[u8]) {
     fn both<const K: usize>(dst: &mut [u8], src: &[u8]) {
         if let (Some(d), Some(s)) = (dst.first_chunk_mut::<K>(), src.first_chunk::<K>()) {
             *d = *s;
@@ -121,7 +131,7 @@ fn copy(dst: &mut [u8], src: &[u8]) {
 /// from being turned into a `memcpy` call (lines are short, and `memcpy` would be the largest
 /// routine of a small firmware).
 #[cfg(edgeprom_small_code)]
-fn copy(dst: &mut [u8], src: &[u8]) {
+pub(crate) fn copy(dst: &mut [u8], src: &[u8]) {
     for (d, s) in dst.iter_mut().zip(src) {
         *d = core::hint::black_box(*s);
     }

@@ -20,6 +20,14 @@ impl<'a> LabelValue<'a> {
         LabelValue::Str(s)
     }
 
+    /// Copies its bytes into `dst`, which has [`len`](Self::len) bytes.
+    #[cfg(feature = "remote-write")]
+    pub(crate) fn copy_to(&self, dst: &mut [u8]) {
+        for (i, d) in dst.iter_mut().enumerate() {
+            *d = self.byte(i);
+        }
+    }
+
     pub(crate) fn len(&self) -> usize {
         match self {
             LabelValue::Str(s) => s.len(),

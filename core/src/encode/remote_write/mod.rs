@@ -72,7 +72,7 @@ use core::cmp::Ordering;
 use core::fmt;
 use core::time::Duration;
 
-use self::shape::{Key, Label, Shape};
+use self::shape::{Key, Label, Segment, Shape};
 use self::wire::*;
 use super::label_value::{raw, LabelValue};
 use super::out::Out;
@@ -539,16 +539,31 @@ impl<'s> Sample<'s> {
         if let Some((n, v)) = self.consts.get(i - 1) {
             return Some((one(n), Val::Parts(one(v))));
         }
-        let i = i - 1 - self.consts.len();
+        self.own_label(i)
+    }
+
+    /// Label `i` when it is one of the series' own (not `__name__` nor a constant label):
+    /// the family's labels, `le`/`quantile`, a state set's.
+    fn own(&self, i: usize) -> Option<Own<'s>> {
+        let i = i.checked_sub(1 + self.consts.len())?;
         if i < self.own {
             let (n, v) = self.labels.get(i)?;
-            return Some((one(n), Val::Stored(v)));
+            return Some(Own::Family(n, v));
         }
         match (i - self.own, self.extra, self.state) {
-            (0, Some((n, v)), _) => Some((one(n), Val::Parts([v, b"", b"", b""]))),
-            (0, None, Some((n, v))) | (1, Some(_), Some((n, v))) => Some((n, Val::Parts(one(v)))),
+            (0, Some((n, v)), _) => Some(Own::Extra(n, v)),
+            (0, None, Some((n, v))) | (1, Some(_), Some((n, v))) => Some(Own::State(n, v)),
             _ => None,
         }
+    }
+
+    /// [`own`](Self::own) as a name and a value.
+    fn own_label(&self, i: usize) -> Option<(Parts<'s>, Val<'s>)> {
+        Some(match self.own(i)? {
+            Own::Family(n, v) => (one(n), Val::Stored(v)),
+            Own::Extra(n, v) => (one(n), Val::Parts([v, b"", b"", b""])),
+            Own::State(n, v) => (n, Val::Parts(one(v))),
+        })
     }
 
     /// Whether label `i` is the same for every series of the family and suffix: `__name__`
@@ -586,6 +601,96 @@ impl<'s> Sample<'s> {
             f(Label::Pair(n, v));
             last = Some(n);
         }
+    }
+}
+
+/// One of a series' own labels: the family's, `le`/`quantile`, a state set's.
+#[derive(Clone, Copy)]
+enum Own<'s> {
+    Family(&'s str, LabelValue<'s>),
+    Extra(&'s str, &'s [u8]),
+    State(Parts<'s>, &'s str),
+}
+
+impl Own<'_> {
+    /// The length of its `Label` field, 0 when its value is empty (it is not written).
+    fn field_len(&self) -> usize {
+        let (n, v) = match self {
+            Own::Family(n, v) => (n.len(), v.len()),
+            Own::Extra(n, v) => (n.len(), v.len()),
+            Own::State(n, v) => (parts_len(n), v.len()),
+        };
+        if v == 0 {
+            0
+        } else {
+            field_len(label_len(n, v))
+        }
+    }
+
+    /// Writes its `Label` field (when its value is not empty).
+    fn write(&self, c: &mut Cursor<'_>) {
+        let (n, v) = match self {
+            Own::Family(n, v) => (n.len(), v.len()),
+            Own::Extra(n, v) => (n.len(), v.len()),
+            Own::State(n, v) => (parts_len(n), v.len()),
+        };
+        if v == 0 {
+            return;
+        }
+        c.field(FIELD1_LEN, label_len(n, v));
+        c.field(FIELD1_LEN, n);
+        match self {
+            Own::Family(n, _) | Own::Extra(n, _) => c.put(n.as_bytes()),
+            Own::State(n, _) => {
+                for piece in n {
+                    c.put(piece);
+                }
+            }
+        }
+        c.field(FIELD2_LEN, v);
+        match self {
+            Own::Family(_, value) => c.value(value),
+            Own::Extra(_, value) => c.put(value),
+            Own::State(_, value) => c.put(value.as_bytes()),
+        }
+    }
+}
+
+/// A series written in place: the bytes of the buffer it was measured to take.
+struct Cursor<'b> {
+    dst: &'b mut [u8],
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn put(&mut self, b: &[u8]) {
+        let end = self.at + b.len();
+        if let Some(d) = self.dst.get_mut(self.at..end) {
+            super::out::copy(d, b);
+        }
+        self.at = end;
+    }
+
+    fn value(&mut self, v: &LabelValue<'_>) {
+        let end = self.at + v.len();
+        if let Some(d) = self.dst.get_mut(self.at..end) {
+            v.copy_to(d);
+        }
+        self.at = end;
+    }
+
+    fn varint(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.put(&[(v as u8) | 0x80]);
+            v >>= 7;
+        }
+        self.put(&[v as u8]);
+    }
+
+    /// A length-delimited field's tag and length.
+    fn field(&mut self, tag: u8, len: usize) {
+        self.put(&[tag]);
+        self.varint(len as u64);
     }
 }
 
@@ -690,17 +795,33 @@ impl<'w> Encoder<'w> {
     }
 
     /// One `TimeSeries` with one sample, if it fits (see [`Pass::fits`]), its labels in
-    /// order of name: as the family's [`Shape`] has them (the shared ones as finished bytes),
-    /// or sorted by scanning when there are too many.
+    /// order of name: as runs of the family's [`Shape`] (copies of the shared labels' bytes
+    /// and the series' own labels), as its labels in the shape's order, or sorted by scanning
+    /// when there are more than a shape holds.
     fn rw_series(&mut self, key: Key, s: &Sample<'_>, value: f64) {
         let shaped = self.rw.shape.prepare(key, s);
+        if self.rw_series_in_place(s, value) {
+            return;
+        }
         let (shape, timestamp_ms) = (&self.rw.shape, self.rw.timestamp_ms);
-        let each = |f: &mut dyn FnMut(Label<'_, '_>)| {
-            if shaped {
-                shape.for_each(s, f);
-            } else {
-                s.sorted(f);
+        let segments = shape.segments();
+        let each = |f: &mut dyn FnMut(Label<'_, '_>)| match segments {
+            Some((segments, shared)) => {
+                for segment in segments {
+                    match *segment {
+                        Segment::Shared(a, b) => {
+                            let bytes = shared.get(usize::from(a)..usize::from(b));
+                            f(Label::Shared(bytes.unwrap_or_default()));
+                        }
+                        Segment::Own(pos) => match s.own_label(usize::from(pos)) {
+                            Some((n, v)) if v.len() != 0 => f(Label::Pair(n, v)),
+                            _ => {}
+                        },
+                    }
+                }
             }
+            None if shaped => shape.for_each(s, f),
+            None => s.sorted(f),
         };
         let mut labels = 0;
         each(&mut |l| labels += l.field_len());
@@ -722,6 +843,59 @@ impl<'w> Encoder<'w> {
         tail.push(&[SAMPLE_TIMESTAMP]);
         tail.varint(timestamp_ms);
         wire.put(tail.bytes());
+    }
+
+    /// The series written in place into the buffer, as runs of its shape: when the encoder
+    /// writes into a buffer the series fits in and the shape has runs (on hosts). Returns
+    /// whether it was written so (or left out, not fitting the second pass's budget).
+    fn rw_series_in_place(&mut self, s: &Sample<'_>, value: f64) -> bool {
+        let Some((segments, shared)) = self.rw.shape.segments() else {
+            return false;
+        };
+        let Out::Slice(w) = &mut self.out else {
+            return false;
+        };
+        let mut labels = 0;
+        for segment in segments {
+            labels += match *segment {
+                Segment::Shared(a, b) => usize::from(b - a),
+                Segment::Own(pos) => s.own(usize::from(pos)).map_or(0, |o| o.field_len()),
+            };
+        }
+        let timestamp_ms = self.rw.timestamp_ms;
+        let sample = 9 + 1 + varint_len(timestamp_ms);
+        let body = labels + field_len(sample);
+        let total = field_len(body);
+        if !self.rw.fits(total) {
+            return true;
+        }
+        let Some(dst) = w.claim(total) else {
+            return false;
+        };
+        let mut c = Cursor { dst, at: 0 };
+        c.field(TIMESERIES, body);
+        for segment in segments {
+            match *segment {
+                Segment::Shared(a, b) => c.put(
+                    shared
+                        .get(usize::from(a)..usize::from(b))
+                        .unwrap_or_default(),
+                ),
+                Segment::Own(pos) => {
+                    if let Some(own) = s.own(usize::from(pos)) {
+                        own.write(&mut c);
+                    }
+                }
+            }
+        }
+        c.field(FIELD2_LEN, sample);
+        c.put(&[SAMPLE_VALUE]);
+        c.put(&value.to_bits().to_le_bytes());
+        c.put(&[SAMPLE_TIMESTAMP]);
+        c.varint(timestamp_ms);
+        debug_assert_eq!(c.at, total, "a series measured and written differently");
+        self.rw.written += total;
+        true
     }
 
     fn rw_sample(

@@ -59,12 +59,24 @@ struct Slot {
     shared: Option<(u16, u16)>,
 }
 
+/// A run of a series' labels in order: shared labels' bytes (`start..end` in
+/// [`Shape::shared`]), or one label of the series' own (its position for `Sample::var`).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Segment {
+    Shared(u16, u16),
+    Own(u8),
+}
+
 /// The shape of the last series seen.
 #[derive(Debug)]
 pub(crate) struct Shape {
     key: Option<Key>,
     slots: heapless::Vec<Slot, SORTED>,
     shared: heapless::Vec<u8, SHARED>,
+    /// The labels as runs, when every shared label's bytes are kept and no name is given
+    /// twice: then a series is its runs, each a copy or one label.
+    segments: heapless::Vec<Segment, SORTED>,
+    fast: bool,
 }
 
 impl Shape {
@@ -74,6 +86,8 @@ impl Shape {
             key: None,
             slots: heapless::Vec::new(),
             shared: heapless::Vec::new(),
+            segments: heapless::Vec::new(),
+            fast: false,
         }
     }
 
@@ -86,6 +100,8 @@ impl Shape {
         self.key = None;
         self.slots.clear();
         self.shared.clear();
+        self.segments.clear();
+        self.fast = false;
         // Every label, empty values too (the next series may fill them): sorted by name, a
         // name given twice after its first (the first non-empty one is written).
         let mut i = 0;
@@ -153,8 +169,49 @@ impl Shape {
                 None => self.shared.truncate(start),
             }
         }
+        self.fast = self.runs(sample);
         self.key = Some(key);
         true
+    }
+
+    /// Fills [`segments`](Self::segments): whether every label is either shared with its
+    /// bytes kept (or empty) or the series' own, and no name is given twice.
+    fn runs(&mut self, sample: &Sample<'_>) -> bool {
+        for slot in &self.slots {
+            let pos = usize::from(slot.pos);
+            let segment = match slot.shared {
+                _ if slot.again => return false,
+                Some((start, end)) => match self.segments.last_mut() {
+                    Some(Segment::Shared(_, last)) if *last == start => {
+                        *last = end;
+                        continue;
+                    }
+                    _ => Segment::Shared(start, end),
+                },
+                None if sample.is_shared(pos) => {
+                    // Kept out: empty (never written), or too long to keep.
+                    match sample.label(pos) {
+                        Some((_, value)) if value.len() == 0 => continue,
+                        _ => return false,
+                    }
+                }
+                None => Segment::Own(slot.pos),
+            };
+            if self.segments.push(segment).is_err() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The series as runs and the bytes the shared ones point into, when it can be written
+    /// that way (see [`Segment`]).
+    pub(super) fn segments(&self) -> Option<(&[Segment], &[u8])> {
+        // Never on bare metal (nothing shared is kept there): no code for it either.
+        if SHARED == 0 {
+            return None;
+        }
+        self.fast.then_some((&self.segments, &self.shared))
     }
 
     /// Calls `f` with the labels of `sample` (of this shape) in order of name, each either as
@@ -211,7 +268,7 @@ mod tests {
     use std::vec::Vec;
 
     use super::super::{one, Labels, Parts, Sample, Val};
-    use super::{Key, Label, Shape, SORTED};
+    use super::{Key, Label, Segment, Shape, SORTED};
 
     fn text(p: &Parts<'_>) -> String {
         p.iter().map(|s| core::str::from_utf8(s).unwrap()).collect()
@@ -234,6 +291,38 @@ mod tests {
             })
         });
         got
+    }
+
+    /// Concatenated `Label` fields (short ones) as `name=value`.
+    fn decode(mut b: &[u8], out: &mut Vec<String>) {
+        while !b.is_empty() {
+            let len = usize::from(b[1]);
+            let body = &b[2..2 + len];
+            let n = usize::from(body[1]);
+            let name = core::str::from_utf8(&body[2..2 + n]).unwrap();
+            let value = core::str::from_utf8(&body[4 + n..]).unwrap();
+            out.push(std::format!("{name}={value}"));
+            b = &b[2 + len..];
+        }
+    }
+
+    /// The labels as the runs give them, when the shape has runs.
+    fn runs(shape: &Shape, sample: &Sample<'_>) -> Option<Vec<String>> {
+        let (segments, shared) = shape.segments()?;
+        let mut got = Vec::new();
+        for segment in segments {
+            match *segment {
+                Segment::Shared(a, b) => decode(&shared[usize::from(a)..usize::from(b)], &mut got),
+                Segment::Own(pos) => {
+                    if let Some((n, Val::Parts(v))) = sample.own_label(usize::from(pos)) {
+                        if !text(&v).is_empty() {
+                            got.push(std::format!("{}={}", text(&n), text(&v)));
+                        }
+                    }
+                }
+            }
+        }
+        Some(got)
     }
 
     #[test]
@@ -272,6 +361,12 @@ mod tests {
             want.sort();
             let want: Vec<String> = want.iter().map(|(n, v)| std::format!("{n}={v}")).collect();
             assert_eq!(labels(&shape, &sample), want, "{k} constant labels");
+            // As runs too, unless a name is given twice (`m`, from the 6th on) or on bare
+            // metal (no shared bytes kept).
+            match runs(&shape, &sample) {
+                Some(got) => assert_eq!(got, want, "{k} constant labels, in runs"),
+                None => assert!(k >= 6 || super::SHARED == 0, "{k}: no runs"),
+            }
             // Kept for the next series of the same shape.
             assert!(shape.prepare(key, &sample));
             assert_eq!(labels(&shape, &sample), want, "{k} constant labels, again");
