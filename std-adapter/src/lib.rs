@@ -17,6 +17,10 @@
 //!   `delete`), basic auth, timeouts, https through rustls (with the webpki roots or your own
 //!   CA, [`PushClient::with_root_certificates_pem`]); [`PeriodicPusher`] pushes from a
 //!   background thread and retries with backoff.
+//! - **Remote write 1.0** (feature `remote-write`): [`RemoteWriteClient`] (with the
+//!   specification's retries), [`VictoriaImport`], and [`PeriodicRemoteWriter`], which
+//!   snapshots into a bounded queue and sends it oldest first from a background thread,
+//!   counting what it drops in [`RemoteWriteMetrics`].
 //! - **Scrape endpoint** (feature `scrape`): [`ScrapeServer`] serves `/metrics` in Prometheus
 //!   text or OpenMetrics.
 //!
@@ -53,6 +57,7 @@
 //! | feature | what it adds | what it brings in |
 //! |---|---|---|
 //! | `push` | [`PushClient`], [`PeriodicPusher`] | `ureq`, `rustls` (with `ring`), `webpki-roots`, `base64` |
+//! | `remote-write` | [`RemoteWriteClient`], [`VictoriaImport`], [`PeriodicRemoteWriter`] | `push`, `snap` |
 //! | `scrape` | [`ScrapeServer`] | `httparse` |
 //! | `gradient` | [`MetricsLogger`], [`add_metrics`] | `push` |
 //!
@@ -69,6 +74,19 @@
 )]
 #![cfg_attr(not(feature = "push"), doc = "[`PeriodicPusher`]: #features")]
 #![cfg_attr(not(feature = "scrape"), doc = "[`ScrapeServer`]: #features")]
+#![cfg_attr(
+    not(feature = "remote-write"),
+    doc = "[`RemoteWriteClient`]: #features"
+)]
+#![cfg_attr(not(feature = "remote-write"), doc = "[`VictoriaImport`]: #features")]
+#![cfg_attr(
+    not(feature = "remote-write"),
+    doc = "[`PeriodicRemoteWriter`]: #features"
+)]
+#![cfg_attr(
+    not(feature = "remote-write"),
+    doc = "[`RemoteWriteMetrics`]: #features"
+)]
 #![cfg_attr(not(feature = "gradient"), doc = "[`MetricsLogger`]: #features")]
 #![cfg_attr(not(feature = "gradient"), doc = "[`add_metrics`]: #features")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -116,7 +134,11 @@ pub use push::{
     PushStats, StopError, DEFAULT_TIMEOUT,
 };
 #[cfg(feature = "remote-write")]
-pub use remote_write::{RemoteWriteClient, RemoteWriteError, VictoriaImport};
+pub use remote_write::{
+    PeriodicRemoteWriter, PeriodicRemoteWriterBuilder, RemoteWriteClient, RemoteWriteError,
+    RemoteWriteMetrics, RemoteWriteSource, RemoteWriteStats, RemoteWriteStopError, VictoriaImport,
+    SNAPSHOT_OVERHEAD,
+};
 /// The scrape server's request parsing, for the fuzz targets; not part of the API.
 #[cfg(feature = "scrape")]
 #[doc(hidden)]

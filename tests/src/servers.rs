@@ -91,6 +91,28 @@ impl ProcessGuard {
         }
     }
 
+    /// Asks the process to end (SIGTERM, by pid, through `kill`) and waits for it to exit,
+    /// at most `timeout`; then kills it.
+    pub fn terminate(&mut self, timeout: Duration) -> io::Result<()> {
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()?;
+        let deadline = Instant::now() + timeout;
+        while status.success() && self.child.try_wait()?.is_none() {
+            if Instant::now() >= deadline {
+                self.stop();
+                return Err(io::Error::other(format!(
+                    "`{}` did not exit within {timeout:?} of SIGTERM",
+                    self.name
+                )));
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        self.stop();
+        Ok(())
+    }
+
     /// Kills the process and waits for it.
     pub fn stop(&mut self) {
         let _ = self.child.kill();
@@ -655,6 +677,15 @@ impl VictoriaMetrics {
     pub fn stop(&mut self) {
         if let Some(mut p) = self.process.take() {
             p.stop();
+        }
+    }
+
+    /// Stops it as a service manager would (SIGTERM by pid), so that it flushes what it
+    /// accepted to disk before exiting (SIGKILL would lose the last seconds).
+    pub fn stop_gracefully(&mut self) -> io::Result<()> {
+        match self.process.take() {
+            Some(mut p) => p.terminate(Duration::from_secs(20)),
+            None => Ok(()),
         }
     }
 

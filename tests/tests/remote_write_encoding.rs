@@ -285,3 +285,50 @@ fn series_that_go_away_leave_padding_that_decoders_skip() {
         assert_eq!(req.timeseries.len(), after, "{before} -> {after}");
     }
 }
+
+/// Series with up to 24 labels, on both sides of the 16 the encoder sorts on the stack (past
+/// that it sorts by scanning): every label arrives once, in byte order of name, with its value.
+#[test]
+fn labels_sorted_and_complete_on_both_sides_of_the_stack_order() {
+    static HITS: Family<Counter, 2, 2> = Family::new("hits", "Hits", ["m", "Z"]);
+    static LAT: Family<Histogram<Small>, 1, 2> = Family::new("lat", "Latency", ["zone"]);
+    HITS.labels(["get", "z"]).unwrap().inc_by(2);
+    LAT.labels(["eu"]).unwrap().observe(3).unwrap();
+    // Constant label names in a scrambled order: `l07`, `b14`, `x01`, ...
+    let names: Vec<String> = (0..21)
+        .map(|i: u32| {
+            let letter = char::from(b'a' + ((i * 7 + 3) % 26) as u8);
+            format!("{letter}{:02}", (i * 13) % 21)
+        })
+        .collect();
+    for k in 0..=names.len() {
+        let consts: Vec<(&str, &str)> = names[..k].iter().map(|n| (n.as_str(), "v")).collect();
+        let mut r: Registry<'_, 2> = Registry::new().with_const_labels(&consts).unwrap();
+        r.register(&HITS).unwrap();
+        r.register(&LAT).unwrap();
+        let request = RemoteWrite::at(T);
+        let mut buf = vec![0u8; 16 << 10];
+        let n = r.encode_remote_write(&request, &mut buf).unwrap();
+        let req = decode_plain(&buf[..n]);
+        assert_eq!(req.timeseries.len(), 1 + 3 + 2, "{k} constant labels");
+        for ts in &req.timeseries {
+            let got: Vec<&str> = ts.labels.iter().map(|l| l.name.as_str()).collect();
+            let mut want: Vec<&str> = consts.iter().map(|(n, _)| *n).collect();
+            want.push("__name__");
+            let name = ts.label("__name__").unwrap();
+            if name == "hits_total" {
+                want.extend(["m", "Z"]);
+            } else {
+                want.push("zone");
+                if name == "lat_bucket" {
+                    want.push("le");
+                }
+            }
+            want.sort_unstable();
+            assert_eq!(got, want, "{k} constant labels, {name}");
+            for (c, _) in &consts {
+                assert_eq!(ts.label(c), Some("v"));
+            }
+        }
+    }
+}

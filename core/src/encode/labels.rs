@@ -51,6 +51,14 @@ impl<'a> Labels<'a> {
         }
     }
 
+    /// Where the names are and how long each is: equal for two series whose label names are
+    /// the same strings (remote write reuses the order it found for the first).
+    #[cfg(feature = "remote-write")]
+    pub(crate) fn names_key(&self) -> (usize, usize, usize) {
+        let first = self.names.first().map_or(0, |n| n.as_ptr() as usize);
+        (self.names.as_ptr() as usize, self.names.len(), first)
+    }
+
     /// Pairs names with the values a family stores.
     pub(crate) const fn stored(names: &'a [&'a str], values: &'a dyn StoredLabels) -> Self {
         Labels {

@@ -164,6 +164,7 @@ impl<'w> Out<'w> {
     /// Writes `bytes`, which need not be UTF-8: into a buffer or a byte sink; a writer of
     /// characters cannot take them and fails.
     #[cfg(feature = "remote-write")]
+    #[cfg_attr(not(edgeprom_small_code), inline)]
     pub(crate) fn put_bytes(&mut self, bytes: &[u8]) {
         match self {
             Out::Slice(w) => w.put(bytes),

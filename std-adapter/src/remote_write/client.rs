@@ -19,9 +19,13 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
 /// (Prometheus with `--web.enable-remote-write-receiver`, VictoriaMetrics, vmagent:
 /// `http://host:port/api/v1/write`).
 ///
-/// As the specification says, a 5xx or 429 answer (and a receiver that cannot be reached or
-/// does not answer in time) is retried with exponential backoff, a 429's `Retry-After` (in
-/// seconds) honoured; any other 4xx is [`RemoteWriteError::Rejected`] at once, never retried.
+/// As the specification says, a 5xx or 429 answer (and a receiver that cannot be reached,
+/// resets the connection, cuts its reply short or does not answer within the timeout) is
+/// retried with exponential backoff, a 429's `Retry-After` (in seconds, at most 300)
+/// honoured; any other 4xx is [`RemoteWriteError::Rejected`] at once, never retried, and so
+/// is a TLS failure. [`send`](Self::send) returns the number of requests it took.
+/// For writing in the background from a bounded queue, see
+/// [`PeriodicRemoteWriter`](crate::PeriodicRemoteWriter).
 ///
 /// ```no_run
 /// use edgeprom::encode::remote_write::RemoteWrite;
@@ -98,19 +102,9 @@ impl RemoteWriteClient {
         registry: &Registry<'_, N>,
         request: &RemoteWrite,
     ) -> Result<Vec<u8>, RemoteWriteError> {
-        let mut buf = vec![0u8; 4096];
-        // A series added meanwhile can make the second try longer still: try until it fits.
-        let len = loop {
-            match registry.encode_remote_write(request, &mut buf) {
-                Ok(n) => break n,
-                Err(EncodeError::BufferTooSmall { needed }) => buf.resize(needed + 1024, 0),
-                Err(e) => return Err(RemoteWriteError::Encode(e)),
-            }
-        };
-        let raw = buf.get(..len).unwrap_or_default();
-        snap::raw::Encoder::new()
-            .compress_vec(raw)
-            .map_err(RemoteWriteError::Compress)
+        let mut raw = Vec::new();
+        encode_uncompressed(registry, request, &mut raw)?;
+        compress(&raw)
     }
 
     /// Encodes `registry` stamped with `request`'s timestamp and sends it (with retries).
@@ -125,55 +119,130 @@ impl RemoteWriteClient {
         Ok(body.len())
     }
 
-    /// Sends a snappy-compressed `WriteRequest` (with retries).
-    pub fn send(&self, body: &[u8]) -> Result<(), RemoteWriteError> {
+    /// Sends a snappy-compressed `WriteRequest` (with retries). Returns how many requests it
+    /// took (1 when the first was accepted).
+    pub fn send(&self, body: &[u8]) -> Result<u32, RemoteWriteError> {
+        retrying(self.attempts, self.backoff, || self.post_once(body))
+    }
+
+    /// One request with `body`, no retry.
+    pub(super) fn post_once(&self, body: &[u8]) -> Attempt {
         let headers = [
             ("Content-Type", CONTENT_TYPE),
             ("Content-Encoding", CONTENT_ENCODING),
             ("X-Prometheus-Remote-Write-Version", VERSION),
         ];
-        retrying(self.attempts, self.backoff, || {
-            self.transport.post(self.url(), &headers, body)
-        })
+        Attempt::of(self.transport.post(self.url(), &headers, body))
+    }
+
+    /// The backoff between attempts: first wait and longest wait.
+    pub(super) fn backoff(&self) -> (Duration, Duration) {
+        self.backoff
+    }
+}
+
+/// `registry` as an uncompressed `WriteRequest` in `buf` (replacing what it held), grown
+/// until the request fits.
+pub(super) fn encode_uncompressed<const N: usize>(
+    registry: &Registry<'_, N>,
+    request: &RemoteWrite,
+    buf: &mut Vec<u8>,
+) -> Result<(), RemoteWriteError> {
+    if buf.len() < 4096 {
+        buf.resize(4096, 0);
+    }
+    // A series added meanwhile can make the second try longer still: try until it fits.
+    let len = loop {
+        match registry.encode_remote_write(request, buf) {
+            Ok(n) => break n,
+            Err(EncodeError::BufferTooSmall { needed }) => buf.resize(needed + 1024, 0),
+            Err(e) => return Err(RemoteWriteError::Encode(e)),
+        }
+    };
+    buf.truncate(len);
+    Ok(())
+}
+
+/// `raw` in a snappy block.
+pub(super) fn compress(raw: &[u8]) -> Result<Vec<u8>, RemoteWriteError> {
+    snap::raw::Encoder::new()
+        .compress_vec(raw)
+        .map_err(RemoteWriteError::Compress)
+}
+
+/// How one request went, by the specification's rules.
+#[derive(Debug)]
+pub(super) enum Attempt {
+    /// 2xx.
+    Accepted,
+    /// 5xx, 429 or a transport failure (unreachable, timeout, reset, a reply cut short):
+    /// worth retrying, after the `Retry-After` (in seconds, 429 only) if there is one.
+    Retry(RemoteWriteError, Option<u64>),
+    /// Any other 4xx, a URL or TLS problem: never retried.
+    Final(RemoteWriteError),
+}
+
+impl Attempt {
+    pub(super) fn of(r: Result<(u16, Option<u64>, String), crate::PushError>) -> Self {
+        match r {
+            Ok((200..=299, ..)) => Attempt::Accepted,
+            Ok((status, retry_after, message)) if status == 429 || status >= 500 => Attempt::Retry(
+                RemoteWriteError::Unavailable {
+                    status,
+                    message,
+                    attempts: 1,
+                },
+                retry_after.filter(|_| status == 429),
+            ),
+            Ok((status, _, message)) => {
+                Attempt::Final(RemoteWriteError::Rejected { status, message })
+            }
+            Err(e @ (crate::PushError::InvalidUrl(_) | crate::PushError::Tls(_))) => {
+                Attempt::Final(e.into())
+            }
+            Err(e) => Attempt::Retry(RemoteWriteError::Transport(e), None),
+        }
+    }
+}
+
+/// The pause before a retry: the `Retry-After` (at most [`MAX_RETRY_AFTER`]) or `backoff`.
+pub(super) fn pause(retry_after: Option<u64>, backoff: Duration) -> Duration {
+    match retry_after {
+        Some(secs) => Duration::from_secs(secs).min(MAX_RETRY_AFTER),
+        None => backoff,
     }
 }
 
 /// Calls `post` until it answers 2xx, at most `attempts` times: 5xx, 429 and transport
 /// failures are retried after a backoff (or a 429's `Retry-After`), other statuses are final.
+/// Returns the requests made.
 pub(super) fn retrying(
     attempts: u32,
     (min, max): (Duration, Duration),
-    mut post: impl FnMut() -> Result<(u16, Option<u64>, String), crate::PushError>,
-) -> Result<(), RemoteWriteError> {
+    mut post: impl FnMut() -> Attempt,
+) -> Result<u32, RemoteWriteError> {
     let mut wait = min;
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let last = attempt >= attempts;
         let (error, retry_after) = match post() {
-            Ok((200..=299, ..)) => return Ok(()),
-            Ok((status, retry_after, message)) if status == 429 || status >= 500 => (
+            Attempt::Accepted => return Ok(attempt),
+            Attempt::Final(e) => return Err(e),
+            Attempt::Retry(e, retry_after) => (e, retry_after),
+        };
+        if attempt >= attempts {
+            return Err(match error {
                 RemoteWriteError::Unavailable {
+                    status, message, ..
+                } => RemoteWriteError::Unavailable {
                     status,
                     message,
                     attempts: attempt,
                 },
-                retry_after.filter(|_| status == 429),
-            ),
-            Ok((status, _, message)) => return Err(RemoteWriteError::Rejected { status, message }),
-            Err(e @ (crate::PushError::InvalidUrl(_) | crate::PushError::Tls(_))) => {
-                return Err(e.into())
-            }
-            Err(e) => (RemoteWriteError::Transport(e), None),
-        };
-        if last {
-            return Err(error);
+                e => e,
+            });
         }
-        let pause = match retry_after {
-            Some(secs) => Duration::from_secs(secs).min(MAX_RETRY_AFTER),
-            None => wait,
-        };
-        thread::sleep(pause);
+        thread::sleep(pause(retry_after, wait));
         wait = (wait * 2).min(max);
     }
 }

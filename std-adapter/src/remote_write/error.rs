@@ -8,7 +8,7 @@ use edgeprom::EncodeError;
 use crate::{GatherError, PushError};
 
 /// A remote write or import failed.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum RemoteWriteError {
     /// The registry could not be encoded.
@@ -37,6 +37,9 @@ pub enum RemoteWriteError {
         /// How many requests were sent.
         attempts: u32,
     },
+    /// A snapshot source wrote something that is not a protobuf message (its `TimeSeries`
+    /// could not be counted).
+    Malformed,
 }
 
 impl fmt::Display for RemoteWriteError {
@@ -57,6 +60,9 @@ impl fmt::Display for RemoteWriteError {
                 f,
                 "the receiver answered {status} to {attempts} attempts: {message}"
             ),
+            RemoteWriteError::Malformed => {
+                f.write_str("the snapshot source wrote an invalid WriteRequest")
+            }
         }
     }
 }

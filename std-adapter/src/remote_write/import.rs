@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use edgeprom::Format;
 
-use super::client::retrying;
+use super::client::{retrying, Attempt};
 use super::RemoteWriteError;
 use crate::{Gather, PushClient};
 
@@ -101,8 +101,9 @@ impl VictoriaImport {
         let headers = [("Content-Type", Format::Prometheus.content_type())];
         let backoff = (Duration::from_millis(100), Duration::from_secs(5));
         retrying(5, backoff, || {
-            self.transport.post(&self.url, &headers, body.as_bytes())
+            Attempt::of(self.transport.post(&self.url, &headers, body.as_bytes()))
         })
+        .map(drop)
     }
 }
 

@@ -1,14 +1,20 @@
 //! Past one Pushgateway: Prometheus remote write 1.0 ([`RemoteWriteClient`]) and
 //! VictoriaMetrics' Prometheus-text import ([`VictoriaImport`]), over the push client's
-//! transport (the same credentials, timeout and trusted roots, see [`PushClient`]).
+//! transport (the same credentials, timeout and trusted roots, see [`PushClient`]);
+//! [`PeriodicRemoteWriter`] writes from a bounded queue of snapshots in the background.
 
 mod client;
 mod error;
 mod import;
+mod periodic;
 
 pub use client::RemoteWriteClient;
 pub use error::RemoteWriteError;
 pub use import::VictoriaImport;
+pub use periodic::{
+    PeriodicRemoteWriter, PeriodicRemoteWriterBuilder, RemoteWriteMetrics, RemoteWriteSource,
+    RemoteWriteStats, RemoteWriteStopError, SNAPSHOT_OVERHEAD,
+};
 
 #[allow(unused_imports)] // for the docs
 use crate::PushClient;

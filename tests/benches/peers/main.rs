@@ -15,7 +15,7 @@
 //!    protobuf + `snap`) beside its text encode: time, bytes and allocations per request and
 //!    per sample.
 //!
-//! `--profile WORKLOAD` (counter, labelled, observe, scrape) runs only edgeprom's workload in
+//! `--profile WORKLOAD` (counter, labelled, observe, scrape, remote_write) runs only edgeprom's workload in
 //! a fixed loop, for `valgrind --tool=callgrind`.
 #![deny(unsafe_code)]
 
@@ -57,7 +57,9 @@ fn main() -> ExitCode {
             "--bench" => {}
             "--profile" => profile = args.next(),
             "-h" | "--help" => {
-                println!("usage: peers [--quick] [--profile counter|labelled|observe|scrape]");
+                println!(
+                    "usage: peers [--quick] [--profile counter|labelled|observe|scrape|remote_write]"
+                );
                 return ExitCode::SUCCESS;
             }
             other => {
@@ -419,6 +421,7 @@ fn run_profile(workload: &str, values: &'static [f64]) -> ExitCode {
                 }
             }
         }
+        "remote_write" => remote_write::profile(values),
         other => {
             eprintln!("peers: unknown workload `{other}` for --profile");
             return ExitCode::from(2);

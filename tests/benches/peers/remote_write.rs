@@ -218,3 +218,13 @@ pub fn print(lines: &[Line]) {
         );
     }
 }
+
+/// `--profile remote_write`: the protobuf encode of the scrape registry in a loop, untimed.
+pub fn profile(values: &[f64]) {
+    let registry: Registry<'static, 16> = with_edgeprom::scrape_registry(values);
+    let request = RemoteWrite::at(Duration::from_millis(1_700_000_000_123));
+    let mut proto = sized(|b| registry.encode_remote_write(&request, b).map_err(needed));
+    for _ in 0..50 {
+        let _ = registry.encode_remote_write(&request, &mut proto);
+    }
+}

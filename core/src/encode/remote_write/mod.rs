@@ -65,12 +65,14 @@
 //! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 
+mod shape;
 mod wire;
 
 use core::cmp::Ordering;
 use core::fmt;
 use core::time::Duration;
 
+use self::shape::{Key, Label, Shape};
 use self::wire::*;
 use super::label_value::{raw, LabelValue};
 use super::out::Out;
@@ -145,14 +147,15 @@ pub fn snappy_len(protobuf_len: usize) -> usize {
     wire::snappy_len(protobuf_len)
 }
 
-/// An encoder's remote write state: the request and, in a second pass, the length the first
-/// measured and how much of it is written.
-#[derive(Debug, Clone, Copy)]
+/// An encoder's remote write state: the request, in a second pass the length the first
+/// measured and how much of it is written, and the shape of the last series.
+#[derive(Debug)]
 pub(crate) struct Pass {
     timestamp_ms: u64,
     metadata: bool,
     budget: Option<usize>,
     written: usize,
+    shape: Shape,
     /// What writes the messages: set only by [`Encoder::remote_write`], so that a firmware
     /// that never builds a remote write encoder links none of it (the format's arm in every
     /// `dispatch!` calls through this table).
@@ -166,6 +169,7 @@ impl Pass {
         metadata: false,
         budget: None,
         written: 0,
+        shape: Shape::new(),
         fns: None,
     };
 
@@ -406,6 +410,7 @@ impl<'w> Encoder<'w> {
             metadata: request.metadata,
             budget,
             written: 0,
+            shape: Shape::new(),
             fns: Some(&FNS),
         };
         enc
@@ -435,10 +440,63 @@ fn parts_len(p: &Parts<'_>) -> usize {
     p.iter().map(|s| s.len()).sum()
 }
 
+/// `a` and `b` compared as the strings their pieces make, a run of bytes at a time.
 fn parts_cmp(a: &Parts<'_>, b: &Parts<'_>) -> Ordering {
-    a.iter()
-        .flat_map(|s| s.iter())
-        .cmp(b.iter().flat_map(|s| s.iter()))
+    let (mut a, mut b) = (Pieces::new(a), Pieces::new(b));
+    loop {
+        match (a.run(), b.run()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) => {
+                let n = x.len().min(y.len());
+                match x.get(..n).cmp(&y.get(..n)) {
+                    Ordering::Equal => {
+                        a.skip(n);
+                        b.skip(n);
+                    }
+                    other => return other,
+                }
+            }
+        }
+    }
+}
+
+/// The bytes of a [`Parts`] not compared yet.
+struct Pieces<'p, 'a> {
+    parts: &'p Parts<'a>,
+    piece: usize,
+    at: usize,
+}
+
+impl<'p, 'a> Pieces<'p, 'a> {
+    fn new(parts: &'p Parts<'a>) -> Self {
+        Pieces {
+            parts,
+            piece: 0,
+            at: 0,
+        }
+    }
+
+    /// The rest of the current piece (never empty), or `None` at the end.
+    fn run(&mut self) -> Option<&'a [u8]> {
+        loop {
+            let rest = self
+                .parts
+                .get(self.piece)?
+                .get(self.at..)
+                .unwrap_or_default();
+            if !rest.is_empty() {
+                return Some(rest);
+            }
+            self.piece += 1;
+            self.at = 0;
+        }
+    }
+
+    fn skip(&mut self, n: usize) {
+        self.at += n;
+    }
 }
 
 /// A label's value: pieces of strings, or what a family stores.
@@ -478,33 +536,45 @@ fn one(s: &str) -> Parts<'_> {
 }
 
 impl<'s> Sample<'s> {
-    /// The `i`th label, in the order given (not sorted), or `None` past the last; labels with
-    /// an empty value come back as `Some(None)`.
-    #[allow(clippy::option_option)]
-    fn get(&self, i: usize) -> Option<Option<(Parts<'s>, Val<'s>)>> {
-        let pair = if i == 0 {
-            (NAME_LABEL, Val::Parts(self.name))
-        } else if let Some((n, v)) = self.consts.get(i - 1) {
-            (one(n), Val::Parts(one(v)))
-        } else {
-            let i = i - 1 - self.consts.len();
-            if i < self.own {
-                let (n, v) = self.labels.get(i)?;
-                (one(n), Val::Stored(v))
-            } else {
-                match (i - self.own, self.extra, self.state) {
-                    (0, Some((n, v)), _) => (one(n), Val::Parts([v, b"", b"", b""])),
-                    (0, None, Some((n, v))) | (1, Some(_), Some((n, v))) => (n, Val::Parts(one(v))),
-                    _ => return None,
-                }
-            }
-        };
-        Some((pair.1.len() != 0).then_some(pair))
+    /// The `i`th label, in the order given (not sorted: `__name__`, the constant labels, the
+    /// family's, `le`/`quantile`, a state set's), empty values too, or `None` past the last.
+    fn label(&self, i: usize) -> Option<(Parts<'s>, Val<'s>)> {
+        if i == 0 {
+            return Some((NAME_LABEL, Val::Parts(self.name)));
+        }
+        if let Some((n, v)) = self.consts.get(i - 1) {
+            return Some((one(n), Val::Parts(one(v))));
+        }
+        let i = i - 1 - self.consts.len();
+        if i < self.own {
+            let (n, v) = self.labels.get(i)?;
+            return Some((one(n), Val::Stored(v)));
+        }
+        match (i - self.own, self.extra, self.state) {
+            (0, Some((n, v)), _) => Some((one(n), Val::Parts([v, b"", b"", b""]))),
+            (0, None, Some((n, v))) | (1, Some(_), Some((n, v))) => Some((n, Val::Parts(one(v)))),
+            _ => None,
+        }
     }
 
-    /// Calls `f` with each label in order of name (the smallest name greater than the last,
-    /// each time: no storage, and a name given twice is written once).
-    fn sorted(&self, f: &mut dyn FnMut(Parts<'s>, Val<'s>)) {
+    /// Whether label `i` is the same for every series of the family and suffix: `__name__`
+    /// and the constant labels.
+    fn is_shared(&self, i: usize) -> bool {
+        i <= self.consts.len()
+    }
+
+    /// The `i`th label as [`label`](Self::label) gives it, `Some(None)` when its value is
+    /// empty (it is not written).
+    #[allow(clippy::option_option)]
+    fn get(&self, i: usize) -> Option<Option<(Parts<'s>, Val<'s>)>> {
+        self.label(i)
+            .map(|pair| (pair.1.len() != 0).then_some(pair))
+    }
+
+    /// Calls `f` with each label in order of name, a name given twice once (its first), by
+    /// scanning for the smallest name greater than the last each time (no storage: for series
+    /// with more labels than a [`Shape`] holds).
+    fn sorted(&self, f: &mut dyn FnMut(Label<'_, 's>)) {
         let mut last: Option<Parts<'s>> = None;
         loop {
             let mut best: Option<(Parts<'s>, Val<'s>)> = None;
@@ -519,7 +589,7 @@ impl<'s> Sample<'s> {
                 }
             }
             let Some((n, v)) = best else { return };
-            f(n, v);
+            f(Label::Pair(n, v));
             last = Some(n);
         }
     }
@@ -540,61 +610,124 @@ fn label_len(name: usize, value: usize) -> usize {
     field_len(name) + field_len(value)
 }
 
-impl Encoder<'_> {
-    fn rw_put(&mut self, bytes: &[u8]) {
-        self.rw.written += bytes.len();
+/// An encoder's output and its count of remote write bytes, borrowed apart from the rest of
+/// the encoder (so that a series can be written while its [`Shape`] is read).
+struct Wire<'e, 'w> {
+    out: &'e mut Out<'w>,
+    written: &'e mut usize,
+}
+
+impl Wire<'_, '_> {
+    fn put(&mut self, bytes: &[u8]) {
+        *self.written += bytes.len();
         self.out.put_bytes(bytes);
     }
 
-    fn rw_varint(&mut self, v: u64, width: usize) {
+    fn varint(&mut self, v: u64, width: usize) {
         let (b, n) = varint(v, width);
-        self.rw_put(b.get(..n).unwrap_or_default());
+        self.put(b.get(..n).unwrap_or_default());
     }
 
     /// A tag and a length.
-    fn rw_head(&mut self, tag: u8, len: usize) {
-        self.rw_put(&[tag]);
-        self.rw_varint(len as u64, 0);
+    fn head(&mut self, tag: u8, len: usize) {
+        let mut head = Head::<11>::new();
+        head.field(tag, len);
+        self.put(head.bytes());
     }
 
-    fn rw_parts(&mut self, p: &Parts<'_>) {
-        for s in p {
-            self.rw_put(s);
+    fn parts(&mut self, p: &Parts<'_>) {
+        for s in p.iter().filter(|s| !s.is_empty()) {
+            self.put(s);
         }
     }
 
-    fn rw_val(&mut self, v: Val<'_>) {
+    fn val(&mut self, v: Val<'_>) {
         match v {
-            Val::Parts(p) => self.rw_parts(&p),
+            Val::Parts(p) => self.parts(&p),
             Val::Stored(v) => {
-                self.rw.written += v.len();
-                raw(&mut self.out, v);
+                *self.written += v.len();
+                raw(self.out, v);
             }
         }
     }
 
-    /// One `TimeSeries` with one sample, if it fits (see [`Pass::fits`]).
-    fn rw_series(&mut self, s: &Sample<'_>, value: f64) {
+    /// One `Label` field: its bytes, or the heads of the `Label` and its name in one write,
+    /// the name's pieces, the value's head, the value.
+    fn label(&mut self, label: Label<'_, '_>) {
+        match label {
+            Label::Shared(bytes) => self.put(bytes),
+            Label::Pair(n, v) => {
+                let name = parts_len(&n);
+                let mut head = Head::<22>::new();
+                head.field(FIELD1_LEN, label_len(name, v.len()));
+                head.field(FIELD1_LEN, name);
+                self.put(head.bytes());
+                self.parts(&n);
+                self.head(FIELD2_LEN, v.len());
+                self.val(v);
+            }
+        }
+    }
+}
+
+impl<'w> Encoder<'w> {
+    fn wire(&mut self) -> Wire<'_, 'w> {
+        Wire {
+            out: &mut self.out,
+            written: &mut self.rw.written,
+        }
+    }
+
+    fn rw_put(&mut self, bytes: &[u8]) {
+        self.wire().put(bytes);
+    }
+
+    fn rw_varint(&mut self, v: u64, width: usize) {
+        self.wire().varint(v, width);
+    }
+
+    /// A tag and a length.
+    fn rw_head(&mut self, tag: u8, len: usize) {
+        self.wire().head(tag, len);
+    }
+
+    fn rw_parts(&mut self, p: &Parts<'_>) {
+        self.wire().parts(p);
+    }
+
+    /// One `TimeSeries` with one sample, if it fits (see [`Pass::fits`]), its labels in
+    /// order of name: as the family's [`Shape`] has them (the shared ones as finished bytes),
+    /// or sorted by scanning when there are too many.
+    fn rw_series(&mut self, key: Key, s: &Sample<'_>, value: f64) {
+        let shaped = self.rw.shape.prepare(key, s);
+        let (shape, timestamp_ms) = (&self.rw.shape, self.rw.timestamp_ms);
+        let each = |f: &mut dyn FnMut(Label<'_, '_>)| {
+            if shaped {
+                shape.for_each(s, f);
+            } else {
+                s.sorted(f);
+            }
+        };
         let mut labels = 0;
-        s.sorted(&mut |n, v| labels += field_len(label_len(parts_len(&n), v.len())));
-        let sample = 9 + 1 + varint_len(self.rw.timestamp_ms);
+        each(&mut |l| labels += l.field_len());
+        let sample = 9 + 1 + varint_len(timestamp_ms);
         let body = labels + field_len(sample);
         if !self.rw.fits(field_len(body)) {
             return;
         }
-        self.rw_head(TIMESERIES, body);
-        s.sorted(&mut |n, v| {
-            self.rw_head(FIELD1_LEN, label_len(parts_len(&n), v.len()));
-            self.rw_head(FIELD1_LEN, parts_len(&n));
-            self.rw_parts(&n);
-            self.rw_head(FIELD2_LEN, v.len());
-            self.rw_val(v);
-        });
-        self.rw_head(FIELD2_LEN, sample);
-        self.rw_put(&[SAMPLE_VALUE]);
-        self.rw_put(&value.to_bits().to_le_bytes());
-        self.rw_put(&[SAMPLE_TIMESTAMP]);
-        self.rw_varint(self.rw.timestamp_ms, 0);
+        let mut wire = Wire {
+            out: &mut self.out,
+            written: &mut self.rw.written,
+        };
+        wire.head(TIMESERIES, body);
+        each(&mut |l| wire.label(l));
+        let mut tail = Head::<32>::new();
+        tail.field(FIELD2_LEN, sample);
+        tail.push(&[SAMPLE_VALUE]);
+        tail.push(&value.to_bits().to_le_bytes());
+        tail.push(&[SAMPLE_TIMESTAMP]);
+        tail.varint(timestamp_ms);
+        wire.put(tail.bytes());
     }
 
     fn rw_sample(
@@ -613,7 +746,46 @@ impl Encoder<'_> {
             extra,
             state: None,
         };
-        self.rw_series(&sample, value);
+        let key = Key::of(&sample, desc.name(), suffix);
+        self.rw_series(key, &sample, value);
+    }
+}
+
+/// A few bytes of protobuf put together on the stack, to be written at once.
+struct Head<const N: usize> {
+    bytes: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> Head<N> {
+    fn new() -> Self {
+        Head {
+            bytes: [0; N],
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, b: &[u8]) {
+        let end = self.len + b.len();
+        if let Some(dst) = self.bytes.get_mut(self.len..end) {
+            dst.copy_from_slice(b);
+            self.len = end;
+        }
+    }
+
+    fn varint(&mut self, v: u64) {
+        let (b, n) = varint(v, 0);
+        self.push(b.get(..n).unwrap_or_default());
+    }
+
+    /// A length-delimited field's tag and length.
+    fn field(&mut self, tag: u8, len: usize) {
+        self.push(&[tag]);
+        self.varint(len as u64);
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
     }
 }
 
@@ -643,7 +815,8 @@ pub(crate) struct Fns {
         &mut Encoder<'_>,
         &Desc<'_>,
         &Labels<'_>,
-        &mut dyn FnMut(usize, &mut Out<'_>),
+        Option<(usize, usize)>,
+        &dyn Fn(usize, &mut Out<'_>),
         &mut dyn FnMut() -> Option<u64>,
     ),
     header: fn(&mut Encoder<'_>, &Desc<'_>, MetricType),
@@ -682,15 +855,18 @@ fn write_state_sample(
         extra: None,
         state: Some((name, state)),
     };
-    enc.rw_series(&sample, value);
+    let key = Key::of(&sample, desc.name(), "");
+    enc.rw_series(key, &sample, value);
 }
 
-/// One `_bucket` series per bound (`le` written by `le(i, out)`, then `+Inf`).
+/// One `_bucket` series per bound (`le` written by `write_le(i, out)`, `+Inf` past the last);
+/// `key` names float bounds, whose `le` strings are formatted once (on hosts).
 fn write_bucket_samples(
     enc: &mut Encoder<'_>,
     desc: &Desc<'_>,
     labels: &Labels<'_>,
-    le_of: &mut dyn FnMut(usize, &mut Out<'_>),
+    key: Option<(usize, usize)>,
+    write_le: &dyn Fn(usize, &mut Out<'_>),
     cumulative: &mut dyn FnMut() -> Option<u64>,
 ) {
     let mut i = 0;
@@ -698,7 +874,10 @@ fn write_bucket_samples(
         // `le` as the text formats write it (`0.005`, `1.0`, `+Inf`): at most 24 bytes.
         let mut le = [0u8; 32];
         let mut w = Out::Slice(SliceWriter::new(&mut le));
-        le_of(i, &mut w);
+        match key.and_then(|key| enc.buckets.le(key, write_le, i)) {
+            Some(s) => w.put(s),
+            None => write_le(i, &mut w),
+        }
         let n = match w {
             Out::Slice(w) => w.finish().unwrap_or_default(),
             _ => 0,
@@ -771,11 +950,13 @@ impl Syntax for RemoteWriteProto {
         cumulative: &mut dyn FnMut() -> Option<u64>,
     ) {
         if let Some(f) = enc.rw.fns {
-            let mut le = |i: usize, w: &mut Out<'_>| match bounds.get(i) {
-                Some(b) => b.put_canonical(w),
-                None => w.put("+Inf"),
+            let write_le = |i: usize, out: &mut Out<'_>| match bounds.get(i) {
+                Some(b) => b.put_canonical(out),
+                None => out.put("+Inf"),
             };
-            (f.buckets)(enc, desc, labels, &mut le, cumulative);
+            // Float bounds are formatted once for every series with them (on hosts).
+            let key = V::FLOAT.then_some((bounds.as_ptr() as usize, bounds.len()));
+            (f.buckets)(enc, desc, labels, key, &write_le, cumulative);
         }
     }
 }

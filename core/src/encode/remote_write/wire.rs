@@ -26,13 +26,9 @@ pub(super) const METADATA_UNIT: u8 = 0x2a;
 
 /// The bytes of `v` as a varint.
 pub(super) const fn varint_len(v: u64) -> usize {
-    let mut n = 1;
-    let mut v = v >> 7;
-    while v != 0 {
-        n += 1;
-        v >>= 7;
-    }
-    n
+    // Seven bits a byte: the bits `v` needs (at least one), rounded up to sevens.
+    let bits = 64 - (v | 1).leading_zeros() as usize;
+    bits.div_ceil(7)
 }
 
 /// `v` as a varint in the first [`varint_len`] bytes of the result; with `width` larger, as
@@ -119,6 +115,16 @@ mod tests {
             assert_eq!(varint_len(v), n);
         }
         assert_eq!(varint_len(u64::MAX), 10);
+        for shift in 0..64 {
+            for v in [1u64 << shift, (1u64 << shift) - 1, (1u64 << shift) + 1] {
+                assert_eq!(varint_len(v), varint(v, 0).1, "{v}");
+                let mut n = 1;
+                while n < 10 && v >> (7 * n) != 0 {
+                    n += 1;
+                }
+                assert_eq!(varint_len(v), n, "{v}");
+            }
+        }
         // A longer encoding of 5.
         let (b, n) = varint(5, 3);
         assert_eq!(&b[..n], &[0x85, 0x80, 0x00]);
