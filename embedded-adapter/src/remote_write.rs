@@ -368,7 +368,10 @@ impl<'a> RemoteWriteClient<'a> {
     }
 
     /// Keeps the connection open for the next request (no `Connection: close`; the reply's
-    /// body, when it announces a length, is read and dropped). Off by default.
+    /// body, when it announces a `Content-Length` of up to 64 KiB, is read and dropped).
+    /// Receivers answer with an empty or short body; after one sent otherwise (chunked, or
+    /// longer), the next reply on the connection reads as [`RemoteWriteError::Malformed`]:
+    /// reconnect. Off by default.
     pub fn with_keep_alive(mut self, keep_alive: bool) -> Self {
         self.endpoint.keep_alive = keep_alive;
         self

@@ -156,6 +156,10 @@ pub(crate) struct Pass {
     budget: Option<usize>,
     written: usize,
     shape: Shape,
+    /// What writes the messages: set only by [`Encoder::remote_write`], so that a firmware
+    /// that never builds a remote write encoder links none of it (the format's arm in every
+    /// `dispatch!` calls through this table).
+    fns: Option<&'static Fns>,
 }
 
 impl Pass {
@@ -166,6 +170,7 @@ impl Pass {
         budget: None,
         written: 0,
         shape: Shape::new(),
+        fns: None,
     };
 
     /// Whether a message of `len` bytes may be written: always in a first pass; in a second,
@@ -406,6 +411,7 @@ impl<'w> Encoder<'w> {
             budget,
             written: 0,
             shape: Shape::new(),
+            fns: Some(&FNS),
         };
         enc
     }
@@ -966,8 +972,95 @@ fn own_labels(labels: &Labels<'_>) -> usize {
     n
 }
 
-/// The remote write format: its [`Syntax`] writes `TimeSeries`, its [`Dialect`] metadata.
+/// The remote write format: its [`Syntax`] writes `TimeSeries`, its [`Dialect`] metadata,
+/// each through the encoder's [`Fns`] (values already doubles, bucket bounds formatted by a
+/// callback), so that no code of the format is reachable from an encoder of another.
 pub(crate) struct RemoteWriteProto;
+
+/// A `Label`'s value as bytes.
+type Extra<'a> = Option<(&'a str, &'a [u8])>;
+
+/// The writers of remote write's messages, reached only through [`Pass::fns`].
+pub(crate) struct Fns {
+    sample: fn(&mut Encoder<'_>, &Desc<'_>, &str, &Labels<'_>, Extra<'_>, f64),
+    state: fn(&mut Encoder<'_>, &Desc<'_>, &Labels<'_>, &str, f64),
+    #[allow(clippy::type_complexity)]
+    buckets: fn(
+        &mut Encoder<'_>,
+        &Desc<'_>,
+        &Labels<'_>,
+        Option<(usize, usize)>,
+        &dyn Fn(usize, &mut Out<'_>),
+        &mut dyn FnMut() -> Option<u64>,
+    ),
+    header: fn(&mut Encoder<'_>, &Desc<'_>, MetricType),
+    end: fn(&mut Encoder<'_>),
+}
+
+impl fmt::Debug for Fns {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Fns")
+    }
+}
+
+static FNS: Fns = Fns {
+    sample: |enc, desc, suffix, labels, extra, value| {
+        enc.rw_sample(desc, suffix, labels, extra, value)
+    },
+    state: write_state_sample,
+    buckets: write_bucket_samples,
+    header: write_metadata,
+    end: write_padding,
+};
+
+fn write_state_sample(
+    enc: &mut Encoder<'_>,
+    desc: &Desc<'_>,
+    labels: &Labels<'_>,
+    state: &str,
+    value: f64,
+) {
+    let name = full_name(enc.namespace, desc.name(), "");
+    let sample = Sample {
+        name,
+        consts: enc.const_labels,
+        labels,
+        own: own_labels(labels),
+        extra: None,
+        state: Some((name, state)),
+    };
+    let key = Key::of(&sample, desc.name(), "");
+    enc.rw_series(key, &sample, value);
+}
+
+/// One `_bucket` series per bound (`le` written by `write_le(i, out)`, `+Inf` past the last);
+/// `key` names float bounds, whose `le` strings are formatted once (on hosts).
+fn write_bucket_samples(
+    enc: &mut Encoder<'_>,
+    desc: &Desc<'_>,
+    labels: &Labels<'_>,
+    key: Option<(usize, usize)>,
+    write_le: &dyn Fn(usize, &mut Out<'_>),
+    cumulative: &mut dyn FnMut() -> Option<u64>,
+) {
+    let mut i = 0;
+    while let Some(count) = cumulative() {
+        // `le` as the text formats write it (`0.005`, `1.0`, `+Inf`): at most 24 bytes.
+        let mut le = [0u8; 32];
+        let mut w = Out::Slice(SliceWriter::new(&mut le));
+        match key.and_then(|key| enc.buckets.le(key, write_le, i)) {
+            Some(s) => w.put(s),
+            None => write_le(i, &mut w),
+        }
+        let n = match w {
+            Out::Slice(w) => w.finish().unwrap_or_default(),
+            _ => 0,
+        };
+        let extra = Some(("le", le.get(..n).unwrap_or_default()));
+        enc.rw_sample(desc, "_bucket", labels, extra, count as f64);
+        i += 1;
+    }
+}
 
 impl Syntax for RemoteWriteProto {
     fn sample<V: WriteValue>(
@@ -978,8 +1071,10 @@ impl Syntax for RemoteWriteProto {
         extra: Option<&(&str, &str)>,
         value: V,
     ) {
-        let extra = extra.map(|(n, v)| (*n, v.as_bytes()));
-        enc.rw_sample(desc, suffix, labels, extra, value.to_f64());
+        if let Some(f) = enc.rw.fns {
+            let extra = extra.map(|(n, v)| (*n, v.as_bytes()));
+            (f.sample)(enc, desc, suffix, labels, extra, value.to_f64());
+        }
     }
 
     fn sample_value(
@@ -990,15 +1085,19 @@ impl Syntax for RemoteWriteProto {
         extra: Option<&(&str, &str)>,
         value: SampleValue,
     ) {
-        let v = match value {
-            SampleValue::Unsigned(v) => v as f64,
-            SampleValue::Signed(v) => v as f64,
-            SampleValue::Float(v) => v,
-            SampleValue::Float32(v) => super::float32::f32_to_decimal_f64(v),
-            SampleValue::Timestamp(d) => d.as_secs_f64(),
-        };
-        let extra = extra.map(|(n, v)| (*n, v.as_bytes()));
-        enc.rw_sample(desc, suffix, labels, extra, v);
+        // Converted here, not in the table: only a firmware whose collectors call
+        // `Encoder::write_sample` links these conversions.
+        if let Some(f) = enc.rw.fns {
+            let v = match value {
+                SampleValue::Unsigned(v) => v as f64,
+                SampleValue::Signed(v) => v as f64,
+                SampleValue::Float(v) => v,
+                SampleValue::Float32(v) => super::float32::f32_to_decimal_f64(v),
+                SampleValue::Timestamp(d) => d.as_secs_f64(),
+            };
+            let extra = extra.map(|(n, v)| (*n, v.as_bytes()));
+            (f.sample)(enc, desc, suffix, labels, extra, v);
+        }
     }
 
     fn state_sample<V: WriteValue>(
@@ -1008,17 +1107,9 @@ impl Syntax for RemoteWriteProto {
         state: &str,
         value: V,
     ) {
-        let name = full_name(enc.namespace, desc.name(), "");
-        let sample = Sample {
-            name,
-            consts: enc.const_labels,
-            labels,
-            own: own_labels(labels),
-            extra: None,
-            state: Some((name, state)),
-        };
-        let key = Key::of(&sample, desc.name(), "");
-        enc.rw_series(key, &sample, value.to_f64());
+        if let Some(f) = enc.rw.fns {
+            (f.state)(enc, desc, labels, state, value.to_f64());
+        }
     }
 
     fn created_sample(_: &mut Encoder<'_>, _: &Desc<'_>, _: &Labels<'_>, _: Duration) {
@@ -1032,28 +1123,14 @@ impl Syntax for RemoteWriteProto {
         bounds: &'static [V],
         cumulative: &mut dyn FnMut() -> Option<u64>,
     ) {
-        let write_le = |i: usize, out: &mut Out<'_>| match bounds.get(i) {
-            Some(b) => b.put_canonical(out),
-            None => out.put("+Inf"),
-        };
-        // Float bounds are formatted once for every series with them (on hosts).
-        let key = V::FLOAT.then_some((bounds.as_ptr() as usize, bounds.len()));
-        let mut i = 0;
-        while let Some(count) = cumulative() {
-            // `le` as the text formats write it (`0.005`, `1.0`, `+Inf`): at most 24 bytes.
-            let mut le = [0u8; 32];
-            let mut w = Out::Slice(SliceWriter::new(&mut le));
-            match key.and_then(|key| enc.buckets.le(key, &write_le, i)) {
-                Some(s) => w.put(s),
-                None => write_le(i, &mut w),
-            }
-            let n = match w {
-                Out::Slice(w) => w.finish().unwrap_or_default(),
-                _ => 0,
+        if let Some(f) = enc.rw.fns {
+            let write_le = |i: usize, out: &mut Out<'_>| match bounds.get(i) {
+                Some(b) => b.put_canonical(out),
+                None => out.put("+Inf"),
             };
-            let extra = Some(("le", le.get(..n).unwrap_or_default()));
-            enc.rw_sample(desc, "_bucket", labels, extra, count as f64);
-            i += 1;
+            // Float bounds are formatted once for every series with them (on hosts).
+            let key = V::FLOAT.then_some((bounds.as_ptr() as usize, bounds.len()));
+            (f.buckets)(enc, desc, labels, key, &write_le, cumulative);
         }
     }
 }
@@ -1069,51 +1146,64 @@ fn metadata_type(ty: MetricType) -> u64 {
     }
 }
 
+/// A family's `MetricMetadata`, when the request asks for it.
+fn write_metadata(enc: &mut Encoder<'_>, desc: &Desc<'_>, ty: MetricType) {
+    if !enc.rw.metadata {
+        return;
+    }
+    let name = full_name(enc.namespace, desc.name(), super::text::header_suffix(ty));
+    let (help, unit) = (desc.help().as_bytes(), desc.unit().unwrap_or_default());
+    let mut body = 2 + field_len(parts_len(&name)) + field_len(help.len());
+    if !unit.is_empty() {
+        body += field_len(unit.len());
+    }
+    if !enc.rw.fits(field_len(body)) {
+        return;
+    }
+    enc.rw_head(METADATA, body);
+    enc.rw_put(&[METADATA_TYPE]);
+    enc.rw_varint(metadata_type(ty), 0);
+    enc.rw_head(FIELD2_LEN, parts_len(&name));
+    enc.rw_parts(&name);
+    enc.rw_head(METADATA_HELP, help.len());
+    enc.rw_put(help);
+    if !unit.is_empty() {
+        enc.rw_head(METADATA_UNIT, unit.len());
+        enc.rw_put(unit.as_bytes());
+    }
+}
+
+/// In a second pass, fills what the series that went away left with an unknown field.
+fn write_padding(enc: &mut Encoder<'_>) {
+    let Some(budget) = enc.rw.budget else { return };
+    let left = budget.saturating_sub(enc.rw.written);
+    if left < 2 {
+        return; // 0; never 1 (see `Pass::fits`)
+    }
+    // Tag, length, zeros: a 1-byte length up to 127, else a 5-byte one.
+    let width = if left - 2 < 128 { 1 } else { 5 };
+    let pad = left - 1 - width;
+    enc.rw_put(&[PADDING]);
+    enc.rw_varint(pad as u64, width);
+    for _ in 0..pad {
+        enc.rw_put(&[0]);
+    }
+}
+
 impl Dialect for RemoteWriteProto {
     fn created_placement(_: &Encoder<'_>) -> CreatedPlacement {
         CreatedPlacement::AfterSeries
     }
 
     fn family_header(enc: &mut Encoder<'_>, desc: &Desc<'_>, ty: MetricType) {
-        if !enc.rw.metadata {
-            return;
-        }
-        let name = full_name(enc.namespace, desc.name(), super::text::header_suffix(ty));
-        let (help, unit) = (desc.help().as_bytes(), desc.unit().unwrap_or_default());
-        let mut body = 2 + field_len(parts_len(&name)) + field_len(help.len());
-        if !unit.is_empty() {
-            body += field_len(unit.len());
-        }
-        if !enc.rw.fits(field_len(body)) {
-            return;
-        }
-        enc.rw_head(METADATA, body);
-        enc.rw_put(&[METADATA_TYPE]);
-        enc.rw_varint(metadata_type(ty), 0);
-        enc.rw_head(FIELD2_LEN, parts_len(&name));
-        enc.rw_parts(&name);
-        enc.rw_head(METADATA_HELP, help.len());
-        enc.rw_put(help);
-        if !unit.is_empty() {
-            enc.rw_head(METADATA_UNIT, unit.len());
-            enc.rw_put(unit.as_bytes());
+        if let Some(f) = enc.rw.fns {
+            (f.header)(enc, desc, ty);
         }
     }
 
-    /// In a second pass, fills what the series that went away left with an unknown field.
     fn document_end(enc: &mut Encoder<'_>) {
-        let Some(budget) = enc.rw.budget else { return };
-        let left = budget.saturating_sub(enc.rw.written);
-        if left < 2 {
-            return; // 0; never 1 (see `Pass::fits`)
-        }
-        // Tag, length, zeros: a 1-byte length up to 127, else a 5-byte one.
-        let width = if left - 2 < 128 { 1 } else { 5 };
-        let pad = left - 1 - width;
-        enc.rw_put(&[PADDING]);
-        enc.rw_varint(pad as u64, width);
-        for _ in 0..pad {
-            enc.rw_put(&[0]);
+        if let Some(f) = enc.rw.fns {
+            (f.end)(enc);
         }
     }
 }
