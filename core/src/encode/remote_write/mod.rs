@@ -72,7 +72,7 @@ use core::cmp::Ordering;
 use core::fmt;
 use core::time::Duration;
 
-use self::shape::{Key, Label, Segment, Shape};
+use self::shape::{Key, Label, Segment, Shapes};
 use self::wire::*;
 use super::label_value::{raw, LabelValue};
 use super::out::Out;
@@ -155,7 +155,7 @@ pub(crate) struct Pass {
     metadata: bool,
     budget: Option<usize>,
     written: usize,
-    shape: Shape,
+    shapes: Shapes,
     /// What writes the messages: set only by [`Encoder::remote_write`], so that a firmware
     /// that never builds a remote write encoder links none of it (the format's arm in every
     /// `dispatch!` calls through this table).
@@ -169,7 +169,7 @@ impl Pass {
         metadata: false,
         budget: None,
         written: 0,
-        shape: Shape::new(),
+        shapes: Shapes::new(),
         fns: None,
     };
 
@@ -410,7 +410,7 @@ impl<'w> Encoder<'w> {
             metadata: request.metadata,
             budget,
             written: 0,
-            shape: Shape::new(),
+            shapes: Shapes::new(),
             fns: Some(&FNS),
         };
         enc
@@ -574,6 +574,7 @@ impl<'s> Sample<'s> {
 
     /// Whether label `i` is the same for every series of the family and suffix: `__name__`
     /// and the constant labels.
+    #[cfg_attr(edgeprom_small_code, allow(dead_code))] // a host's shapes keep their bytes
     fn is_shared(&self, i: usize) -> bool {
         i <= self.consts.len()
     }
@@ -805,12 +806,12 @@ impl<'w> Encoder<'w> {
     /// and the series' own labels), as its labels in the shape's order, or sorted by scanning
     /// when there are more than a shape holds.
     fn rw_series(&mut self, key: Key, s: &Sample<'_>, value: f64) {
-        let shaped = self.rw.shape.prepare(key, s);
+        self.rw.shapes.prepare(key, s);
         if self.rw_series_in_place(s, value) {
             return;
         }
-        let (shape, timestamp_ms) = (&self.rw.shape, self.rw.timestamp_ms);
-        let segments = shape.segments();
+        let (shape, timestamp_ms) = (self.rw.shapes.current(), self.rw.timestamp_ms);
+        let segments = shape.and_then(|shape| shape.segments());
         let each = |f: &mut dyn FnMut(Label<'_, '_>)| match segments {
             Some((segments, shared)) => {
                 for segment in segments {
@@ -826,8 +827,10 @@ impl<'w> Encoder<'w> {
                     }
                 }
             }
-            None if shaped => shape.for_each(s, f),
-            None => s.sorted(f),
+            None => match shape {
+                Some(shape) => shape.for_each(s, f),
+                None => s.sorted(f),
+            },
         };
         let mut labels = 0;
         each(&mut |l| labels += l.field_len());
@@ -855,7 +858,7 @@ impl<'w> Encoder<'w> {
     /// writes into a buffer the series fits in and the shape has runs (on hosts). Returns
     /// whether it was written so (or left out, not fitting the second pass's budget).
     fn rw_series_in_place(&mut self, s: &Sample<'_>, value: f64) -> bool {
-        let Some((segments, shared)) = self.rw.shape.segments() else {
+        let Some((segments, shared)) = self.rw.shapes.current().and_then(|s| s.segments()) else {
             return false;
         };
         let Out::Slice(w) = &mut self.out else {

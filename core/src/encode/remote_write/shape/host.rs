@@ -1,50 +1,57 @@
-//! The shape of a family's series in remote write, worked out for the first series and reused
-//! for the others: the order of their label names (which only depends on the names: the same
-//! for every series of a family with the same suffix) and, on a host, the finished bytes of the
-//! labels every such series shares (`__name__` and the constant labels). A series then costs
-//! about what a line of text does: its own label values, `le` or `quantile`, and the sample.
-//!
-//! Past [`SORTED`] labels a series has no shape: the caller sorts by scanning.
+//! Shapes on a host: the last four, each with the order of its labels and the finished bytes
+//! of the labels its series share.
 
 use core::cmp::Ordering;
 
-use super::wire::{field_len, FIELD1_LEN, FIELD2_LEN};
-use super::{label_len, parts_cmp, parts_len, Head, Parts, Sample, Val};
+use super::super::wire::{FIELD1_LEN, FIELD2_LEN};
+use super::super::{label_len, parts_cmp, parts_len, Head, Parts, Sample, Val};
+use super::{Key, Label, Segment, SORTED};
 
-/// Most labels of one series put in order once.
-pub(super) const SORTED: usize = 16;
-
-/// Bytes of shared labels kept (none on bare metal, where they would take stack).
-#[cfg(not(edgeprom_small_code))]
+/// Bytes of shared labels kept per shape.
 const SHARED: usize = 512;
-#[cfg(edgeprom_small_code)]
-const SHARED: usize = 0;
 
-/// What tells two series' shapes apart: the family's name, the suffix, the label names and
-/// which of `le`/`quantile` and a state label it has, each by address and length (equal
-/// strings at equal addresses: the same family and suffix).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Key {
-    name: (usize, usize),
-    suffix: (usize, usize),
-    names: (usize, usize, usize),
-    own: usize,
-    extra: Option<(usize, usize)>,
-    state: bool,
+/// Shapes kept.
+const WAYS: usize = 4;
+
+/// The last [`WAYS`] shapes seen, the one of the last series marked.
+#[derive(Debug)]
+pub(crate) struct Shapes {
+    ways: [Shape; WAYS],
+    current: Option<usize>,
+    next: usize,
 }
 
-impl Key {
-    /// The key of `sample`, whose family is named `name`, with `suffix`.
-    pub(super) fn of(sample: &Sample<'_>, name: &str, suffix: &str) -> Self {
-        let at = |s: &[u8]| (s.as_ptr() as usize, s.len());
-        Key {
-            name: at(name.as_bytes()),
-            suffix: at(suffix.as_bytes()),
-            names: sample.labels.names_key(),
-            own: sample.own,
-            extra: sample.extra.map(|(n, _)| at(n.as_bytes())),
-            state: sample.state.is_some(),
+impl Shapes {
+    /// None yet.
+    pub(crate) const fn new() -> Self {
+        Shapes {
+            ways: [const { Shape::new() }; WAYS],
+            current: None,
+            next: 0,
         }
+    }
+
+    /// Makes the shape keyed `key` (of `sample`) the current one, worked out unless it is
+    /// kept; `false` (none current) when the sample has more than [`SORTED`] labels.
+    pub(in crate::encode::remote_write) fn prepare(
+        &mut self,
+        key: Key,
+        sample: &Sample<'_>,
+    ) -> bool {
+        if let Some(i) = self.ways.iter().position(|w| w.key == Some(key)) {
+            self.current = Some(i);
+            return true;
+        }
+        let i = self.next;
+        self.next = (i + 1) % WAYS;
+        let shaped = self.ways.get_mut(i).is_some_and(|w| w.prepare(key, sample));
+        self.current = shaped.then_some(i);
+        shaped
+    }
+
+    /// The shape [`prepare`](Self::prepare) made current.
+    pub(in crate::encode::remote_write) fn current(&self) -> Option<&Shape> {
+        self.ways.get(self.current?)
     }
 }
 
@@ -57,14 +64,6 @@ struct Slot {
     /// `start..end` in [`Shape::shared`]: the whole `Label` field, for `__name__` and the
     /// constant labels (when they fit).
     shared: Option<(u16, u16)>,
-}
-
-/// A run of a series' labels in order: shared labels' bytes (`start..end` in
-/// [`Shape::shared`]), or one label of the series' own (its position for `Sample::var`).
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Segment {
-    Shared(u16, u16),
-    Own(u8),
 }
 
 /// The shape of the last series seen.
@@ -81,7 +80,7 @@ pub(crate) struct Shape {
 
 impl Shape {
     /// No shape yet.
-    pub(crate) const fn new() -> Self {
+    const fn new() -> Self {
         Shape {
             key: None,
             slots: heapless::Vec::new(),
@@ -93,7 +92,7 @@ impl Shape {
 
     /// Makes this the shape of `sample` (keyed `key`), unless it is already; `false` when the
     /// sample has more than [`SORTED`] labels.
-    pub(super) fn prepare(&mut self, key: Key, sample: &Sample<'_>) -> bool {
+    fn prepare(&mut self, key: Key, sample: &Sample<'_>) -> bool {
         if self.key == Some(key) {
             return true;
         }
@@ -206,18 +205,18 @@ impl Shape {
 
     /// The series as runs and the bytes the shared ones point into, when it can be written
     /// that way (see [`Segment`]).
-    pub(super) fn segments(&self) -> Option<(&[Segment], &[u8])> {
-        // Never on bare metal (nothing shared is kept there): no code for it either.
-        if SHARED == 0 {
-            return None;
-        }
+    pub(in crate::encode::remote_write) fn segments(&self) -> Option<(&[Segment], &[u8])> {
         self.fast.then_some((&self.segments, &self.shared))
     }
 
     /// Calls `f` with the labels of `sample` (of this shape) in order of name, each either as
     /// its finished bytes (shared) or as a name and a value; empty values and a name given
     /// twice (after its first written) left out.
-    pub(super) fn for_each<'s>(&self, sample: &Sample<'s>, f: &mut dyn FnMut(Label<'_, 's>)) {
+    pub(in crate::encode::remote_write) fn for_each<'s>(
+        &self,
+        sample: &Sample<'s>,
+        f: &mut dyn FnMut(Label<'_, 's>),
+    ) {
         // Whether a label of the current name has been written.
         let mut written = false;
         for slot in &self.slots {
@@ -243,32 +242,15 @@ impl Shape {
     }
 }
 
-/// A label as [`Shape::for_each`] hands it out.
-pub(super) enum Label<'b, 's> {
-    /// The whole `Label` field, written before.
-    Shared(&'b [u8]),
-    /// A name and a value.
-    Pair(Parts<'s>, Val<'s>),
-}
-
-impl Label<'_, '_> {
-    /// The bytes of its `Label` field (tag, length, body).
-    pub(super) fn field_len(&self) -> usize {
-        match self {
-            Label::Shared(b) => b.len(),
-            Label::Pair(n, v) => field_len(label_len(parts_len(n), v.len())),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     extern crate std;
     use std::string::String;
     use std::vec::Vec;
 
-    use super::super::{one, Labels, Parts, Sample, Val};
-    use super::{Key, Label, Segment, Shape, SORTED};
+    use super::super::super::{one, Labels, Parts, Sample, Val};
+    use super::super::{Key, Label, Segment, SORTED};
+    use super::Shape;
 
     fn text(p: &Parts<'_>) -> String {
         p.iter().map(|s| core::str::from_utf8(s).unwrap()).collect()
@@ -365,7 +347,7 @@ mod tests {
             // metal (no shared bytes kept).
             match runs(&shape, &sample) {
                 Some(got) => assert_eq!(got, want, "{k} constant labels, in runs"),
-                None => assert!(k >= 6 || super::SHARED == 0, "{k}: no runs"),
+                None => assert!(k >= 6, "{k}: no runs"),
             }
             // Kept for the next series of the same shape.
             assert!(shape.prepare(key, &sample));

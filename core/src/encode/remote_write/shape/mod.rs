@@ -1,0 +1,84 @@
+//! The shape of a family's series in remote write, worked out for the first series and reused
+//! for the others: the order of their label names (which only depends on the names: the same
+//! for every series of a family with the same suffix) and, on a host, the finished bytes of the
+//! labels every such series shares (`__name__` and the constant labels). A series then costs
+//! about what a line of text does: its own label values, `le` or `quantile`, and the sample.
+//!
+//! Past [`SORTED`] labels a series has no shape: the caller sorts by scanning.
+//!
+//! Two whole implementations behind one API ([`Shapes`]), chosen by `cfg(edgeprom_small_code)`:
+//! a host keeps the last four shapes (a histogram's `_bucket`, `_count` and `_sum` alternate),
+//! with the shared labels' bytes; bare metal keeps none (no stack for them): every series is
+//! sorted by scanning.
+
+#[cfg(not(edgeprom_small_code))]
+mod host;
+#[cfg(edgeprom_small_code)]
+mod small;
+
+#[cfg(not(edgeprom_small_code))]
+pub(crate) use host::Shapes;
+#[cfg(edgeprom_small_code)]
+pub(crate) use small::Shapes;
+
+use super::wire::field_len;
+use super::{label_len, parts_len, Parts, Sample, Val};
+
+/// Most labels of one series put in order once.
+#[cfg_attr(edgeprom_small_code, allow(dead_code))] // no shapes on bare metal
+pub(super) const SORTED: usize = 16;
+
+/// What tells two series' shapes apart: the family's name, the suffix, the label names and
+/// which of `le`/`quantile` and a state label it has, each by address and length (equal
+/// strings at equal addresses: the same family and suffix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Key {
+    name: (usize, usize),
+    suffix: (usize, usize),
+    names: (usize, usize, usize),
+    own: usize,
+    extra: Option<(usize, usize)>,
+    state: bool,
+}
+
+impl Key {
+    /// The key of `sample`, whose family is named `name`, with `suffix`.
+    pub(super) fn of(sample: &Sample<'_>, name: &str, suffix: &str) -> Self {
+        let at = |s: &[u8]| (s.as_ptr() as usize, s.len());
+        Key {
+            name: at(name.as_bytes()),
+            suffix: at(suffix.as_bytes()),
+            names: sample.labels.names_key(),
+            own: sample.own,
+            extra: sample.extra.map(|(n, _)| at(n.as_bytes())),
+            state: sample.state.is_some(),
+        }
+    }
+}
+
+/// A run of a series' labels in order: shared labels' bytes (`start..end` in
+/// [`Shape::shared`]), or one label of the series' own (its position for `Sample::var`).
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(edgeprom_small_code, allow(dead_code))] // no shapes on bare metal
+pub(crate) enum Segment {
+    Shared(u16, u16),
+    Own(u8),
+}
+
+/// A label as [`Shape::for_each`] hands it out.
+pub(super) enum Label<'b, 's> {
+    /// The whole `Label` field, written before.
+    Shared(&'b [u8]),
+    /// A name and a value.
+    Pair(Parts<'s>, Val<'s>),
+}
+
+impl Label<'_, '_> {
+    /// The bytes of its `Label` field (tag, length, body).
+    pub(super) fn field_len(&self) -> usize {
+        match self {
+            Label::Shared(b) => b.len(),
+            Label::Pair(n, v) => field_len(label_len(parts_len(n), v.len())),
+        }
+    }
+}
