@@ -332,3 +332,62 @@ fn labels_sorted_and_complete_on_both_sides_of_the_stack_order() {
         }
     }
 }
+
+/// A request written in place into a buffer (on hosts: the shapes' runs, buckets copied from
+/// the one before) decodes to the same request as the one streamed into a sink (every label
+/// looked up and sorted per series): over histograms of several series and bounds whose `le`
+/// texts differ in length, summaries, state sets, info, and families in between.
+#[test]
+fn written_in_place_and_streamed_agree() {
+    edgeprom::buckets!(Wide: f64 = [0.005, 0.5, 1.0, 2.5, 10.0, 123456.789, 1e6]);
+    static H: Family<Histogram<Wide>, 2, 4> = Family::new("lat", "Latency", ["zone", "a"]);
+    static C: Family<Counter, 1, 4> = Family::new("reqs", "Requests", ["path"]);
+    static S: Metric<Summary> = Metric::new("sizes", "Sizes");
+    static MODE: StateSet<3> = StateSet::new("mode", "Mode", ["idle", "busy", "off"]);
+    static BUILD: Info<'static, 2> = Info::new("build", "Build", [("version", "1"), ("z", "")]);
+    for (zone, a) in [("eu", "x"), ("us-east-1", ""), ("ap", "a-much-longer-label-value")] {
+        let h = H.labels([zone, a]).unwrap();
+        for v in [0.001, 0.7, 3.0, 9e5, 2e6] {
+            h.observe(v * zone.len() as f64).unwrap();
+        }
+    }
+    C.labels(["/"]).unwrap().inc_by(5);
+    C.labels(["/long/path/to/something"]).unwrap().inc();
+    S.observe(3.5).unwrap();
+    MODE.set("busy").unwrap();
+    let mut r: Registry<'_, 8> = Registry::new()
+        .with_namespace("ns")
+        .unwrap()
+        .with_const_labels(&[("zz", "z"), ("b", "bee"), ("empty", "")])
+        .unwrap();
+    for m in [&H as &dyn Collect, &C, &S, &MODE, &BUILD] {
+        r.register(m).unwrap();
+    }
+    let request = RemoteWrite::at(T).with_metadata(true);
+    let mut buf = vec![0u8; 16 << 10];
+    let n = r.encode_remote_write(&request, &mut buf).unwrap();
+    let in_place = decode_plain(&buf[..n]);
+    let (len, body) = stream(&r, &request, || {});
+    assert_eq!(len, n, "both measure the same request");
+    assert_eq!(decode_body(&body).unwrap(), in_place);
+    // And what was recorded is there: 3 series x (8 buckets + count + sum), and the rest.
+    let buckets: Vec<_> = in_place
+        .timeseries
+        .iter()
+        .filter(|ts| ts.label("__name__") == Some("ns_lat_bucket"))
+        .collect();
+    assert_eq!(buckets.len(), 3 * 8);
+    for ts in &buckets {
+        let names: Vec<&str> = ts.labels.iter().map(|l| l.name.as_str()).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(names, sorted, "sorted, each once");
+    }
+    let inf: Vec<f64> = buckets
+        .iter()
+        .filter(|ts| ts.label("le") == Some("+Inf"))
+        .map(|ts| ts.samples[0].value)
+        .collect();
+    assert_eq!(inf, [5.0, 5.0, 5.0]);
+}

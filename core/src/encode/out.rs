@@ -58,6 +58,20 @@ impl<'b> SliceWriter<'b> {
         Some(dst)
     }
 
+    /// What was written so far, and the next `n` bytes of the buffer, counted as written,
+    /// when they fit (remote write copies parts of the series before into the next).
+    #[cfg(feature = "remote-write")]
+    #[cfg_attr(edgeprom_small_code, allow(dead_code))] // a host's remote write repeats series
+    pub(crate) fn claim_after(&mut self, n: usize) -> Option<(&[u8], &mut [u8])> {
+        let end = self.len.checked_add(n)?;
+        if end > self.buf.len() {
+            return None;
+        }
+        let (done, free) = self.buf.split_at_mut(self.len);
+        self.len = end;
+        Some((done, free.get_mut(..n)?))
+    }
+
     /// Appends `b` (or counts it, past the end).
     #[inline]
     pub(crate) fn put_byte(&mut self, b: u8) {

@@ -72,7 +72,7 @@ use core::cmp::Ordering;
 use core::fmt;
 use core::time::Duration;
 
-use self::shape::{Key, Label, Segment, Shapes};
+use self::shape::{Key, Label, Segment, Shapes, Written};
 use self::wire::*;
 use super::label_value::{raw, LabelValue};
 use super::out::Out;
@@ -806,6 +806,8 @@ impl<'w> Encoder<'w> {
     /// and the series' own labels), as its labels in the shape's order, or sorted by scanning
     /// when there are more than a shape holds.
     fn rw_series(&mut self, key: Key, s: &Sample<'_>, value: f64) {
+        // Only a series written in place just now may be repeated.
+        self.rw.shapes.set_last(None);
         self.rw.shapes.prepare(key, s);
         if self.rw_series_in_place(s, value) {
             return;
@@ -878,11 +880,13 @@ impl<'w> Encoder<'w> {
         if !self.rw.fits(total) {
             return true;
         }
+        let start = w.pos();
         let Some(dst) = w.claim(total) else {
             return false;
         };
         let mut c = Cursor { dst, at: 0 };
         c.field(TIMESERIES, body);
+        let mut extra = None;
         for segment in segments {
             match *segment {
                 Segment::Shared(a, b) => c.put(
@@ -892,11 +896,16 @@ impl<'w> Encoder<'w> {
                 ),
                 Segment::Own(pos) => {
                     if let Some(own) = s.own(usize::from(pos)) {
+                        let at = c.at;
                         own.write(&mut c);
+                        if let Own::Extra(..) = own {
+                            extra = Some((at, c.at - at));
+                        }
                     }
                 }
             }
         }
+        let sample_at = c.at;
         c.field(FIELD2_LEN, sample);
         c.put(&[SAMPLE_VALUE]);
         c.put(&value.to_bits().to_le_bytes());
@@ -904,6 +913,74 @@ impl<'w> Encoder<'w> {
         c.varint(timestamp_ms);
         debug_assert_eq!(c.at, total, "a series measured and written differently");
         self.rw.written += total;
+        self.rw.shapes.set_last(extra.map(|extra| Written {
+            start,
+            total,
+            body,
+            extra,
+            sample: sample_at,
+        }));
+        true
+    }
+
+    /// The next bucket of the series just written in place, `le` (its label field's bytes in
+    /// `le_field`) and the count being all that differ: a copy of the series before, in place,
+    /// with those two replaced. Returns whether it was written so (or left out, not fitting
+    /// the second pass's budget).
+    fn rw_bucket_again(&mut self, le_field: &[u8], value: f64) -> bool {
+        let Some(last) = self.rw.shapes.last() else {
+            return false;
+        };
+        let Out::Slice(w) = &mut self.out else {
+            return false;
+        };
+        if w.pos() != last.start + last.total {
+            return false; // something else came between
+        }
+        let body = last.body - last.extra.1 + le_field.len();
+        if varint_len(body as u64) != varint_len(last.body as u64) {
+            return false;
+        }
+        let total = last.total - last.extra.1 + le_field.len();
+        if !self.rw.fits(total) {
+            self.rw.shapes.set_last(None);
+            return true;
+        }
+        let start = w.pos();
+        let Some((past, dst)) = w.claim_after(total) else {
+            return false;
+        };
+        let before = past
+            .get(last.start..last.start + last.total)
+            .unwrap_or_default();
+        let head = 1 + varint_len(body as u64);
+        let (extra_at, extra_len) = last.extra;
+        let mut c = Cursor { dst, at: 0 };
+        c.field(TIMESERIES, body);
+        c.put(before.get(head..extra_at).unwrap_or_default());
+        let new_extra = c.at;
+        c.put(le_field);
+        c.put(
+            before
+                .get(extra_at + extra_len..last.sample)
+                .unwrap_or_default(),
+        );
+        let sample_at = c.at;
+        // The sample: same length, the value replaced.
+        let sample = before.get(last.sample..).unwrap_or_default();
+        let (lead, rest) = sample.split_at(sample.len().min(3));
+        c.put(lead);
+        c.put(&value.to_bits().to_le_bytes());
+        c.put(rest.get(8..).unwrap_or_default());
+        debug_assert_eq!(c.at, total, "a bucket repeated with a different length");
+        self.rw.written += total;
+        self.rw.shapes.set_last(Some(Written {
+            start,
+            total,
+            body,
+            extra: (new_extra, le_field.len()),
+            sample: sample_at,
+        }));
         true
     }
 
@@ -1059,8 +1136,21 @@ fn write_bucket_samples(
             Out::Slice(w) => w.finish().unwrap_or_default(),
             _ => 0,
         };
-        let extra = Some(("le", le.get(..n).unwrap_or_default()));
-        enc.rw_sample(desc, "_bucket", labels, extra, count as f64);
+        let le = le.get(..n).unwrap_or_default();
+        // After the first bucket, a copy of the one before with `le` and the count replaced.
+        let mut field = [0u8; 48];
+        let mut c = Cursor {
+            dst: &mut field,
+            at: 0,
+        };
+        Own::Extra("le", le).write(&mut c);
+        let len = c.at;
+        let repeated = i > 0
+            && len <= 48
+            && enc.rw_bucket_again(field.get(..len).unwrap_or_default(), count as f64);
+        if !repeated {
+            enc.rw_sample(desc, "_bucket", labels, Some(("le", le)), count as f64);
+        }
         i += 1;
     }
 }

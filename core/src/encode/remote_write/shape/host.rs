@@ -5,7 +5,7 @@ use core::cmp::Ordering;
 
 use super::super::wire::{FIELD1_LEN, FIELD2_LEN};
 use super::super::{label_len, parts_cmp, parts_len, Head, Parts, Sample, Val};
-use super::{Key, Label, Segment, SORTED};
+use super::{Key, Label, Segment, Written, SORTED};
 
 /// Bytes of shared labels kept per shape.
 const SHARED: usize = 512;
@@ -13,12 +13,14 @@ const SHARED: usize = 512;
 /// Shapes kept.
 const WAYS: usize = 4;
 
-/// The last [`WAYS`] shapes seen, the one of the last series marked.
+/// The last [`WAYS`] shapes seen, the one of the last series marked, and where the last
+/// series written in place is.
 #[derive(Debug)]
 pub(crate) struct Shapes {
     ways: [Shape; WAYS],
     current: Option<usize>,
     next: usize,
+    last: Option<Written>,
 }
 
 impl Shapes {
@@ -28,6 +30,7 @@ impl Shapes {
             ways: [const { Shape::new() }; WAYS],
             current: None,
             next: 0,
+            last: None,
         }
     }
 
@@ -47,6 +50,16 @@ impl Shapes {
         let shaped = self.ways.get_mut(i).is_some_and(|w| w.prepare(key, sample));
         self.current = shaped.then_some(i);
         shaped
+    }
+
+    /// Notes where the last series written in place is (`None`: it was not).
+    pub(in crate::encode::remote_write) fn set_last(&mut self, last: Option<Written>) {
+        self.last = last;
+    }
+
+    /// Where the last series written in place is.
+    pub(in crate::encode::remote_write) fn last(&self) -> Option<Written> {
+        self.last
     }
 
     /// The shape [`prepare`](Self::prepare) made current.

@@ -65,6 +65,23 @@ pub(crate) enum Segment {
     Own(u8),
 }
 
+/// Where a series written in place is in the buffer, and its `le` (or `quantile`) label:
+/// the next bucket of the same series copies the rest.
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(edgeprom_small_code, allow(dead_code))] // nothing is written in place on bare metal
+pub(crate) struct Written {
+    /// Where it starts.
+    pub(in crate::encode::remote_write) start: usize,
+    /// Its bytes in all.
+    pub(in crate::encode::remote_write) total: usize,
+    /// The length of its body (after the tag and length).
+    pub(in crate::encode::remote_write) body: usize,
+    /// Where its `le` label field starts and how long it is, from `start`.
+    pub(in crate::encode::remote_write) extra: (usize, usize),
+    /// Where its `Sample` field starts, from `start`.
+    pub(in crate::encode::remote_write) sample: usize,
+}
+
 /// A label as [`Shape::for_each`] hands it out.
 pub(super) enum Label<'b, 's> {
     /// The whole `Label` field, written before.

@@ -2,7 +2,7 @@
 //! every series is sorted by scanning.
 
 use super::super::Sample;
-use super::{Key, Label, Segment};
+use super::{Key, Label, Segment, Written};
 
 /// No shapes.
 #[derive(Debug)]
@@ -25,6 +25,14 @@ impl Shapes {
 
     /// Never a shape.
     pub(in crate::encode::remote_write) fn current(&self) -> Option<&Shape> {
+        None
+    }
+
+    /// Nothing is written in place here.
+    pub(in crate::encode::remote_write) fn set_last(&mut self, _last: Option<Written>) {}
+
+    /// Nothing is written in place here.
+    pub(in crate::encode::remote_write) fn last(&self) -> Option<Written> {
         None
     }
 }
