@@ -41,6 +41,11 @@ impl Shapes {
         key: Key,
         sample: &Sample<'_>,
     ) -> bool {
+        // Most series have the shape of the one before.
+        let current = self.current.and_then(|i| self.ways.get(i));
+        if current.is_some_and(|w| w.key == Some(key)) {
+            return true;
+        }
         if let Some(i) = self.ways.iter().position(|w| w.key == Some(key)) {
             self.current = Some(i);
             return true;
