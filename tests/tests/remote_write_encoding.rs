@@ -345,7 +345,11 @@ fn written_in_place_and_streamed_agree() {
     static S: Metric<Summary> = Metric::new("sizes", "Sizes");
     static MODE: StateSet<3> = StateSet::new("mode", "Mode", ["idle", "busy", "off"]);
     static BUILD: Info<'static, 2> = Info::new("build", "Build", [("version", "1"), ("z", "")]);
-    for (zone, a) in [("eu", "x"), ("us-east-1", ""), ("ap", "a-much-longer-label-value")] {
+    for (zone, a) in [
+        ("eu", "x"),
+        ("us-east-1", ""),
+        ("ap", "a-much-longer-label-value"),
+    ] {
         let h = H.labels([zone, a]).unwrap();
         for v in [0.001, 0.7, 3.0, 9e5, 2e6] {
             h.observe(v * zone.len() as f64).unwrap();

@@ -13,7 +13,9 @@
 //!    what the gateway holds for it. This report goes to stderr. `--no-push` skips it.
 //! 3. The batch job's registry remote-written (remote write 1.0, with metadata) to
 //!    `$REMOTE_WRITE_URL`, or, when that is unset, to a `victoria-metrics` it starts on
-//!    loopback and stops at the end; then what VictoriaMetrics holds (`/api/v1/export`).
+//!    loopback and stops at the end; then the remote write firmware boots in QEMU and, over
+//!    its UART, imports its metrics, sets its clock from the reply and remote-writes them to
+//!    that VictoriaMetrics; then what it holds (`/api/v1/export`).
 use std::cell::Cell;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -285,7 +287,8 @@ fn firmware_demo(gateway_port: u16, url: &str) -> Result<(), Box<dyn std::error:
 }
 
 /// The batch job's metrics remote-written to `$REMOTE_WRITE_URL`, or, when that is unset, to
-/// a `victoria-metrics` started on loopback (and stopped at the end); then what it holds.
+/// a `victoria-metrics` started on loopback (and stopped at the end), which the remote write
+/// firmware then writes to from QEMU; then what it holds.
 fn remote_write_demo(registry: &Registry<'_, 16>) -> Result<(), Box<dyn std::error::Error>> {
     let mut local = None;
     let url = match std::env::var("REMOTE_WRITE_URL") {
@@ -310,13 +313,24 @@ fn remote_write_demo(registry: &Registry<'_, 16>) -> Result<(), Box<dyn std::err
     let bytes = client.write(registry, &request)?;
     eprintln!("sent one WriteRequest: {bytes} bytes (protobuf, snappy)");
     if let Some(vm) = local.as_mut() {
+        // The firmware half: the remote write firmware (tests/firmware/src/bin/remote_write.rs)
+        // imports, sets its clock from the reply's Date and remote-writes, over its UART.
+        eprintln!(
+            "\n== the remote write firmware in QEMU, over UART0 to the same victoria-metrics"
+        );
+        let elf = build_firmware()?.with_file_name("remote_write");
+        let run = run_firmware(&elf, vm.port(), Duration::from_secs(120))?;
+        eprint!("{}", run.stdout);
+        if !run.status.success() {
+            return Err(format!("the firmware failed ({}): {}", run.status, run.stderr).into());
+        }
         // The export API reads the storage directly (no search latency offset).
         let mut series = poll_until(Duration::from_secs(10), || {
-            vm.export(r#"{__name__=~"demo_.*"}"#)
+            vm.export(r#"{__name__=~"(demo|rwfw)_.*"}"#)
                 .ok()
-                .filter(|s| !s.is_empty())
+                .filter(|s| s.iter().any(|e| e.sample.name.starts_with("rwfw_")))
         })
-        .ok_or("victoria-metrics exported no demo_ series within 10 s")?;
+        .ok_or("victoria-metrics exported no rwfw_ (firmware) series within 10 s")?;
         series.sort_by(|a, b| {
             (&a.sample.name, &a.sample.labels).cmp(&(&b.sample.name, &b.sample.labels))
         });
@@ -343,6 +357,11 @@ fn remote_write_demo(registry: &Registry<'_, 16>) -> Result<(), Box<dyn std::err
         }
         vm.stop();
         eprintln!("\n== stopped the local victoria-metrics");
+    } else {
+        eprintln!(
+            "(the firmware half imports into and remote-writes to a VictoriaMetrics this demo \
+             starts; unset $REMOTE_WRITE_URL to see it)"
+        );
     }
     Ok(())
 }
