@@ -1,8 +1,9 @@
 //! `cargo xtask size`: the footprint of edgeprom on a microcontroller.
 //!
-//! Builds the footprint firmwares (tests/firmware-size: `base` without metrics, `float` and
-//! `int` with the workload: one counter, one gauge, one counter family with two label values,
-//! one 8-bucket histogram, encoded into a 2 KiB buffer) for `thumbv7em-none-eabihf` and
+//! Builds the footprint firmwares (tests/firmware-size: `base` without metrics; `float`,
+//! `f32` and `int` with the workload: one counter, one gauge, one counter family with two
+//! label values, one 8-bucket histogram, registered at run time and encoded into a 2 KiB
+//! buffer; the `*_static` ones the same in a `static_registry!`) for `thumbv7em-none-eabihf` and
 //! `thumbv6m-none-eabi` (`opt-level = "s"`, LTO, `panic = "abort"`), reads their ELF section
 //! headers, and prints flash (.text + .rodata + .data) and RAM (.data + .bss) minus the
 //! baseline's. RAM beyond the metrics' own storage is that delta minus the sizes of the
@@ -28,12 +29,13 @@ pub const TARGETS: [&str; 2] = ["thumbv7em-none-eabihf", "thumbv6m-none-eabi"];
 /// The target the stack measurement runs on (QEMU's lm3s6965evb).
 const STACK_TARGET: &str = "thumbv7m-none-eabi";
 
-/// Budgets: flash with f64, flash integer-only, RAM beyond the metrics, encoder stack.
-const FLASH_FLOAT: u64 = 8 * 1024;
-const FLASH_INT: u64 = 6 * 1024;
-/// The flash budget of the f32 build (an f32 gauge and histogram).
+/// Budgets (issue 12, for the whole firmware, registering at run time or in a
+/// `static_registry!`): flash with an f64 gauge and histogram, with f32 ones, integer-only;
+/// RAM beyond the metrics' own storage; the stack of one encode.
+const FLASH_FLOAT: u64 = 9 * 1024;
 const FLASH_F32: u64 = 6 * 1024 + 512;
-const RAM_EXTRA: u64 = 128;
+const FLASH_INT: u64 = 5 * 1024;
+const RAM_EXTRA: u64 = 16;
 const STACK: u64 = 512;
 
 fn crate_dir(root: &Path) -> PathBuf {
@@ -131,9 +133,9 @@ fn report(root: &Path) -> Result<(), StepError> {
             if d.flash > budget {
                 over.push(format!("{target} {bin}: flash {} > {budget}", d.flash));
             }
-            if d.ram_extra() >= RAM_EXTRA {
+            if d.ram_extra() > RAM_EXTRA {
                 over.push(format!(
-                    "{target} {bin}: RAM beyond metrics {} >= {RAM_EXTRA}",
+                    "{target} {bin}: RAM beyond metrics {} > {RAM_EXTRA}",
                     d.ram_extra()
                 ));
             }

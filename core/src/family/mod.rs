@@ -556,8 +556,11 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Collect for Famil
         enc.put_family(&self.desc, T::TYPE, self)
     }
     fn init_created(&self, unix: Duration) {
-        for slot in self.ready() {
-            slot.state.init_created(unix);
+        // Without the `created` feature no series keeps a creation time: no walk either.
+        if cfg!(feature = "created") {
+            for slot in self.ready() {
+                slot.state.init_created(unix);
+            }
         }
     }
 }
