@@ -369,9 +369,11 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
     }
 }
 
-/// Builds a [`Family`] with a unit or a wall clock, in `const` context.
+/// Builds a [`Family`] with a unit or a wall clock, in `const` context (the creation times
+/// need the `created` feature, on by default).
 ///
-/// ```
+#[cfg_attr(feature = "created", doc = "```")]
+#[cfg_attr(not(feature = "created"), doc = "```ignore")]
 /// use core::time::Duration;
 /// use edgeprom::{Family, FamilyBuilder, FixedClock, Histogram};
 /// static CLOCK: FixedClock = FixedClock(Duration::from_secs(1_700_000_000));
