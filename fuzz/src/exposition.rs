@@ -54,9 +54,7 @@ impl Document {
     /// The samples of the family named `name` (its `# TYPE` name).
     pub fn samples_of<'d>(&'d self, name: &str) -> impl Iterator<Item = &'d Sample> + 'd {
         let index = self.families.iter().position(|f| f.name == name);
-        self.samples
-            .iter()
-            .filter(move |s| Some(s.family) == index)
+        self.samples.iter().filter(move |s| Some(s.family) == index)
     }
 
     /// The family named `name`.
@@ -262,9 +260,7 @@ fn unescape_help(text: &str, format: Format) -> Result<String, String> {
 
 /// `name{l="v",...} value` (no timestamp: edgeprom writes none).
 fn sample(line: &str) -> Result<Sample, String> {
-    let end = line
-        .find(['{', ' '])
-        .ok_or("sample without a value")?;
+    let end = line.find(['{', ' ']).ok_or("sample without a value")?;
     let (name, mut rest) = line.split_at(end);
     if !metric_name_syntax(name) {
         return Err(format!("invalid sample name {name:?}"));
@@ -332,13 +328,13 @@ pub fn number(v: &str) -> Result<f64, String> {
     }
     let plain = !v.is_empty()
         && v.bytes().any(|b| b.is_ascii_digit())
-        && v
-            .bytes()
+        && v.bytes()
             .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
     if !plain {
         return Err(format!("not a number: {v:?}"));
     }
-    v.parse::<f64>().map_err(|e| format!("not a number: {v:?}: {e}"))
+    v.parse::<f64>()
+        .map_err(|e| format!("not a number: {v:?}: {e}"))
 }
 
 #[cfg(test)]
@@ -350,7 +346,8 @@ mod tests {
 
     #[test]
     fn accepts_what_a_correct_encoder_writes() {
-        let doc = "# TYPE a counter\n# HELP a say \\\"hi\\\"\\n\\\\\na_total{x=\"q\\\"\\n\\\\\"} 1\n\
+        let doc =
+            "# TYPE a counter\n# HELP a say \\\"hi\\\"\\n\\\\\na_total{x=\"q\\\"\\n\\\\\"} 1\n\
                    a_created{x=\"q\\\"\\n\\\\\"} 1.5\n# TYPE b_seconds histogram\n\
                    # UNIT b_seconds seconds\n# HELP b_seconds \n\
                    b_seconds_bucket{le=\"+Inf\"} 0\nb_seconds_count 0\n# EOF\n";
@@ -358,7 +355,10 @@ mod tests {
         assert_eq!(d.families[0].help, "say \"hi\"\n\\");
         assert_eq!(d.samples[0].labels[0].1, "q\"\n\\");
         assert_eq!(d.samples.len(), 4);
-        assert_eq!(d.family("b_seconds").unwrap().unit.as_deref(), Some("seconds"));
+        assert_eq!(
+            d.family("b_seconds").unwrap().unit.as_deref(),
+            Some("seconds")
+        );
         let text = "# HELP c_total say \"hi\" \\\\\n# TYPE c_total counter\nc_total 3\n";
         assert_eq!(check(text, TEXT).unwrap().families[0].help, "say \"hi\" \\");
         assert_eq!(check("", TEXT).unwrap(), Document::default());
@@ -368,22 +368,25 @@ mod tests {
     fn rejects_breakouts_and_bad_escapes() {
         let head = "# TYPE a gauge\n# HELP a h\n";
         for bad in [
-            "a{x=\"\\q\"} 1\n",                     // unknown escape
-            "a{x=\"1\"\"} 1\n",                     // raw quote
-            "a{x=\"1\"} 1 2\n",                     // extra field
-            "a{x=\"1\",x=\"2\"} 1\n",               // label twice
-            "a{} 1\n",                              // empty label set
-            "a 1\na 1\n",                           // series twice
-            "b 1\n",                                // not of this family
-            "a inf\n",                              // not exposition syntax
-        ]
-        {
+            "a{x=\"\\q\"} 1\n",       // unknown escape
+            "a{x=\"1\"\"} 1\n",       // raw quote
+            "a{x=\"1\"} 1 2\n",       // extra field
+            "a{x=\"1\",x=\"2\"} 1\n", // label twice
+            "a{} 1\n",                // empty label set
+            "a 1\na 1\n",             // series twice
+            "b 1\n",                  // not of this family
+            "a inf\n",                // not exposition syntax
+        ] {
             let doc = format!("{head}{bad}# EOF\n");
             assert!(check(&doc, OM).is_err(), "accepted {doc:?}");
         }
         assert!(check("# TYPE a gauge\n# HELP a \"\n# EOF\n", OM).is_err());
         let hist = "# TYPE h histogram\n# HELP h h\n";
-        for bad in ["h_count{le=\"1\"} 1\n", "h_bucket 1\n", "h_bucket{le=\"1\",a=\"b\"} 1\n"] {
+        for bad in [
+            "h_count{le=\"1\"} 1\n",
+            "h_bucket 1\n",
+            "h_bucket{le=\"1\",a=\"b\"} 1\n",
+        ] {
             assert!(check(&format!("{hist}{bad}# EOF\n"), OM).is_err(), "{bad}");
         }
         // Outside histograms `le` is an ordinary label.

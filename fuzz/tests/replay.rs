@@ -29,7 +29,10 @@ fn corpus_and_artifacts_pass_their_targets() {
     for (name, check) in ALL {
         let corpus = files(&root.join("corpus").join(name));
         let artifacts = files(&root.join("artifacts").join(name));
-        assert!(!corpus.is_empty(), "no corpus for {name}: run `cargo xtask fuzz --long`");
+        assert!(
+            !corpus.is_empty(),
+            "no corpus for {name}: run `cargo xtask fuzz --long`"
+        );
         for path in corpus.iter().chain(&artifacts) {
             let data = fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             if catch_unwind(|| check(&data)).is_err() {
@@ -42,5 +45,8 @@ fn corpus_and_artifacts_pass_their_targets() {
             artifacts.len()
         );
     }
-    assert!(failed.is_empty(), "inputs that fail their target: {failed:#?}");
+    assert!(
+        failed.is_empty(),
+        "inputs that fail their target: {failed:#?}"
+    );
 }

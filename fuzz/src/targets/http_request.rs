@@ -90,7 +90,11 @@ fn raw_bytes(raw: &[u8]) {
     let head = raw.get(..end.unwrap_or(raw.len())).unwrap_or_default();
     let verdict = route(head);
     if end.is_some() {
-        assert_eq!(route(raw), verdict, "bytes after the head changed the verdict");
+        assert_eq!(
+            route(raw),
+            verdict,
+            "bytes after the head changed the verdict"
+        );
     }
     match parse(head).filter(|(_, path, _, _)| path.starts_with('/')) {
         None => assert_eq!(verdict, Route::BadRequest, "{head:?}"),
@@ -134,7 +138,9 @@ fn keep(s: &str, ok: impl Fn(char) -> bool) -> String {
 
 /// A header value: visible ASCII and inner spaces.
 fn value(s: &str) -> String {
-    keep(s, |c| c.is_ascii_graphic() || c == ' ').trim().to_owned()
+    keep(s, |c| c.is_ascii_graphic() || c == ' ')
+        .trim()
+        .to_owned()
 }
 
 fn well_formed(built: &Built<'_>) {

@@ -3,13 +3,22 @@
 //! `embedded_io` transport that accepts the request (in short writes) and answers with the
 //! fuzzer's bytes (in short reads, optionally failing).
 //!
+//! The same reply also answers a remote write (`RemoteWriteClient::write`, whose reader keeps
+//! `Date` and `Retry-After`), and every header value is given to `parse_http_date`.
+//!
 //! Invariants: nothing panics or loops forever; a success is a 2xx status; an error is one of
-//! the documented variants; and the outcome does not depend on how the reply was split into
-//! reads (the same reply read whole gives the same result).
+//! the documented variants (a remote write's 429 and 5xx retryable, its other statuses not);
+//! and the outcome does not depend on how the reply was split into reads (the same reply read
+//! whole gives the same result).
 
 use arbitrary::Arbitrary;
+use core::time::Duration;
+
+use edgeprom::encode::remote_write::RemoteWrite;
 use edgeprom::{Counter, Metric, Registry};
-use edgeprom_embedded::{PushError, Pushgateway};
+use edgeprom_embedded::{
+    parse_http_date, PushError, Pushgateway, RemoteWriteClient, RemoteWriteError,
+};
 
 #[derive(Arbitrary, Debug)]
 struct Input<'a> {
@@ -140,7 +149,11 @@ fn auth_ok(user: &str, password: &str) -> bool {
 
 static PUSHES: Metric<Counter> = Metric::new("pushes", "Pushes tried");
 
-fn exchange(input: &Input<'_>, reads: &[u8], writes: &[u8]) -> (Result<u16, PushError<Broken>>, Vec<u8>) {
+fn exchange(
+    input: &Input<'_>,
+    reads: &[u8],
+    writes: &[u8],
+) -> (Result<u16, PushError<Broken>>, Vec<u8>) {
     let mut registry: Registry<'_, 1> = Registry::new();
     registry.register(&PUSHES).expect("one metric");
     let gateway = gateway(input);
@@ -195,7 +208,8 @@ fn one(input: &Input<'_>) {
     let head = std::str::from_utf8(&sent[..head_end]).expect("an ASCII head");
     let method = if input.delete { "DELETE " } else { "PUT " };
     assert!(
-        head.starts_with(method) && head.contains(" /metrics/job/fuzz/instance@base64/YS9i HTTP/1.1"),
+        head.starts_with(method)
+            && head.contains(" /metrics/job/fuzz/instance@base64/YS9i HTTP/1.1"),
         "{head}"
     );
     let host = head
@@ -231,7 +245,92 @@ fn one(input: &Input<'_>) {
     // Split differently (one read and one write as large as the buffer allows), same outcome.
     if input.fail_at.is_none() {
         let (whole, sent_whole) = exchange(input, &[], &[]);
-        assert_eq!(whole, result, "the outcome depends on how the reply was split");
+        assert_eq!(
+            whole, result,
+            "the outcome depends on how the reply was split"
+        );
         assert_eq!(sent_whole, sent);
+    }
+    remote_write(input);
+    // Any header value as a date: never a panic, and never a date past the year 9999 (an
+    // IMF-fixdate has four digits of year).
+    for line in input.reply.split(|&b| b == b'\n') {
+        let value = line.splitn(2, |&b| b == b':').nth(1).unwrap_or(line);
+        let value = value.trim_ascii();
+        if let Ok(t) = parse_http_date(value) {
+            assert!(t.as_secs() < 253_402_300_800, "{value:?} is past year 9999");
+        }
+    }
+}
+
+/// The outcome of a remote write answered by `input.reply`, read in `reads`-sized pieces:
+/// the status (and the reply's date) or the error.
+fn rw_exchange(
+    input: &Input<'_>,
+    reads: &[u8],
+) -> Result<(u16, Option<Duration>), RemoteWriteError<Broken>> {
+    let mut registry: Registry<'_, 1> = Registry::new();
+    registry.register(&PUSHES).expect("one metric");
+    let client = match RemoteWriteClient::new(input.host, "/api/v1/write") {
+        Ok(c) => c,
+        Err(_) => RemoteWriteClient::new("127.0.0.1:8428", "/api/v1/write").expect("a valid host"),
+    };
+    let mut wire = Wire {
+        reply: input.reply,
+        at: 0,
+        reads,
+        writes: &input.writes,
+        fail_at: input.fail_at.map(usize::from),
+        calls: 0,
+        sent: Vec::new(),
+    };
+    let mut buf = vec![0u8; 1 + usize::from(input.buf % 512)];
+    let request = RemoteWrite::at(Duration::from_secs(1_700_000_000));
+    client
+        .write(&mut wire, &registry, &request, &mut buf)
+        .map(|reply| (reply.status(), reply.date()))
+}
+
+fn remote_write(input: &Input<'_>) {
+    let result = rw_exchange(input, &input.reads);
+    match &result {
+        Ok((status, _)) => assert!((200..300).contains(status), "success with {status}"),
+        Err(RemoteWriteError::Retryable { status, .. }) => {
+            assert!(
+                *status == 429 || (500..600).contains(status),
+                "{status} retryable"
+            )
+        }
+        Err(RemoteWriteError::Rejected { status, .. }) => {
+            assert!(!(200..300).contains(status) && *status != 429 && !(500..600).contains(status))
+        }
+        Err(
+            RemoteWriteError::Closed
+            | RemoteWriteError::Malformed
+            | RemoteWriteError::TooLarge
+            | RemoteWriteError::WriteZero
+            | RemoteWriteError::Transport(Broken),
+        ) => {}
+        Err(e) => panic!("unexpected remote write error {e:?}"),
+    }
+    if let Err(e) = &result {
+        assert_eq!(
+            e.retry_after().is_some(),
+            matches!(
+                e,
+                RemoteWriteError::Retryable {
+                    retry_after: Some(_),
+                    ..
+                }
+            )
+        );
+    }
+    if input.fail_at.is_none() {
+        let whole = rw_exchange(input, &[]);
+        assert_eq!(
+            format!("{whole:?}"),
+            format!("{result:?}"),
+            "the remote write's outcome depends on how the reply was split"
+        );
     }
 }

@@ -10,14 +10,14 @@
 
 use std::time::Duration;
 
-use arbitrary::Arbitrary;
-use edgeprom::{
-    Counter, Desc, FamilyBuilder, FixedClock, Format, Gauge, Histogram, Info, LabelError,
-    Metric, Registry, State, StateSet, DEFAULT_BUCKETS,
-};
 use crate::exposition::{self, Document};
 use crate::intern::intern;
 use crate::names;
+use arbitrary::Arbitrary;
+use edgeprom::{
+    Counter, Desc, FamilyBuilder, FixedClock, Format, Gauge, Histogram, Info, LabelError, Metric,
+    Registry, State, StateSet, DEFAULT_BUCKETS,
+};
 
 const L: usize = 2;
 const N: usize = 4;
@@ -116,7 +116,8 @@ impl Kind for Histogram {
         "_count"
     }
     fn bump(&self, n: u16) {
-        self.observe(f64::from(n) / 1000.0).expect("finite observation");
+        self.observe(f64::from(n) / 1000.0)
+            .expect("finite observation");
     }
     fn apply(model: f64, _: u16) -> f64 {
         model + 1.0
@@ -179,12 +180,7 @@ fn order_pairs<'v>(
 }
 
 /// Applies one resolution to the family and the model, and compares them.
-fn resolve<T: Kind>(
-    model: &mut Vec<Series>,
-    values: &[&str],
-    got: Result<&T, LabelError>,
-    n: u16,
-) {
+fn resolve<T: Kind>(model: &mut Vec<Series>, values: &[&str], got: Result<&T, LabelError>, n: u16) {
     match (expect_resolve(model, values), got) {
         (Ok(Some(i)), Ok(t)) => {
             assert_eq!(model[i].handle, t as *const T as usize, "a second handle");
@@ -232,7 +228,11 @@ fn run<T: Kind>(input: &Input<'_>) {
     for strip in [None, Some("_total"), Some("_info")] {
         let desc = Desc::try_new(input.name, input.help, strip);
         let stripped = names::strip(input.name, strip);
-        assert_eq!(desc.is_ok(), names::metric_name_ok(stripped), "{stripped:?}");
+        assert_eq!(
+            desc.is_ok(),
+            names::metric_name_ok(stripped),
+            "{stripped:?}"
+        );
         if let (Ok(desc), Some(unit)) = (desc, input.unit) {
             assert_eq!(desc.name(), stripped);
             assert_eq!(desc.help(), input.help);
@@ -307,14 +307,12 @@ fn run<T: Kind>(input: &Input<'_>) {
                 Op::Labels(values, n) => {
                     resolve::<T>(&mut model, values, family.labels(&values[..]), *n)
                 }
-                Op::ByName(pairs, n) => {
-                    match order_pairs(family.label_names(), pairs) {
-                        Ok(values) => {
-                            resolve::<T>(&mut model, &values, family.labels_by_name(&pairs[..]), *n)
-                        }
-                        Err(e) => assert_eq!(family.labels_by_name(&pairs[..]).err(), Some(e)),
+                Op::ByName(pairs, n) => match order_pairs(family.label_names(), pairs) {
+                    Ok(values) => {
+                        resolve::<T>(&mut model, &values, family.labels_by_name(&pairs[..]), *n)
                     }
-                }
+                    Err(e) => assert_eq!(family.labels_by_name(&pairs[..]).err(), Some(e)),
+                },
                 Op::Get(values) => {
                     let want = match expect_resolve(&model, values) {
                         Ok(Some(i)) => Some(model[i].handle),
@@ -395,7 +393,12 @@ fn build_family<T: Kind>(
     let ok = names::metric_name_ok(stripped)
         && input.unit.is_none_or(|u| names::unit_ok(stripped, u))
         && names::label_set_ok(&labels, T::RESERVED);
-    assert_eq!(built.is_ok(), ok, "family {name:?} {:?} {labels:?}", input.unit);
+    assert_eq!(
+        built.is_ok(),
+        ok,
+        "family {name:?} {:?} {labels:?}",
+        input.unit
+    );
     Some(built)
 }
 
@@ -462,7 +465,10 @@ impl Expect<'_> {
             "{s:?}: labels differ from {:?} + {rest:?}",
             self.const_labels
         );
-        let extra = s.labels.len().checked_sub(self.const_labels.len() + rest.len());
+        let extra = s
+            .labels
+            .len()
+            .checked_sub(self.const_labels.len() + rest.len());
         // `le` only on a histogram's buckets (a state set or gauge may be named `x_bucket`).
         let histogram = self.parsed.families[s.family].ty.contains("histogram");
         let le = histogram && s.name.ends_with("_bucket");
@@ -482,19 +488,27 @@ impl Expect<'_> {
             edgeprom::encode::openmetrics::type_name(T::TYPE),
         );
         let type_name = match self.format {
-            Format::Prometheus => format!("{base}{}", edgeprom::encode::text::header_suffix(T::TYPE)),
+            Format::Prometheus => {
+                format!("{base}{}", edgeprom::encode::text::header_suffix(T::TYPE))
+            }
             Format::OpenMetrics => base.clone(),
         };
         let samples = self.family_samples(&type_name, ty, input.help);
         if self.format == Format::OpenMetrics {
             assert_eq!(
-                self.parsed.family(&type_name).and_then(|f| f.unit.as_deref()),
+                self.parsed
+                    .family(&type_name)
+                    .and_then(|f| f.unit.as_deref()),
                 input.unit
             );
         }
         let created = input.clock && T::HAS_CREATED;
         let inline = usize::from(created && self.format == Format::OpenMetrics);
-        assert_eq!(samples.len(), model.len() * (T::SAMPLES + inline), "{type_name}");
+        assert_eq!(
+            samples.len(),
+            model.len() * (T::SAMPLES + inline),
+            "{type_name}"
+        );
         let names = f.label_names();
         for s in &samples {
             let series = model
@@ -502,9 +516,7 @@ impl Expect<'_> {
                 .find(|m| {
                     s.labels
                         .get(self.const_labels.len()..self.const_labels.len() + L)
-                        .is_some_and(|l| {
-                            l.iter().map(|(_, v)| v).eq(m.values.iter())
-                        })
+                        .is_some_and(|l| l.iter().map(|(_, v)| v).eq(m.values.iter()))
                 })
                 .unwrap_or_else(|| panic!("{s:?} is no series of the model"));
             let rest = [
@@ -538,7 +550,10 @@ impl Expect<'_> {
             (2, samples.len() + c.len())
         } else {
             if self.format == Format::Prometheus {
-                assert!(self.parsed.family(&created_name).is_none(), "{created_name}");
+                assert!(
+                    self.parsed.family(&created_name).is_none(),
+                    "{created_name}"
+                );
             }
             (1, samples.len())
         }

@@ -8,11 +8,11 @@
 
 use std::fmt;
 
+use crate::names;
 use arbitrary::Arbitrary;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use edgeprom::push::{write_path, PushPathError};
-use crate::names;
 
 #[derive(Arbitrary, Debug)]
 struct Input<'a> {
@@ -74,12 +74,18 @@ fn decode(segment: &str, base64: bool) -> Vec<u8> {
         if b == b'%' {
             let hex = bytes.get(i + 1..i + 3).unwrap_or_default();
             assert!(
-                hex.len() == 2 && hex.iter().all(|h| h.is_ascii_digit() || (b'A'..=b'F').contains(h)),
+                hex.len() == 2
+                    && hex
+                        .iter()
+                        .all(|h| h.is_ascii_digit() || (b'A'..=b'F').contains(h)),
                 "bad percent escape in {segment:?}"
             );
             i += 3;
         } else {
-            assert!(unreserved(b), "reserved byte {b:#x} unescaped in {segment:?}");
+            assert!(
+                unreserved(b),
+                "reserved byte {b:#x} unescaped in {segment:?}"
+            );
             i += 1;
         }
     }
@@ -110,7 +116,9 @@ fn one(input: &Input<'_>) {
     }
     assert_eq!(result, Ok(()), "{grouping:?}");
 
-    let rest = path.strip_prefix("/metrics/").expect("starts with /metrics/");
+    let rest = path
+        .strip_prefix("/metrics/")
+        .expect("starts with /metrics/");
     let segments: Vec<&str> = rest.split('/').collect();
     assert_eq!(segments.len(), 2 + 2 * grouping.len(), "{path}");
     let pairs = std::iter::once(("job", input.job)).chain(grouping.iter().copied());
