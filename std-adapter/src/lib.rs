@@ -136,7 +136,7 @@ pub use push::{
 #[cfg(feature = "remote-write")]
 pub use remote_write::{
     PeriodicRemoteWriter, PeriodicRemoteWriterBuilder, RemoteWriteClient, RemoteWriteError,
-    RemoteWriteMetrics, RemoteWriteSource, RemoteWriteStats, RemoteWriteStopError, VictoriaImport,
+    RemoteWriteEncode, RemoteWriteMetrics, RemoteWriteSource, RemoteWriteStats, RemoteWriteStopError, VictoriaImport,
     SNAPSHOT_OVERHEAD,
 };
 /// The scrape server's request parsing, for the fuzz targets; not part of the API.
