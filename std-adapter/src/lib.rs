@@ -135,9 +135,9 @@ pub use push::{
 };
 #[cfg(feature = "remote-write")]
 pub use remote_write::{
-    PeriodicRemoteWriter, PeriodicRemoteWriterBuilder, RemoteWriteClient, RemoteWriteError,
-    RemoteWriteEncode, RemoteWriteMetrics, RemoteWriteSource, RemoteWriteStats, RemoteWriteStopError, VictoriaImport,
-    SNAPSHOT_OVERHEAD,
+    PeriodicRemoteWriter, PeriodicRemoteWriterBuilder, RemoteWriteClient, RemoteWriteEncode,
+    RemoteWriteError, RemoteWriteMetrics, RemoteWriteSource, RemoteWriteStats,
+    RemoteWriteStopError, VictoriaImport, SNAPSHOT_OVERHEAD,
 };
 /// The scrape server's request parsing, for the fuzz targets; not part of the API.
 #[cfg(feature = "scrape")]

@@ -181,9 +181,8 @@ fn victoria_metrics_stores_a_dyn_registry() {
         lat.observe(v).unwrap();
     }
     // The counter, two gauges, 15 buckets (14 default, +Inf), _count and _sum.
-    let (series, start) = write_thrice_and_export(&vm, "{__name__=~\"dyn_.*\"}", 20, |c, req| {
-        c.write(&r, req)
-    });
+    let (series, start) =
+        write_thrice_and_export(&vm, "{__name__=~\"dyn_.*\"}", 20, |c, req| c.write(&r, req));
     let want: [Want; 9] = [
         ("dyn_jobs_total", None, 12.0),
         ("dyn_temp", Some(("room", "kitchen")), 19.25),
@@ -272,7 +271,10 @@ fn a_periodic_writer_of_a_shared_dyn_registry_sends_every_snapshot() {
     let stats = writer.stop(Duration::from_secs(10)).unwrap(); // a final snapshot, sent
     let sent = stats.sent_snapshots as usize;
     assert!(sent >= 5, "{stats:?}");
-    assert_eq!((stats.snapshots as usize, stats.dropped_snapshots), (sent, 0));
+    assert_eq!(
+        (stats.snapshots as usize, stats.dropped_snapshots),
+        (sent, 0)
+    );
     assert_eq!(calls.load(Ordering::SeqCst) as usize, sent);
 
     let series = poll_until(Duration::from_secs(10), || {
@@ -286,7 +288,10 @@ fn a_periodic_writer_of_a_shared_dyn_registry_sends_every_snapshot() {
     assert_eq!(seq.values, want);
     assert!(seq.timestamps.windows(2).all(|w| w[0] < w[1]), "{seq:?}");
     let ticks_sent = &find(&series, "pdyn_ticks_total", None).values;
-    assert!(ticks_sent.windows(2).all(|w| w[0] <= w[1]), "{ticks_sent:?}");
+    assert!(
+        ticks_sent.windows(2).all(|w| w[0] <= w[1]),
+        "{ticks_sent:?}"
+    );
     assert_eq!(ticks_sent.last().copied(), Some(ticks.get() as f64));
     assert!(ticks.get() > 100);
     let levels = &find(&series, "pdyn_level", Some(("tank", "a"))).values;

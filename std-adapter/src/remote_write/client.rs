@@ -4,9 +4,9 @@
 use std::thread;
 use std::time::Duration;
 
-use edgeprom::encode::remote_write::{RemoteWrite, CONTENT_ENCODING, CONTENT_TYPE, VERSION};
 use super::{RemoteWriteEncode, RemoteWriteError};
 use crate::PushClient;
+use edgeprom::encode::remote_write::{RemoteWrite, CONTENT_ENCODING, CONTENT_TYPE, VERSION};
 
 /// Most a `Retry-After` is waited for.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);

@@ -10,8 +10,8 @@ mod import;
 mod periodic;
 
 pub use client::RemoteWriteClient;
-pub use encode::RemoteWriteEncode;
 pub(crate) use encode::encode_with;
+pub use encode::RemoteWriteEncode;
 pub use error::RemoteWriteError;
 pub use import::VictoriaImport;
 pub use periodic::{
