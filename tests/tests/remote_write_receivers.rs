@@ -10,8 +10,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use edgeprom::encode::remote_write::RemoteWrite;
 use edgeprom::{static_registry, Counter, Family, Gauge, Histogram, Metric, Registry};
 use edgeprom_std::{
-    DynFamily, DynMetric, DynRegistry, FnGauge, PeriodicRemoteWriter, RemoteWriteClient,
-    RemoteWriteError, RemoteWriteMetrics, VictoriaImport,
+    DynFamily, DynMetric, DynRegistry, FnGauge, MetricsLogger, PeriodicRemoteWriter,
+    RemoteWriteClient, RemoteWriteError, RemoteWriteMetrics, VictoriaImport,
 };
 use edgeprom_tests::servers::{poll_until, Exported, Prometheus, VictoriaMetrics};
 
@@ -301,4 +301,37 @@ fn a_periodic_writer_of_a_shared_dyn_registry_sends_every_snapshot() {
     let own = &find(&series, "edgeprom_remote_write_snapshots_total", None).values;
     let before: Vec<f64> = (0..sent).map(|i| i as f64).collect();
     assert_eq!(own, &before);
+}
+
+#[test]
+fn victoria_metrics_stores_a_metrics_logger() {
+    let vm = VictoriaMetrics::start().expect("victoria-metrics starts");
+    let mut logger = MetricsLogger::builder()
+        .env(|_| None)
+        .workload_id("exp7")
+        .pod("pod-1")
+        .gateway("http://127.0.0.1:1")
+        .step(9)
+        .build()
+        .unwrap();
+    logger.add_gauge("lg_loss").unwrap();
+    logger.add_counter("lg_batches").unwrap();
+    logger.set("lg_loss", 0.125).unwrap();
+    logger["lg_batches"].inc_by(3.0).unwrap();
+    let (series, start) = write_thrice_and_export(&vm, "{__name__=~\"lg_.*\"}", 2, |c, req| {
+        c.write(&logger, req)
+    });
+    for (name, value) in [("lg_loss", 0.125), ("lg_batches_total", 3.0)] {
+        let e = find(&series, name, None);
+        assert_eq!(e.values, [value; 3], "{name}");
+        assert_eq!(e.timestamps, [start, start + 1000, start + 2000], "{name}");
+        let labels = [
+            ("label_metrics_experiment_handle", "exp7"),
+            ("pod", "pod-1"),
+            ("step", "9"),
+        ];
+        for (k, v) in labels {
+            assert_eq!(e.sample.label(k), Some(v), "{name} {k}");
+        }
+    }
 }
