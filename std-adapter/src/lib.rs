@@ -20,7 +20,9 @@
 //! - **Remote write 1.0** (feature `remote-write`): [`RemoteWriteClient`] (with the
 //!   specification's retries), [`VictoriaImport`], and [`PeriodicRemoteWriter`], which
 //!   snapshots into a bounded queue and sends it oldest first from a background thread,
-//!   counting what it drops in [`RemoteWriteMetrics`].
+//!   counting what it drops in [`RemoteWriteMetrics`]. Both write any [`RemoteWriteEncode`]:
+//!   the core's [`Registry`](edgeprom::Registry) and
+//!   [`StaticRegistry`](edgeprom::StaticRegistry), [`DynRegistry`] and [`MetricsLogger`].
 //! - **Scrape endpoint** (feature `scrape`): [`ScrapeServer`] serves `/metrics` in Prometheus
 //!   text or OpenMetrics.
 //!
@@ -57,7 +59,7 @@
 //! | feature | what it adds | what it brings in |
 //! |---|---|---|
 //! | `push` | [`PushClient`], [`PeriodicPusher`] | `ureq`, `rustls` (with `ring`), `webpki-roots`, `base64` |
-//! | `remote-write` | [`RemoteWriteClient`], [`VictoriaImport`], [`PeriodicRemoteWriter`] | `push`, `snap` |
+//! | `remote-write` | [`RemoteWriteClient`], [`VictoriaImport`], [`PeriodicRemoteWriter`], [`RemoteWriteEncode`] | `push`, `snap` |
 //! | `scrape` | [`ScrapeServer`] | `httparse` |
 //! | `gradient` | [`MetricsLogger`], [`add_metrics`] | `push` |
 //!
@@ -86,6 +88,10 @@
 #![cfg_attr(
     not(feature = "remote-write"),
     doc = "[`RemoteWriteMetrics`]: #features"
+)]
+#![cfg_attr(
+    not(feature = "remote-write"),
+    doc = "[`RemoteWriteEncode`]: #features"
 )]
 #![cfg_attr(not(feature = "gradient"), doc = "[`MetricsLogger`]: #features")]
 #![cfg_attr(not(feature = "gradient"), doc = "[`add_metrics`]: #features")]
@@ -135,9 +141,9 @@ pub use push::{
 };
 #[cfg(feature = "remote-write")]
 pub use remote_write::{
-    PeriodicRemoteWriter, PeriodicRemoteWriterBuilder, RemoteWriteClient, RemoteWriteError,
-    RemoteWriteMetrics, RemoteWriteSource, RemoteWriteStats, RemoteWriteStopError, VictoriaImport,
-    SNAPSHOT_OVERHEAD,
+    PeriodicRemoteWriter, PeriodicRemoteWriterBuilder, RemoteWriteClient, RemoteWriteEncode,
+    RemoteWriteError, RemoteWriteMetrics, RemoteWriteSource, RemoteWriteStats,
+    RemoteWriteStopError, VictoriaImport, SNAPSHOT_OVERHEAD,
 };
 /// The scrape server's request parsing, for the fuzz targets; not part of the API.
 #[cfg(feature = "scrape")]

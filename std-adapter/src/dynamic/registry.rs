@@ -129,6 +129,22 @@ impl Gather for DynRegistry {
     }
 }
 
+/// The whole request under one read lock: a family registered or removed meanwhile is in it
+/// entirely or not at all.
+#[cfg(feature = "remote-write")]
+impl crate::RemoteWriteEncode for DynRegistry {
+    fn remote_write_into(
+        &self,
+        request: &edgeprom::encode::remote_write::RemoteWrite,
+        buf: &mut Vec<u8>,
+    ) -> Result<(), crate::RemoteWriteError> {
+        let metrics = self.metrics.read().unwrap_or_else(PoisonError::into_inner);
+        crate::remote_write::encode_with(request, buf, |enc| {
+            metrics.iter().try_for_each(|m| m.encode(enc))
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

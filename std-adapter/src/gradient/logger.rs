@@ -432,8 +432,9 @@ impl Index<&str> for MetricsLogger {
     }
 }
 
-impl Gather for MetricsLogger {
-    fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
+impl MetricsLogger {
+    /// Every metric, with the grouping labels, into `enc` (without `finish`).
+    fn write_to(&self, enc: &mut Encoder<'_>) -> fmt::Result {
         let step = self.step().map(|s| s.to_string());
         let mut names = vec![self.workload_label.as_str(), "pod"];
         let mut values = vec![self.workload_id.as_str(), self.pod.as_str()];
@@ -442,7 +443,6 @@ impl Gather for MetricsLogger {
             values.push(step);
         }
         let labels = Labels::new(&names, &values);
-        let mut enc = Encoder::new(out, format);
         for e in &self.entries {
             let desc = e.desc.desc();
             let r = match &e.metric {
@@ -470,9 +470,31 @@ impl Gather for MetricsLogger {
                     })
                 }
             };
-            r.map_err(|_| GatherError)?;
+            r?;
         }
-        enc.finish().map_err(|_| GatherError)
+        Ok(())
+    }
+}
+
+impl Gather for MetricsLogger {
+    fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
+        let mut enc = Encoder::new(out, format);
+        self.write_to(&mut enc)
+            .and_then(|()| enc.finish())
+            .map_err(|_| GatherError)
+    }
+}
+
+/// The same series as [`push_metrics`](MetricsLogger::push_metrics) pushes, the grouping
+/// labels (workload, pod, step) on each.
+#[cfg(feature = "remote-write")]
+impl crate::RemoteWriteEncode for MetricsLogger {
+    fn remote_write_into(
+        &self,
+        request: &edgeprom::encode::remote_write::RemoteWrite,
+        buf: &mut Vec<u8>,
+    ) -> Result<(), crate::RemoteWriteError> {
+        crate::remote_write::encode_with(request, buf, |enc| self.write_to(enc))
     }
 }
 

@@ -4,11 +4,9 @@
 use std::thread;
 use std::time::Duration;
 
-use edgeprom::encode::remote_write::{RemoteWrite, CONTENT_ENCODING, CONTENT_TYPE, VERSION};
-use edgeprom::{EncodeError, Registry};
-
-use super::RemoteWriteError;
+use super::{RemoteWriteEncode, RemoteWriteError};
 use crate::PushClient;
+use edgeprom::encode::remote_write::{RemoteWrite, CONTENT_ENCODING, CONTENT_TYPE, VERSION};
 
 /// Most a `Retry-After` is waited for.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
@@ -97,21 +95,23 @@ impl RemoteWriteClient {
         self.transport.url()
     }
 
-    /// `registry` as a request body: the protobuf `WriteRequest`, snappy-compressed.
-    pub fn encode<const N: usize>(
-        registry: &Registry<'_, N>,
+    /// `registry` (any [`RemoteWriteEncode`]: a core [`Registry`](edgeprom::Registry), a
+    /// [`StaticRegistry`](edgeprom::StaticRegistry), a [`DynRegistry`](crate::DynRegistry),
+    /// ...) as a request body: the protobuf `WriteRequest`, snappy-compressed.
+    pub fn encode<R: RemoteWriteEncode + ?Sized>(
+        registry: &R,
         request: &RemoteWrite,
     ) -> Result<Vec<u8>, RemoteWriteError> {
         let mut raw = Vec::new();
-        encode_uncompressed(registry, request, &mut raw)?;
+        registry.remote_write_into(request, &mut raw)?;
         compress(&raw)
     }
 
-    /// Encodes `registry` stamped with `request`'s timestamp and sends it (with retries).
-    /// Returns the body's size on the wire.
-    pub fn write<const N: usize>(
+    /// Encodes `registry` (any [`RemoteWriteEncode`]) stamped with `request`'s timestamp and
+    /// sends it (with retries). Returns the body's size on the wire.
+    pub fn write<R: RemoteWriteEncode + ?Sized>(
         &self,
-        registry: &Registry<'_, N>,
+        registry: &R,
         request: &RemoteWrite,
     ) -> Result<usize, RemoteWriteError> {
         let body = Self::encode(registry, request)?;
@@ -139,28 +139,6 @@ impl RemoteWriteClient {
     pub(super) fn backoff(&self) -> (Duration, Duration) {
         self.backoff
     }
-}
-
-/// `registry` as an uncompressed `WriteRequest` in `buf` (replacing what it held), grown
-/// until the request fits.
-pub(super) fn encode_uncompressed<const N: usize>(
-    registry: &Registry<'_, N>,
-    request: &RemoteWrite,
-    buf: &mut Vec<u8>,
-) -> Result<(), RemoteWriteError> {
-    if buf.len() < 4096 {
-        buf.resize(4096, 0);
-    }
-    // A series added meanwhile can make the second try longer still: try until it fits.
-    let len = loop {
-        match registry.encode_remote_write(request, buf) {
-            Ok(n) => break n,
-            Err(EncodeError::BufferTooSmall { needed }) => buf.resize(needed + 1024, 0),
-            Err(e) => return Err(RemoteWriteError::Encode(e)),
-        }
-    };
-    buf.truncate(len);
-    Ok(())
 }
 
 /// `raw` in a snappy block.

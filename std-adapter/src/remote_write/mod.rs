@@ -4,11 +4,14 @@
 //! [`PeriodicRemoteWriter`] writes from a bounded queue of snapshots in the background.
 
 mod client;
+mod encode;
 mod error;
 mod import;
 mod periodic;
 
 pub use client::RemoteWriteClient;
+pub(crate) use encode::encode_with;
+pub use encode::RemoteWriteEncode;
 pub use error::RemoteWriteError;
 pub use import::VictoriaImport;
 pub use periodic::{

@@ -23,11 +23,13 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use edgeprom::encode::remote_write::RemoteWrite;
-use edgeprom::{Collect, Counter, Gauge, Metric, RegisterError, Registry, WallClock};
+use edgeprom::{
+    Collect, Counter, Encoder, Gauge, Metric, RegisterError, Registry, StaticRegistry, WallClock,
+};
 
-use super::client::{compress, encode_uncompressed, pause, Attempt};
-use super::{RemoteWriteClient, RemoteWriteError};
-use crate::SystemClock;
+use super::client::{compress, pause, Attempt};
+use super::{RemoteWriteClient, RemoteWriteEncode, RemoteWriteError};
+use crate::{DynRegisterError, DynRegistry, SystemClock};
 
 /// What a queued snapshot costs besides its compressed body: the queue's slot and the
 /// body's reference count.
@@ -36,8 +38,9 @@ pub const SNAPSHOT_OVERHEAD: usize = mem::size_of::<Snapshot>() + 2 * mem::size_
 /// Where a [`PeriodicRemoteWriter`] takes its snapshots from: anything that can write itself
 /// as an uncompressed remote write `WriteRequest` stamped with a given time.
 ///
-/// Implemented for the core's [`Registry`] (owned, `&'static` or in an [`Arc`]) and for
-/// closures `FnMut(&RemoteWrite, &mut Vec<u8>) -> Result<(), RemoteWriteError>`, which can
+/// Implemented for every [`RemoteWriteEncode`] registry, owned, `&'static` or in an [`Arc`]:
+/// the core's [`Registry`] and [`StaticRegistry`], [`DynRegistry`] and `MetricsLogger`
+/// (feature `gradient`), and `Box`/`Arc<dyn RemoteWriteEncode + Send>`; and for closures `FnMut(&RemoteWrite, &mut Vec<u8>) -> Result<(), RemoteWriteError>`, which can
 /// wrap any other source (or do something before each snapshot):
 ///
 /// ```
@@ -67,35 +70,41 @@ pub trait RemoteWriteSource: Send {
     ) -> Result<(), RemoteWriteError>;
 }
 
-impl<const N: usize> RemoteWriteSource for Registry<'static, N> {
-    fn snapshot(
-        &mut self,
-        request: &RemoteWrite,
-        buf: &mut Vec<u8>,
-    ) -> Result<(), RemoteWriteError> {
-        encode_uncompressed(self, request, buf)
-    }
+/// A registry's snapshot: its [`RemoteWriteEncode`] request.
+macro_rules! registry_sources {
+    ($([$($gen:tt)*] $ty:ty),* $(,)?) => {$(
+        impl<$($gen)*> RemoteWriteSource for $ty {
+            fn snapshot(
+                &mut self,
+                request: &RemoteWrite,
+                buf: &mut Vec<u8>,
+            ) -> Result<(), RemoteWriteError> {
+                self.remote_write_into(request, buf)
+            }
+        }
+    )*};
 }
 
-impl<const N: usize> RemoteWriteSource for &'static Registry<'static, N> {
-    fn snapshot(
-        &mut self,
-        request: &RemoteWrite,
-        buf: &mut Vec<u8>,
-    ) -> Result<(), RemoteWriteError> {
-        encode_uncompressed(self, request, buf)
-    }
-}
+registry_sources!(
+    [const N: usize] Registry<'static, N>,
+    [const N: usize] &'static Registry<'static, N>,
+    [const N: usize] Arc<Registry<'static, N>>,
+    [const N: usize] StaticRegistry<N>,
+    [const N: usize] &'static StaticRegistry<N>,
+    [const N: usize] Arc<StaticRegistry<N>>,
+    [] DynRegistry,
+    [] &'static DynRegistry,
+    [] Arc<DynRegistry>,
+    [] Box<dyn RemoteWriteEncode + Send>,
+    [] Arc<dyn RemoteWriteEncode + Send>,
+);
 
-impl<const N: usize> RemoteWriteSource for Arc<Registry<'static, N>> {
-    fn snapshot(
-        &mut self,
-        request: &RemoteWrite,
-        buf: &mut Vec<u8>,
-    ) -> Result<(), RemoteWriteError> {
-        encode_uncompressed(self, request, buf)
-    }
-}
+#[cfg(feature = "gradient")]
+registry_sources!(
+    [] crate::MetricsLogger,
+    [] &'static crate::MetricsLogger,
+    [] Arc<crate::MetricsLogger>,
+);
 
 impl<F> RemoteWriteSource for F
 where
@@ -289,6 +298,46 @@ impl RemoteWriteMetrics {
             registry.register(m)?;
         }
         Ok(())
+    }
+
+    /// Registers every metric into a [`DynRegistry`] (the metrics stay in `self`, so it is
+    /// `'static`). On an error, those before the failing one stay registered.
+    ///
+    /// ```
+    /// use edgeprom_std::{DynRegistry, RemoteWriteMetrics};
+    ///
+    /// static RW: RemoteWriteMetrics = RemoteWriteMetrics::new();
+    /// let registry = DynRegistry::new();
+    /// RW.register_dyn(&registry)?;
+    /// assert_eq!(registry.len(), RemoteWriteMetrics::COUNT);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn register_dyn(&'static self, registry: &DynRegistry) -> Result<(), DynRegisterError> {
+        for m in self.all() {
+            registry.register(Arc::new(StaticCollect(m)))?;
+        }
+        Ok(())
+    }
+}
+
+/// A `'static` metric, to register into a [`DynRegistry`].
+struct StaticCollect(&'static dyn Collect);
+
+impl Collect for StaticCollect {
+    fn desc(&self) -> edgeprom::Desc<'_> {
+        self.0.desc()
+    }
+    fn metric_type(&self) -> edgeprom::MetricType {
+        self.0.metric_type()
+    }
+    fn label_name(&self, i: usize) -> Option<&str> {
+        self.0.label_name(i)
+    }
+    fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
+        self.0.encode(enc)
+    }
+    fn init_created(&self, unix: Duration) {
+        self.0.init_created(unix);
     }
 }
 
