@@ -19,6 +19,7 @@ impl BucketCache {
 
     /// The `i`th string `le` writes for the float bounds `key`, formatted once for every
     /// series with those bounds (`None` when they do not fit the cache).
+    #[cfg(feature = "remote-write")]
     pub(crate) fn le(
         &mut self,
         key: (usize, usize),

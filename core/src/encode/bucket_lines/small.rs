@@ -15,6 +15,7 @@ impl BucketCache {
     }
 
     /// Nothing is cached here: always `None` (the caller formats the bound itself).
+    #[cfg(feature = "remote-write")]
     pub(crate) fn le(
         &mut self,
         _key: (usize, usize),

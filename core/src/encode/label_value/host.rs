@@ -12,14 +12,14 @@ impl<'a> LabelValue<'a> {
         LabelValue(s)
     }
 
-    /// Its length in bytes.
-    #[cfg(feature = "remote-write")]
     /// Copies its bytes into `dst`, which has [`len`](Self::len) bytes.
     #[cfg(feature = "remote-write")]
     pub(crate) fn copy_to(&self, dst: &mut [u8]) {
         crate::encode::out::copy(dst, self.0.as_bytes());
     }
 
+    /// Its length in bytes.
+    #[cfg(feature = "remote-write")]
     pub(crate) fn len(&self) -> usize {
         self.0.len()
     }
