@@ -103,7 +103,7 @@ fn firmware_sets_its_clock_from_the_receiver_and_remote_writes_every_value() {
     // The clock read its tick counter once after it was set: 1 ms later.
     assert_eq!(stamped, date_ms + 1);
 
-    // Stack (last run: 1,692 B and 2,676 B): the client, the encoder, the reply parser.
+    // Stack (last run: 1,324 B and 2,260 B): the client, the encoder, the reply parser.
     let import_stack = printed(&run.stdout, "stack import ");
     let write_stack = printed(&run.stdout, "B, remote write ");
     assert!(import_stack < 2048 && write_stack < 3072, "{}", run.stdout);
