@@ -25,9 +25,17 @@ pub(super) const METADATA_HELP: u8 = 0x22;
 pub(super) const METADATA_UNIT: u8 = 0x2a;
 
 /// The bytes of `v` as a varint.
+#[inline]
 pub(super) const fn varint_len(v: u64) -> usize {
-    // Seven bits a byte: the bits `v` needs (at least one), rounded up to sevens.
-    let bits = 64 - (v | 1).leading_zeros() as usize;
+    // Most lengths in a request are short: one or two bytes, without the arithmetic.
+    if v < 1 << 7 {
+        return 1;
+    }
+    if v < 1 << 14 {
+        return 2;
+    }
+    // Seven bits a byte: the bits `v` needs, rounded up to sevens.
+    let bits = 64 - v.leading_zeros() as usize;
     bits.div_ceil(7)
 }
 
