@@ -8,6 +8,8 @@ mod encode;
 mod error;
 mod import;
 mod periodic;
+mod self_metrics;
+mod source;
 
 pub use client::RemoteWriteClient;
 pub(crate) use encode::encode_with;
@@ -15,9 +17,12 @@ pub use encode::RemoteWriteEncode;
 pub use error::RemoteWriteError;
 pub use import::VictoriaImport;
 pub use periodic::{
-    PeriodicRemoteWriter, PeriodicRemoteWriterBuilder, RemoteWriteMetrics, RemoteWriteSource,
-    RemoteWriteStats, RemoteWriteStopError, SNAPSHOT_OVERHEAD,
+    PeriodicRemoteWriter, PeriodicRemoteWriterBuilder, RemoteWriteStats, RemoteWriteStopError,
+    SNAPSHOT_OVERHEAD,
 };
+pub use self_metrics::RemoteWriteMetrics;
+pub(crate) use source::count_timeseries;
+pub use source::RemoteWriteSource;
 
 #[allow(unused_imports)] // for the docs
 use crate::PushClient;
