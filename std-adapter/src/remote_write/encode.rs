@@ -13,7 +13,7 @@ use super::RemoteWriteError;
 
 /// A registry that can write itself as a remote write `WriteRequest` (protobuf, not
 /// compressed): the core's [`Registry`] and [`StaticRegistry`] (what
-/// [`static_registry!`](edgeprom::static_registry) makes), [`DynRegistry`](crate::DynRegistry)
+/// [`static_registry!`](macro@edgeprom::static_registry) makes), [`DynRegistry`](crate::DynRegistry)
 /// and `MetricsLogger` (feature `gradient`), and references, `Box`es
 /// and [`Arc`]s of them. [`RemoteWriteClient::write`](super::RemoteWriteClient::write) and
 /// [`encode`](super::RemoteWriteClient::encode) take any of them, and so does

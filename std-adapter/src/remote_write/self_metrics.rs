@@ -8,7 +8,7 @@ use std::time::Duration;
 use edgeprom::{Collect, Counter, Encoder, Gauge, Metric, RegisterError, Registry};
 
 #[allow(unused_imports)] // for the docs
-use super::{PeriodicRemoteWriterBuilder, SNAPSHOT_OVERHEAD};
+use super::{PeriodicRemoteWriter, PeriodicRemoteWriterBuilder, SNAPSHOT_OVERHEAD};
 use crate::{DynRegisterError, DynRegistry};
 
 /// A periodic remote writer's own metrics, named after Prometheus' `prometheus_remote_storage_*`
