@@ -9,6 +9,27 @@
 /// The size of the encode buffer.
 pub const BUF_LEN: usize = 2048;
 
+/// The `main` of a footprint firmware: the baseline's buffer, then the workload module's
+/// `record` and `encode` (opaque to the optimizer), then sleep. Each `src/bin/*.rs` but
+/// `base` and `stack` is this one line with its module.
+#[macro_export]
+macro_rules! footprint_main {
+    ($($module:ident)::+) => {
+        #[cortex_m_rt::entry]
+        fn main() -> ! {
+            let mut buf = [0u8; $crate::BUF_LEN];
+            buf[0] = core::hint::black_box(1);
+            $crate::$($module)::+::record();
+            let n = $crate::$($module)::+::encode(&mut buf);
+            core::hint::black_box(n.ok());
+            core::hint::black_box(&mut buf);
+            loop {
+                cortex_m::asm::wfi();
+            }
+        }
+    };
+}
+
 /// One workload module: the same four metrics and code, with its own gauge and bucket types.
 macro_rules! workload {
     (
