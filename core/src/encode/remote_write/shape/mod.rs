@@ -2,7 +2,12 @@
 //! for the others: the order of their label names (which only depends on the names: the same
 //! for every series of a family with the same suffix) and, on a host, the finished bytes of the
 //! labels every such series shares (`__name__` and the constant labels). A series then costs
-//! about what a line of text does: its own label values, `le` or `quantile`, and the sample.
+//! copies of those bytes, its own labels (the family's, `le` or `quantile`) and the sample.
+//!
+//! Shapes are told apart by the addresses of the names (see [`Key`]): a collector that built
+//! different label names at one address for two series of one family within one encode would
+//! get the first one's order. The crate's families, registries and the std adapter's dynamic
+//! families keep their names where they are.
 //!
 //! Past [`SORTED`] labels a series has no shape: the caller sorts by scanning.
 //!
