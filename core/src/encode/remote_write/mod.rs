@@ -589,7 +589,7 @@ impl<'s> Sample<'s> {
 
     /// Calls `f` with each label in order of name, a name given twice once (its first), by
     /// scanning for the smallest name greater than the last each time (no storage: for series
-    /// with more labels than a [`Shape`] holds).
+    /// with more labels than a shape holds).
     fn sorted(&self, f: &mut dyn FnMut(Label<'_, 's>)) {
         let mut last: Option<Parts<'s>> = None;
         loop {
@@ -717,7 +717,7 @@ fn label_len(name: usize, value: usize) -> usize {
 }
 
 /// An encoder's output and its count of remote write bytes, borrowed apart from the rest of
-/// the encoder (so that a series can be written while its [`Shape`] is read).
+/// the encoder (so that a series can be written while its shape is read).
 struct Wire<'e, 'w> {
     out: &'e mut Out<'w>,
     written: &'e mut usize,
@@ -802,7 +802,7 @@ impl<'w> Encoder<'w> {
     }
 
     /// One `TimeSeries` with one sample, if it fits (see [`Pass::fits`]), its labels in
-    /// order of name: as runs of the family's [`Shape`] (copies of the shared labels' bytes
+    /// order of name: as runs of the family's shape (copies of the shared labels' bytes
     /// and the series' own labels), as its labels in the shape's order, or sorted by scanning
     /// when there are more than a shape holds.
     fn rw_series(&mut self, key: Key, s: &Sample<'_>, value: f64) {

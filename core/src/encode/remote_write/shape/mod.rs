@@ -62,7 +62,7 @@ impl Key {
 }
 
 /// A run of a series' labels in order: shared labels' bytes (`start..end` in
-/// [`Shape::shared`]), or one label of the series' own (its position for `Sample::var`).
+/// the shape's shared bytes), or one label of the series' own (its position for `Sample::own`).
 #[derive(Debug, Clone, Copy)]
 #[cfg_attr(edgeprom_small_code, allow(dead_code))] // no shapes on bare metal
 pub(crate) enum Segment {
@@ -87,7 +87,7 @@ pub(crate) struct Written {
     pub(in crate::encode::remote_write) sample: usize,
 }
 
-/// A label as [`Shape::for_each`] hands it out.
+/// A label as a shape's `for_each` hands it out.
 pub(super) enum Label<'b, 's> {
     /// The whole `Label` field, written before.
     Shared(&'b [u8]),
