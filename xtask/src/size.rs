@@ -50,6 +50,11 @@ fn elf_of(root: &Path, target: &str, bin: &str) -> PathBuf {
     target_dir(root).join(target).join("release").join(bin)
 }
 
+/// Where the stack firmware with the `created` feature is built.
+fn created_target_dir(root: &Path) -> PathBuf {
+    root.join("target").join("firmware-size-created")
+}
+
 /// One workload's numbers on one target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Footprint {
@@ -88,8 +93,28 @@ pub fn run(runner: &mut Runner) {
         let cmd = firmware::cargo_build(runner, &crate_dir(&root), target, &target_dir(&root));
         runner.run(&format!("size: build {target}"), cmd);
     }
+    let mut created = firmware::cargo_build(
+        runner,
+        &crate_dir(&root),
+        STACK_TARGET,
+        &created_target_dir(&root),
+    );
+    created.args(["--features", "created", "--bin", "stack"]);
+    runner.run(
+        &format!("size: build {STACK_TARGET} with `created`"),
+        created,
+    );
     runner.step("size: flash and RAM", |_| report(&root));
-    runner.step("size: encoder stack (QEMU)", |runner| stack(runner, &root));
+    runner.step("size: encoder stack (QEMU)", |runner| {
+        stack(runner, &elf_of(&root, STACK_TARGET, "stack"), "")
+    });
+    runner.step("size: encoder stack with `created` (QEMU)", |runner| {
+        let elf = created_target_dir(&root)
+            .join(STACK_TARGET)
+            .join("release")
+            .join("stack");
+        stack(runner, &elf, " with `created`")
+    });
 }
 
 fn read(path: &Path) -> Result<Elf, StepError> {
@@ -152,9 +177,9 @@ fn report(root: &Path) -> Result<(), StepError> {
     }
 }
 
-/// Boots the `stack` firmware and reads `stack float=N int=N stream=N ...` from it.
-fn stack(runner: &Runner, root: &Path) -> Result<(), StepError> {
-    let elf = elf_of(root, STACK_TARGET, "stack");
+/// Boots the `stack` firmware `elf` and reads `stack float=N int=N stream=N ...` from it;
+/// `what` says how it was built.
+fn stack(runner: &Runner, elf: &Path, what: &str) -> Result<(), StepError> {
     let mut qemu = runner.command("qemu-system-arm");
     qemu.args([
         "-machine",
@@ -168,7 +193,7 @@ fn stack(runner: &Runner, root: &Path) -> Result<(), StepError> {
         "enable=on,target=native",
         "-kernel",
     ])
-    .arg(&elf)
+    .arg(elf)
     .stdout(Stdio::piped())
     .stderr(Stdio::piped());
     let shown = crate::runner::describe(&qemu);
@@ -214,7 +239,7 @@ fn stack(runner: &Runner, root: &Path) -> Result<(), StepError> {
         .ok_or_else(|| StepError::new(Some(shown.clone()), "no `stack ...` line"))?;
     let mut over = Vec::new();
     for (name, bytes) in &values {
-        println!("encoder stack ({name}): {bytes} bytes");
+        println!("encoder stack ({name}){what}: {bytes} bytes");
         if (name == "float" || name == "int") && *bytes >= STACK {
             over.push(format!("{name}: {bytes} >= {STACK}"));
         }
