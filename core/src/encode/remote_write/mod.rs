@@ -620,27 +620,26 @@ enum Own<'s> {
 }
 
 impl Own<'_> {
-    /// The length of its `Label` field, 0 when its value is empty (it is not written).
-    fn field_len(&self) -> usize {
-        let (n, v) = match self {
+    /// The lengths of its name and its value.
+    fn lens(&self) -> (usize, usize) {
+        match self {
             Own::Family(n, v) => (n.len(), v.len()),
             Own::Extra(n, v) => (n.len(), v.len()),
             Own::State(n, v) => (parts_len(n), v.len()),
-        };
-        if v == 0 {
-            0
-        } else {
-            field_len(label_len(n, v))
+        }
+    }
+
+    /// The length of its `Label` field, 0 when its value is empty (it is not written).
+    fn field_len(&self) -> usize {
+        match self.lens() {
+            (_, 0) => 0,
+            (n, v) => field_len(label_len(n, v)),
         }
     }
 
     /// Writes its `Label` field (when its value is not empty).
     fn write(&self, c: &mut Cursor<'_>) {
-        let (n, v) = match self {
-            Own::Family(n, v) => (n.len(), v.len()),
-            Own::Extra(n, v) => (n.len(), v.len()),
-            Own::State(n, v) => (parts_len(n), v.len()),
-        };
+        let (n, v) = self.lens();
         if v == 0 {
             return;
         }
@@ -802,9 +801,9 @@ impl<'w> Encoder<'w> {
     }
 
     /// One `TimeSeries` with one sample, if it fits (see [`Pass::fits`]), its labels in
-    /// order of name: as runs of the family's shape (copies of the shared labels' bytes
-    /// and the series' own labels), as its labels in the shape's order, or sorted by scanning
-    /// when there are more than a shape holds.
+    /// order of name: in place, as runs of the family's shape, when the output is a buffer it
+    /// fits in; else as the shape orders them (its shared labels as their bytes), or sorted
+    /// by scanning when there are more than a shape holds.
     fn rw_series(&mut self, key: Key, s: &Sample<'_>, value: f64) {
         // Only a series written in place just now may be repeated.
         self.rw.shapes.set_last(None);
@@ -813,26 +812,9 @@ impl<'w> Encoder<'w> {
             return;
         }
         let (shape, timestamp_ms) = (self.rw.shapes.current(), self.rw.timestamp_ms);
-        let segments = shape.and_then(|shape| shape.segments());
-        let each = |f: &mut dyn FnMut(Label<'_, '_>)| match segments {
-            Some((segments, shared)) => {
-                for segment in segments {
-                    match *segment {
-                        Segment::Shared(a, b) => {
-                            let bytes = shared.get(usize::from(a)..usize::from(b));
-                            f(Label::Shared(bytes.unwrap_or_default()));
-                        }
-                        Segment::Own(pos) => match s.own_label(usize::from(pos)) {
-                            Some((n, v)) if v.len() != 0 => f(Label::Pair(n, v)),
-                            _ => {}
-                        },
-                    }
-                }
-            }
-            None => match shape {
-                Some(shape) => shape.for_each(s, f),
-                None => s.sorted(f),
-            },
+        let each = |f: &mut dyn FnMut(Label<'_, '_>)| match shape {
+            Some(shape) => shape.for_each(s, f),
+            None => s.sorted(f),
         };
         let mut labels = 0;
         each(&mut |l| labels += l.field_len());

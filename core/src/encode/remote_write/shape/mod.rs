@@ -90,6 +90,7 @@ pub(crate) struct Written {
 /// A label as a shape's `for_each` hands it out.
 pub(super) enum Label<'b, 's> {
     /// The whole `Label` field, written before.
+    #[cfg_attr(edgeprom_small_code, allow(dead_code))] // no shapes on bare metal
     Shared(&'b [u8]),
     /// A name and a value.
     Pair(Parts<'s>, Val<'s>),
