@@ -91,6 +91,8 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(all(test, feature = "async"))]
+mod block_on;
 mod chunk;
 mod date;
 #[cfg(feature = "defmt")]

@@ -120,22 +120,10 @@ async fn exchange_async<T: Read + Write + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use core::future::Future;
-    use core::pin::pin;
-    use core::task::{Context, Poll, Waker};
+    use crate::block_on::block_on;
     use core::time::Duration;
     use edgeprom::encode::remote_write::RemoteWrite;
     use edgeprom::{Counter, Family, Gauge, Metric, Registry};
-
-    fn block_on<F: Future>(f: F) -> F::Output {
-        let mut f = pin!(f);
-        let mut cx = Context::from_waker(Waker::noop());
-        loop {
-            if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-                return v;
-            }
-        }
-    }
 
     /// Records what is sent; answers each request with the next of `replies` (once the
     /// previous one was read and more was sent).

@@ -112,21 +112,8 @@ fn pass<E>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use core::future::Future;
-    use core::pin::pin;
-    use core::task::{Context, Poll, Waker};
+    use crate::block_on::block_on;
     use edgeprom::{Counter, Metric, Registry};
-
-    /// Polls a future that never waits (in-memory transports) to completion.
-    fn block_on<F: Future>(f: F) -> F::Output {
-        let mut f = pin!(f);
-        let mut cx = Context::from_waker(Waker::noop());
-        loop {
-            if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-                return v;
-            }
-        }
-    }
 
     #[test]
     fn passes_reassemble_the_document() {
