@@ -154,3 +154,110 @@ workload!(
     gauge: i64 = -4, "queue_depth", "Queue depth",
     buckets: u64 = [1, 2, 5, 10, 20, 50, 100, 200], observe: 42, "latency_milliseconds"
 );
+
+/// The same workload with embeprom 0.3 (the README's comparison): its `metrics!` group
+/// registers itself on first use, and its `Renderer` writes Prometheus text through a
+/// `fmt::Write` over the buffer.
+pub mod embeprom_workload {
+    use core::fmt;
+
+    /// A `fmt::Write` over a byte buffer, counting what it wrote.
+    struct Buf<'a> {
+        buf: &'a mut [u8],
+        len: usize,
+    }
+
+    impl fmt::Write for Buf<'_> {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            let end = self.len + s.len();
+            let dst = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;
+            dst.copy_from_slice(s.as_bytes());
+            self.len = end;
+            Ok(())
+        }
+    }
+
+    /// Renders the global registry into `buf`.
+    fn render(buf: &mut [u8]) -> Result<usize, embeprom::RenderError> {
+        let mut w = Buf { buf, len: 0 };
+        embeprom::Renderer::new().render_to(&mut w)?;
+        Ok(w.len)
+    }
+
+    /// Integers only: `Gauge` (i64) and `IntHistogram`.
+    pub mod int {
+        use core::hint::black_box;
+
+        mod metrics {
+            embeprom::metrics! {
+                /// Requests served
+                requests: Counter,
+                /// Queue depth
+                queue_depth: Gauge,
+                /// Frames by port
+                #[labels("port")]
+                frames: CounterVec<2>,
+                /// Request latency
+                #[buckets(1, 2, 5, 10, 20, 50, 100, 200)]
+                latency_milliseconds: IntHistogram,
+            }
+        }
+
+        /// Records the workload's values (opaque to the optimizer).
+        #[inline(never)]
+        pub fn record() {
+            let m = metrics::get();
+            m.requests.inc_by(black_box(3));
+            m.queue_depth.set(black_box(-4));
+            for port in [black_box("uart0"), black_box("can0")] {
+                m.frames.inc(&[port]);
+            }
+            m.latency_milliseconds.observe(black_box(42));
+        }
+
+        /// Encodes the metrics into `buf`.
+        #[inline(never)]
+        pub fn encode(buf: &mut [u8]) -> Result<usize, embeprom::RenderError> {
+            super::render(buf)
+        }
+    }
+
+    /// f64 values: `GaugeF64` and `Histogram` (feature `embeprom-float`).
+    #[cfg(feature = "embeprom-float")]
+    pub mod float {
+        use core::hint::black_box;
+
+        mod metrics {
+            embeprom::metrics! {
+                /// Requests served
+                requests: Counter,
+                /// Temperature
+                temperature_celsius: GaugeF64,
+                /// Frames by port
+                #[labels("port")]
+                frames: CounterVec<2>,
+                /// Request latency
+                #[buckets(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)]
+                latency_seconds: Histogram,
+            }
+        }
+
+        /// Records the workload's values (opaque to the optimizer).
+        #[inline(never)]
+        pub fn record() {
+            let m = metrics::get();
+            m.requests.inc_by(black_box(3));
+            m.temperature_celsius.set(black_box(21.5));
+            for port in [black_box("uart0"), black_box("can0")] {
+                m.frames.inc(&[port]);
+            }
+            m.latency_seconds.observe(black_box(0.042));
+        }
+
+        /// Encodes the metrics into `buf`.
+        #[inline(never)]
+        pub fn encode(buf: &mut [u8]) -> Result<usize, embeprom::RenderError> {
+            super::render(buf)
+        }
+    }
+}
