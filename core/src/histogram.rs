@@ -169,9 +169,9 @@ impl<B: Buckets> Histogram<B> {
 #[inline]
 fn bucket_index<V: Number>(bounds: &[V], v: V) -> usize {
     if bounds.len() <= 32 {
-        bounds.iter().filter(|b| **b < v).count()
+        bounds.iter().filter(|b| b.less(v)).count()
     } else {
-        bounds.partition_point(|b| *b < v)
+        bounds.partition_point(|b| b.less(v))
     }
 }
 

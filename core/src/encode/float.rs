@@ -271,7 +271,9 @@ fn scale(mul: (u64, u64), offset: u32, delta: u32, low: u64, plus: u64) -> (u64,
 
 /// `5^i` (scaled to 125 bits), or with `inverse` `1/5^i` (scaled, and rounded up): a tabulated
 /// power of `5^26` times a small power of five, corrected. One place computes both, so that
-/// the arithmetic is inlined once.
+/// the arithmetic is inlined once (on bare metal always: out of line, LLVM's choice since the
+/// `f32` digits stopped using it, costs the `f64` firmware 80 bytes).
+#[cfg_attr(edgeprom_small_code, inline(always))]
 pub(super) fn compute_pow5(i: u32, inverse: bool) -> (u64, u64) {
     let (mul, offset, delta, low, plus);
     if inverse {
