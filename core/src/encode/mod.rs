@@ -316,6 +316,17 @@ impl<'w> Encoder<'w> {
         })
     }
 
+    /// Writes the family of `c`. For the text formats this is `c.encode(self)`; a streamed
+    /// protobuf encoder (`Encoder::protobuf`, feature `protobuf`) measures the family first,
+    /// as it writes its length before it.
+    pub fn write_collector(&mut self, c: &dyn crate::Collect) -> fmt::Result {
+        #[cfg(feature = "protobuf")]
+        if let Some(f) = self.pb.fns {
+            return (f.collector)(self, c);
+        }
+        c.encode(self)
+    }
+
     /// Ends the document (`# EOF` in OpenMetrics, nothing in Prometheus text).
     pub fn finish(&mut self) -> fmt::Result {
         dispatch!(self, document_end());

@@ -1,5 +1,8 @@
 //! A metric or label name as the binary encoders write it: up to four pieces
-//! (`namespace`, `_`, `name`, `suffix`) never put together in memory.
+//! (`namespace`, `_`, `name`, `suffix`) never put together in memory, and a label value that
+//! is such pieces or what a family stores.
+
+use super::label_value::LabelValue;
 
 /// A name or value made of up to four pieces (`namespace`, `_`, `name`, `suffix`).
 pub(crate) type Parts<'a> = [&'a [u8]; 4];
@@ -22,4 +25,20 @@ pub(crate) fn full_name<'s>(namespace: &'s str, name: &'s str, suffix: &'s str) 
         (namespace.as_bytes(), b"_")
     };
     [ns, sep, name.as_bytes(), suffix.as_bytes()]
+}
+
+/// A label's value: pieces of strings, or what a family stores.
+#[derive(Clone, Copy)]
+pub(crate) enum Val<'a> {
+    Parts(Parts<'a>),
+    Stored(LabelValue<'a>),
+}
+
+impl Val<'_> {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Val::Parts(p) => parts_len(p),
+            Val::Stored(v) => v.len(),
+        }
+    }
 }

@@ -74,7 +74,7 @@ use core::time::Duration;
 
 use self::shape::{Key, Label, Segment, Shapes, Written};
 use self::wire::*;
-use super::name_parts::{full_name, one, parts_len, Parts};
+use super::name_parts::{full_name, one, parts_len, Parts, Val};
 use super::wire::Head;
 use super::label_value::{raw, LabelValue};
 use super::out::Out;
@@ -477,22 +477,6 @@ impl<'p, 'a> Pieces<'p, 'a> {
 
     fn skip(&mut self, n: usize) {
         self.at += n;
-    }
-}
-
-/// A label's value: pieces of strings, or what a family stores.
-#[derive(Clone, Copy)]
-enum Val<'a> {
-    Parts(Parts<'a>),
-    Stored(LabelValue<'a>),
-}
-
-impl Val<'_> {
-    fn len(&self) -> usize {
-        match self {
-            Val::Parts(p) => parts_len(p),
-            Val::Stored(v) => v.len(),
-        }
     }
 }
 
