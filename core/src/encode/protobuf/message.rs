@@ -37,6 +37,10 @@ pub(super) const METRIC: usize = 1;
 /// The `Metric`'s `counter`, `gauge`, `summary`, `untyped` or `histogram`.
 pub(super) const VALUE_MSG: usize = 2;
 
+/// How many families one collector may write to a stream (each is measured before it is
+/// written, and these lengths are kept between the two); past that the document fails.
+pub(crate) const MAX_FAMILIES: usize = 16;
+
 /// An open message: where its body starts (after the byte reserved for its length, in a
 /// buffer), and, to a stream, the length it was announced with.
 #[derive(Debug, Clone, Copy)]
@@ -59,6 +63,10 @@ pub(crate) struct Pass {
     open: [Option<Open>; 3],
     /// Each level's length when it last ended: what a counted unit tells the stream.
     lens: [usize; 3],
+    /// The lengths of the families a collector wrote when it was counted, in order (a
+    /// collector may write several, through `write_header`), and which one is next.
+    fam_lens: [usize; MAX_FAMILIES],
+    pub(super) fam_i: usize,
     /// Whether the open histogram's `sample_count` is written (from its `+Inf` bucket).
     pub(super) count_written: bool,
     /// A message written to a stream came out longer or shorter than announced.
@@ -74,6 +82,8 @@ impl Pass {
         ty: MetricType::Unknown,
         open: [None; 3],
         lens: [0; 3],
+        fam_lens: [0; MAX_FAMILIES],
+        fam_i: 0,
         count_written: false,
         changed: false,
     };
@@ -120,7 +130,15 @@ impl Encoder<'_> {
         if let Some(tag) = tag {
             self.pb_put(&[tag]);
         }
-        let announced = self.pb.lens.get(level).copied().unwrap_or_default();
+        let announced = if level == FAMILY {
+            self.pb.fam_lens.get(self.pb.fam_i).copied()
+        } else {
+            self.pb.lens.get(level).copied()
+        };
+        let announced = announced.unwrap_or_else(|| {
+            self.pb.changed |= self.pb.mode == Mode::Stream; // more families than were kept
+            0
+        });
         if self.pb.mode == Mode::Stream {
             let (b, n) = varint(announced as u64, 0);
             self.pb_put(b.get(..n).unwrap_or_default());
@@ -140,11 +158,17 @@ impl Encoder<'_> {
             return;
         };
         let len = self.pb.written - open.start;
+        let slot = if level == FAMILY {
+            self.pb.fam_i += 1;
+            self.pb.fam_lens.get_mut(self.pb.fam_i - 1)
+        } else {
+            self.pb.lens.get_mut(level)
+        };
         if self.pb.mode == Mode::Stream {
             self.pb.changed |= len != open.announced;
             return;
         }
-        if let Some(slot) = self.pb.lens.get_mut(level) {
+        if let Some(slot) = slot {
             *slot = len;
         }
         let (b, n) = varint(len as u64, 0);

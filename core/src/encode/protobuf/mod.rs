@@ -39,7 +39,8 @@
 //! family, and each series in it, is first measured and then written; the bytes are the same
 //! as in a buffer. A metric that changes length between the two (a count crossing a power of
 //! 128, a new series) fails the document with [`EncodeError::Write`]: what was sent is not
-//! valid, send it again. [`Registry::protobuf_len`](crate::Registry::protobuf_len) measures
+//! valid, send it again. A collector that writes several families (through `write_header`)
+//! can stream up to 16 of them. [`Registry::protobuf_len`](crate::Registry::protobuf_len) measures
 //! the whole document (for a `Content-Length`).
 //!
 //! ```
@@ -371,6 +372,7 @@ fn write_family_header(enc: &mut Encoder<'_>, desc: &Desc<'_>, ty: MetricType) {
 /// One collector's family, ended; to a stream, measured first.
 fn write_collector(enc: &mut Encoder<'_>, c: &dyn Collect) -> fmt::Result {
     enc.pb_unit(&mut |enc| {
+        enc.pb.fam_i = 0;
         let written = c.encode(enc);
         for level in [VALUE_MSG, METRIC, FAMILY] {
             enc.pb_close(level);
