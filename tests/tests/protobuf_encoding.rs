@@ -41,7 +41,9 @@ fn labels(m: &PbMetric) -> Vec<(String, String)> {
 }
 
 fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-    p.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()
+    p.iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect()
 }
 
 fn created() -> Option<Timestamp> {
@@ -66,7 +68,11 @@ fn encode(r: &dyn Exposition) -> Vec<u8> {
     let mut sink = SliceWriter::new(&mut streamed);
     assert_eq!(r.write_protobuf(&mut sink), Ok(n));
     assert_eq!(sink.finish(), Ok(n));
-    assert_eq!(streamed[..n], buf[..], "streamed and in-buffer bytes differ");
+    assert_eq!(
+        streamed[..n],
+        buf[..],
+        "streamed and in-buffer bytes differ"
+    );
     buf
 }
 
@@ -242,7 +248,10 @@ fn long_messages_at_every_level() {
     for i in 0..80u32 {
         let k = format!("s{i:02}-{}", "x".repeat(i as usize % 28));
         for j in 0..i {
-            h.labels([k.as_str()]).unwrap().observe(f64::from(j % 17)).unwrap();
+            h.labels([k.as_str()])
+                .unwrap()
+                .observe(f64::from(j % 17))
+                .unwrap();
         }
         h.labels([k.as_str()]).unwrap();
     }
@@ -268,9 +277,26 @@ fn collectors_of_ones_own() {
     struct Custom;
     struct Quantiles;
     impl edgeprom::Series for Quantiles {
-        fn write_samples(&self, enc: &mut Encoder<'_>, desc: &Desc<'_>, l: &Labels<'_>) -> std::fmt::Result {
-            enc.write_sample(desc, "", l, Some(("quantile", "0.5")), SampleValue::Float(3.0))?;
-            enc.write_sample(desc, "", l, Some(("quantile", "0.99")), SampleValue::Float(9.0))?;
+        fn write_samples(
+            &self,
+            enc: &mut Encoder<'_>,
+            desc: &Desc<'_>,
+            l: &Labels<'_>,
+        ) -> std::fmt::Result {
+            enc.write_sample(
+                desc,
+                "",
+                l,
+                Some(("quantile", "0.5")),
+                SampleValue::Float(3.0),
+            )?;
+            enc.write_sample(
+                desc,
+                "",
+                l,
+                Some(("quantile", "0.99")),
+                SampleValue::Float(9.0),
+            )?;
             enc.write_sample(desc, "_count", l, None, SampleValue::Unsigned(7))?;
             enc.write_sample(desc, "_sum", l, None, SampleValue::Float(21.0))
         }
@@ -298,7 +324,11 @@ fn collectors_of_ones_own() {
     let sm = fams[0].metric[0].summary.clone().unwrap();
     assert_eq!(sm.sample_count, Some(7));
     assert_eq!(sm.sample_sum, Some(21.0));
-    let q: Vec<_> = sm.quantile.iter().map(|q| (q.quantile.unwrap(), q.value.unwrap())).collect();
+    let q: Vec<_> = sm
+        .quantile
+        .iter()
+        .map(|q| (q.quantile.unwrap(), q.value.unwrap()))
+        .collect();
     assert_eq!(q, [(0.5, 3.0), (0.99, 9.0)]);
     assert_eq!(fams[1].name.as_deref(), Some("loose"));
     assert_eq!(fams[1].r#type, Some(3));

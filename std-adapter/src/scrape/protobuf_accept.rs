@@ -22,7 +22,13 @@ pub fn wants_protobuf(accept: &str) -> bool {
             };
             let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().trim_matches('"'));
             match k.as_str() {
-                "q" => q = v.parse::<f64>().ok().filter(|q| q.is_finite()).unwrap_or(0.0),
+                "q" => {
+                    q = v
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|q| q.is_finite())
+                        .unwrap_or(0.0)
+                }
                 "proto" => proto = v == "io.prometheus.client.MetricFamily",
                 "encoding" => delimited = v.eq_ignore_ascii_case("delimited"),
                 _ => {}

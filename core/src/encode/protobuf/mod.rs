@@ -109,11 +109,14 @@ impl Num {
 /// `le` or `quantile` of a sample, parsed.
 type Extra<'a> = Option<(&'a str, f64)>;
 
+/// A histogram's cumulative bucket counts, `+Inf` last.
+type Cumulative<'a> = &'a mut dyn FnMut() -> Option<u64>;
+
 /// The writers of the exposition's messages, reached only through [`Pass::fns`].
 pub(crate) struct Fns {
     sample: fn(&mut Encoder<'_>, &str, &Labels<'_>, Extra<'_>, Num),
     state: fn(&mut Encoder<'_>, &Desc<'_>, &Labels<'_>, &str, u64),
-    buckets: fn(&mut Encoder<'_>, &dyn Fn(usize) -> f64, &mut dyn FnMut() -> Option<u64>),
+    buckets: fn(&mut Encoder<'_>, &dyn Fn(usize) -> f64, Cumulative<'_>),
     created: fn(&mut Encoder<'_>, Duration),
     pub(super) series: fn(&mut Encoder<'_>, &Desc<'_>, &Labels<'_>, &dyn Series) -> fmt::Result,
     header: fn(&mut Encoder<'_>, &Desc<'_>, MetricType),
@@ -265,7 +268,13 @@ impl<'w> Encoder<'w> {
 }
 
 /// A sample: a field of the open `Metric`, or a `Metric` of its own.
-fn write_sample(enc: &mut Encoder<'_>, suffix: &str, labels: &Labels<'_>, extra: Extra<'_>, v: Num) {
+fn write_sample(
+    enc: &mut Encoder<'_>,
+    suffix: &str,
+    labels: &Labels<'_>,
+    extra: Extra<'_>,
+    v: Num,
+) {
     if enc.pb.is_open(METRIC) {
         enc.pb_field(suffix, extra, v);
         return;
@@ -303,11 +312,7 @@ fn write_state_sample(
 
 /// A histogram's buckets (bounds from `bound`, `+Inf` past the last) and its `sample_count`,
 /// the `+Inf` bucket's.
-fn write_buckets(
-    enc: &mut Encoder<'_>,
-    bound: &dyn Fn(usize) -> f64,
-    cumulative: &mut dyn FnMut() -> Option<u64>,
-) {
+fn write_buckets(enc: &mut Encoder<'_>, bound: &dyn Fn(usize) -> f64, cumulative: Cumulative<'_>) {
     let open = enc.pb.is_open(METRIC) && enc.pb.ty == MetricType::Histogram;
     let (mut i, mut count) = (0, None);
     while let Some(c) = cumulative() {

@@ -74,12 +74,12 @@ use core::time::Duration;
 
 use self::shape::{Key, Label, Segment, Shapes, Written};
 use self::wire::*;
-use super::name_parts::{full_name, one, parts_len, Parts, Val};
-use super::wire::Head;
 use super::label_value::{raw, LabelValue};
+use super::name_parts::{full_name, one, parts_len, Parts, Val};
 use super::out::Out;
 use super::syntax::{CreatedPlacement, Dialect, Kind, Syntax};
 use super::value::sealed::WriteValue;
+use super::wire::Head;
 use super::{EncodeError, Encoder, Labels, SampleValue, SliceWriter};
 use crate::clock::WallClock;
 use crate::metric::Collect;
