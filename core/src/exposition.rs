@@ -8,11 +8,17 @@
 //! client takes either registry too. A registry of your own that builds its
 //! [`Encoder`](crate::encode::Encoder) itself writes remote write with
 //! [`Encoder::remote_write`](crate::encode::Encoder::remote_write).
+//!
+//! With the feature `protobuf`, an `Exposition` is also the protobuf exposition
+//! ([`encode_protobuf`](Exposition::encode_protobuf),
+//! [`protobuf_len`](Exposition::protobuf_len), [`write_protobuf`](Exposition::write_protobuf)).
 
 use core::fmt;
 
 #[cfg(feature = "remote-write")]
-use crate::encode::remote_write::{ByteWrite, RemoteWrite};
+use crate::encode::remote_write::RemoteWrite;
+#[cfg(any(feature = "remote-write", feature = "protobuf"))]
+use crate::encode::ByteWrite;
 use crate::encode::{EncodeError, Format};
 use crate::registry::Registry;
 use crate::static_registry::StaticRegistry;
@@ -40,6 +46,34 @@ pub trait Exposition: Sync {
         protobuf_len: usize,
         sink: &mut dyn ByteWrite,
     ) -> Result<usize, EncodeError>;
+    /// The protobuf exposition in `buf` (see [`Registry::encode_protobuf`]).
+    #[cfg(feature = "protobuf")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "protobuf")))]
+    fn encode_protobuf(&self, buf: &mut [u8]) -> Result<usize, EncodeError>;
+    /// The length of the protobuf exposition (see [`Registry::protobuf_len`]).
+    #[cfg(feature = "protobuf")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "protobuf")))]
+    fn protobuf_len(&self) -> Result<usize, EncodeError>;
+    /// Streams the protobuf exposition to `sink` (see [`Registry::write_protobuf`]).
+    #[cfg(feature = "protobuf")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "protobuf")))]
+    fn write_protobuf(&self, sink: &mut dyn ByteWrite) -> Result<usize, EncodeError>;
+}
+
+/// The trait's protobuf methods, forwarded to the registry's own.
+#[cfg(feature = "protobuf")]
+macro_rules! protobuf_methods {
+    ($ty:ident) => {
+        fn encode_protobuf(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+            $ty::encode_protobuf(self, buf)
+        }
+        fn protobuf_len(&self) -> Result<usize, EncodeError> {
+            $ty::protobuf_len(self)
+        }
+        fn write_protobuf(&self, sink: &mut dyn ByteWrite) -> Result<usize, EncodeError> {
+            $ty::write_protobuf(self, sink)
+        }
+    };
 }
 
 /// The trait's remote write methods, forwarded to the registry's own.
@@ -69,6 +103,8 @@ impl<const N: usize> Exposition for Registry<'_, N> {
     }
     #[cfg(feature = "remote-write")]
     remote_write_methods!(Registry);
+    #[cfg(feature = "protobuf")]
+    protobuf_methods!(Registry);
 }
 
 impl<const N: usize> Exposition for StaticRegistry<N> {
@@ -80,4 +116,6 @@ impl<const N: usize> Exposition for StaticRegistry<N> {
     }
     #[cfg(feature = "remote-write")]
     remote_write_methods!(StaticRegistry);
+    #[cfg(feature = "protobuf")]
+    protobuf_methods!(StaticRegistry);
 }

@@ -268,9 +268,15 @@ impl<'a, const N: usize> Registry<'a, N> {
     }
 
     /// The families, in order of registration.
-    #[cfg(feature = "remote-write")]
+    #[cfg(any(feature = "remote-write", feature = "protobuf"))]
     pub(crate) fn families(&self) -> &[&'a dyn Collect] {
         &self.metrics
+    }
+
+    /// Whether `_created` samples are written.
+    #[cfg(feature = "protobuf")]
+    pub(crate) fn writes_created(&self) -> bool {
+        self.created
     }
 
     /// Writes the whole exposition into `buf` and returns its length. When it does not fit,

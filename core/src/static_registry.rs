@@ -77,7 +77,7 @@ impl<const N: usize> StaticRegistry<N> {
     }
 
     /// The families, in order.
-    #[cfg(feature = "remote-write")]
+    #[cfg(any(feature = "remote-write", feature = "protobuf"))]
     pub(crate) fn families(&self) -> &[&'static dyn Collect] {
         &self.metrics
     }

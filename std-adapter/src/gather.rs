@@ -32,11 +32,41 @@ pub trait Gather: Send + Sync {
         self.gather_into(format, &mut out)?;
         Ok(out)
     }
+
+    /// The whole document as the protobuf exposition
+    /// ([`edgeprom::encode::protobuf`]), or `None` when this source writes only text (the
+    /// default; the scrape endpoint then answers in text).
+    #[cfg(feature = "protobuf")]
+    fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
+        None
+    }
 }
 
 impl<const N: usize> Gather for Registry<'_, N> {
     fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
         self.encode_to(format, out).map_err(|_| GatherError)
+    }
+
+    #[cfg(feature = "protobuf")]
+    fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
+        // Measured, then written into a buffer of that length; a series added in between
+        // makes it too small once, and the second try has room for it.
+        let mut buf = Vec::new();
+        for _ in 0..3 {
+            let Ok(n) = self.protobuf_len() else {
+                return Some(Err(GatherError));
+            };
+            buf.resize(n, 0);
+            match self.encode_protobuf(&mut buf) {
+                Ok(n) => {
+                    buf.truncate(n);
+                    return Some(Ok(buf));
+                }
+                Err(edgeprom::EncodeError::BufferTooSmall { .. }) => {}
+                Err(_) => return Some(Err(GatherError)),
+            }
+        }
+        Some(Err(GatherError))
     }
 }
 
@@ -44,11 +74,19 @@ impl<G: Gather + ?Sized> Gather for Arc<G> {
     fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
         (**self).gather_into(format, out)
     }
+    #[cfg(feature = "protobuf")]
+    fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
+        (**self).gather_protobuf()
+    }
 }
 
 impl<G: Gather + ?Sized> Gather for &G {
     fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
         (**self).gather_into(format, out)
+    }
+    #[cfg(feature = "protobuf")]
+    fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
+        (**self).gather_protobuf()
     }
 }
 

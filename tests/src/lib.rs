@@ -2,6 +2,7 @@
 //! stopping them by process id.
 #![forbid(unsafe_code)]
 
+pub mod client_model;
 pub mod prompb;
 pub mod qemu;
 pub mod seed;

@@ -518,16 +518,25 @@ impl Prometheus {
     /// Starts a server scraping `127.0.0.1:<scrape_target_port>/metrics` (job `edgeprom`,
     /// scrape interval 1 s) and waits until `/-/ready` answers 200.
     pub fn start(scrape_target_port: u16) -> io::Result<Self> {
-        Self::start_with(Some(scrape_target_port))
+        Self::start_with(Some(scrape_target_port), &[])
+    }
+
+    /// As [`start`](Self::start), with `--enable-feature=native-histograms`: Prometheus 2.x
+    /// then asks for the protobuf exposition first.
+    pub fn start_native_histograms(scrape_target_port: u16) -> io::Result<Self> {
+        Self::start_with(
+            Some(scrape_target_port),
+            &["--enable-feature=native-histograms"],
+        )
     }
 
     /// Starts a server that scrapes nothing and takes remote write 1.0 at `/api/v1/write`
     /// (`--web.enable-remote-write-receiver`).
     pub fn start_receiver() -> io::Result<Self> {
-        Self::start_with(None)
+        Self::start_with(None, &[])
     }
 
-    fn start_with(scrape_target_port: Option<u16>) -> io::Result<Self> {
+    fn start_with(scrape_target_port: Option<u16>, flags: &[&str]) -> io::Result<Self> {
         let dir = TempDir::new()?;
         let config = dir.path().join("prometheus.yml");
         let scrape = match scrape_target_port {
@@ -553,6 +562,7 @@ impl Prometheus {
         if scrape_target_port.is_none() {
             cmd.arg("--web.enable-remote-write-receiver");
         }
+        cmd.args(flags);
         let mut process = ProcessGuard::spawn("prometheus", cmd, &log)?;
         let ready = format!("http://127.0.0.1:{port}/-/ready");
         wait_ready(&mut process, &ready, None, None, &log)?;

@@ -32,13 +32,20 @@
 //! being reported by the `write_*` method or the registry that called them.
 
 mod bucket_lines;
+#[cfg(any(feature = "remote-write", feature = "protobuf"))]
+mod byte_write;
 pub(crate) mod digits;
 pub(crate) mod float;
 pub(crate) mod float32;
 pub(crate) mod label_value;
 mod labels;
+#[cfg(any(feature = "remote-write", feature = "protobuf"))]
+pub(crate) mod name_parts;
 pub mod openmetrics;
 mod out;
+#[cfg(feature = "protobuf")]
+#[cfg_attr(docsrs, doc(cfg(feature = "protobuf")))]
+pub mod protobuf;
 #[cfg(feature = "remote-write")]
 #[cfg_attr(docsrs, doc(cfg(feature = "remote-write")))]
 pub mod remote_write;
@@ -46,11 +53,16 @@ pub(crate) mod syntax;
 pub mod text;
 pub(crate) mod text_lines;
 pub(crate) mod value;
+#[cfg(any(feature = "remote-write", feature = "protobuf"))]
+pub(crate) mod wire;
 
 use core::fmt::{self, Write};
 use core::time::Duration;
 
 use self::bucket_lines::BucketCache;
+#[cfg(any(feature = "remote-write", feature = "protobuf"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "remote-write", feature = "protobuf"))))]
+pub use self::byte_write::ByteWrite;
 use self::label_value::{escaped, LabelValue};
 pub use self::labels::Labels;
 pub(crate) use self::labels::StoredLabels;
@@ -147,6 +159,9 @@ pub struct Encoder<'w> {
     /// Remote write's request: timestamp, metadata, the length measured in a first pass.
     #[cfg(feature = "remote-write")]
     rw: remote_write::Pass,
+    /// The protobuf exposition's state: the messages open, their lengths.
+    #[cfg(feature = "protobuf")]
+    pb: protobuf::Pass,
 }
 
 impl fmt::Debug for Encoder<'_> {
@@ -195,6 +210,8 @@ impl<'w> Encoder<'w> {
             buckets: BucketCache::new(),
             #[cfg(feature = "remote-write")]
             rw: remote_write::Pass::NONE,
+            #[cfg(feature = "protobuf")]
+            pb: protobuf::Pass::NONE,
         }
     }
 
@@ -242,6 +259,10 @@ impl<'w> Encoder<'w> {
         #[cfg(feature = "remote-write")]
         if self.kind == Kind::RemoteWrite {
             return Err(fmt::Error); // text has no place in a protobuf message
+        }
+        #[cfg(feature = "protobuf")]
+        if self.kind == Kind::Protobuf {
+            return Err(fmt::Error);
         }
         self.out.put(s);
         self.out.status()
@@ -293,6 +314,17 @@ impl<'w> Encoder<'w> {
         self.passes(desc, ty, |enc, created_pass| {
             each(&mut |labels, s| enc.series(desc, labels, s, created_pass))
         })
+    }
+
+    /// Writes the family of `c`. For the text formats this is `c.encode(self)`; a streamed
+    /// protobuf encoder (`Encoder::protobuf`, feature `protobuf`) measures the family first,
+    /// as it writes its length before it.
+    pub fn write_collector(&mut self, c: &dyn crate::Collect) -> fmt::Result {
+        #[cfg(feature = "protobuf")]
+        if let Some(f) = self.pb.fns {
+            return (f.collector)(self, c);
+        }
+        c.encode(self)
     }
 
     /// Ends the document (`# EOF` in OpenMetrics, nothing in Prometheus text).
@@ -406,6 +438,12 @@ impl<'w> Encoder<'w> {
         s: &dyn Series,
         created_pass: bool,
     ) -> fmt::Result {
+        // A protobuf `Metric` around the series' samples (through its table: an encoder of
+        // another format links none of it).
+        #[cfg(feature = "protobuf")]
+        if let Some(f) = self.pb.fns {
+            return (f.series)(self, desc, labels, s);
+        }
         if !created_pass {
             s.write_samples(self, desc, labels)?;
         }

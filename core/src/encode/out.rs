@@ -72,6 +72,31 @@ impl<'b> SliceWriter<'b> {
         Some((done, free.get_mut(..n)?))
     }
 
+    /// Moves what was written from `at` on `by` bytes further (or counts them, past the end),
+    /// leaving a gap of `by` bytes at `at`: room for a length prefix longer than the byte
+    /// reserved for it (the protobuf exposition writes a message before its length).
+    #[cfg(feature = "protobuf")]
+    pub(crate) fn insert_gap(&mut self, at: usize, by: usize) {
+        let end = self.len.saturating_add(by);
+        if end <= self.buf.len() && at <= self.len {
+            if let Some(region) = self.buf.get_mut(at..end) {
+                move_right(region, by);
+            }
+        }
+        self.len = end;
+    }
+
+    /// Overwrites the bytes at `at` (written before) with `bytes`, when they are in the buffer.
+    #[cfg(feature = "protobuf")]
+    pub(crate) fn patch(&mut self, at: usize, bytes: &[u8]) {
+        let end = at.saturating_add(bytes.len());
+        if end <= self.len {
+            if let Some(dst) = self.buf.get_mut(at..end) {
+                copy(dst, bytes);
+            }
+        }
+    }
+
     /// Appends `b` (or counts it, past the end).
     #[inline]
     pub(crate) fn put_byte(&mut self, b: u8) {
@@ -151,15 +176,39 @@ pub(crate) fn copy(dst: &mut [u8], src: &[u8]) {
     }
 }
 
+/// Moves the first `region.len() - by` bytes of `region` to its end (overlapping), on a host
+/// by `copy_within` (a `memmove`).
+#[cfg(all(feature = "protobuf", not(edgeprom_small_code)))]
+fn move_right(region: &mut [u8], by: usize) {
+    let n = region.len().saturating_sub(by);
+    region.copy_within(..n, by);
+}
+
+/// [`move_right`] on bare metal: a byte loop from the end, kept from being turned into a
+/// `memmove` call (see [`copy`]).
+#[cfg(all(feature = "protobuf", edgeprom_small_code))]
+fn move_right(region: &mut [u8], by: usize) {
+    let mut i = region.len();
+    while i > by {
+        i -= 1;
+        if let Some(b) = region.get(i - by).copied() {
+            if let Some(d) = region.get_mut(i) {
+                *d = core::hint::black_box(b);
+            }
+        }
+    }
+}
+
 /// An encoder's output: a byte buffer written in place, or any writer and whether it failed.
 pub(crate) enum Out<'w> {
     /// Any writer, and whether it failed.
     Dyn(&'w mut dyn Write, bool),
     /// A byte buffer ([`Registry::encode`](crate::Registry::encode)): written in place.
     Slice(SliceWriter<'w>),
-    /// Any sink of bytes (remote write's binary protobuf), and whether it failed.
-    #[cfg(feature = "remote-write")]
-    Bytes(&'w mut dyn super::remote_write::ByteWrite, bool),
+    /// Any sink of bytes (remote write's and the exposition's binary protobuf), and whether
+    /// it failed.
+    #[cfg(any(feature = "remote-write", feature = "protobuf"))]
+    Bytes(&'w mut dyn super::ByteWrite, bool),
 }
 
 impl<'w> Out<'w> {
@@ -175,7 +224,7 @@ impl<'w> Out<'w> {
     pub(crate) fn put(&mut self, s: &str) {
         match self {
             Out::Slice(w) => w.put(s.as_bytes()),
-            #[cfg(feature = "remote-write")]
+            #[cfg(any(feature = "remote-write", feature = "protobuf"))]
             Out::Bytes(..) => self.put_bytes(s.as_bytes()),
             Out::Dyn(w, failed) => {
                 if !*failed {
@@ -187,7 +236,7 @@ impl<'w> Out<'w> {
 
     /// Writes `bytes`, which need not be UTF-8: into a buffer or a byte sink; a writer of
     /// characters cannot take them and fails.
-    #[cfg(feature = "remote-write")]
+    #[cfg(any(feature = "remote-write", feature = "protobuf"))]
     #[cfg_attr(not(edgeprom_small_code), inline)]
     pub(crate) fn put_bytes(&mut self, bytes: &[u8]) {
         match self {
@@ -206,7 +255,7 @@ impl<'w> Out<'w> {
     pub(crate) fn put_byte(&mut self, b: u8) {
         match self {
             Out::Slice(w) => w.put_byte(b),
-            #[cfg(feature = "remote-write")]
+            #[cfg(any(feature = "remote-write", feature = "protobuf"))]
             Out::Bytes(..) => self.put_bytes(&[b]),
             Out::Dyn(w, failed) => {
                 if !*failed {
@@ -220,7 +269,7 @@ impl<'w> Out<'w> {
     pub(crate) fn status(&self) -> fmt::Result {
         match self {
             Out::Dyn(_, true) => Err(fmt::Error),
-            #[cfg(feature = "remote-write")]
+            #[cfg(any(feature = "remote-write", feature = "protobuf"))]
             Out::Bytes(_, true) => Err(fmt::Error),
             _ => Ok(()),
         }
@@ -256,6 +305,20 @@ mod tests {
             assert_eq!(dst[..n], src[..n], "{n}");
             assert!(dst[n..].iter().all(|b| *b == 0), "{n}");
         }
+    }
+
+    #[cfg(feature = "protobuf")]
+    #[test]
+    fn gaps_move_what_follows() {
+        let mut buf = [0u8; 8];
+        let mut w = SliceWriter::new(&mut buf);
+        w.put(b"abcde");
+        w.insert_gap(1, 2);
+        w.patch(1, b"XY");
+        assert_eq!(w.pos(), 7);
+        w.insert_gap(0, 2); // does not fit: counted only
+        assert_eq!(w.finish(), Err(EncodeError::BufferTooSmall { needed: 9 }));
+        assert_eq!(&buf[..7], b"aXYbcde");
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub(crate) enum Kind {
     /// A remote write 1.0 `WriteRequest` (protobuf).
     #[cfg(feature = "remote-write")]
     RemoteWrite,
+    /// The protobuf exposition: length-delimited `io.prometheus.client.MetricFamily`s.
+    #[cfg(feature = "protobuf")]
+    Protobuf,
 }
 
 impl Kind {
@@ -44,14 +47,17 @@ impl Kind {
         }
     }
 
-    /// The public format: remote write follows Prometheus' naming (`_total` in metadata,
-    /// info and state sets as gauges), so it reads as Prometheus text to a collector.
+    /// The public format: remote write and the protobuf exposition follow Prometheus' naming
+    /// (`_total` in names, info and state sets as gauges), so they read as Prometheus text to
+    /// a collector.
     pub(crate) const fn format(self) -> super::Format {
         match self {
             Kind::Prometheus => super::Format::Prometheus,
             Kind::OpenMetrics => super::Format::OpenMetrics,
             #[cfg(feature = "remote-write")]
             Kind::RemoteWrite => super::Format::Prometheus,
+            #[cfg(feature = "protobuf")]
+            Kind::Protobuf => super::Format::Prometheus,
         }
     }
 }
@@ -153,6 +159,12 @@ macro_rules! dispatch {
                     $enc, $($arg),*
                 )
             }
+            #[cfg(feature = "protobuf")]
+            $crate::encode::syntax::Kind::Protobuf => {
+                <$crate::encode::protobuf::ProtobufExposition as $crate::encode::syntax::Dialect>::$method(
+                    $enc, $($arg),*
+                )
+            }
         }
     };
     (syntax $enc:expr, $method:ident ( $($arg:expr),* $(,)? )) => {
@@ -165,6 +177,12 @@ macro_rules! dispatch {
             #[cfg(feature = "remote-write")]
             $crate::encode::syntax::Kind::RemoteWrite => {
                 <$crate::encode::remote_write::RemoteWriteProto as $crate::encode::syntax::Syntax>::$method(
+                    $enc, $($arg),*
+                )
+            }
+            #[cfg(feature = "protobuf")]
+            $crate::encode::syntax::Kind::Protobuf => {
+                <$crate::encode::protobuf::ProtobufExposition as $crate::encode::syntax::Syntax>::$method(
                     $enc, $($arg),*
                 )
             }

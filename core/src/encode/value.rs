@@ -28,8 +28,11 @@ pub(crate) mod sealed {
             out.put(".0");
         }
         /// The value as remote write sends it, a double.
-        #[cfg(feature = "remote-write")]
+        #[cfg(any(feature = "remote-write", feature = "protobuf"))]
         fn to_f64(self) -> f64;
+        /// The value as a protobuf count (`sample_count`): negative and NaN as 0, saturating.
+        #[cfg(feature = "protobuf")]
+        fn to_count(self) -> u64;
     }
 
     impl WriteValue for u64 {
@@ -37,9 +40,13 @@ pub(crate) mod sealed {
         fn put(self, out: &mut Out<'_>) {
             super::put_u64(out, self)
         }
-        #[cfg(feature = "remote-write")]
+        #[cfg(any(feature = "remote-write", feature = "protobuf"))]
         fn to_f64(self) -> f64 {
             self as f64
+        }
+        #[cfg(feature = "protobuf")]
+        fn to_count(self) -> u64 {
+            self
         }
     }
 
@@ -48,9 +55,13 @@ pub(crate) mod sealed {
         fn put(self, out: &mut Out<'_>) {
             super::put_i64(out, self)
         }
-        #[cfg(feature = "remote-write")]
+        #[cfg(any(feature = "remote-write", feature = "protobuf"))]
         fn to_f64(self) -> f64 {
             self as f64
+        }
+        #[cfg(feature = "protobuf")]
+        fn to_count(self) -> u64 {
+            self.max(0) as u64
         }
     }
 
@@ -64,9 +75,13 @@ pub(crate) mod sealed {
         }
         /// The double nearest the `f32`'s shortest decimal (`0.1f32` as `0.1`, not as its
         /// exact value `0.10000000149011612`), as a scrape of the text would read it.
-        #[cfg(feature = "remote-write")]
+        #[cfg(any(feature = "remote-write", feature = "protobuf"))]
         fn to_f64(self) -> f64 {
             crate::encode::float32::f32_to_decimal_f64(self)
+        }
+        #[cfg(feature = "protobuf")]
+        fn to_count(self) -> u64 {
+            self as u64
         }
     }
 
@@ -78,9 +93,13 @@ pub(crate) mod sealed {
         fn put_canonical(self, out: &mut Out<'_>) {
             super::put_f64(out, self)
         }
-        #[cfg(feature = "remote-write")]
+        #[cfg(any(feature = "remote-write", feature = "protobuf"))]
         fn to_f64(self) -> f64 {
             self
+        }
+        #[cfg(feature = "protobuf")]
+        fn to_count(self) -> u64 {
+            self as u64
         }
     }
 }

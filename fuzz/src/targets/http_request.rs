@@ -14,7 +14,7 @@
 
 use arbitrary::Arbitrary;
 use edgeprom::Format;
-use edgeprom_std::__scrape_fuzzing::{head_end, negotiate, route, Route};
+use edgeprom_std::__scrape_fuzzing::{head_end, negotiate, route, wants_protobuf, Route};
 
 #[derive(Arbitrary, Debug)]
 enum Input<'a> {
@@ -223,6 +223,7 @@ fn expected(method: &str, path: &str, headers: &[(String, String)]) -> Route {
     }
     Route::Metrics {
         format: negotiate(&accept.join(",")),
+        protobuf: wants_protobuf(&accept.join(",")),
         head,
     }
 }

@@ -10,6 +10,8 @@ pub enum Route {
     Metrics {
         /// The format negotiated from the `Accept` headers.
         format: Format,
+        /// Whether the `Accept` headers ask for the protobuf exposition first.
+        protobuf: bool,
         /// `HEAD`: the status and headers only.
         head: bool,
     },
@@ -91,6 +93,7 @@ pub fn route(head: &[u8]) -> Route {
     }
     Route::Metrics {
         format: negotiate(&accept),
+        protobuf: super::protobuf_accept::wants_protobuf(&accept),
         head,
     }
 }
@@ -132,6 +135,7 @@ mod tests {
             get("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"),
             Route::Metrics {
                 format: Format::Prometheus,
+                protobuf: false,
                 head: false
             }
         );
@@ -139,6 +143,7 @@ mod tests {
             get("HEAD /metrics?x=1 HTTP/1.0\r\naccept: application/openmetrics-text\r\n\r\n"),
             Route::Metrics {
                 format: Format::OpenMetrics,
+                protobuf: false,
                 head: true
             }
         );

@@ -4,6 +4,7 @@
 mod config;
 mod conn;
 mod http_request;
+mod protobuf_accept;
 mod serve;
 mod server;
 
@@ -11,6 +12,7 @@ mod server;
 #[doc(hidden)]
 pub mod fuzzing {
     pub use super::http_request::{head_end, negotiate, route, Route};
+    pub use super::protobuf_accept::wants_protobuf;
 }
 
 pub use config::ScrapeConfig;

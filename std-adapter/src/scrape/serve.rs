@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use super::config::ScrapeConfig;
 use super::conn::{Conn, ConnState};
 use super::http_request::{head_end, route, Route};
-use crate::gather::Gather;
+use crate::gather::{Gather, GatherError};
+use edgeprom::Format;
 
 /// After its answer, how long a connection is drained of what the client still sends (a body
 /// it declared, the rest of an oversized head) before it is closed, so that the close does not
@@ -151,23 +152,19 @@ fn answer(head: &[u8], source: &dyn Gather) -> Answer {
     match route(head) {
         Route::Metrics {
             format,
+            protobuf,
             head: head_only,
-        } => match catch_unwind(AssertUnwindSafe(|| source.gather(format))) {
-            Ok(Ok(body)) => Answer {
-                status: "200 OK",
-                content_type: format.content_type(),
-                body: body.into_bytes(),
-                head_only,
-            },
-            Ok(Err(e)) => Answer {
-                head_only,
-                ..Answer::text("500 Internal Server Error", &format!("{e}\n"))
-            },
-            Err(_) => Answer {
-                head_only,
-                ..Answer::text("500 Internal Server Error", "a collector panicked\n")
-            },
-        },
+        } => {
+            #[cfg(feature = "protobuf")]
+            if protobuf {
+                if let Some(answer) = protobuf_answer(source, head_only) {
+                    return answer;
+                }
+            }
+            #[cfg(not(feature = "protobuf"))]
+            let _ = protobuf;
+            text_answer(source, format, head_only)
+        }
         Route::NotFound => Answer::text("404 Not Found", "not found: try /metrics\n"),
         Route::MethodNotAllowed => Answer::text(
             "405 Method Not Allowed\r\nAllow: GET, HEAD",
@@ -176,6 +173,49 @@ fn answer(head: &[u8], source: &dyn Gather) -> Answer {
         Route::BodyDeclared => Answer::text("413 Content Too Large", "no request body accepted\n"),
         Route::BadContentLength => Answer::text("400 Bad Request", "bad Content-Length\n"),
         Route::BadRequest => Answer::text("400 Bad Request", "bad request\n"),
+    }
+}
+
+/// The document in a text `format`.
+fn text_answer(source: &dyn Gather, format: Format, head_only: bool) -> Answer {
+    let gathered = catch_unwind(AssertUnwindSafe(|| source.gather(format)));
+    let gathered = gathered.map(|r| r.map(String::into_bytes));
+    gathered_answer(gathered, format.content_type(), head_only)
+}
+
+/// The protobuf exposition, when `source` writes it.
+#[cfg(feature = "protobuf")]
+fn protobuf_answer(source: &dyn Gather, head_only: bool) -> Option<Answer> {
+    let gathered = match catch_unwind(AssertUnwindSafe(|| source.gather_protobuf())) {
+        Ok(None) => return None,
+        Ok(Some(r)) => Ok(r),
+        Err(panic) => Err(panic),
+    };
+    let content_type = edgeprom::encode::protobuf::CONTENT_TYPE;
+    Some(gathered_answer(gathered, content_type, head_only))
+}
+
+/// A gathered document of `content_type`, or a 500 for a failed or panicking collector.
+fn gathered_answer(
+    gathered: std::thread::Result<Result<Vec<u8>, GatherError>>,
+    content_type: &'static str,
+    head_only: bool,
+) -> Answer {
+    match gathered {
+        Ok(Ok(body)) => Answer {
+            status: "200 OK",
+            content_type,
+            body,
+            head_only,
+        },
+        Ok(Err(e)) => Answer {
+            head_only,
+            ..Answer::text("500 Internal Server Error", &format!("{e}\n"))
+        },
+        Err(_) => Answer {
+            head_only,
+            ..Answer::text("500 Internal Server Error", "a collector panicked\n")
+        },
     }
 }
 

@@ -55,7 +55,7 @@ pub(crate) fn put_f32(out: &mut Out<'_>, v: f32) {
 /// `k >= 0` (below 2^128 for every `f32`), and for `k < 0` a long division by `5^-k` to 65
 /// significant bits plus a sticky bit, so that the one rounding, to 53 bits, is correct; the
 /// power of two is then applied exactly.
-#[cfg(feature = "remote-write")]
+#[cfg(any(feature = "remote-write", feature = "protobuf"))]
 pub(crate) fn f32_to_decimal_f64(v: f32) -> f64 {
     let bits = v.to_bits();
     let (mantissa, exponent) = (
@@ -76,7 +76,7 @@ pub(crate) fn f32_to_decimal_f64(v: f32) -> f64 {
 
 /// `d * 10^k` correctly rounded, for the shortest digits of a finite non-zero `f32`
 /// (`d < 2^32`, `-54 <= k <= 38`).
-#[cfg(feature = "remote-write")]
+#[cfg(any(feature = "remote-write", feature = "protobuf"))]
 fn decimal_to_f64(d: u32, k: i32) -> f64 {
     let five = |n: u32| (0..n).fold(1u128, |p, _| p.saturating_mul(5));
     if k >= 0 {
@@ -108,7 +108,7 @@ fn decimal_to_f64(d: u32, k: i32) -> f64 {
 }
 
 /// `2^e` as an `f64`, for `-1022 <= e <= 1023`.
-#[cfg(feature = "remote-write")]
+#[cfg(any(feature = "remote-write", feature = "protobuf"))]
 fn pow2(e: i32) -> f64 {
     f64::from_bits(((1023 + e) as u64) << 52)
 }
@@ -198,7 +198,7 @@ mod tests {
     /// Remote write's value of an `f32`: the shortest decimal, as `ryu` (and the text
     /// formats) write it, read as an `f64`. (`std`'s `Display` is no reference: of two
     /// shortest decimals equally near, `3460691.25f32`, it may take the other one.)
-    #[cfg(feature = "remote-write")]
+    #[cfg(any(feature = "remote-write", feature = "protobuf"))]
     #[test]
     #[cfg_attr(miri, ignore)]
     fn remote_write_sends_the_shortest_decimal() {

@@ -19,14 +19,14 @@ impl<'a> LabelValue<'a> {
     }
 
     /// Its length in bytes.
-    #[cfg(feature = "remote-write")]
+    #[cfg(any(feature = "remote-write", feature = "protobuf"))]
     pub(crate) fn len(&self) -> usize {
         self.0.len()
     }
 }
 
 /// Writes `value`'s bytes as they are (a protobuf string).
-#[cfg(feature = "remote-write")]
+#[cfg(any(feature = "remote-write", feature = "protobuf"))]
 pub(crate) fn raw(out: &mut Out<'_>, value: LabelValue<'_>) {
     out.put(value.0);
 }

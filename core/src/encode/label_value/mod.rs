@@ -11,11 +11,17 @@ mod host;
 #[cfg(edgeprom_small_code)]
 mod small;
 
-#[cfg(all(not(edgeprom_small_code), feature = "remote-write"))]
+#[cfg(all(
+    not(edgeprom_small_code),
+    any(feature = "remote-write", feature = "protobuf")
+))]
 pub(crate) use host::raw;
 #[cfg(not(edgeprom_small_code))]
 pub(crate) use host::{escaped, LabelValue};
-#[cfg(all(edgeprom_small_code, feature = "remote-write"))]
+#[cfg(all(
+    edgeprom_small_code,
+    any(feature = "remote-write", feature = "protobuf")
+))]
 pub(crate) use small::raw;
 #[cfg(edgeprom_small_code)]
 pub(crate) use small::{escaped, LabelValue};

@@ -60,7 +60,7 @@ pub(crate) fn escaped(out: &mut Out<'_>, value: LabelValue<'_>, quotes: bool) {
         match out {
             _ if !rep.is_empty() => out.put(rep),
             Out::Slice(w) => w.put_byte(b),
-            #[cfg(feature = "remote-write")]
+            #[cfg(any(feature = "remote-write", feature = "protobuf"))]
             Out::Bytes(..) => out.put_byte(b),
             Out::Dyn(w, failed) => {
                 (c, lacks) = match (b, lacks) {
@@ -80,7 +80,7 @@ pub(crate) fn escaped(out: &mut Out<'_>, value: LabelValue<'_>, quotes: bool) {
 }
 
 /// Writes `value`'s bytes as they are (a protobuf string).
-#[cfg(feature = "remote-write")]
+#[cfg(any(feature = "remote-write", feature = "protobuf"))]
 pub(crate) fn raw(out: &mut Out<'_>, value: LabelValue<'_>) {
     for i in 0..value.len() {
         out.put_byte(value.byte(i));

@@ -75,9 +75,11 @@ use core::time::Duration;
 use self::shape::{Key, Label, Segment, Shapes, Written};
 use self::wire::*;
 use super::label_value::{raw, LabelValue};
+use super::name_parts::{full_name, one, parts_len, Parts, Val};
 use super::out::Out;
 use super::syntax::{CreatedPlacement, Dialect, Kind, Syntax};
 use super::value::sealed::WriteValue;
+use super::wire::Head;
 use super::{EncodeError, Encoder, Labels, SampleValue, SliceWriter};
 use crate::clock::WallClock;
 use crate::metric::Collect;
@@ -91,12 +93,7 @@ pub const CONTENT_ENCODING: &str = "snappy";
 /// The `X-Prometheus-Remote-Write-Version` header's value for remote write 1.0.
 pub const VERSION: &str = "0.1.0";
 
-/// A sink of bytes, for a request streamed rather than written into a buffer (protobuf is
-/// binary, so a [`fmt::Write`] cannot take it).
-pub trait ByteWrite {
-    /// Writes all of `bytes`.
-    fn write_bytes(&mut self, bytes: &[u8]) -> fmt::Result;
-}
+pub use super::ByteWrite;
 
 /// What one remote write request carries besides the samples: their timestamp and whether
 /// families' metadata is sent.
@@ -424,22 +421,6 @@ impl<'w> Encoder<'w> {
     }
 }
 
-/// A byte buffer as a sink: written in place, counting past the end (see
-/// [`SliceWriter::finish`]).
-impl ByteWrite for SliceWriter<'_> {
-    fn write_bytes(&mut self, bytes: &[u8]) -> fmt::Result {
-        self.put(bytes);
-        Ok(())
-    }
-}
-
-/// A name or value made of up to four pieces (`namespace`, `_`, `name`, `suffix`).
-type Parts<'a> = [&'a [u8]; 4];
-
-fn parts_len(p: &Parts<'_>) -> usize {
-    p.iter().map(|s| s.len()).sum()
-}
-
 /// `a` and `b` compared as the strings their pieces make, a run of bytes at a time.
 fn parts_cmp(a: &Parts<'_>, b: &Parts<'_>) -> Ordering {
     let (mut a, mut b) = (Pieces::new(a), Pieces::new(b));
@@ -499,22 +480,6 @@ impl<'p, 'a> Pieces<'p, 'a> {
     }
 }
 
-/// A label's value: pieces of strings, or what a family stores.
-#[derive(Clone, Copy)]
-enum Val<'a> {
-    Parts(Parts<'a>),
-    Stored(LabelValue<'a>),
-}
-
-impl Val<'_> {
-    fn len(&self) -> usize {
-        match self {
-            Val::Parts(p) => parts_len(p),
-            Val::Stored(v) => v.len(),
-        }
-    }
-}
-
 /// One sample's labels, as the encoder was handed them.
 struct Sample<'s> {
     /// `__name__`.
@@ -530,10 +495,6 @@ struct Sample<'s> {
 }
 
 const NAME_LABEL: Parts<'static> = [b"__name__", b"", b"", b""];
-
-fn one(s: &str) -> Parts<'_> {
-    [s.as_bytes(), b"", b"", b""]
-}
 
 impl<'s> Sample<'s> {
     /// The `i`th label, in the order given (not sorted: `__name__`, the constant labels, the
@@ -698,16 +659,6 @@ impl Cursor<'_> {
         self.put(&[tag]);
         self.varint(len as u64);
     }
-}
-
-/// `namespace_name` + `suffix`, in pieces.
-fn full_name<'s>(namespace: &'s str, name: &'s str, suffix: &'s str) -> Parts<'s> {
-    let (ns, sep): (&[u8], &[u8]) = if namespace.is_empty() {
-        (b"", b"")
-    } else {
-        (namespace.as_bytes(), b"_")
-    };
-    [ns, sep, name.as_bytes(), suffix.as_bytes()]
 }
 
 /// A `Label` message's body length.
@@ -984,44 +935,6 @@ impl<'w> Encoder<'w> {
         };
         let key = Key::of(&sample, desc.name(), suffix);
         self.rw_series(key, &sample, value);
-    }
-}
-
-/// A few bytes of protobuf put together on the stack, to be written at once.
-struct Head<const N: usize> {
-    bytes: [u8; N],
-    len: usize,
-}
-
-impl<const N: usize> Head<N> {
-    fn new() -> Self {
-        Head {
-            bytes: [0; N],
-            len: 0,
-        }
-    }
-
-    fn push(&mut self, b: &[u8]) {
-        let end = self.len + b.len();
-        if let Some(dst) = self.bytes.get_mut(self.len..end) {
-            dst.copy_from_slice(b);
-            self.len = end;
-        }
-    }
-
-    fn varint(&mut self, v: u64) {
-        let (b, n) = varint(v, 0);
-        self.push(b.get(..n).unwrap_or_default());
-    }
-
-    /// A length-delimited field's tag and length.
-    fn field(&mut self, tag: u8, len: usize) {
-        self.push(&[tag]);
-        self.varint(len as u64);
-    }
-
-    fn bytes(&self) -> &[u8] {
-        self.bytes.get(..self.len).unwrap_or_default()
     }
 }
 

@@ -1,6 +1,8 @@
-//! The protobuf wire format, as much of it as a `WriteRequest` needs: varints, tags, lengths,
-//! and the snappy block preamble around a request. Sizes are computed exactly before anything
-//! is written, since every message is preceded by its length.
+//! The tags of a `WriteRequest`'s fields and the snappy block preamble around a request (the
+//! varints and lengths are the shared ones of `encode/wire.rs`). Sizes are
+//! computed exactly before anything is written, since every message is preceded by its length.
+
+pub(super) use crate::encode::wire::{field_len, varint, varint_len};
 
 /// `WriteRequest.timeseries` (field 1, length-delimited).
 pub(super) const TIMESERIES: u8 = 0x0a;
@@ -23,41 +25,6 @@ pub(super) const METADATA_TYPE: u8 = 0x08;
 pub(super) const METADATA_HELP: u8 = 0x22;
 /// `MetricMetadata.unit` (5, length-delimited).
 pub(super) const METADATA_UNIT: u8 = 0x2a;
-
-/// The bytes of `v` as a varint.
-#[inline]
-pub(super) const fn varint_len(v: u64) -> usize {
-    // Most lengths in a request are short: one or two bytes, without the arithmetic.
-    if v < 1 << 7 {
-        return 1;
-    }
-    if v < 1 << 14 {
-        return 2;
-    }
-    // Seven bits a byte: the bits `v` needs, rounded up to sevens.
-    let bits = 64 - v.leading_zeros() as usize;
-    bits.div_ceil(7)
-}
-
-/// `v` as a varint in the first [`varint_len`] bytes of the result; with `width` larger, as
-/// many bytes with continuation bits (a longer encoding of the same value, which decoders
-/// accept, used for padding of an exact length).
-pub(super) fn varint(v: u64, width: usize) -> ([u8; 10], usize) {
-    let mut b = [0u8; 10];
-    let width = width.clamp(varint_len(v), 10);
-    let mut v = v;
-    for (i, byte) in b.iter_mut().enumerate().take(width) {
-        let last = i + 1 == width;
-        *byte = (v & 0x7f) as u8 | if last { 0 } else { 0x80 };
-        v >>= 7;
-    }
-    (b, width)
-}
-
-/// A length-delimited field with a body of `len` bytes: tag, length, body.
-pub(super) const fn field_len(len: usize) -> usize {
-    1 + varint_len(len as u64) + len
-}
 
 /// The bytes before the body of a literal-only snappy block of `n` bytes: the uncompressed
 /// length as a varint, then one literal element's tag (with up to 4 bytes of length).
@@ -109,34 +76,6 @@ pub(super) fn snappy_len(n: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn varints() {
-        for (v, want) in [
-            (0u64, &[0u8][..]),
-            (1, &[1]),
-            (127, &[0x7f]),
-            (128, &[0x80, 1]),
-        ] {
-            let (b, n) = varint(v, 0);
-            assert_eq!(&b[..n], want);
-            assert_eq!(varint_len(v), n);
-        }
-        assert_eq!(varint_len(u64::MAX), 10);
-        for shift in 0..64 {
-            for v in [1u64 << shift, (1u64 << shift) - 1, (1u64 << shift) + 1] {
-                assert_eq!(varint_len(v), varint(v, 0).1, "{v}");
-                let mut n = 1;
-                while n < 10 && v >> (7 * n) != 0 {
-                    n += 1;
-                }
-                assert_eq!(varint_len(v), n, "{v}");
-            }
-        }
-        // A longer encoding of 5.
-        let (b, n) = varint(5, 3);
-        assert_eq!(&b[..n], &[0x85, 0x80, 0x00]);
-    }
 
     #[test]
     fn preambles() {
