@@ -13,6 +13,7 @@ use std::time::Duration;
 use edgeprom::{buckets, Counter, Family, Format, Gauge, Histogram, Metric, Registry};
 use edgeprom_embedded::{embedded_io, embedded_io_async, PushError, Pushgateway, StdIo};
 use edgeprom_tests::qemu::{self, Samples};
+use edgeprom_tests::servers::poll_until;
 
 /// Polls a future to completion. The transports here never return `Pending` for long (the
 /// in-memory ones never, `StdIo` blocks inside `poll`), so a busy loop with a no-op waker is
@@ -481,8 +482,12 @@ fn push_push_add_and_delete_against_a_real_gateway() {
         kind(client.delete(&mut connect(gw.port()), &mut buf)),
         Ok(202)
     );
-    let s = gw.metrics().unwrap();
-    assert_eq!(one(&s, "tcp_battery_volts", &with(&[])), None);
+    // The gateway answers 202 and applies the DELETE from its write queue: poll.
+    let deleted = poll_until(Duration::from_secs(5), || {
+        let s = gw.metrics().ok()?;
+        (one(&s, "tcp_battery_volts", &with(&[])).is_none()).then_some(s)
+    });
+    let s = deleted.expect("the group is deleted within 5 s");
     assert_eq!(one(&s, "push_time_seconds", &with(&[])), None);
 }
 

@@ -6,10 +6,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use edgeprom_std::{add_metrics_with, AccessError, MetricsLogger, MetricsLoggerBuilder};
-use edgeprom_tests::servers::{Pushgateway, Sample};
+use edgeprom_tests::servers::{poll_until, Pushgateway, Sample};
 
 const WORKLOAD_LABEL: &str = "label_metrics_experiment_handle";
 
@@ -52,6 +52,15 @@ fn one<'a>(samples: &'a [Sample], name: &str) -> &'a Sample {
     let found: Vec<&Sample> = samples.iter().filter(|s| s.name == name).collect();
     assert_eq!(found.len(), 1, "{name}: {found:?}");
     found[0]
+}
+
+/// The `loss` samples by their `step` label.
+fn losses_of(samples: &[Sample]) -> BTreeMap<Option<&str>, f64> {
+    samples
+        .iter()
+        .filter(|x| x.name == "loss")
+        .map(|x| (x.label("step"), x.value))
+        .collect()
 }
 
 /// The seed page's loop with the reference's workload (`exp42`, step 3, pod `host-1`), then
@@ -263,16 +272,19 @@ fn step_grouping_key_and_no_step() {
     loss.set(0.25);
     logger.push_metrics().unwrap();
     let s = gw.pushed().unwrap();
-    let losses: BTreeMap<Option<&str>, f64> = s
-        .iter()
-        .filter(|x| x.name == "loss")
-        .map(|x| (x.label("step"), x.value))
-        .collect();
-    assert_eq!(losses, BTreeMap::from([(None, 0.5), (Some("1"), 0.25)]));
+    assert_eq!(
+        losses_of(&s),
+        BTreeMap::from([(None, 0.5), (Some("1"), 0.25)])
+    );
 
     logger.delete_metrics().unwrap();
-    let s = gw.pushed().unwrap();
-    assert!(s.iter().all(|x| x.label("step").is_none()));
+    // The gateway answers a DELETE with 202 and applies it from its write queue: poll.
+    let deleted = poll_until(Duration::from_secs(5), || {
+        let s = gw.pushed().ok()?;
+        s.iter().all(|x| x.label("step").is_none()).then_some(s)
+    });
+    let s = deleted.expect("the step group is deleted within 5 s");
+    assert_eq!(losses_of(&s), BTreeMap::from([(None, 0.5)]));
 
     assert_eq!(
         logger.get("Gauge").unwrap_err(),
