@@ -5,9 +5,8 @@
 //!
 //! A new target: a module here with `pub fn check(data: &[u8])`, a three-line binary in
 //! `fuzz_targets/`, a `[[bin]]` in `Cargo.toml`, and an entry in [`ALL`] (and in
-//! `xtask/src/fuzz.rs`'s `TARGETS`). The remote-write encoder's target (`remote_write`: an
-//! arbitrary registry encoded as a remote-write request, decoded by an independent protobuf
-//! and snappy reader, must give back the same series and samples) goes here the same way.
+//! `xtask/src/fuzz.rs`'s `TARGETS`). The binary encoders (remote write, protobuf) are checked
+//! by `names_and_encode`, on the registries it builds, against the text document it checks.
 
 pub mod http_request;
 pub mod http_response;

@@ -1,12 +1,16 @@
 //! Arbitrary metric names, label names, label values, help text, units, a namespace and
 //! constant labels through `Desc::try_new`, `FamilyBuilder::try_build`, `Info::try_new`,
-//! `Metric::try_new`, `StateSet::try_new`, the registry, `Family::labels`/`labels_by_name`/`get`, and both encoders.
+//! `Metric::try_new`, `StateSet::try_new`, the registry, `Family::labels`/`labels_by_name`/`get`, and every
+//! encoder: both text formats, remote write and the protobuf exposition.
 //!
 //! Invariants: nothing panics; each constructor accepts exactly what the naming rules (restated
 //! in `crate::names`) allow; the family behaves like a simple model (same handle for
 //! the same values, the documented error otherwise); both documents pass the strict checker
 //! and hold exactly the families and samples the registry holds, with the label values and
-//! help text given, unchanged; `encode` into a slice agrees with `encode_to` byte for byte.
+//! help text given, unchanged; `encode` into a slice agrees with `encode_to` byte for byte;
+//! a remote write request (protobuf, and its literal snappy block) and the protobuf
+//! exposition, decoded by prost and snap, hold exactly the samples of the text document
+//! ([`crate::binary`]), and their in-place, measured and streamed forms agree.
 
 use std::time::Duration;
 
@@ -344,6 +348,10 @@ fn run<T: Kind>(input: &Input<'_>) {
             Ok(d) => d,
             Err(e) => panic!("{format:?} document rejected: {e}\n{doc}"),
         };
+        if format == Format::Prometheus {
+            // Remote write and the protobuf exposition hold what a text scrape reads.
+            crate::binary::check(&registry, &parsed);
+        }
         let expect = Expect {
             parsed: &parsed,
             format,
