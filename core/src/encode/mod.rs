@@ -379,6 +379,7 @@ impl<'w> Encoder<'w> {
     /// A whole family of this crate's metrics and families, whose series are read by index: a
     /// loop here rather than a callback from the family, so there is no closure code and no
     /// closure frames between the encoder and the series.
+    #[inline(always)]
     pub(crate) fn put_family(
         &mut self,
         desc: &Desc<'_>,
