@@ -75,7 +75,8 @@ pub(crate) fn put_f64(out: &mut Out<'_>, v: f64) {
 /// [`put_f64`], with 64-bit divisions and digits done the 32-bit way when `SMALL` (the host
 /// tests both ways).
 pub(crate) fn put_f64_as<const SMALL: bool>(out: &mut Out<'_>, v: f64) {
-    let Some((mantissa, exponent)) = put_prelude(out, v.to_bits(), MANTISSA_BITS, 11, BIAS) else {
+    let bits = v.to_bits();
+    let Some((mantissa, exponent)) = put_prelude(out, bits, MANTISSA_BITS, 11, BIAS, !SMALL) else {
         return;
     };
     let (digits, k) = shortest::<SMALL>(mantissa, exponent);
@@ -83,9 +84,10 @@ pub(crate) fn put_f64_as<const SMALL: bool>(out: &mut Out<'_>, v: f64) {
 }
 
 /// What every float formatter does alike, for a float of these widths given by its bits: writes
-/// `NaN` or an infinity, the sign, `0.0`, or a whole number below `2^(mantissa_bits + 1)` (which
-/// ryu writes as `N.0`) and returns `None`; otherwise returns the mantissa and exponent fields,
-/// whose shortest digits are still to be written.
+/// `NaN` or an infinity, the sign, `0.0`, or with `whole` a whole number below
+/// `2^(mantissa_bits + 1)` (which ryu writes as `N.0`: a shortcut for speed, whose text the
+/// shortest digits give as well, left out where flash counts) and returns `None`; otherwise
+/// returns the mantissa and exponent fields, whose shortest digits are still to be written.
 #[inline(always)]
 pub(super) fn put_prelude(
     out: &mut Out<'_>,
@@ -93,6 +95,7 @@ pub(super) fn put_prelude(
     mantissa_bits: u32,
     exponent_bits: u32,
     bias: i32,
+    whole: bool,
 ) -> Option<(u64, u32)> {
     let mantissa = bits & ((1 << mantissa_bits) - 1);
     let max_exponent = (1u32 << exponent_bits) - 1;
@@ -114,7 +117,7 @@ pub(super) fn put_prelude(
         return None;
     }
     let shift = (bias as u32 + mantissa_bits).wrapping_sub(exponent);
-    if shift <= mantissa_bits {
+    if whole && shift <= mantissa_bits {
         let m = mantissa | (1 << mantissa_bits);
         if m & ((1 << shift) - 1) == 0 {
             put_u64(out, m >> shift);

@@ -31,7 +31,9 @@ const BIAS: i32 = 127;
 /// Writes `v`: `NaN`, `+Inf`, `-Inf`, or the shortest decimal that reads back as `v`.
 pub(crate) fn put_f32(out: &mut Out<'_>, v: f32) {
     let bits = u64::from(v.to_bits());
-    let Some((mantissa, exponent)) = put_prelude(out, bits, MANTISSA_BITS, 8, BIAS) else {
+    // Whole numbers written directly on hosts (the shortcut of `put_prelude`).
+    let whole = !cfg!(edgeprom_small_code);
+    let Some((mantissa, exponent)) = put_prelude(out, bits, MANTISSA_BITS, 8, BIAS, whole) else {
         return;
     };
     // Both fields of an `f32` fit in 32 bits.
