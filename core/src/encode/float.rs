@@ -443,6 +443,7 @@ mod tests {
     extern crate std;
 
     use std::string::{String, ToString};
+    use std::vec::Vec;
 
     use super::*;
 
@@ -471,6 +472,26 @@ mod tests {
         // The fast path and ryu agree wherever the fast path applies.
         for v in [1.0, 10.0, 123456789.0, -42.0, 9999999999999998.0] {
             assert_eq!(w(v), ryu::Buffer::new().format_finite(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn whole_numbers_with_and_without_the_shortcut() {
+        // The 32-bit way writes whole numbers through the shortest digits, not the shortcut.
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut values: Vec<f64> = (0..3000).map(f64::from).collect();
+        values.extend((0..64).map(|e| 2f64.powi(e)));
+        values.extend((0..64).map(|e| 2f64.powi(e) - 1.0));
+        values.extend((1..23).map(|e| 10f64.powi(e)));
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push((x >> (x % 64)) as f64);
+        }
+        for v in values {
+            check(v);
+            check(-v);
         }
     }
 

@@ -184,6 +184,15 @@ mod tests {
             x ^= x << 5;
             check(f32::from_bits(x));
         }
+        // Whole numbers (on bare metal through the shortest digits, not the shortcut).
+        for v in 0..5000u32 {
+            check(v as f32);
+            check(-(v as f32));
+        }
+        for e in 0..128 {
+            check(2f32.powi(e));
+            check(2f32.powi(e) - 1.0);
+        }
         // Every power of ten, and its neighbours.
         for p in -45..=38 {
             let v = 10f32.powi(p);
