@@ -115,6 +115,8 @@ mod fn_gauge;
 mod gather;
 #[cfg(feature = "gradient")]
 mod gradient;
+#[cfg(feature = "protobuf")]
+mod protobuf;
 #[cfg(feature = "push")]
 mod push;
 #[cfg(feature = "remote-write")]
@@ -122,6 +124,8 @@ mod push;
 mod remote_write;
 #[cfg(feature = "scrape")]
 mod scrape;
+#[cfg(any(feature = "remote-write", feature = "protobuf"))]
+mod vec_sink;
 
 pub use clock::SystemClock;
 pub use count_panics::CountPanics;
