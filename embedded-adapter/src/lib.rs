@@ -104,6 +104,10 @@ mod offset;
 mod push;
 #[cfg(feature = "async")]
 mod push_async;
+#[cfg(feature = "protobuf")]
+mod push_protobuf;
+#[cfg(all(feature = "async", feature = "protobuf"))]
+mod push_protobuf_async;
 #[cfg(feature = "remote-write")]
 mod remote_write;
 #[cfg(all(feature = "remote-write", feature = "async"))]
