@@ -54,7 +54,8 @@ impl Pushgateway<'_> {
             return Err(PushError::NoBuffer);
         }
         let body_len = registry.protobuf_len().map_err(|_| PushError::Encode)?;
-        let head = |w: &mut dyn fmt::Write| self.write_head(w, method, Some((CONTENT_TYPE, body_len)));
+        let head =
+            |w: &mut dyn fmt::Write| self.write_head(w, method, Some((CONTENT_TYPE, body_len)));
         let total = rendered_len(&head).map_err(|_| PushError::Encode)? + body_len;
         let render = |w: &mut SkipWriter<'_>| {
             head(w)?;

@@ -38,7 +38,8 @@ fn as_text(families: &[MetricFamily]) -> (Samples, Vec<String>) {
     let mut headers = Vec::new();
     for f in families {
         let name = f.name.clone().unwrap();
-        let ty = ["counter", "gauge", "summary", "untyped", "histogram"][f.r#type.unwrap() as usize];
+        let ty =
+            ["counter", "gauge", "summary", "untyped", "histogram"][f.r#type.unwrap() as usize];
         let help = f.help.clone().unwrap_or_default();
         let help = help.replace('\\', "\\\\").replace('\n', "\\n");
         headers.push(format!("# HELP {name} {help}"));
@@ -72,22 +73,38 @@ fn as_text(families: &[MetricFamily]) -> (Samples, Vec<String>) {
             if let Some(h) = &m.histogram {
                 for b in &h.bucket {
                     let c = b.cumulative_count.unwrap() as f64;
-                    push(format!("{name}_bucket"), Some(("le", b.upper_bound.unwrap())), c);
+                    push(
+                        format!("{name}_bucket"),
+                        Some(("le", b.upper_bound.unwrap())),
+                        c,
+                    );
                 }
                 if let Some(s) = h.sample_sum {
                     push(format!("{name}_sum"), None, s);
                 }
-                push(format!("{name}_count"), None, h.sample_count.unwrap() as f64);
+                push(
+                    format!("{name}_count"),
+                    None,
+                    h.sample_count.unwrap() as f64,
+                );
                 if let Some(t) = &h.created_timestamp {
                     push(format!("{name}_created"), None, seconds(t));
                 }
             }
             if let Some(s) = &m.summary {
                 for q in &s.quantile {
-                    push(name.clone(), Some(("quantile", q.quantile.unwrap())), q.value.unwrap());
+                    push(
+                        name.clone(),
+                        Some(("quantile", q.quantile.unwrap())),
+                        q.value.unwrap(),
+                    );
                 }
                 push(format!("{name}_sum"), None, s.sample_sum.unwrap());
-                push(format!("{name}_count"), None, s.sample_count.unwrap() as f64);
+                push(
+                    format!("{name}_count"),
+                    None,
+                    s.sample_count.unwrap() as f64,
+                );
                 if let Some(t) = &s.created_timestamp {
                     push(format!("{name}_created"), None, seconds(t));
                 }
@@ -155,13 +172,17 @@ fn assert_same_content(source: &dyn Gather) -> (usize, usize) {
 #[test]
 fn dyn_registry_protobuf_is_its_text() {
     let r = DynRegistry::new();
-    let counters =
-        Arc::new(DynFamily::<Counter>::new("dyn_requests", "Requests \\ \"served\"", &["path"]).unwrap());
-    let latency = Arc::new(DynFamily::<Histogram>::new("dyn_latency_seconds", "Latency", &["op"]).unwrap());
+    let counters = Arc::new(
+        DynFamily::<Counter>::new("dyn_requests", "Requests \\ \"served\"", &["path"]).unwrap(),
+    );
+    let latency =
+        Arc::new(DynFamily::<Histogram>::new("dyn_latency_seconds", "Latency", &["op"]).unwrap());
     r.register(counters.clone()).unwrap();
     r.register(latency.clone()).unwrap();
-    r.register(Arc::new(edgeprom_std::FnGauge::new("dyn_answer", "Answer", || 42.5).unwrap()))
-        .unwrap();
+    r.register(Arc::new(
+        edgeprom_std::FnGauge::new("dyn_answer", "Answer", || 42.5).unwrap(),
+    ))
+    .unwrap();
     counters.labels(&["/a\nb"]).unwrap().inc_by(3);
     counters.labels(&["/"]).unwrap().inc();
     for v in [0.001, 0.2, 0.2, 7.0] {
@@ -262,7 +283,10 @@ fn bench_registry_protobuf_against_text() {
     }
     let pb_plain: usize = families
         .iter()
-        .map(|f| prost::Message::encoded_len(f) + prost::length_delimiter_len(prost::Message::encoded_len(f)))
+        .map(|f| {
+            prost::Message::encoded_len(f)
+                + prost::length_delimiter_len(prost::Message::encoded_len(f))
+        })
         .sum();
     let text = r.gather(Format::Prometheus).unwrap();
     let text_plain: usize = text

@@ -28,7 +28,10 @@ fn normalized(s: &Sample, drop: &[&str]) -> (String, BTreeMap<String, String>, u
         .iter()
         .filter(|(k, _)| !drop.contains(&k.as_str()))
         .map(|(k, v)| match k.as_str() {
-            "le" | "quantile" => (k.clone(), v.parse::<f64>().map_or(v.clone(), |f| f.to_string())),
+            "le" | "quantile" => (
+                k.clone(),
+                v.parse::<f64>().map_or(v.clone(), |f| f.to_string()),
+            ),
             _ => (k.clone(), v.clone()),
         })
         .collect();
@@ -161,7 +164,8 @@ fn std_protobuf_push_arrives_as_recorded_with_push_add_and_delete() {
             m.label.sort_by(|a, b| a.name.cmp(&b.name));
         }
         let mut got = got.clone();
-        got.metric.sort_by(|a, b| format!("{:?}", a.label).cmp(&format!("{:?}", b.label)));
+        got.metric
+            .sort_by(|a, b| format!("{:?}", a.label).cmp(&format!("{:?}", b.label)));
         family
             .metric
             .sort_by(|a, b| format!("{:?}", a.label).cmp(&format!("{:?}", b.label)));
@@ -179,9 +183,17 @@ fn std_protobuf_push_arrives_as_recorded_with_push_add_and_delete() {
         30.0,
         "replaced"
     );
-    assert!(find(&s, "pb_temp_celsius", &[key[0], key[1], ("room", "kitchen")]).is_none());
+    assert!(find(
+        &s,
+        "pb_temp_celsius",
+        &[key[0], key[1], ("room", "kitchen")]
+    )
+    .is_none());
     assert_eq!(find(&s, "pb_jobs_total", &key).unwrap().value, 7.0, "kept");
-    assert_eq!(find(&s, "pb_latency_seconds_count", &key).unwrap().value, 6.0);
+    assert_eq!(
+        find(&s, "pb_latency_seconds_count", &key).unwrap().value,
+        6.0
+    );
 
     // PUT of the whole registry again, then DELETE (answered 202, applied from the queue).
     client
@@ -359,7 +371,10 @@ fn native_histograms_pushed_in_protobuf_are_kept_whole() {
         .collect();
     assert_eq!(
         labels,
-        [("instance".to_owned(), String::new()), ("job".to_owned(), "native".to_owned())]
+        [
+            ("instance".to_owned(), String::new()),
+            ("job".to_owned(), "native".to_owned())
+        ]
     );
 
     let text = gw.metrics_text().unwrap();
@@ -439,11 +454,14 @@ fn embedded_protobuf_push_arrives_as_recorded() {
         .unwrap();
     let s = gw.pushed().unwrap();
     assert_eq!(find(&s, "fw_boots_total", &key).unwrap().value, 11.0);
-    assert_eq!(find(&s, "fw_latency_seconds_count", &key).unwrap().value, 5.0);
+    assert_eq!(
+        find(&s, "fw_latency_seconds_count", &key).unwrap().value,
+        5.0
+    );
 
     // Async, the same document again (PUT).
-    let status = block_on(gateway.push_protobuf_async(&mut connect(), &registry, &mut buf))
-        .unwrap();
+    let status =
+        block_on(gateway.push_protobuf_async(&mut connect(), &registry, &mut buf)).unwrap();
     assert_eq!(status, 200);
     assert_group_is(&gw, &key, &text);
     block_on(gateway.push_add_protobuf_async(&mut connect(), &only_boots, &mut buf)).unwrap();

@@ -358,13 +358,23 @@ impl PushClient {
         if self.protobuf {
             if let Some(body) = metrics.gather_protobuf() {
                 let body = body.map_err(PushError::Encode)?;
-                return self.send_to(method, &url, edgeprom::encode::protobuf::CONTENT_TYPE, &body);
+                return self.send_to(
+                    method,
+                    &url,
+                    edgeprom::encode::protobuf::CONTENT_TYPE,
+                    &body,
+                );
             }
         }
         let body = metrics
             .gather(Format::Prometheus)
             .map_err(PushError::Encode)?;
-        self.send_to(method, &url, Format::Prometheus.content_type(), body.as_bytes())
+        self.send_to(
+            method,
+            &url,
+            Format::Prometheus.content_type(),
+            body.as_bytes(),
+        )
     }
 
     /// The full URL of a group. Fails with [`PushError::EmptyJob`] for an empty `job`, and
@@ -390,7 +400,12 @@ impl PushClient {
         body: &str,
     ) -> Result<(), PushError> {
         let url = self.group_url(job, grouping)?;
-        self.send_to(method, &url, Format::Prometheus.content_type(), body.as_bytes())
+        self.send_to(
+            method,
+            &url,
+            Format::Prometheus.content_type(),
+            body.as_bytes(),
+        )
     }
 
     /// `POST`s `body` to `url` (below this client's or any other) with `headers`, this
