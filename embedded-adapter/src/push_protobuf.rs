@@ -5,6 +5,7 @@
 use core::fmt;
 
 use edgeprom::encode::protobuf::CONTENT_TYPE;
+use edgeprom::encode::ByteWrite;
 use edgeprom::Exposition;
 use embedded_io::{Read, Write};
 
@@ -91,20 +92,9 @@ impl Pushgateway<'_> {
         registry: &(impl Exposition + ?Sized),
         buf: &mut [u8],
     ) -> Result<u16, PushError<T::Error>> {
-        if buf.is_empty() {
-            return Err(PushError::NoBuffer);
-        }
-        let body_len = registry.protobuf_len().map_err(|_| PushError::Encode)?;
-        let head =
-            |w: &mut dyn fmt::Write| self.write_head(w, method, Some((CONTENT_TYPE, body_len)));
-        let total = rendered_len(&head).map_err(|_| PushError::Encode)? + body_len;
+        let (body_len, total) = self.measure_protobuf(method, registry, buf)?;
         let mut w = ChunkWriter::new(io, buf).with_limit(total);
-        let written = head(&mut w).and_then(|()| {
-            registry
-                .write_protobuf(&mut w)
-                .map(|_| ())
-                .map_err(|_| fmt::Error)
-        });
+        let written = self.write_protobuf_request(&mut w, method, registry, body_len);
         let sent = match (written, w.error()) {
             (Err(_), None) => return Err(encode_failure(registry, body_len)),
             _ => w.finish()?,
@@ -114,6 +104,51 @@ impl Pushgateway<'_> {
             return Err(PushError::Changed);
         }
         read_status(io, buf)
+    }
+}
+
+impl Pushgateway<'_> {
+    /// The body's length and the whole request's, measured (after checking `buf`, which
+    /// must not be empty).
+    pub(crate) fn measure_protobuf<E>(
+        &self,
+        method: Method,
+        registry: &(impl Exposition + ?Sized),
+        buf: &[u8],
+    ) -> Result<(usize, usize), PushError<E>> {
+        if buf.is_empty() {
+            return Err(PushError::NoBuffer);
+        }
+        let body_len = registry.protobuf_len().map_err(|_| PushError::Encode)?;
+        let head = |w: &mut dyn fmt::Write| self.protobuf_head(w, method, body_len);
+        Ok((
+            body_len,
+            rendered_len(&head).map_err(|_| PushError::Encode)? + body_len,
+        ))
+    }
+
+    /// Writes the request (head, then the body of `body_len` bytes) to `w`.
+    pub(crate) fn write_protobuf_request<W: fmt::Write + ByteWrite>(
+        &self,
+        w: &mut W,
+        method: Method,
+        registry: &(impl Exposition + ?Sized),
+        body_len: usize,
+    ) -> fmt::Result {
+        self.protobuf_head(w, method, body_len)?;
+        registry
+            .write_protobuf(w)
+            .map(|_| ())
+            .map_err(|_| fmt::Error)
+    }
+
+    fn protobuf_head(
+        &self,
+        w: &mut dyn fmt::Write,
+        method: Method,
+        body_len: usize,
+    ) -> fmt::Result {
+        self.write_head(w, method, Some((CONTENT_TYPE, body_len)))
     }
 }
 

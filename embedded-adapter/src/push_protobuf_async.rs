@@ -1,9 +1,6 @@
 //! Async Pushgateway pushes in the protobuf exposition (features `async` and `protobuf`),
 //! streamed in passes as the async text push is.
 
-use core::fmt;
-
-use edgeprom::encode::protobuf::CONTENT_TYPE;
 use edgeprom::Exposition;
 use embedded_io_async::{Read, Write};
 
@@ -13,7 +10,6 @@ use crate::push_async::read_status_async;
 use crate::push_protobuf::encode_failure;
 use crate::request::{Method, Pushgateway};
 use crate::skip::SkipWriter;
-use crate::stream::rendered_len;
 use crate::stream_async::write_passes_async;
 
 #[cfg_attr(docsrs, doc(cfg(all(feature = "async", feature = "protobuf"))))]
@@ -50,20 +46,9 @@ impl Pushgateway<'_> {
         registry: &(impl Exposition + ?Sized),
         buf: &mut [u8],
     ) -> Result<u16, PushError<T::Error>> {
-        if buf.is_empty() {
-            return Err(PushError::NoBuffer);
-        }
-        let body_len = registry.protobuf_len().map_err(|_| PushError::Encode)?;
-        let head =
-            |w: &mut dyn fmt::Write| self.write_head(w, method, Some((CONTENT_TYPE, body_len)));
-        let total = rendered_len(&head).map_err(|_| PushError::Encode)? + body_len;
-        let render = |w: &mut SkipWriter<'_>| {
-            head(w)?;
-            registry
-                .write_protobuf(w)
-                .map(|_| ())
-                .map_err(|_| fmt::Error)
-        };
+        let (body_len, total) = self.measure_protobuf(method, registry, buf)?;
+        let render =
+            |w: &mut SkipWriter<'_>| self.write_protobuf_request(w, method, registry, body_len);
         match write_passes_async(&render, Some(total), io, buf).await {
             Ok(_) => {}
             Err(StreamError::Encode) => return Err(encode_failure(registry, body_len)),
