@@ -13,7 +13,9 @@
 //! - **Names** are checked by `const fn`: an invalid name in a `static` does not compile.
 //! - **Encoding**: a [`Registry`] writes Prometheus text 0.0.4 or OpenMetrics 1.0.0 into your
 //!   `&mut [u8]` (or any [`core::fmt::Write`]), and tells you the size it needs when it does
-//!   not fit.
+//!   not fit; with the feature `protobuf`, also Prometheus' protobuf exposition
+//!   (`encode::protobuf`: `encode_protobuf`, `protobuf_len`, `write_protobuf`), and with
+//!   `remote-write` a remote write 1.0 request (`encode::remote_write`).
 //!
 //! ```
 //! use edgeprom::{Counter, Family, Format, Gauge, Histogram, Metric, Registry};
@@ -59,6 +61,12 @@
 //!   features off) counters, histograms and summaries keep no creation time and no `_created`
 //!   code is linked: about 800 bytes of flash and 8 bytes per series on a Cortex-M, for
 //!   firmware that has no wall clock to stamp them with anyway.
+//! - `protobuf`: the Prometheus protobuf exposition (length-delimited
+//!   `io.prometheus.client.MetricFamily` messages; `encode::protobuf`), into a buffer or
+//!   streamed to any `ByteWrite`, no heap: what Prometheus asks for first when its native
+//!   histograms are on, and what `edgeprom-std` and `edgeprom-embedded` can push to a
+//!   Pushgateway. Built without it, a firmware links none of it.
+//! - `remote-write`: Prometheus remote write 1.0 (`encode::remote_write`).
 //! - `defmt`: `defmt::Format` for the value and error types.
 //! - `critical-section`: `portable-atomic`'s critical-section fallback.
 #![no_std]

@@ -142,10 +142,10 @@ impl<W: Write + ?Sized> fmt::Write for ChunkWriter<'_, W> {
     }
 }
 
-/// Bytes that need not be UTF-8 (a remote write request's protobuf), with the same
-/// buffering and error keeping as text.
-#[cfg(feature = "remote-write")]
-impl<W: Write + ?Sized> edgeprom::encode::remote_write::ByteWrite for ChunkWriter<'_, W> {
+/// Bytes that need not be UTF-8 (a remote write request, the protobuf exposition), with the
+/// same buffering and error keeping as text.
+#[cfg(any(feature = "remote-write", feature = "protobuf"))]
+impl<W: Write + ?Sized> edgeprom::encode::ByteWrite for ChunkWriter<'_, W> {
     fn write_bytes(&mut self, bytes: &[u8]) -> fmt::Result {
         if self.error.is_some() {
             return Err(fmt::Error);

@@ -164,7 +164,8 @@ impl<'g> Pushgateway<'g> {
         send: impl FnOnce(Prepared<'_>) -> Result<R, PushError<E>>,
     ) -> Result<R, PushError<E>> {
         let body_len = rendered_len(body).map_err(|_| PushError::Encode)?;
-        let head = |w: &mut dyn fmt::Write| self.write_head(w, method, Some(body_len));
+        let body_type = Some((Format::Prometheus.content_type(), body_len));
+        let head = |w: &mut dyn fmt::Write| self.write_head(w, method, body_type);
         let head_len = rendered_len(&head).map_err(|_| PushError::Encode)?;
         let request = |w: &mut dyn fmt::Write| {
             head(w)?;
@@ -191,6 +192,14 @@ fn exchange<T: Read + Write + ?Sized>(
         // Shorter than announced: the gateway is still waiting for the rest.
         return Err(PushError::Changed);
     }
+    read_status(io, buf)
+}
+
+/// Reads the reply's status line and headers into `buf`: the 2xx status.
+pub(crate) fn read_status<T: Read + ?Sized>(
+    io: &mut T,
+    buf: &mut [u8],
+) -> Result<u16, PushError<T::Error>> {
     let mut head = HeadReader::new(buf);
     loop {
         let n = io.read(head.space()?).map_err(PushError::Transport)?;

@@ -62,7 +62,8 @@ impl Pushgateway<'_> {
             Some(body) => Some(rendered_len(body).map_err(|_| PushError::Encode)?),
             None => None,
         };
-        let head = |w: &mut dyn fmt::Write| self.write_head(w, method, body_len);
+        let body_type = body_len.map(|n| (Format::Prometheus.content_type(), n));
+        let head = |w: &mut dyn fmt::Write| self.write_head(w, method, body_type);
         let head_len = rendered_len(&head).map_err(|_| PushError::Encode)?;
         let request = |w: &mut dyn fmt::Write| {
             head(w)?;
@@ -73,15 +74,23 @@ impl Pushgateway<'_> {
         };
         let len = head_len + body_len.unwrap_or(0);
         write_rendered_async(&request, Some(len), io, buf).await?;
-        let mut reader = HeadReader::new(buf);
-        loop {
-            let n = io
-                .read(reader.space()?)
-                .await
-                .map_err(PushError::Transport)?;
-            if let Some(code) = reader.received(n)? {
-                return Ok(code);
-            }
+        read_status_async(io, buf).await
+    }
+}
+
+/// The async [`read_status`](crate::push::read_status).
+pub(crate) async fn read_status_async<T: Read + ?Sized>(
+    io: &mut T,
+    buf: &mut [u8],
+) -> Result<u16, PushError<T::Error>> {
+    let mut reader = HeadReader::new(buf);
+    loop {
+        let n = io
+            .read(reader.space()?)
+            .await
+            .map_err(PushError::Transport)?;
+        if let Some(code) = reader.received(n)? {
+            return Ok(code);
         }
     }
 }

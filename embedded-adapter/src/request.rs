@@ -6,7 +6,6 @@ use core::fmt::{self, Write};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use edgeprom::push::{self, PushPathError};
-use edgeprom::Format;
 
 /// A [`Pushgateway`] could not be configured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,21 +136,21 @@ impl<'a> Pushgateway<'a> {
         self.grouping
     }
 
-    /// Writes the request line and headers; `body_len` is the exposition's length (`None` for
-    /// a request without a body).
+    /// Writes the request line and headers; `body` is the exposition's content type and
+    /// length (`None` for a request without a body).
     pub(crate) fn write_head(
         &self,
         out: &mut dyn Write,
         method: Method,
-        body_len: Option<usize>,
+        body: Option<(&'static str, usize)>,
     ) -> fmt::Result {
         let head = Head {
             method: method.as_str(),
             host: self.host,
             auth: self.auth,
-            content_type: body_len.map(|_| Format::Prometheus.content_type()),
+            content_type: body.map(|(ty, _)| ty),
             extra: "",
-            body_len,
+            body_len: body.map(|(_, len)| len),
             close: true,
         };
         head.write(out, &|out| {
@@ -270,7 +269,8 @@ mod tests {
 
     fn head(g: &Pushgateway<'_>, m: Method, len: Option<usize>) -> heapless::String<512> {
         let mut s = heapless::String::new();
-        g.write_head(&mut s, m, len).unwrap();
+        let text = edgeprom::Format::Prometheus.content_type();
+        g.write_head(&mut s, m, len.map(|n| (text, n))).unwrap();
         s
     }
 

@@ -81,8 +81,8 @@ impl fmt::Write for SkipWriter<'_> {
 
 /// Bytes that need not be UTF-8 (a remote write request's protobuf), skipped and buffered
 /// as text is.
-#[cfg(feature = "remote-write")]
-impl edgeprom::encode::remote_write::ByteWrite for SkipWriter<'_> {
+#[cfg(any(feature = "remote-write", feature = "protobuf"))]
+impl edgeprom::encode::ByteWrite for SkipWriter<'_> {
     fn write_bytes(&mut self, bytes: &[u8]) -> fmt::Result {
         self.push(bytes)
     }

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use edgeprom::{Format, Registry};
+use edgeprom::{Format, Registry, StaticRegistry};
 
 /// A collector failed while the exposition was written (a metric's `encode` returned an
 /// error); nothing should be sent.
@@ -19,9 +19,10 @@ impl fmt::Display for GatherError {
 
 impl std::error::Error for GatherError {}
 
-/// Something that writes a complete exposition document: the core's [`Registry`],
-/// [`DynRegistry`](crate::DynRegistry), Gradient's `MetricsLogger` (feature `gradient`), or your
-/// own.
+/// Something that writes a complete exposition document: the core's [`Registry`] and
+/// [`StaticRegistry`], [`DynRegistry`](crate::DynRegistry), Gradient's `MetricsLogger` (feature
+/// `gradient`), or your own. All of this crate's write the protobuf exposition too (feature
+/// `protobuf`), with the same families, series and values as their text.
 pub trait Gather: Send + Sync {
     /// Appends the whole document in `format` to `out`.
     fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError>;
@@ -49,24 +50,20 @@ impl<const N: usize> Gather for Registry<'_, N> {
 
     #[cfg(feature = "protobuf")]
     fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
-        // Measured, then written into a buffer of that length; a series added in between
-        // makes it too small once, and the second try has room for it.
-        let mut buf = Vec::new();
-        for _ in 0..3 {
-            let Ok(n) = self.protobuf_len() else {
-                return Some(Err(GatherError));
-            };
-            buf.resize(n, 0);
-            match self.encode_protobuf(&mut buf) {
-                Ok(n) => {
-                    buf.truncate(n);
-                    return Some(Ok(buf));
-                }
-                Err(edgeprom::EncodeError::BufferTooSmall { .. }) => {}
-                Err(_) => return Some(Err(GatherError)),
-            }
-        }
-        Some(Err(GatherError))
+        Some(crate::protobuf::gather_exposition(self))
+    }
+}
+
+/// What [`static_registry!`](macro@edgeprom::static_registry) makes, as the core's
+/// [`Registry`].
+impl<const N: usize> Gather for StaticRegistry<N> {
+    fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
+        self.encode_to(format, out).map_err(|_| GatherError)
+    }
+
+    #[cfg(feature = "protobuf")]
+    fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
+        Some(crate::protobuf::gather_exposition(self))
     }
 }
 

@@ -16,7 +16,9 @@
 //! - **Pushgateway client** on `ureq` (feature `push`): [`PushClient`] (`push`, `push_add`,
 //!   `delete`), basic auth, timeouts, https through rustls (with the webpki roots or your own
 //!   CA, [`PushClient::with_root_certificates_pem`]); [`PeriodicPusher`] pushes from a
-//!   background thread and retries with backoff.
+//!   background thread and retries with backoff. Pushes are Prometheus text, or with
+//!   `PushClient::with_protobuf(true)` (feature `protobuf`) the protobuf exposition, of any
+//!   [`Gather`] source (see below).
 //! - **Remote write 1.0** (feature `remote-write`): [`RemoteWriteClient`] (with the
 //!   specification's retries), [`VictoriaImport`], and [`PeriodicRemoteWriter`], which
 //!   snapshots into a bounded queue and sends it oldest first from a background thread,
@@ -24,10 +26,30 @@
 //!   the core's [`Registry`](edgeprom::Registry) and
 //!   [`StaticRegistry`](edgeprom::StaticRegistry), [`DynRegistry`] and [`MetricsLogger`].
 //! - **Scrape endpoint** (feature `scrape`): [`ScrapeServer`] serves `/metrics` in Prometheus
-//!   text or OpenMetrics.
+//!   text or OpenMetrics, and in the protobuf exposition (feature `protobuf`) to a scraper
+//!   that asks for it first.
 //!
 //! Everything that can be encoded implements [`Gather`]: the core's
-//! [`Registry`](edgeprom::Registry), [`DynRegistry`] and [`MetricsLogger`].
+//! [`Registry`](edgeprom::Registry) and [`StaticRegistry`](edgeprom::StaticRegistry),
+//! [`DynRegistry`] and [`MetricsLogger`], each in text and (feature `protobuf`) in the
+//! protobuf exposition, with the same series.
+//!
+//! ```no_run
+//! # #[cfg(all(feature = "push", feature = "protobuf"))] {
+//! use std::sync::Arc;
+//! use edgeprom::Histogram;
+//! use edgeprom_std::{DynMetric, DynRegistry, PushClient};
+//!
+//! let registry = DynRegistry::new();
+//! let latency = Arc::new(DynMetric::<Histogram>::new("batch_latency_seconds", "Latency")?);
+//! registry.register(latency.clone())?;
+//! latency.observe(0.42)?;
+//! // Pushes in protobuf (`Content-Type: application/vnd.google.protobuf; ...`).
+//! let client = PushClient::new("http://127.0.0.1:9091")?.with_protobuf(true);
+//! client.push("nightly", &[("instance", "host-1")], &registry)?;
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! ```
 //! use std::sync::Arc;
@@ -62,6 +84,7 @@
 //! | `remote-write` | [`RemoteWriteClient`], [`VictoriaImport`], [`PeriodicRemoteWriter`], [`RemoteWriteEncode`] | `push`, `snap` |
 //! | `scrape` | [`ScrapeServer`] | `httparse` |
 //! | `gradient` | [`MetricsLogger`], [`add_metrics`] | `push` |
+//! | `protobuf` | the protobuf exposition: `Gather::gather_protobuf`, `PushClient::with_protobuf`, the scrape endpoint's negotiation | the core's `protobuf` feature (no crate) |
 //!
 //! A service that is only scraped needs no TLS stack:
 //!
@@ -115,6 +138,8 @@ mod fn_gauge;
 mod gather;
 #[cfg(feature = "gradient")]
 mod gradient;
+#[cfg(feature = "protobuf")]
+mod protobuf;
 #[cfg(feature = "push")]
 mod push;
 #[cfg(feature = "remote-write")]
@@ -122,6 +147,8 @@ mod push;
 mod remote_write;
 #[cfg(feature = "scrape")]
 mod scrape;
+#[cfg(any(feature = "remote-write", feature = "protobuf"))]
+mod vec_sink;
 
 pub use clock::SystemClock;
 pub use count_panics::CountPanics;

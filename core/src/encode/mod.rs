@@ -327,9 +327,16 @@ impl<'w> Encoder<'w> {
         c.encode(self)
     }
 
-    /// Ends the document (`# EOF` in OpenMetrics, nothing in Prometheus text).
+    /// Ends the document (`# EOF` in OpenMetrics, nothing in Prometheus text). A streamed
+    /// protobuf encoder (`Encoder::protobuf`, feature `protobuf`) also fails here when a
+    /// family or series came out with another length than it was measured with (a metric
+    /// changed in between): what was written is not a valid document.
     pub fn finish(&mut self) -> fmt::Result {
         dispatch!(self, document_end());
+        #[cfg(feature = "protobuf")]
+        if self.pb.fns.is_some() {
+            return self.pb_status().map_err(|_| fmt::Error);
+        }
         self.out.status()
     }
 

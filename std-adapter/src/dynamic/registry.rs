@@ -127,6 +127,15 @@ impl Gather for DynRegistry {
         }
         enc.finish().map_err(|_| GatherError)
     }
+
+    /// The same families as the text, under one read lock.
+    #[cfg(feature = "protobuf")]
+    fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
+        let metrics = self.metrics.read().unwrap_or_else(PoisonError::into_inner);
+        Some(crate::protobuf::gather_collectors(|enc| {
+            metrics.iter().try_for_each(|m| enc.write_collector(&**m))
+        }))
+    }
 }
 
 /// The whole request under one read lock: a family registered or removed meanwhile is in it

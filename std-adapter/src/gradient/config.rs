@@ -111,6 +111,8 @@ pub struct MetricsLoggerBuilder {
     pub(crate) grouping: Vec<(String, String)>,
     basic_auth: Option<(String, String)>,
     timeout: Duration,
+    #[cfg(feature = "protobuf")]
+    protobuf: bool,
     env: Env,
 }
 
@@ -143,6 +145,8 @@ impl Default for MetricsLoggerBuilder {
             grouping: Vec::new(),
             basic_auth: None,
             timeout: DEFAULT_TIMEOUT,
+            #[cfg(feature = "protobuf")]
+            protobuf: false,
             env: Arc::new(|k| std::env::var(k).ok()),
         }
     }
@@ -204,6 +208,15 @@ impl MetricsLoggerBuilder {
         self
     }
 
+    /// Pushes in the protobuf exposition instead of Prometheus text (see
+    /// [`PushClient::with_protobuf`]); the same series either way. Off unless told.
+    #[cfg(feature = "protobuf")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "protobuf")))]
+    pub fn protobuf(mut self, protobuf: bool) -> Self {
+        self.protobuf = protobuf;
+        self
+    }
+
     /// Reads "environment variables" from `lookup` instead of the process environment (for
     /// tests, or for configuration from elsewhere).
     pub fn env(mut self, lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
@@ -260,6 +273,10 @@ impl MetricsLoggerBuilder {
         let mut client = PushClient::new(&gateway)
             .map_err(ConfigError::Gateway)?
             .with_timeout(self.timeout);
+        #[cfg(feature = "protobuf")]
+        {
+            client = client.with_protobuf(self.protobuf);
+        }
         if let Some((user, password)) = &self.basic_auth {
             client = client.with_basic_auth(user, password);
         }

@@ -6,7 +6,8 @@ use std::ops::Index;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use edgeprom::{
-    Counter, Encoder, Format, Gauge, Histogram, Labels, MetricType, NameError, SampleValue, Summary,
+    Collect, Counter, Desc, Encoder, Format, Gauge, Histogram, Labels, MetricType, NameError,
+    SampleValue, Summary,
 };
 
 use super::config::MetricsLoggerBuilder;
@@ -433,7 +434,8 @@ impl Index<&str> for MetricsLogger {
 }
 
 impl MetricsLogger {
-    /// Every metric, with the grouping labels, into `enc` (without `finish`).
+    /// Every metric, with the grouping labels, into `enc` (without `finish`), each as a
+    /// collector of its own (a streamed protobuf encoder measures each family first).
     fn write_to(&self, enc: &mut Encoder<'_>) -> fmt::Result {
         let step = self.step().map(|s| s.to_string());
         let mut names = vec![self.workload_label.as_str(), "pod"];
@@ -442,37 +444,61 @@ impl MetricsLogger {
             names.push("step");
             values.push(step);
         }
-        let labels = Labels::new(&names, &values);
-        for e in &self.entries {
-            let desc = e.desc.desc();
-            let r = match &e.metric {
-                LoggerMetric::Gauge(g) => {
-                    enc.write_family(&desc, MetricType::Gauge, |f| f(&labels, &**g))
-                }
-                LoggerMetric::Counter(c) => {
-                    enc.write_family(&desc, MetricType::Counter, |f| f(&labels, &**c))
-                }
-                LoggerMetric::Summary(s) => {
-                    enc.write_family(&desc, MetricType::Summary, |f| f(&labels, &**s))
-                }
-                LoggerMetric::Histogram(h) => {
-                    enc.write_family(&desc, MetricType::Histogram, |f| f(&labels, &**h))
-                }
-                LoggerMetric::Info(i) => {
-                    let pairs = i.get();
-                    let mut names = names.clone();
-                    let mut values = values.clone();
-                    names.extend(pairs.iter().map(|(n, _)| n.as_str()));
-                    values.extend(pairs.iter().map(|(_, v)| v.as_str()));
-                    let labels = Labels::new(&names, &values);
-                    enc.write_header(&desc, MetricType::Info).and_then(|()| {
-                        enc.write_sample(&desc, "_info", &labels, None, SampleValue::Unsigned(1))
-                    })
-                }
-            };
-            r?;
+        for entry in &self.entries {
+            enc.write_collector(&Bound {
+                entry,
+                names: &names,
+                values: &values,
+            })?;
         }
         Ok(())
+    }
+}
+
+/// One metric of the logger with the grouping labels' names and values: its family.
+struct Bound<'a> {
+    entry: &'a Entry,
+    names: &'a [&'a str],
+    values: &'a [&'a str],
+}
+
+impl Collect for Bound<'_> {
+    fn desc(&self) -> Desc<'_> {
+        self.entry.desc.desc()
+    }
+
+    fn metric_type(&self) -> MetricType {
+        self.entry.metric.metric_type()
+    }
+
+    fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
+        let desc = self.entry.desc.desc();
+        let labels = Labels::new(self.names, self.values);
+        match &self.entry.metric {
+            LoggerMetric::Gauge(g) => {
+                enc.write_family(&desc, MetricType::Gauge, |f| f(&labels, &**g))
+            }
+            LoggerMetric::Counter(c) => {
+                enc.write_family(&desc, MetricType::Counter, |f| f(&labels, &**c))
+            }
+            LoggerMetric::Summary(s) => {
+                enc.write_family(&desc, MetricType::Summary, |f| f(&labels, &**s))
+            }
+            LoggerMetric::Histogram(h) => {
+                enc.write_family(&desc, MetricType::Histogram, |f| f(&labels, &**h))
+            }
+            LoggerMetric::Info(i) => {
+                let pairs = i.get();
+                let mut names = self.names.to_vec();
+                let mut values = self.values.to_vec();
+                names.extend(pairs.iter().map(|(n, _)| n.as_str()));
+                values.extend(pairs.iter().map(|(_, v)| v.as_str()));
+                let labels = Labels::new(&names, &values);
+                enc.write_header(&desc, MetricType::Info).and_then(|()| {
+                    enc.write_sample(&desc, "_info", &labels, None, SampleValue::Unsigned(1))
+                })
+            }
+        }
     }
 }
 
@@ -482,6 +508,12 @@ impl Gather for MetricsLogger {
         self.write_to(&mut enc)
             .and_then(|()| enc.finish())
             .map_err(|_| GatherError)
+    }
+
+    /// The same families, series and grouping labels as the text.
+    #[cfg(feature = "protobuf")]
+    fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
+        Some(crate::protobuf::gather_collectors(|enc| self.write_to(enc)))
     }
 }
 

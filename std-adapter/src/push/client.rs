@@ -54,7 +54,8 @@ impl PushMethod {
 
 /// A Pushgateway client.
 ///
-/// The body is Prometheus text 0.0.4, what every Pushgateway parses. 200 and 202 are success;
+/// The body is Prometheus text 0.0.4, what every Pushgateway parses, or with
+/// [`with_protobuf`](PushClient::with_protobuf) (feature `protobuf`) the protobuf exposition. 200 and 202 are success;
 /// any other status is [`PushError::Rejected`] with the gateway's message, and no response can
 /// make it panic. Credentials given in the URL (`https://user:pass@host`) or with
 /// [`with_basic_auth`](PushClient::with_basic_auth) travel only in the `Authorization` header
@@ -84,6 +85,9 @@ pub struct PushClient {
     timeout: Duration,
     /// The trusted roots when not the webpki ones.
     roots: Option<Arc<Vec<Certificate<'static>>>>,
+    /// Whether pushes go in the protobuf exposition.
+    #[cfg(feature = "protobuf")]
+    protobuf: bool,
     agent: ureq::Agent,
 }
 
@@ -100,6 +104,7 @@ impl fmt::Debug for PushClient {
                     Some(certs) => format!("{} given", certs.len()),
                 },
             )
+            .field("body", &self.body_format())
             .finish_non_exhaustive()
     }
 }
@@ -199,6 +204,8 @@ impl PushClient {
             auth,
             timeout: DEFAULT_TIMEOUT,
             roots: None,
+            #[cfg(feature = "protobuf")]
+            protobuf: false,
             agent: agent(DEFAULT_TIMEOUT, None),
         })
     }
@@ -265,6 +272,54 @@ impl PushClient {
         self.timeout
     }
 
+    /// Pushes (`push`, `push_add`) in the Prometheus protobuf exposition (length-delimited
+    /// `MetricFamily` messages, `Content-Type` [`edgeprom::encode::protobuf::CONTENT_TYPE`])
+    /// when `protobuf` is true, instead of Prometheus text (the default). Every source of
+    /// this crate writes it ([`Gather::gather_protobuf`]) with the same families, series and
+    /// values as its text; a source of your own that writes only text is pushed as text.
+    ///
+    /// The Pushgateway stores what it parses either way; protobuf is the smaller body, the
+    /// only one that can carry a native histogram, and keeps creation times as the messages'
+    /// `created_timestamp` (the text sends them as `_created` gauges).
+    ///
+    /// ```no_run
+    /// use edgeprom::{Histogram, Metric, Registry};
+    /// use edgeprom_std::PushClient;
+    ///
+    /// static LATENCY: Metric<Histogram> = Metric::new("job_latency_seconds", "Latency");
+    /// let mut registry: Registry<'_, 4> = Registry::new();
+    /// registry.register(&LATENCY)?;
+    /// LATENCY.observe(0.25)?;
+    ///
+    /// let client = PushClient::new("http://127.0.0.1:9091")?.with_protobuf(true);
+    /// assert!(client.pushes_protobuf());
+    /// client.push("nightly", &[("instance", "host-1")], &registry)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "protobuf")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "protobuf")))]
+    pub fn with_protobuf(mut self, protobuf: bool) -> Self {
+        self.protobuf = protobuf;
+        self
+    }
+
+    /// Whether pushes go in the protobuf exposition (see
+    /// [`with_protobuf`](Self::with_protobuf)).
+    #[cfg(feature = "protobuf")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "protobuf")))]
+    pub fn pushes_protobuf(&self) -> bool {
+        self.protobuf
+    }
+
+    /// What pushes are written in, for `Debug`.
+    fn body_format(&self) -> &'static str {
+        #[cfg(feature = "protobuf")]
+        if self.protobuf {
+            return "protobuf";
+        }
+        "text"
+    }
+
     /// `PUT`: replaces all metrics of the group `job` + `grouping` with `metrics`.
     pub fn push(
         &self,
@@ -287,7 +342,7 @@ impl PushClient {
 
     /// `DELETE`: removes the whole group.
     pub fn delete(&self, job: &str, grouping: &[(&str, &str)]) -> Result<(), PushError> {
-        self.send(PushMethod::Delete, job, grouping, "")
+        self.send_to(PushMethod::Delete, &self.group_url(job, grouping)?, "", &[])
     }
 
     fn send_metrics(
@@ -299,10 +354,27 @@ impl PushClient {
     ) -> Result<(), PushError> {
         // An unusable job or grouping key is reported before any encoding.
         let url = self.group_url(job, grouping)?;
+        #[cfg(feature = "protobuf")]
+        if self.protobuf {
+            if let Some(body) = metrics.gather_protobuf() {
+                let body = body.map_err(PushError::Encode)?;
+                return self.send_to(
+                    method,
+                    &url,
+                    edgeprom::encode::protobuf::CONTENT_TYPE,
+                    &body,
+                );
+            }
+        }
         let body = metrics
             .gather(Format::Prometheus)
             .map_err(PushError::Encode)?;
-        self.send_to(method, &url, &body)
+        self.send_to(
+            method,
+            &url,
+            Format::Prometheus.content_type(),
+            body.as_bytes(),
+        )
     }
 
     /// The full URL of a group. Fails with [`PushError::EmptyJob`] for an empty `job`, and
@@ -327,7 +399,13 @@ impl PushClient {
         grouping: &[(&str, &str)],
         body: &str,
     ) -> Result<(), PushError> {
-        self.send_to(method, &self.group_url(job, grouping)?, body)
+        let url = self.group_url(job, grouping)?;
+        self.send_to(
+            method,
+            &url,
+            Format::Prometheus.content_type(),
+            body.as_bytes(),
+        )
     }
 
     /// `POST`s `body` to `url` (below this client's or any other) with `headers`, this
@@ -369,7 +447,14 @@ impl PushClient {
         self
     }
 
-    fn send_to(&self, method: PushMethod, url: &str, body: &str) -> Result<(), PushError> {
+    /// Sends `body` of `content_type` (both ignored for `DELETE`) with `method` to `url`.
+    fn send_to(
+        &self,
+        method: PushMethod,
+        url: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<(), PushError> {
         let result = match method {
             PushMethod::Delete => {
                 let mut req = self.agent.delete(url);
@@ -383,11 +468,11 @@ impl PushClient {
                     PushMethod::Put => self.agent.put(url),
                     _ => self.agent.post(url),
                 };
-                req = req.header("Content-Type", Format::Prometheus.content_type());
+                req = req.header("Content-Type", content_type);
                 if let Some(auth) = &self.auth {
                     req = req.header("Authorization", auth);
                 }
-                req.send(body.as_bytes())
+                req.send(body)
             }
         };
         let mut response = result.map_err(classify)?;

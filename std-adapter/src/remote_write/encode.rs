@@ -5,11 +5,12 @@
 use std::fmt;
 use std::sync::Arc;
 
-use edgeprom::encode::remote_write::{ByteWrite, RemoteWrite};
+use edgeprom::encode::remote_write::RemoteWrite;
 use edgeprom::encode::{Encoder, SliceWriter};
 use edgeprom::{EncodeError, Registry, StaticRegistry};
 
 use super::RemoteWriteError;
+use crate::vec_sink::VecSink;
 
 /// A registry that can write itself as a remote write `WriteRequest` (protobuf, not
 /// compressed): the core's [`Registry`] and [`StaticRegistry`] (what
@@ -82,16 +83,6 @@ pub(crate) fn into_vec(
     };
     buf.truncate(len);
     Ok(())
-}
-
-/// A `Vec` as a byte sink: appended to.
-struct VecSink<'a>(&'a mut Vec<u8>);
-
-impl ByteWrite for VecSink<'_> {
-    fn write_bytes(&mut self, bytes: &[u8]) -> fmt::Result {
-        self.0.extend_from_slice(bytes);
-        Ok(())
-    }
 }
 
 /// A request of a registry that calls its collectors itself: `write` hands the encoder to

@@ -191,7 +191,7 @@ impl<'w> Encoder<'w> {
     }
 
     /// Whether a streamed message came out with another length than it was measured with.
-    fn pb_status(&self) -> Result<(), EncodeError> {
+    pub(super) fn pb_status(&self) -> Result<(), EncodeError> {
         match (self.pb.changed, self.out.status()) {
             (false, Ok(())) => Ok(()),
             _ => Err(EncodeError::Write),
