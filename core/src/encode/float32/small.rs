@@ -35,14 +35,18 @@ impl Big {
     }
 
     /// `self * 10^n`.
+    ///
+    /// In 16-bit halves, so that each product fits 32 bits: no 64-bit multiplication
+    /// routine on a core without a 32x32->64 multiply (Cortex-M0).
     #[inline(never)]
     fn mul_pow10(&mut self, n: u32) {
         for _ in 0..n {
-            let mut carry = 0u64;
+            let mut carry = 0u32;
             for x in &mut self.0 {
-                let t = u64::from(*x) * 10 + carry;
-                *x = t as u32;
-                carry = t >> 32;
+                let lo = (*x & 0xffff) * 10 + carry;
+                let hi = (*x >> 16) * 10 + (lo >> 16);
+                *x = (hi << 16) | (lo & 0xffff);
+                carry = hi >> 16;
             }
         }
     }
