@@ -51,9 +51,9 @@ impl Big {
         }
     }
 
-    /// `self + o`.
+    /// How `self + o` compares with `than` (the sum is not kept: the digit loop only asks this).
     #[inline(never)]
-    fn add(&self, o: &Big) -> Big {
+    fn sum_cmp(&self, o: &Big, than: &Big) -> Ordering {
         let mut sum = *self;
         let mut carry = false;
         for (a, b) in sum.0.iter_mut().zip(&o.0) {
@@ -62,7 +62,7 @@ impl Big {
             *a = s;
             carry = c1 | c2;
         }
-        sum
+        sum.cmp(than)
     }
 
     /// `self - o`, for `o <= self`.
@@ -136,7 +136,7 @@ pub(super) fn shortest(ieee_mantissa: u32, ieee_exponent: u32) -> (u32, i32) {
         m_minus.mul_pow10(n);
     }
     loop {
-        let high = r.add(&m_plus).cmp(&s);
+        let high = r.sum_cmp(&m_plus, &s);
         if high == Ordering::Less || (high == Ordering::Equal && !even) {
             break;
         }
@@ -160,7 +160,7 @@ pub(super) fn shortest(ieee_mantissa: u32, ieee_exponent: u32) -> (u32, i32) {
             Ordering::Equal => even,
             Ordering::Greater => false,
         };
-        let high = match r.add(&m_plus).cmp(&s) {
+        let high = match r.sum_cmp(&m_plus, &s) {
             Ordering::Greater => true,
             Ordering::Equal => even,
             Ordering::Less => false,
@@ -173,7 +173,7 @@ pub(super) fn shortest(ieee_mantissa: u32, ieee_exponent: u32) -> (u32, i32) {
             (true, false) => false,
             (false, true) => true,
             // Both: the nearer, and of two equally near the even one.
-            (true, true) => match r.add(&r).cmp(&s) {
+            (true, true) => match r.sum_cmp(&r, &s) {
                 Ordering::Less => false,
                 Ordering::Greater => true,
                 Ordering::Equal => d & 1 == 1,
