@@ -296,7 +296,7 @@ fn stack(runner: &Runner, elf: &Path, what: &str) -> Result<(), StepError> {
     let mut over = Vec::new();
     for (name, bytes) in &values {
         println!("encoder stack ({name}){what}: {bytes} bytes");
-        if (name == "float" || name == "int") && *bytes >= STACK {
+        if matches!(name.as_str(), "float" | "int" | "f32") && *bytes >= STACK {
             over.push(format!("{name}: {bytes} >= {STACK}"));
         }
     }

@@ -152,6 +152,9 @@ impl Layout {
 /// Writes `digits * 10^k` (the shortest digits of a finite non-zero float, its sign written)
 /// in one layout of four, around a single call that writes the digits: 1234e7 ->
 /// 12340000000.0, 1234e-2 -> 12.34, 1234e-6 -> 0.001234, 1234e30 -> 1.234e33.
+// Inlined into each float formatter (a firmware usually has one): out of line, its frame adds
+// to the deepest stack of an encode.
+#[inline(always)]
 pub(super) fn put_decimal<const SMALL: bool>(out: &mut Out<'_>, digits: u64, k: i32, l: Layout) {
     // `digits` has `len` digits, so `10^(kk-1) <= v < 10^kk`.
     let len = POW10.len() - POW10.iter().position(|p| *p <= digits).unwrap_or(0);

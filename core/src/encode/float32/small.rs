@@ -51,13 +51,17 @@ impl Big {
         }
     }
 
-    /// How `self + o` compares with `than` (the sum is not kept: the digit loop only asks this).
+    /// How `self + o * 2^double` compares with `than` (the sum is not kept: the digit loop
+    /// only asks this, and the upper gap, twice the lower one or equal, is not kept either).
     #[inline(never)]
-    fn sum_cmp(&self, o: &Big, than: &Big) -> Ordering {
+    fn sum_cmp(&self, o: &Big, double: u32, than: &Big) -> Ordering {
         let mut sum = *self;
-        let mut carry = false;
+        let (mut carry, mut spill) = (false, 0u32);
         for (a, b) in sum.0.iter_mut().zip(&o.0) {
-            let (s, c1) = a.overflowing_add(*b);
+            // `b` shifted left by `double` (0 or 1) bits, the bit shifted out carried along.
+            let shifted = (*b << double) | spill;
+            spill = if double == 0 { 0 } else { *b >> 31 };
+            let (s, c1) = a.overflowing_add(shifted);
             let (s, c2) = s.overflowing_add(u32::from(carry));
             *a = s;
             carry = c1 | c2;
@@ -97,24 +101,14 @@ pub(super) fn shortest(ieee_mantissa: u32, ieee_exponent: u32) -> (u32, i32) {
     // At a power of two the gap below is half the gap above (not at the smallest normal,
     // whose neighbour below is the largest subnormal).
     let u = u32::from(ieee_mantissa == 0 && ieee_exponent > 1);
-    // value = r / s; the halfway points to its neighbours are (r - m_minus) / s below and
-    // (r + m_plus) / s above.
-    let (mut r, mut s, mut m_plus, mut m_minus) = if e >= 0 {
+    // value = r / s; the halfway points to its neighbours are (r - m) / s below and
+    // (r + m * 2^u) / s above.
+    let (mut r, mut s, mut m) = if e >= 0 {
         let e = e as u32;
-        (
-            Big::shl(f, e + 1 + u),
-            Big::shl(1, 1 + u),
-            Big::shl(1, e + u),
-            Big::shl(1, e),
-        )
+        (Big::shl(f, e + 1 + u), Big::shl(1, 1 + u), Big::shl(1, e))
     } else {
         let n = e.unsigned_abs();
-        (
-            Big::shl(f, 1 + u),
-            Big::shl(1, n + 1 + u),
-            Big::shl(1, u),
-            Big::shl(1, 0),
-        )
+        (Big::shl(f, 1 + u), Big::shl(1, n + 1 + u), Big::shl(1, 0))
     };
     // Scale by 10^-k so that r / s < 1: from floor(log10(2^p)) with 2^p <= value, at or below
     // the k wanted (the multiplier is below log10(2), and one is taken off for negative p,
@@ -132,11 +126,10 @@ pub(super) fn shortest(ieee_mantissa: u32, ieee_exponent: u32) -> (u32, i32) {
     } else {
         let n = k.unsigned_abs();
         r.mul_pow10(n);
-        m_plus.mul_pow10(n);
-        m_minus.mul_pow10(n);
+        m.mul_pow10(n);
     }
     loop {
-        let high = r.sum_cmp(&m_plus, &s);
+        let high = r.sum_cmp(&m, u, &s);
         if high == Ordering::Less || (high == Ordering::Equal && !even) {
             break;
         }
@@ -146,8 +139,7 @@ pub(super) fn shortest(ieee_mantissa: u32, ieee_exponent: u32) -> (u32, i32) {
     let mut digits = 0u32;
     loop {
         r.mul_pow10(1);
-        m_plus.mul_pow10(1);
-        m_minus.mul_pow10(1);
+        m.mul_pow10(1);
         k -= 1;
         let mut d = 0u32;
         while r.cmp(&s) != Ordering::Less {
@@ -155,12 +147,12 @@ pub(super) fn shortest(ieee_mantissa: u32, ieee_exponent: u32) -> (u32, i32) {
             d += 1;
         }
         // Whether `digits d` (low) or `digits (d+1)` (high) lies within the halfway points.
-        let low = match r.cmp(&m_minus) {
+        let low = match r.cmp(&m) {
             Ordering::Less => true,
             Ordering::Equal => even,
             Ordering::Greater => false,
         };
-        let high = match r.sum_cmp(&m_plus, &s) {
+        let high = match r.sum_cmp(&m, u, &s) {
             Ordering::Greater => true,
             Ordering::Equal => even,
             Ordering::Less => false,
@@ -173,7 +165,7 @@ pub(super) fn shortest(ieee_mantissa: u32, ieee_exponent: u32) -> (u32, i32) {
             (true, false) => false,
             (false, true) => true,
             // Both: the nearer, and of two equally near the even one.
-            (true, true) => match r.sum_cmp(&r, &s) {
+            (true, true) => match r.sum_cmp(&r, 0, &s) {
                 Ordering::Less => false,
                 Ordering::Greater => true,
                 Ordering::Equal => d & 1 == 1,

@@ -1,7 +1,7 @@
 //! Measures the encoder's stack use under QEMU (`lm3s6965evb`, thumbv7m): paints the stack
 //! below the caller, runs each workload's encode, finds the lowest word that changed, and
 //! prints the result through semihosting:
-//! `stack float=N int=N stream=N setup_float=N setup_int=N bytes float=N int=N`.
+//! `stack float=N int=N f32=N stream=N setup_float=N setup_int=N bytes float=N int=N`.
 #![no_std]
 #![no_main]
 
@@ -11,7 +11,7 @@ use core::ptr;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
 use edgeprom::{Collect, Format, Registry};
-use edgeprom_firmware_size::{float, int, BUF_LEN};
+use edgeprom_firmware_size::{float, int, single, BUF_LEN};
 use panic_semihosting as _;
 
 /// How far below the stack pointer to paint (RAM is 64 KiB, the program's data a few).
@@ -63,9 +63,13 @@ fn main() -> ! {
     let mut buf = [0u8; BUF_LEN];
     float::record();
     int::record();
+    single::record();
     // The budgeted figure: one `Registry::encode` call, the registry already built.
-    let (Some(reg_float), Some(reg_int)) = (registry(float::metrics()), registry(int::metrics()))
-    else {
+    let (Some(reg_float), Some(reg_int), Some(reg_f32)) = (
+        registry(float::metrics()),
+        registry(int::metrics()),
+        registry(single::metrics()),
+    ) else {
         hprintln!("registering failed");
         debug::exit(debug::EXIT_FAILURE);
         loop {
@@ -80,6 +84,10 @@ fn main() -> ! {
     let s_int = measure(&mut || {
         n_int = reg_int.encode(Format::Prometheus, black_box(&mut buf));
     });
+    let mut n_f32 = Err(edgeprom::EncodeError::Write);
+    let s_f32 = measure(&mut || {
+        n_f32 = reg_f32.encode(Format::Prometheus, black_box(&mut buf));
+    });
     // For comparison: building the registry on the stack, registering and encoding.
     let s_setup_float = measure(&mut || {
         let _ = black_box(float::encode(black_box(&mut buf)));
@@ -92,12 +100,13 @@ fn main() -> ! {
         let mut chunk = [0u8; 64];
         streamed = stream(&mut chunk);
     });
-    match (n_float, n_int) {
-        (Ok(a), Ok(b)) if a > 0 && b > 0 && streamed > 0 => {
+    match (n_float, n_int, n_f32) {
+        (Ok(a), Ok(b), Ok(c)) if a > 0 && b > 0 && c > 0 && streamed > 0 => {
             hprintln!(
-                "stack float={} int={} stream={} setup_float={} setup_int={} bytes float={} int={}",
+                "stack float={} int={} f32={} stream={} setup_float={} setup_int={} bytes float={} int={}",
                 s_float,
                 s_int,
+                s_f32,
                 s_stream,
                 s_setup_float,
                 s_setup_int,
