@@ -6,7 +6,8 @@
 //! here is fixed-capacity and allocation-free; the `edgeprom-std` and `edgeprom-embedded`
 //! crates add clocks, a Pushgateway client and streaming over `embedded-io`.
 //!
-//! - **Metrics** are [`Counter`], [`Gauge`], [`Histogram`], [`Summary`] (one series each, in a
+//! - **Metrics** are [`Counter`], [`Gauge`], [`Histogram`], [`NativeHistogram`] (Prometheus'
+//!   native, exponential histogram in fixed memory), [`Summary`] (one series each, in a
 //!   [`Metric`] that carries the name) and [`Info`], [`StateSet`], [`CallbackGauge`].
 //! - **Labels**: a [`Family`] holds up to `N` labelled series in place; resolving an existing
 //!   series is lock-free and returns a handle you can keep.
@@ -91,6 +92,7 @@ mod gauge;
 mod histogram;
 mod info;
 mod metric;
+pub mod native_histogram;
 pub mod name;
 mod number;
 pub mod push;
@@ -118,6 +120,7 @@ pub use gauge::{Gauge, GaugeValue, InProgress};
 pub use histogram::{Histogram, ObserveError};
 pub use info::Info;
 pub use metric::{Collect, Metric, State};
+pub use native_histogram::{NativeHistogram, NativeHistogramError, NativeSnapshot, NativeValue};
 pub use name::{Desc, MetricType, NameError};
 pub use number::{AtomicNumber, Float, Number, SumBits};
 pub use registry::{RegisterError, Registry};
