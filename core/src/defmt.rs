@@ -111,7 +111,10 @@ impl Format for ObserveError {
                 write!(f, "observed value is negative, and the sum is a counter")
             }
             ObserveError::TooManyBuckets => {
-                write!(f, "observed value needs more native histogram buckets than there are")
+                write!(
+                    f,
+                    "observed value needs more native histogram buckets than there are"
+                )
             }
         }
     }

@@ -76,6 +76,7 @@ pub use self::value::SampleValue;
 /// as a classic histogram's): schema, zero bucket, and per sign the first index and the
 /// counts from there on (zeros included).
 #[derive(Debug, Clone, Copy)]
+#[cfg_attr(not(feature = "protobuf"), allow(dead_code))] // only the protobuf exposition reads them
 pub(crate) struct NativeBuckets<'a> {
     pub(crate) schema: i8,
     pub(crate) zero_threshold: f64,

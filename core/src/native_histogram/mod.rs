@@ -202,7 +202,10 @@ impl<V: NativeValue, const N: usize, const NEG: usize> NativeHistogram<V, N, NEG
 
     /// An empty histogram starting at `schema` (`-4..=8`; it drops from there when it must)
     /// whose zero bucket holds the magnitudes up to `zero_threshold`.
-    pub const fn with_schema(schema: i8, zero_threshold: f64) -> Result<Self, NativeHistogramError> {
+    pub const fn with_schema(
+        schema: i8,
+        zero_threshold: f64,
+    ) -> Result<Self, NativeHistogramError> {
         if schema < MIN_SCHEMA || schema > MAX_SCHEMA {
             return Err(NativeHistogramError::Schema);
         }
@@ -333,6 +336,22 @@ impl<V: NativeValue, const N: usize, const NEG: usize> NativeHistogram<V, N, NEG
             let again = State::unpack(self.state.load(Ordering::Acquire));
             if ok && st.same_layout(again) {
                 return snap;
+            }
+        }
+    }
+
+    /// Creates the loom objects of every atomic (loom's are made on first use, and must be
+    /// made before threads share them); only under `cfg(loom)`.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn __loom_touch(&self) {
+        self.state.load(Ordering::Relaxed);
+        self.zero.get();
+        for neg in [false, true] {
+            for bank in self.banks(neg) {
+                for slot in bank {
+                    slot.load(Ordering::Relaxed);
+                }
             }
         }
     }

@@ -64,9 +64,17 @@ impl<V: NativeValue, const N: usize, const NEG: usize> NativeSnapshot<V, N, NEG>
     pub(super) fn read(&mut self, neg: bool, bank: &[AtomicU128], range: Range, want: u64) -> bool {
         let Some((lo, hi)) = range else { return true };
         let (first, len, counts) = if neg {
-            (&mut self.neg.first, &mut self.neg.len, self.neg.counts.as_mut_slice())
+            (
+                &mut self.neg.first,
+                &mut self.neg.len,
+                self.neg.counts.as_mut_slice(),
+            )
         } else {
-            (&mut self.pos.first, &mut self.pos.len, self.pos.counts.as_mut_slice())
+            (
+                &mut self.pos.first,
+                &mut self.pos.len,
+                self.pos.counts.as_mut_slice(),
+            )
         };
         *first = lo;
         *len = 0;

@@ -19,20 +19,33 @@ fn positive<V: NativeValue, const N: usize, const M: usize>(
 
 #[test]
 fn observes_into_exponential_buckets() {
-    let h: NativeHistogram<f64, 16, 4> = NativeHistogram::new();
+    // 1.0 to 2.0 at schema 8 is 257 buckets.
+    let h: NativeHistogram<f64, 257, 4> = NativeHistogram::new();
     for v in [1.0, 1.001, 1.5, 2.0, 0.0, -3.0, 1e-40] {
         h.observe(v).unwrap();
     }
     let s = h.snapshot();
     assert_eq!(s.schema(), 8);
-    assert_eq!(s.zero_count(), 2, "0 and 1e-40 are within the zero threshold");
+    assert_eq!(
+        s.zero_count(),
+        2,
+        "0 and 1e-40 are within the zero threshold"
+    );
     // 1.0 is the upper bound of bucket 0; 2.0 of bucket 256.
     assert_eq!(
         positive(&s),
-        [(0, 1), (index_of(1.001, 8), 1), (index_of(1.5, 8), 1), (256, 1)]
+        [
+            (0, 1),
+            (index_of(1.001, 8), 1),
+            (index_of(1.5, 8), 1),
+            (256, 1)
+        ]
     );
     assert_eq!(s.negative().collect::<Vec<_>>(), [(index_of(3.0, 8), 1)]);
-    assert_eq!((s.count(), s.sum()), (7, 1.0 + 1.001 + 1.5 + 2.0 - 3.0 + 1e-40));
+    assert_eq!(
+        (s.count(), s.sum()),
+        (7, 1.0 + 1.001 + 1.5 + 2.0 - 3.0 + 1e-40)
+    );
     assert_eq!(h.observe(f64::NAN), Err(ObserveError::NotFinite));
     assert_eq!(h.observe(f64::INFINITY), Err(ObserveError::NotFinite));
     assert_eq!(h.count(), 7, "nothing recorded");
@@ -120,7 +133,7 @@ fn merging_matches_observing_at_the_lower_schema() {
 fn refuses_what_does_not_fit_at_the_lowest_schema() {
     let h: NativeHistogram<f64, 2> = NativeHistogram::new();
     h.observe(1.0).unwrap();
-    h.observe(1e20).unwrap(); // 66 powers of two: 2 buckets at schema -4 (0 and 5)?
+    h.observe(1e4).unwrap(); // buckets 0 and 1 at schema -4: (2^-16, 1] and (1, 2^16]
     assert_eq!(h.schema(), -4);
     assert_eq!(h.observe(1e-30), Err(ObserveError::TooManyBuckets));
     let s = h.snapshot();
@@ -148,7 +161,7 @@ fn integers_and_f32() {
     assert_eq!(s.schema(), -1);
     assert_eq!(
         positive(&s),
-        [(0, 1), (1, 2), (5, 1), (32, 1)],
+        [(0, 1), (1, 3), (5, 1), (32, 1)],
         "1 | 2, 3, 4 (up to 4) | 1000 (up to 1024) | u64::MAX (up to 2^64)"
     );
     let f: NativeHistogram<f32, 8> = NativeHistogram::new();
@@ -171,13 +184,22 @@ fn in_a_family_and_in_text() {
         let mut buf = [0u8; 1024];
         let n = r.encode(format, &mut buf).unwrap();
         let doc = core::str::from_utf8(&buf[..n]).unwrap();
-        assert!(doc.contains("# TYPE native_lat_seconds histogram\n"), "{doc}");
+        assert!(
+            doc.contains("# TYPE native_lat_seconds histogram\n"),
+            "{doc}"
+        );
         assert!(
             doc.contains("native_lat_seconds_bucket{path=\"/\",le=\"+Inf\"} 2\n"),
             "{doc}"
         );
-        assert!(doc.contains("native_lat_seconds_count{path=\"/\"} 2\n"), "{doc}");
-        assert!(doc.contains("native_lat_seconds_sum{path=\"/\"} 0.75\n"), "{doc}");
+        assert!(
+            doc.contains("native_lat_seconds_count{path=\"/\"} 2\n"),
+            "{doc}"
+        );
+        assert!(
+            doc.contains("native_lat_seconds_sum{path=\"/\"} 0.75\n"),
+            "{doc}"
+        );
         assert_eq!(doc.matches("_bucket").count(), 1, "{doc}");
     }
     static SIGNED: Metric<NativeHistogram<f64, 4, 4>> = Metric::new("native_signed", "S");
@@ -187,69 +209,79 @@ fn in_a_family_and_in_text() {
     let mut buf = [0u8; 512];
     let n = r.encode(Format::OpenMetrics, &mut buf).unwrap();
     let doc = core::str::from_utf8(&buf[..n]).unwrap();
-    assert!(doc.contains("native_signed_bucket{le=\"+Inf\"} 1\n"), "{doc}");
+    assert!(
+        doc.contains("native_signed_bucket{le=\"+Inf\"} 1\n"),
+        "{doc}"
+    );
     assert!(!doc.contains("_sum") && !doc.contains("_count"), "{doc}");
 }
 
-/// Threads observe values spread over many powers of two (so the resolution drops several
-/// times while they run) while another reads snapshots: every snapshot is consistent (count =
-/// buckets + zero; the sum of integers is exactly the sum of the observations it counts: each
-/// value `v` is observed as `v`, and the snapshot's sum equals the sum over its buckets'
-/// values only if no observation is lost or doubled), and at the end every observation is
-/// there exactly once.
+/// Threads observe values whose spread grows as they go (so the resolution drops many times
+/// while they all run, released together), while another thread reads snapshots: every
+/// snapshot is consistent (count = buckets + zero bucket) and never goes down, and at the end
+/// every observation is there exactly once: the count, the exact integer sum, and each
+/// bucket's count equal those of the values at the final schema.
 #[test]
 fn exact_totals_under_contention() {
     const THREADS: u64 = 4;
-    const PER: u64 = 20_000;
-    let h: NativeHistogram<u64, 12> = NativeHistogram::new();
-    let done = core::sync::atomic::AtomicBool::new(false);
-    let value = |t: u64, k: u64| ((k * 7919 + t) % 4096) << ((k + t) % 40);
-    std::thread::scope(|s| {
-        let reader = s.spawn(|| {
-            let mut last = 0;
-            let mut reads = 0u64;
-            while !done.load(core::sync::atomic::Ordering::Relaxed) {
-                let snap = h.snapshot();
-                let buckets: u64 = snap.positive().map(|(_, n)| n).sum();
-                assert_eq!(snap.count(), buckets + snap.zero_count());
-                assert!(snap.count() >= last, "counts never go down");
-                last = snap.count();
-                reads += 1;
-            }
-            reads
-        });
-        let observers: Vec<_> = (0..THREADS)
-            .map(|t| {
-                let h = &h;
-                s.spawn(move || {
-                    for k in 0..PER {
-                        h.observe(value(t, k)).unwrap();
-                    }
+    const PER: u64 = 5_000;
+    const ROUNDS: u64 = 12;
+    let value = |t: u64, k: u64| ((k * 7919 + t * 104_729) % 4096) << (k * 36 / PER);
+    let mut schemas_seen = std::collections::BTreeSet::new();
+    for _ in 0..ROUNDS {
+        let h: NativeHistogram<u64, 12> = NativeHistogram::new();
+        let done = core::sync::atomic::AtomicBool::new(false);
+        let start = std::sync::Barrier::new(THREADS as usize + 1);
+        std::thread::scope(|s| {
+            let reader = s.spawn(|| {
+                start.wait();
+                let (mut last, mut schemas) = (0, std::collections::BTreeSet::new());
+                while !done.load(core::sync::atomic::Ordering::Relaxed) {
+                    let snap = h.snapshot();
+                    let buckets: u64 = snap.positive().map(|(_, n)| n).sum();
+                    assert_eq!(snap.count(), buckets + snap.zero_count());
+                    assert!(snap.count() >= last, "counts never go down");
+                    last = snap.count();
+                    schemas.insert(snap.schema());
+                }
+                schemas
+            });
+            let observers: Vec<_> = (0..THREADS)
+                .map(|t| {
+                    let (h, start) = (&h, &start);
+                    s.spawn(move || {
+                        start.wait();
+                        for k in 0..PER {
+                            h.observe(value(t, k)).unwrap();
+                        }
+                    })
                 })
-            })
+                .collect();
+            for o in observers {
+                o.join().unwrap();
+            }
+            done.store(true, core::sync::atomic::Ordering::Relaxed);
+            schemas_seen.extend(reader.join().unwrap());
+        });
+        let snap = h.snapshot();
+        let all: Vec<u64> = (0..THREADS)
+            .flat_map(|t| (0..PER).map(move |k| value(t, k)))
             .collect();
-        for o in observers {
-            o.join().unwrap();
-        }
-        done.store(true, core::sync::atomic::Ordering::Relaxed);
-        assert!(reader.join().unwrap() > 0);
-    });
-    let snap = h.snapshot();
-    let all: Vec<u64> = (0..THREADS)
-        .flat_map(|t| (0..PER).map(move |k| value(t, k)))
-        .collect();
-    assert_eq!(snap.count(), THREADS * PER);
-    assert_eq!(snap.sum(), all.iter().sum::<u64>());
-    assert!(snap.schema() < 8, "the resolution dropped: {}", snap.schema());
-    let want = {
-        let mut m = std::collections::BTreeMap::new();
+        assert_eq!(snap.count(), THREADS * PER);
+        assert_eq!(snap.sum(), all.iter().sum::<u64>());
+        let mut want = std::collections::BTreeMap::new();
         for &v in &all {
             if let Some(mag) = Mag::of_u64(v) {
-                *m.entry(bucket_index(mag, snap.schema())).or_insert(0u64) += 1;
+                *want.entry(bucket_index(mag, snap.schema())).or_insert(0u64) += 1;
             }
         }
-        m.into_iter().collect::<Vec<_>>()
-    };
-    assert_eq!(positive(&snap), want, "every value in its bucket, once");
-    assert_eq!(snap.zero_count(), all.iter().filter(|v| **v == 0).count() as u64);
+        let want: Vec<_> = want.into_iter().collect();
+        assert_eq!(positive(&snap), want, "every value in its bucket, once");
+        assert_eq!(
+            snap.zero_count(),
+            all.iter().filter(|v| **v == 0).count() as u64
+        );
+    }
+    // The reader read while the resolution was dropping, not only before or after.
+    assert!(schemas_seen.len() >= 3, "schemas read: {schemas_seen:?}");
 }

@@ -116,6 +116,9 @@ mod tests {
         assert_eq!(created_field(MetricType::Histogram), Some(0x7a));
         assert_eq!(VALUE, 0x09);
         assert_eq!(SAMPLE_COUNT, 0x08);
-        assert_eq!((SCHEMA, ZERO_THRESHOLD, POSITIVE_SPAN, POSITIVE_DELTA), (0x28, 0x31, 0x62, 0x68));
+        assert_eq!(
+            (SCHEMA, ZERO_THRESHOLD, POSITIVE_SPAN, POSITIVE_DELTA),
+            (0x28, 0x31, 0x62, 0x68)
+        );
     }
 }

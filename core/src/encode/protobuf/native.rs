@@ -16,12 +16,7 @@ const fn zigzag(v: i64) -> u64 {
 /// the first index, the others the gap since the span before), `bucket(count)` for each
 /// bucket in them. Runs of up to two empty buckets stay inside a span (a zero delta is
 /// shorter than a new span), longer ones end it.
-fn walk(
-    first: i32,
-    counts: &[u64],
-    span: &mut dyn FnMut(i32, u32),
-    bucket: &mut dyn FnMut(u64),
-) {
+fn walk(first: i32, counts: &[u64], span: &mut dyn FnMut(i32, u32), bucket: &mut dyn FnMut(u64)) {
     let mut open: Option<(i32, u32)> = None;
     let mut last = first;
     for (i, &c) in (first..).zip(counts) {
@@ -66,7 +61,11 @@ impl Encoder<'_> {
     }
 
     /// One sign's spans, then its deltas; whether it had a span.
-    fn pb_native_side(&mut self, (span_tag, delta_tag): (u8, u8), (first, counts): (i32, &[u64])) -> bool {
+    fn pb_native_side(
+        &mut self,
+        (span_tag, delta_tag): (u8, u8),
+        (first, counts): (i32, &[u64]),
+    ) -> bool {
         let mut any = false;
         walk(
             first,
