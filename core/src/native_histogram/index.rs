@@ -90,6 +90,7 @@ impl Mag {
 
 /// [`SCHEMA_8`] as 64-bit fixed-point fractions (each entry is a normal `f64` in `[0.5, 1)`,
 /// so its 53 significant bits shifted into the top of a `u64` are exactly `t * 2^64`).
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: out of range would not compile
 const FIXED_8: [u64; 256] = {
     let mut out = [0u64; 256];
     let mut i = 0;
