@@ -11,7 +11,7 @@ use edgeprom::native_histogram::upper_bound;
 use edgeprom::{Format, Metric, NativeHistogram, Registry};
 use edgeprom_std::ScrapeServer;
 use edgeprom_tests::client_model::{decode_families, Histogram as PbHistogram};
-use edgeprom_tests::servers::{poll_until, Prometheus, Sample};
+use edgeprom_tests::servers::{Prometheus, Sample};
 
 /// The observations: 2000 latencies from about 1 ms to about 8 s, spread unevenly (a
 /// deterministic sequence, several per bucket).
@@ -112,12 +112,7 @@ fn protobuf_carries_the_native_buckets() {
 const DEADLINE: Duration = Duration::from_secs(30);
 
 fn wait_for(prom: &Prometheus, expr: &str, ok: impl Fn(&[Sample]) -> bool) -> Vec<Sample> {
-    let mut last = Vec::new();
-    poll_until(DEADLINE, || {
-        last = prom.query(expr).unwrap_or_default();
-        ok(&last).then(|| last.clone())
-    })
-    .unwrap_or_else(|| panic!("`{expr}` never matched within {DEADLINE:?}; last: {last:?}"))
+    prom.wait_for(expr, DEADLINE, ok)
 }
 
 #[test]

@@ -49,42 +49,37 @@ impl Mag {
 
     /// The magnitude of a finite non-zero `f64` given by its bits (the sign is ignored).
     pub(crate) const fn of_f64_bits(bits: u64) -> Option<Mag> {
-        let e = ((bits >> 52) & 0x7ff) as i32;
-        let m = bits & ((1 << 52) - 1);
-        if e == 0 {
-            // Zero or subnormal: `m * 2^-1074`.
-            return match Mag::of_u64(m) {
-                Some(g) => Some(Mag {
-                    exp: g.exp - 1074,
-                    frac: g.frac,
-                }),
-                None => None,
-            };
-        }
-        Some(Mag {
-            exp: e - 1022,
-            frac: HALF | (m << 11),
-        })
+        Mag::of_float(
+            ((bits >> 52) & 0x7ff) as i32,
+            bits & ((1 << 52) - 1),
+            52,
+            1023,
+        )
     }
 
     /// The magnitude of a finite non-zero `f32` given by its bits (the sign is ignored).
     pub(crate) const fn of_f32_bits(bits: u32) -> Option<Mag> {
-        let e = ((bits >> 23) & 0xff) as i32;
         let m = (bits & ((1 << 23) - 1)) as u64;
-        if e == 0 {
-            // Zero or subnormal: `m * 2^-149`.
-            return match Mag::of_u64(m) {
-                Some(g) => Some(Mag {
-                    exp: g.exp - 149,
-                    frac: g.frac,
-                }),
-                None => None,
-            };
+        Mag::of_float(((bits >> 23) & 0xff) as i32, m, 23, 127)
+    }
+
+    /// The magnitude of a binary float of biased exponent `e` and mantissa `m` (`digits`
+    /// bits, exponent bias `bias`).
+    const fn of_float(e: i32, m: u64, digits: u32, bias: i32) -> Option<Mag> {
+        if e != 0 {
+            return Some(Mag {
+                exp: e - (bias - 1),
+                frac: HALF | (m << (63 - digits)),
+            });
         }
-        Some(Mag {
-            exp: e - 126,
-            frac: HALF | (m << 40),
-        })
+        // Zero or subnormal: `m * 2^(1 - bias - digits)`.
+        match Mag::of_u64(m) {
+            Some(g) => Some(Mag {
+                exp: g.exp + 1 - bias - digits as i32,
+                frac: g.frac,
+            }),
+            None => None,
+        }
     }
 }
 

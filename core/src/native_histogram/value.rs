@@ -30,35 +30,28 @@ pub trait NativeValue: Number + SumBits + sealed::Sealed {
     const SIGNED: bool;
 }
 
-impl sealed::Sealed for f64 {
-    #[inline]
-    fn place(self) -> Place {
-        let bits = self.to_bits();
-        match Mag::of_f64_bits(bits) {
-            None => Place::Zero,
-            Some(m) if bits >> 63 == 1 => Place::Neg(m),
-            Some(m) => Place::Pos(m),
+/// A float type's `place`: its magnitude from its bits, its sign from the top bit.
+macro_rules! float_place {
+    ($ty:ty, $mag:ident, $top:expr) => {
+        impl sealed::Sealed for $ty {
+            #[inline]
+            fn place(self) -> Place {
+                let bits = self.to_bits();
+                match Mag::$mag(bits) {
+                    None => Place::Zero,
+                    Some(m) if bits >> $top == 1 => Place::Neg(m),
+                    Some(m) => Place::Pos(m),
+                }
+            }
         }
-    }
-}
-impl NativeValue for f64 {
-    const SIGNED: bool = true;
+        impl NativeValue for $ty {
+            const SIGNED: bool = true;
+        }
+    };
 }
 
-impl sealed::Sealed for f32 {
-    #[inline]
-    fn place(self) -> Place {
-        let bits = self.to_bits();
-        match Mag::of_f32_bits(bits) {
-            None => Place::Zero,
-            Some(m) if bits >> 31 == 1 => Place::Neg(m),
-            Some(m) => Place::Pos(m),
-        }
-    }
-}
-impl NativeValue for f32 {
-    const SIGNED: bool = true;
-}
+float_place!(f64, of_f64_bits, 63);
+float_place!(f32, of_f32_bits, 31);
 
 impl sealed::Sealed for u64 {
     #[inline]
