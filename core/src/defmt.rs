@@ -110,6 +110,12 @@ impl Format for ObserveError {
             ObserveError::Negative => {
                 write!(f, "observed value is negative, and the sum is a counter")
             }
+            ObserveError::TooManyBuckets => {
+                write!(
+                    f,
+                    "observed value needs more native histogram buckets than there are"
+                )
+            }
         }
     }
 }

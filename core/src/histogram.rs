@@ -23,6 +23,9 @@ pub enum ObserveError {
     /// bounds are all at or above zero, takes no negative observation (OpenMetrics). A
     /// histogram with a negative bound takes them, and writes no `_sum` (nor `_count`).
     Negative,
+    /// A [`NativeHistogram`](crate::NativeHistogram) would need more buckets for the value
+    /// than it has, even at its lowest resolution (schema -4).
+    TooManyBuckets,
 }
 
 impl fmt::Display for ObserveError {
@@ -31,6 +34,9 @@ impl fmt::Display for ObserveError {
             ObserveError::NotFinite => "the observed value is NaN or infinite",
             ObserveError::Negative => {
                 "the observed value is negative, and the sum of this histogram or summary is a counter"
+            }
+            ObserveError::TooManyBuckets => {
+                "the observed value needs more native histogram buckets than there are"
             }
         })
     }

@@ -6,7 +6,8 @@
 //! here is fixed-capacity and allocation-free; the `edgeprom-std` and `edgeprom-embedded`
 //! crates add clocks, a Pushgateway client and streaming over `embedded-io`.
 //!
-//! - **Metrics** are [`Counter`], [`Gauge`], [`Histogram`], [`Summary`] (one series each, in a
+//! - **Metrics** are [`Counter`], [`Gauge`], [`Histogram`], [`NativeHistogram`] (Prometheus'
+//!   native, exponential histogram in fixed memory), [`Summary`] (one series each, in a
 //!   [`Metric`] that carries the name) and [`Info`], [`StateSet`], [`CallbackGauge`].
 //! - **Labels**: a [`Family`] holds up to `N` labelled series in place; resolving an existing
 //!   series is lock-free and returns a handle you can keep.
@@ -100,6 +101,7 @@ mod histogram;
 mod info;
 mod metric;
 pub mod name;
+pub mod native_histogram;
 mod number;
 pub mod push;
 mod registry;
@@ -127,6 +129,7 @@ pub use histogram::{Histogram, ObserveError};
 pub use info::Info;
 pub use metric::{Collect, Metric, State};
 pub use name::{Desc, MetricType, NameError};
+pub use native_histogram::{NativeHistogram, NativeHistogramError, NativeSnapshot, NativeValue};
 pub use number::{AtomicNumber, Float, Number, SumBits};
 pub use registry::{RegisterError, Registry};
 pub use stateset::{StateError, StateSet};

@@ -142,6 +142,17 @@ mod model {
                 }
             })
         }
+        /// The same as [`compare_exchange_weak`](Self::compare_exchange_weak) (which never
+        /// fails spuriously here).
+        pub(crate) fn compare_exchange(
+            &self,
+            current: u128,
+            new: u128,
+            success: Ordering,
+            failure: Ordering,
+        ) -> Result<u128, u128> {
+            self.compare_exchange_weak(current, new, success, failure)
+        }
         pub(crate) fn is_lock_free() -> bool {
             false
         }

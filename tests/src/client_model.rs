@@ -1,7 +1,6 @@
 //! Prometheus client_model's `io.prometheus.client` messages (`tests/proto/metrics.proto`, a
 //! copy of `io/prometheus/client/metrics.proto`) as hand-written prost messages, the fields the
-//! classic exposition uses (native histograms' and exemplars' fields are left out; prost skips
-//! them), and the reading of a length-delimited stream of `MetricFamily`s. The test
+//! exposition uses (exemplars' fields are left out; prost skips them), and the reading of a length-delimited stream of `MetricFamily`s. The test
 //! `messages_match_the_proto` checks every tag and type here against the `.proto`.
 
 use prost::Message;
@@ -97,7 +96,18 @@ pub struct Bucket {
     pub upper_bound: Option<f64>,
 }
 
-/// `io.prometheus.client.Histogram` (the classic fields).
+/// `io.prometheus.client.BucketSpan`.
+#[derive(Clone, PartialEq, Message)]
+pub struct BucketSpan {
+    /// `optional sint32 offset = 1`.
+    #[prost(sint32, optional, tag = "1")]
+    pub offset: Option<i32>,
+    /// `optional uint32 length = 2`.
+    #[prost(uint32, optional, tag = "2")]
+    pub length: Option<u32>,
+}
+
+/// `io.prometheus.client.Histogram` (the classic and the native fields; no exemplars).
 #[derive(Clone, PartialEq, Message)]
 pub struct Histogram {
     /// `optional uint64 sample_count = 1`.
@@ -115,6 +125,59 @@ pub struct Histogram {
     /// `optional google.protobuf.Timestamp created_timestamp = 15`.
     #[prost(message, optional, tag = "15")]
     pub created_timestamp: Option<Timestamp>,
+    /// `optional sint32 schema = 5`.
+    #[prost(sint32, optional, tag = "5")]
+    pub schema: Option<i32>,
+    /// `optional double zero_threshold = 6`.
+    #[prost(double, optional, tag = "6")]
+    pub zero_threshold: Option<f64>,
+    /// `optional uint64 zero_count = 7`.
+    #[prost(uint64, optional, tag = "7")]
+    pub zero_count: Option<u64>,
+    /// `optional double zero_count_float = 8`.
+    #[prost(double, optional, tag = "8")]
+    pub zero_count_float: Option<f64>,
+    /// `repeated BucketSpan negative_span = 9`.
+    #[prost(message, repeated, tag = "9")]
+    pub negative_span: Vec<BucketSpan>,
+    /// `repeated sint64 negative_delta = 10`.
+    #[prost(sint64, repeated, packed = "false", tag = "10")]
+    pub negative_delta: Vec<i64>,
+    /// `repeated double negative_count = 11`.
+    #[prost(double, repeated, packed = "false", tag = "11")]
+    pub negative_count: Vec<f64>,
+    /// `repeated BucketSpan positive_span = 12`.
+    #[prost(message, repeated, tag = "12")]
+    pub positive_span: Vec<BucketSpan>,
+    /// `repeated sint64 positive_delta = 13`.
+    #[prost(sint64, repeated, packed = "false", tag = "13")]
+    pub positive_delta: Vec<i64>,
+    /// `repeated double positive_count = 14`.
+    #[prost(double, repeated, packed = "false", tag = "14")]
+    pub positive_count: Vec<f64>,
+}
+
+impl Histogram {
+    /// The native buckets of one sign, `(index, count)` by increasing index (zeros inside
+    /// spans included), from spans and deltas; panics on spans and deltas that disagree.
+    pub fn native_buckets(spans: &[BucketSpan], deltas: &[i64]) -> Vec<(i32, u64)> {
+        let mut out = Vec::new();
+        let (mut index, mut count, mut d) = (0i32, 0i64, deltas.iter());
+        for (n, span) in spans.iter().enumerate() {
+            let offset = span.offset.unwrap_or(0);
+            index = if n == 0 { offset } else { index + offset };
+            for _ in 0..span.length.unwrap_or(0) {
+                count += d.next().expect("a delta per bucket");
+                out.push((
+                    index,
+                    u64::try_from(count).expect("counts are not negative"),
+                ));
+                index += 1;
+            }
+        }
+        assert!(d.next().is_none(), "more deltas than buckets");
+        out
+    }
 }
 
 /// `io.prometheus.client.Metric`.
@@ -202,6 +265,18 @@ pub const FIELDS: &[(&str, &str, &str, u32)] = &[
         "google.protobuf.Timestamp",
         15,
     ),
+    ("Histogram", "schema", "sint32", 5),
+    ("Histogram", "zero_threshold", "double", 6),
+    ("Histogram", "zero_count", "uint64", 7),
+    ("Histogram", "zero_count_float", "double", 8),
+    ("Histogram", "negative_span", "BucketSpan", 9),
+    ("Histogram", "negative_delta", "sint64", 10),
+    ("Histogram", "negative_count", "double", 11),
+    ("Histogram", "positive_span", "BucketSpan", 12),
+    ("Histogram", "positive_delta", "sint64", 13),
+    ("Histogram", "positive_count", "double", 14),
+    ("BucketSpan", "offset", "sint32", 1),
+    ("BucketSpan", "length", "uint32", 2),
     ("Metric", "label", "LabelPair", 1),
     ("Metric", "gauge", "Gauge", 2),
     ("Metric", "counter", "Counter", 3),

@@ -588,6 +588,22 @@ impl Prometheus {
         self.process.pid()
     }
 
+    /// Queries `expr` until its samples satisfy `ok` and returns them; panics with the last
+    /// answer when `deadline` passes.
+    pub fn wait_for(
+        &self,
+        expr: &str,
+        deadline: Duration,
+        ok: impl Fn(&[Sample]) -> bool,
+    ) -> Vec<Sample> {
+        let mut last = Vec::new();
+        poll_until(deadline, || {
+            last = self.query(expr).unwrap_or_default();
+            ok(&last).then(|| last.clone())
+        })
+        .unwrap_or_else(|| panic!("`{expr}` never matched within {deadline:?}; last: {last:?}"))
+    }
+
     /// An instant query through the HTTP API (`/api/v1/query`): the vector's samples.
     pub fn query(&self, expr: &str) -> io::Result<Vec<Sample>> {
         let mut resp = agent()

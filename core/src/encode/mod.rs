@@ -71,6 +71,19 @@ pub use self::out::SliceWriter;
 use self::syntax::{dispatch, CreatedPlacement, Kind};
 use self::value::sealed::WriteValue;
 pub use self::value::SampleValue;
+
+/// A native histogram series' buckets as a format writes them (its count and sum are samples
+/// as a classic histogram's): schema, zero bucket, and per sign the first index and the
+/// counts from there on (zeros included).
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(not(feature = "protobuf"), allow(dead_code))] // only the protobuf exposition reads them
+pub(crate) struct NativeBuckets<'a> {
+    pub(crate) schema: i8,
+    pub(crate) zero_threshold: f64,
+    pub(crate) zero_count: u64,
+    pub(crate) positive: (i32, &'a [u64]),
+    pub(crate) negative: (i32, &'a [u64]),
+}
 use crate::name::{Desc, MetricType};
 
 /// An exposition format.
@@ -368,6 +381,12 @@ impl<'w> Encoder<'w> {
         value: u64,
     ) {
         dispatch!(syntax self, state_sample(desc, labels, state, value));
+    }
+
+    /// A native histogram's buckets, for the formats that have them (the protobuf
+    /// exposition); whether they were written (the text formats have none).
+    pub(crate) fn put_native_buckets(&mut self, buckets: &NativeBuckets<'_>) -> bool {
+        dispatch!(syntax self, native_buckets(buckets))
     }
 
     /// The `_bucket` samples of one histogram series: one per bound of `bounds` and then

@@ -18,7 +18,7 @@ use core::time::Duration;
 
 use super::value::sealed::WriteValue;
 use super::value::SampleValue;
-use super::{Encoder, Labels};
+use super::{Encoder, Labels, NativeBuckets};
 use crate::name::{Desc, MetricType};
 
 /// The format an encoder writes: the public [`Format`](super::Format)s, and remote write,
@@ -116,6 +116,13 @@ pub(crate) trait Syntax {
         bounds: &'static [V],
         cumulative: &mut dyn FnMut() -> Option<u64>,
     );
+
+    /// A native histogram's buckets, in the open series; whether the format has them (the
+    /// text formats and remote write 1.0 do not: they write the count and sum only).
+    fn native_buckets(enc: &mut Encoder<'_>, buckets: &NativeBuckets<'_>) -> bool {
+        let _ = (enc, buckets);
+        false
+    }
 }
 
 /// What a format writes around its series: the family header, where `_created` samples go,

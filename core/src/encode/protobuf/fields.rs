@@ -47,6 +47,24 @@ pub(super) const QUANTILE_VALUE: u8 = tag(2, I64);
 pub(super) const BUCKET_COUNT: u8 = tag(1, VARINT);
 /// `Bucket.upper_bound` (2, double).
 pub(super) const BUCKET_BOUND: u8 = tag(2, I64);
+/// `Histogram.schema` (5, sint32).
+pub(super) const SCHEMA: u8 = tag(5, VARINT);
+/// `Histogram.zero_threshold` (6, double).
+pub(super) const ZERO_THRESHOLD: u8 = tag(6, I64);
+/// `Histogram.zero_count` (7, uint64).
+pub(super) const ZERO_COUNT: u8 = tag(7, VARINT);
+/// `Histogram.negative_span` (9).
+pub(super) const NEGATIVE_SPAN: u8 = tag(9, LEN);
+/// `Histogram.negative_delta` (10, sint64, one field per count).
+pub(super) const NEGATIVE_DELTA: u8 = tag(10, VARINT);
+/// `Histogram.positive_span` (12).
+pub(super) const POSITIVE_SPAN: u8 = tag(12, LEN);
+/// `Histogram.positive_delta` (13, sint64, one field per count).
+pub(super) const POSITIVE_DELTA: u8 = tag(13, VARINT);
+/// `BucketSpan.offset` (1, sint32).
+pub(super) const SPAN_OFFSET: u8 = tag(1, VARINT);
+/// `BucketSpan.length` (2, uint32).
+pub(super) const SPAN_LENGTH: u8 = tag(2, VARINT);
 /// `google.protobuf.Timestamp.seconds` (1, int64).
 pub(super) const SECONDS: u8 = tag(1, VARINT);
 /// `google.protobuf.Timestamp.nanos` (2, int32).
@@ -98,5 +116,9 @@ mod tests {
         assert_eq!(created_field(MetricType::Histogram), Some(0x7a));
         assert_eq!(VALUE, 0x09);
         assert_eq!(SAMPLE_COUNT, 0x08);
+        assert_eq!(
+            (SCHEMA, ZERO_THRESHOLD, POSITIVE_SPAN, POSITIVE_DELTA),
+            (0x28, 0x31, 0x62, 0x68)
+        );
     }
 }

@@ -18,6 +18,12 @@
 //! - a histogram is `HISTOGRAM`: cumulative `bucket`s with `upper_bound`, the `+Inf` one
 //!   included, `sample_count` (the `+Inf` bucket's count), `sample_sum` (left out when the
 //!   buckets reach below zero, as the text formats leave out `_sum`) and `created_timestamp`;
+//! - a [`NativeHistogram`](crate::NativeHistogram) is `HISTOGRAM` with the native fields:
+//!   `schema`, `zero_threshold`, `zero_count`, `positive_span`/`positive_delta` and
+//!   `negative_span`/`negative_delta` (the spans as client_golang writes them: a gap of up to
+//!   two empty buckets is filled, a wider one starts a span; an empty histogram has one empty
+//!   positive span, which marks it native), `sample_count` and `sample_sum`; no classic
+//!   `bucket`;
 //! - a summary is `SUMMARY` with `sample_count`, `sample_sum`, the quantiles a collector of
 //!   your own writes, and `created_timestamp`;
 //! - the namespace prefixes each family name; constant labels come first in every `Metric`;
@@ -69,6 +75,7 @@
 
 mod fields;
 mod message;
+mod native;
 
 use core::fmt;
 use core::time::Duration;
@@ -80,7 +87,9 @@ use super::name_parts::{full_name, one, Val};
 use super::out::Out;
 use super::syntax::{CreatedPlacement, Dialect, Kind, Syntax};
 use super::value::sealed::WriteValue;
-use super::{ByteWrite, EncodeError, Encoder, Labels, SampleValue, Series, SliceWriter};
+use super::{
+    ByteWrite, EncodeError, Encoder, Labels, NativeBuckets, SampleValue, Series, SliceWriter,
+};
 use crate::metric::Collect;
 use crate::name::{Desc, MetricType};
 use crate::{Registry, StaticRegistry};
@@ -117,6 +126,7 @@ pub(crate) struct Fns {
     sample: fn(&mut Encoder<'_>, &str, &Labels<'_>, Extra<'_>, Num),
     state: fn(&mut Encoder<'_>, &Desc<'_>, &Labels<'_>, &str, u64),
     buckets: fn(&mut Encoder<'_>, &dyn Fn(usize) -> f64, Cumulative<'_>),
+    native: fn(&mut Encoder<'_>, &NativeBuckets<'_>) -> bool,
     created: fn(&mut Encoder<'_>, Duration),
     pub(super) series: fn(&mut Encoder<'_>, &Desc<'_>, &Labels<'_>, &dyn Series) -> fmt::Result,
     header: fn(&mut Encoder<'_>, &Desc<'_>, MetricType),
@@ -134,6 +144,7 @@ pub(super) static FNS: Fns = Fns {
     sample: write_sample,
     state: write_state_sample,
     buckets: write_buckets,
+    native: native::write_native,
     created: write_created,
     series: write_series,
     header: write_family_header,
@@ -467,6 +478,10 @@ impl Syntax for ProtobufExposition {
             let bound = |i: usize| bounds.get(i).map_or(f64::INFINITY, |b| b.to_f64());
             (f.buckets)(enc, &bound, cumulative);
         }
+    }
+
+    fn native_buckets(enc: &mut Encoder<'_>, buckets: &NativeBuckets<'_>) -> bool {
+        enc.pb.fns.is_some_and(|f| (f.native)(enc, buckets))
     }
 }
 

@@ -1,0 +1,340 @@
+//! Which bucket a value falls in, by Prometheus' exponential schemas, computed with integers
+//! only (so that an integer or `f32` histogram links no `f64` arithmetic).
+//!
+//! A value's magnitude is split as Go's `math.Frexp` does, `|v| = frac * 2^exp` with `frac` in
+//! `[0.5, 1)`, here `frac` as a 64-bit fixed-point number ([`Mag`]). Then, as client_golang's
+//! `histogramCounts.observe`:
+//! - schema `s <= 0`: the index at schema 0 is `exp`, less one when `frac == 0.5` (`|v|` a power
+//!   of two is the upper bound of its bucket), and at `s < 0` that index divided by `2^-s`,
+//!   rounded up (Go: `(key + 2^-s - 1) >> -s`);
+//! - schema `s > 0`: `(exp - 1) * 2^s` plus the number of bounds of schema `s` in `[0.5, 1)`
+//!   below `frac` (Go: `sort.SearchFloat64s(bounds, frac)`), the bounds being Go's own table
+//!   ([`SCHEMA_8`], strided for lower schemas).
+//!
+//! Comparing fixed-point fractions is comparing the `f64`s Go compares, exactly: a table
+//! entry `t` in `[0.5, 1)` is `t * 2^64` exactly, and so is the `frac` of every `f64` and `f32`
+//! and of every integer up to `2^64`. (Go rounds an integer above 2^53 to an `f64` first; here
+//! its exact value is placed, which can differ only for such an integer within one rounding step
+//! of a bound.)
+
+use super::bounds::SCHEMA_8;
+
+/// The lowest schema, the coarsest: bucket bounds are powers of `2^16`.
+pub const MIN_SCHEMA: i8 = -4;
+/// The highest schema, the finest: 256 buckets per power of two.
+pub const MAX_SCHEMA: i8 = 8;
+
+/// A positive magnitude `frac * 2^exp`, `frac = self.frac / 2^64` in `[0.5, 1)` (the top bit
+/// of `frac` set). Ordered as the values are: by `exp`, then by `frac`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Mag {
+    pub(crate) exp: i32,
+    pub(crate) frac: u64,
+}
+
+const HALF: u64 = 1 << 63;
+
+impl Mag {
+    /// The magnitude of a non-zero `u64`.
+    pub(crate) const fn of_u64(v: u64) -> Option<Mag> {
+        if v == 0 {
+            return None;
+        }
+        let lz = v.leading_zeros();
+        Some(Mag {
+            exp: 64 - lz as i32,
+            frac: v << lz,
+        })
+    }
+
+    /// The magnitude of a finite non-zero `f64` given by its bits (the sign is ignored).
+    pub(crate) const fn of_f64_bits(bits: u64) -> Option<Mag> {
+        Mag::of_float(
+            ((bits >> 52) & 0x7ff) as i32,
+            bits & ((1 << 52) - 1),
+            52,
+            1023,
+        )
+    }
+
+    /// The magnitude of a finite non-zero `f32` given by its bits (the sign is ignored).
+    pub(crate) const fn of_f32_bits(bits: u32) -> Option<Mag> {
+        let m = (bits & ((1 << 23) - 1)) as u64;
+        Mag::of_float(((bits >> 23) & 0xff) as i32, m, 23, 127)
+    }
+
+    /// The magnitude of a binary float of biased exponent `e` and mantissa `m` (`digits`
+    /// bits, exponent bias `bias`).
+    const fn of_float(e: i32, m: u64, digits: u32, bias: i32) -> Option<Mag> {
+        if e != 0 {
+            return Some(Mag {
+                exp: e - (bias - 1),
+                frac: HALF | (m << (63 - digits)),
+            });
+        }
+        // Zero or subnormal: `m * 2^(1 - bias - digits)`.
+        match Mag::of_u64(m) {
+            Some(g) => Some(Mag {
+                exp: g.exp + 1 - bias - digits as i32,
+                frac: g.frac,
+            }),
+            None => None,
+        }
+    }
+}
+
+/// [`SCHEMA_8`] as 64-bit fixed-point fractions (each entry is a normal `f64` in `[0.5, 1)`,
+/// so its 53 significant bits shifted into the top of a `u64` are exactly `t * 2^64`).
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: out of range would not compile
+const FIXED_8: [u64; 256] = {
+    let mut out = [0u64; 256];
+    let mut i = 0;
+    while i < 256 {
+        out[i] = HALF | ((SCHEMA_8[i].to_bits() & ((1 << 52) - 1)) << 11);
+        i += 1;
+    }
+    out
+};
+
+/// The index of the bucket holding a value of magnitude `m` at `schema` (in
+/// [`MIN_SCHEMA`]`..=`[`MAX_SCHEMA`]; clamped to it). Bucket `i` holds `(base^(i-1), base^i]`
+/// with `base = 2^(2^-schema)`.
+#[inline]
+pub(crate) fn bucket_index(m: Mag, schema: i8) -> i32 {
+    let schema = schema.clamp(MIN_SCHEMA, MAX_SCHEMA);
+    if schema <= 0 {
+        let k = if m.frac == HALF { m.exp - 1 } else { m.exp };
+        let shift = (-schema) as u32;
+        return (k + ((1 << shift) - 1)) >> shift;
+    }
+    let stride = (MAX_SCHEMA - schema) as u32;
+    let n = 1usize << schema;
+    // The number of bounds below `frac`, by binary search (at most 8 steps).
+    let (mut lo, mut hi) = (0usize, n);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        let bound = FIXED_8.get(mid << stride).copied().unwrap_or(u64::MAX);
+        if bound < m.frac {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo as i32 + (m.exp - 1) * n as i32
+}
+
+/// The index that bucket `i` of a schema has one schema lower (its buckets merged in pairs:
+/// `2j - 1` and `2j` become `j`), as client_golang's `doubleBucketWidth`.
+#[inline]
+pub(crate) const fn halve(i: i32) -> i32 {
+    (i + 1) >> 1
+}
+
+/// `x * 2^e`, exact while the result is a normal `f64` (as Go's `math.Ldexp`).
+fn ldexp(mut x: f64, mut e: i32) -> f64 {
+    const STEP: i32 = 1000;
+    let pow = |k: i32| f64::from_bits(((k + 1023) as u64) << 52);
+    while e > STEP {
+        x *= pow(STEP);
+        e -= STEP;
+    }
+    while e < -STEP {
+        x *= pow(-STEP);
+        e += STEP;
+    }
+    x * pow(e)
+}
+
+/// The upper bound of bucket `index` at `schema` (clamped to the valid schemas), as
+/// Prometheus computes it (`getBoundExponential` of `model/histogram/generic.go`): a power of
+/// two for schemas up to 0, Go's table scaled by a power of two above. The lower bound is the
+/// upper bound of `index - 1`. The last bucket of finite values ends at `f64::MAX`.
+pub fn upper_bound(schema: i8, index: i32) -> f64 {
+    let schema = schema.clamp(MIN_SCHEMA, MAX_SCHEMA);
+    if schema < 0 {
+        let exp = i64::from(index) << (-schema) as u32;
+        if exp == 1024 {
+            return f64::MAX;
+        }
+        return ldexp(1.0, exp.clamp(-2000, 2000) as i32);
+    }
+    let n = 1i32 << schema;
+    let frac_idx = index.rem_euclid(n) as usize;
+    let frac = SCHEMA_8
+        .get(frac_idx << (MAX_SCHEMA - schema) as u32)
+        .copied()
+        .unwrap_or(0.5);
+    let exp = index.div_euclid(n) + 1;
+    if frac == 0.5 && exp == 1025 {
+        return f64::MAX;
+    }
+    ldexp(frac, exp)
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::super::go_tables::GO_LOWER_SCHEMAS;
+    use super::*;
+    use proptest::prelude::*;
+
+    fn index_f64(v: f64, schema: i8) -> i32 {
+        bucket_index(Mag::of_f64_bits(v.to_bits()).unwrap(), schema)
+    }
+
+    #[test]
+    fn strided_table_is_gos_table_of_every_schema() {
+        for (s, table) in (1..8).zip(GO_LOWER_SCHEMAS) {
+            assert_eq!(table.len(), 1 << s);
+            for (k, &t) in table.iter().enumerate() {
+                assert_eq!(SCHEMA_8[k << (8 - s)], t, "schema {s} entry {k}");
+            }
+        }
+        for t in SCHEMA_8 {
+            assert!((0.5..1.0).contains(&t), "{t}");
+            assert_eq!(Mag::of_f64_bits(t.to_bits()).unwrap().exp, 0);
+        }
+    }
+
+    #[test]
+    fn magnitudes_are_frexp() {
+        // Go: math.Frexp(1) = (0.5, 1), Frexp(3) = (0.75, 2), Frexp(0.1) = (0.8, -3).
+        for (v, frac, exp) in [
+            (1.0f64, 0.5f64, 1),
+            (3.0, 0.75, 2),
+            (0.1, 0.8, -3),
+            (f64::MAX, f64::MAX / 2f64.powi(1023) / 2.0, 1024),
+            (f64::MIN_POSITIVE, 0.5, -1021),
+            (5e-324, 0.5, -1073),
+            (3.0 * 5e-324, 0.75, -1072),
+        ] {
+            let m = Mag::of_f64_bits(v.to_bits()).unwrap();
+            assert_eq!(m.exp, exp, "{v}");
+            assert_eq!(m.frac, (frac * 2f64.powi(64)) as u64, "{v}");
+        }
+        for v in [1u64, 2, 3, 255, 1 << 40, u64::MAX] {
+            let m = Mag::of_u64(v).unwrap();
+            let f = Mag::of_f64_bits((v as f64).to_bits()).unwrap();
+            if v < (1 << 53) {
+                assert_eq!(m, f, "{v}");
+            }
+        }
+        for v in [1.0f32, 0.1, 3.5, f32::MAX, f32::MIN_POSITIVE, 1e-45] {
+            let m = Mag::of_f32_bits(v.to_bits()).unwrap();
+            assert_eq!(m, Mag::of_f64_bits(f64::from(v).to_bits()).unwrap(), "{v}");
+        }
+        assert_eq!(Mag::of_u64(0), None);
+        assert_eq!(Mag::of_f64_bits(0), None);
+        assert_eq!(Mag::of_f64_bits((-0.0f64).to_bits()), None);
+        assert_eq!(Mag::of_f32_bits(0), None);
+    }
+
+    /// The index computed straightforwardly: `ceil(log2(v) * 2^schema)`, right away from
+    /// the bounds (where `log2` rounding cannot move it).
+    fn reference_index(v: f64, schema: i8) -> Option<i32> {
+        let x = v.log2() * 2f64.powi(i32::from(schema));
+        let nearest = x.round();
+        if (x - nearest).abs() < 1e-6 * x.abs().max(1.0) {
+            return None; // too close to a bound for a float reference
+        }
+        Some(x.ceil() as i32)
+    }
+
+    /// Go's indices for some values, worked by hand from client_golang's code.
+    #[test]
+    fn known_indices() {
+        for (v, schema, want) in [
+            (1.0, 0, 0),
+            (1.5, 0, 1),
+            (2.0, 0, 1),
+            (2.0001, 0, 2),
+            (0.5, 0, -1),
+            (0.75, 0, 0),
+            (1.0, 3, 0),
+            (1.0001, 3, 1),
+            (2.0, 3, 8),
+            (1.0, -1, 0),
+            (4.0, -1, 1),
+            (4.1, -1, 2),
+            (0.25, -1, -1),
+            (0.3, -1, 0),
+            (65536.0, -4, 1),
+            (65537.0, -4, 2),
+            (f64::MAX, 8, 262144), // past the last bound in [0.5, 1): Go's last bucket, up to MAX
+            (f64::MAX, -4, 64),
+            (f64::MAX, 0, 1024),
+            (5e-324, 0, -1074),
+            (5e-324, 8, -1074 * 256),
+        ] {
+            assert_eq!(index_f64(v, schema), want, "{v} at schema {schema}");
+        }
+        assert_eq!(bucket_index(Mag::of_u64(1).unwrap(), 2), 0);
+        assert_eq!(bucket_index(Mag::of_u64(3).unwrap(), 0), 2);
+    }
+
+    /// Every bound of every schema: `upper_bound(s, i)` lies in bucket `i`, the next `f64`
+    /// above it in bucket `i + 1`; for schemas up to 0 the bounds are exact powers of two.
+    #[test]
+    fn bounds_are_in_their_own_bucket() {
+        for schema in MIN_SCHEMA..=MAX_SCHEMA {
+            let per = if schema > 0 { 1i32 << schema } else { 1 };
+            for i in (-140 * per)..(140 * per) {
+                let b = upper_bound(schema, i);
+                if b == 0.0 || !b.is_finite() || b == f64::MAX {
+                    continue;
+                }
+                let exp = i << (-schema).max(0) as u32;
+                if schema <= 0 && exp.abs() < 1000 {
+                    assert_eq!(b, 2f64.powi(exp), "schema {schema} index {i}");
+                }
+                assert_eq!(index_f64(b, schema), i, "bound {b} at schema {schema}");
+                let above = f64::from_bits(b.to_bits() + 1);
+                assert_eq!(index_f64(above, schema), i + 1, "{above} at {schema}");
+                let below = f64::from_bits(b.to_bits() - 1);
+                let below_bound = upper_bound(schema, i - 1);
+                if below > below_bound && below > 0.0 {
+                    assert_eq!(index_f64(below, schema), i, "{below} at {schema}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bucket_bounds_extremes() {
+        assert_eq!(upper_bound(0, 1024), f64::MAX);
+        assert_eq!(upper_bound(8, 1024 * 256), f64::MAX);
+        assert_eq!(upper_bound(-4, 64), f64::MAX);
+        assert_eq!(upper_bound(0, 0), 1.0);
+        assert_eq!(upper_bound(3, 8), 2.0);
+        assert_eq!(upper_bound(-2, 1), 16.0);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn index_matches_a_log2_reference(bits in 1u64..0x7ff0_0000_0000_0000, schema in -4i8..=8) {
+            let v = f64::from_bits(bits);
+            let got = index_f64(v, schema);
+            if let Some(want) = reference_index(v, schema) {
+                prop_assert_eq!(got, want, "{} at schema {}", v, schema);
+            }
+            // Always inside the bounds Prometheus gives the bucket.
+            let upper = upper_bound(schema, got);
+            let lower = upper_bound(schema, got - 1);
+            prop_assert!(v <= upper && v > lower, "{} not in ({}, {}] at {}", v, lower, upper, schema);
+        }
+
+        #[test]
+        fn halving_is_the_index_one_schema_lower(bits in 1u64..0x7ff0_0000_0000_0000, schema in -3i8..=8) {
+            let m = Mag::of_f64_bits(bits).unwrap();
+            prop_assert_eq!(halve(bucket_index(m, schema)), bucket_index(m, schema - 1));
+        }
+
+        #[test]
+        fn integers_match_their_f64(v in 1u64..(1 << 53), schema in -4i8..=8) {
+            let exact = bucket_index(Mag::of_u64(v).unwrap(), schema);
+            prop_assert_eq!(exact, index_f64(v as f64, schema));
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! The two kinds of 128-bit words a native histogram is made of, and their packing.
+//!
+//! **A bucket slot** (one per bucket, in two banks per sign): the low 64 bits hold flags, a
+//! tag and the count, the high 64 bits the sum of the bucket's observations (in the form of
+//! [`SumBits`](crate::SumBits)), so that one load reads a count and a sum of the same
+//! observations, as a [`Tally`](crate::Tally).
+//!
+//! | bits | what |
+//! |---|---|
+//! | 63 | `FROZEN`: a resolution change is moving this slot; nothing is added to it any more |
+//! | 62, 61 | `GOT_LOW`, `GOT_HIGH`: bucket `2j - 1` (`2j`) of the schema above was added into this bucket `j` |
+//! | 60..57 | the tag: which schema's bucket this slot holds (or, when empty, will hold), counted in changes of this bank since the start: `(initial schema - schema) / 2`, rounded down (each bank holds every other schema, so all slots start at tag 0) |
+//! | 56..0 | the count (wrapping at 2^57) |
+//!
+//! **The state** (one per histogram): the schema of the active bank, which bank is active,
+//! whether a resolution change is moving it into the other one, and per sign the lowest and
+//! highest index populated (none yet, or `lo..=hi`, at most the sign's slot count apart, each
+//! index `i` living in slot `i mod slots`).
+
+/// A slot is being moved by a resolution change.
+pub(super) const FROZEN: u64 = 1 << 63;
+/// The lower of the two buckets merged into this one was added.
+pub(super) const GOT_LOW: u64 = 1 << 62;
+/// The upper of the two buckets merged into this one was added.
+pub(super) const GOT_HIGH: u64 = 1 << 61;
+const TAG_SHIFT: u32 = 57;
+/// The tag bits.
+pub(super) const TAG_MASK: u64 = 0xf << TAG_SHIFT;
+/// The count bits.
+pub(super) const COUNT_MASK: u64 = (1 << TAG_SHIFT) - 1;
+
+/// The tag of a slot holding buckets of `schema` in a histogram that started at `initial`
+/// (`schema` in `initial - 13..=initial`: one below the lowest schema is what a bank left by
+/// a change to the lowest one is tagged for, a schema never reached).
+pub(super) const fn tag(initial: i8, schema: i8) -> u64 {
+    (((initial - schema) >> 1) as u64 & 0xf) << TAG_SHIFT
+}
+
+/// The low and high halves of a slot.
+#[inline]
+pub(super) const fn split(slot: u128) -> (u64, u64) {
+    (slot as u64, (slot >> 64) as u64)
+}
+
+/// A slot of these halves.
+#[inline]
+pub(super) const fn join(low: u64, sum: u64) -> u128 {
+    ((sum as u128) << 64) | low as u128
+}
+
+/// The low half with the count advanced by `n` (wrapping in its 57 bits), flags and tag kept.
+#[inline]
+pub(super) const fn add_count(low: u64, n: u64) -> u64 {
+    (low & !COUNT_MASK) | (low.wrapping_add(n) & COUNT_MASK)
+}
+
+/// The populated indices of one sign: `lo..=hi`.
+pub(super) type Range = Option<(i32, i32)>;
+
+/// How many slots `range` needs.
+pub(super) const fn span(range: Range) -> u64 {
+    match range {
+        Some((lo, hi)) => (hi as i64 - lo as i64 + 1) as u64,
+        None => 0,
+    }
+}
+
+/// `range` with `i` in it.
+pub(super) const fn with(range: Range, i: i32) -> Range {
+    match range {
+        Some((lo, hi)) => Some((if i < lo { i } else { lo }, if i > hi { i } else { hi })),
+        None => Some((i, i)),
+    }
+}
+
+/// Whether `i` is in `range`.
+pub(super) const fn contains(range: Range, i: i32) -> bool {
+    match range {
+        Some((lo, hi)) => lo <= i && i <= hi,
+        None => false,
+    }
+}
+
+/// `range` one schema lower.
+pub(super) const fn halved(range: Range) -> Range {
+    match range {
+        Some((lo, hi)) => Some((super::index::halve(lo), super::index::halve(hi))),
+        None => None,
+    }
+}
+
+/// The slot of index `i` among `slots` (at least one).
+#[inline]
+pub(super) const fn slot_of(i: i32, slots: usize) -> usize {
+    (i as i64).rem_euclid(slots as i64) as usize
+}
+
+/// The histogram's state word, unpacked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct State {
+    /// The schema of the active bank's buckets.
+    pub(super) schema: i8,
+    /// The active bank (0 or 1).
+    pub(super) bank: usize,
+    /// A resolution change is moving the active bank into the other one, at `schema - 1`.
+    pub(super) changing: bool,
+    pub(super) pos: Range,
+    pub(super) neg: Range,
+}
+
+const INDEX_BITS: u32 = 21;
+const INDEX_MASK: u128 = (1 << INDEX_BITS) - 1;
+const INDEX_BIAS: i32 = 1 << (INDEX_BITS - 1);
+
+const fn pack_index(i: i32) -> u128 {
+    ((i + INDEX_BIAS) as u128) & INDEX_MASK
+}
+
+const fn unpack_index(w: u128) -> i32 {
+    (w & INDEX_MASK) as i32 - INDEX_BIAS
+}
+
+const fn pack_range(r: Range, at: u32) -> u128 {
+    match r {
+        Some((lo, hi)) => (pack_index(lo) << at) | (pack_index(hi) << (at + INDEX_BITS)),
+        None => 0,
+    }
+}
+
+const fn unpack_range(w: u128, some: bool, at: u32) -> Range {
+    if some {
+        Some((unpack_index(w >> at), unpack_index(w >> (at + INDEX_BITS))))
+    } else {
+        None
+    }
+}
+
+const POS_AT: u32 = 8;
+const NEG_AT: u32 = POS_AT + 2 * INDEX_BITS;
+
+impl State {
+    /// A fresh histogram's: nothing observed, bank 0 at `schema`.
+    pub(super) const fn new(schema: i8) -> State {
+        State {
+            schema,
+            bank: 0,
+            changing: false,
+            pos: None,
+            neg: None,
+        }
+    }
+
+    pub(super) const fn pack(self) -> u128 {
+        ((self.schema + 4) as u128 & 0xf)
+            | ((self.bank as u128 & 1) << 4)
+            | ((self.changing as u128) << 5)
+            | ((self.pos.is_some() as u128) << 6)
+            | ((self.neg.is_some() as u128) << 7)
+            | pack_range(self.pos, POS_AT)
+            | pack_range(self.neg, NEG_AT)
+    }
+
+    pub(super) const fn unpack(w: u128) -> State {
+        State {
+            schema: (w & 0xf) as i8 - 4,
+            bank: ((w >> 4) & 1) as usize,
+            changing: (w >> 5) & 1 == 1,
+            pos: unpack_range(w, (w >> 6) & 1 == 1, POS_AT),
+            neg: unpack_range(w, (w >> 7) & 1 == 1, NEG_AT),
+        }
+    }
+
+    /// Where observations go: this state, or during a change the state it leads to.
+    pub(super) const fn target(self) -> State {
+        if self.changing {
+            self.changed()
+        } else {
+            self
+        }
+    }
+
+    /// The state once the change from this one is done: one schema lower, the other bank,
+    /// the ranges halved.
+    pub(super) const fn changed(self) -> State {
+        State {
+            schema: self.schema - 1,
+            bank: 1 - self.bank,
+            changing: false,
+            pos: halved(self.pos),
+            neg: halved(self.neg),
+        }
+    }
+
+    /// The range of one sign.
+    pub(super) const fn range(self, neg: bool) -> Range {
+        if neg {
+            self.neg
+        } else {
+            self.pos
+        }
+    }
+
+    /// This state with the range of one sign replaced.
+    pub(super) const fn with_range(mut self, neg: bool, r: Range) -> State {
+        if neg {
+            self.neg = r;
+        } else {
+            self.pos = r;
+        }
+        self
+    }
+
+    /// Whether `other` is this state with (possibly) wider ranges: no change of resolution
+    /// began between the two.
+    pub(super) const fn same_layout(self, other: State) -> bool {
+        self.schema == other.schema && self.bank == other.bank && self.changing == other.changing
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_round_trips() {
+        for s in [
+            State::new(8),
+            State {
+                schema: -4,
+                bank: 1,
+                changing: true,
+                pos: Some((-274944, 262143)),
+                neg: Some((-3, -3)),
+            },
+            State {
+                schema: 0,
+                bank: 0,
+                changing: false,
+                pos: None,
+                neg: Some((1000, 1100)),
+            },
+        ] {
+            assert_eq!(State::unpack(s.pack()), s);
+        }
+    }
+
+    #[test]
+    fn slots_and_ranges() {
+        assert_eq!((tag(8, 8), tag(8, 7)), (0, 0), "both banks start at tag 0");
+        assert_ne!(tag(8, 8), tag(8, 6), "a bank's schemas differ in tag");
+        assert_ne!(tag(8, -3), tag(8, -5));
+        assert_eq!(tag(8, -5) & !TAG_MASK, 0);
+        let low = add_count(tag(8, 3) | GOT_LOW | COUNT_MASK, 2);
+        assert_eq!(low & COUNT_MASK, 1, "the count wraps in its bits");
+        assert_eq!(low & !COUNT_MASK, tag(8, 3) | GOT_LOW, "flags and tag kept");
+        assert_eq!(span(with(with(None, 5), -2)), 8);
+        assert_eq!(halved(Some((-3, 4))), Some((-1, 2)));
+        assert_eq!(slot_of(-1, 4), 3);
+        assert!(contains(Some((1, 2)), 2) && !contains(Some((1, 2)), 3) && !contains(None, 0));
+        assert_eq!(split(join(7, 9)), (7, 9));
+    }
+}
