@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod client_model;
+pub mod native;
 pub mod prompb;
 pub mod qemu;
 pub mod seed;
