@@ -95,6 +95,7 @@ mod created;
 mod defmt;
 pub mod encode;
 mod exposition;
+mod f32_add;
 mod family;
 mod gauge;
 mod histogram;

@@ -11,6 +11,7 @@ use portable_atomic::{AtomicF32, AtomicF64, AtomicI64, AtomicU64, Ordering};
 use crate::encode::value::sealed::WriteValue;
 use crate::encode::value::write_canonical;
 use crate::encode::SampleValue;
+use crate::f32_add::add_f32;
 
 /// A value a metric can hold: `u64`, `i64`, `f64` or `f32`. Sealed (through its formatting part).
 pub trait Number:
@@ -98,7 +99,31 @@ macro_rules! atomic_number {
 atomic_number!(u64, AtomicU64, 0);
 atomic_number!(i64, AtomicI64, 0);
 atomic_number!(f64, AtomicF64, 0.0);
-atomic_number!(f32, AtomicF32, 0.0);
+impl AtomicNumber for f32 {
+    type Atomic = AtomicF32;
+    #[allow(clippy::declare_interior_mutable_const)]
+    const ZERO_ATOMIC: AtomicF32 = AtomicF32::new(0.0);
+    #[inline]
+    fn load(a: &AtomicF32) -> f32 {
+        a.load(Ordering::Relaxed)
+    }
+    #[inline]
+    fn store(a: &AtomicF32, v: f32) {
+        a.store(v, Ordering::Relaxed)
+    }
+    /// A compare-and-swap loop around [`add_f32`]: software addition on cores without a
+    /// single-precision unit (see `f32_add.rs`), the hardware's elsewhere.
+    #[inline]
+    fn add(a: &AtomicF32, v: f32) {
+        let _ = a.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |x| {
+            Some(add_f32(x, v))
+        });
+    }
+    #[inline]
+    fn sub(a: &AtomicF32, v: f32) {
+        Self::add(a, -v);
+    }
+}
 
 /// The float value types, `f32` and `f64`: what timers observe (seconds) and what counters
 /// and histograms of floats check for NaN and infinities. Sealed.
@@ -151,7 +176,7 @@ impl SumBits for f32 {
     }
     #[inline]
     fn add_to_sum_bits(self, sum: u64) -> u64 {
-        u64::from((f32::from_bits(sum as u32) + self).to_bits())
+        u64::from(add_f32(f32::from_bits(sum as u32), self).to_bits())
     }
 }
 
