@@ -47,12 +47,7 @@ fn firmware_remote_writes_a_native_histogram_that_prometheus_reads() {
     let prom = Prometheus::start_native_receiver().expect("prometheus starts");
     let run =
         run_firmware(&elf, prom.port(), Duration::from_secs(120)).unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        run.status.success(),
-        "firmware failed: {run:?}\nstdout: {}",
-        run.stdout
-    );
-    println!("{}", run.stdout);
+    run.assert_success();
     let sent = String::from_utf8_lossy(&run.sent);
     assert_eq!(sent.matches("POST /api/v1/write HTTP/1.1\r\n").count(), 2);
     let received = String::from_utf8_lossy(&run.received);

@@ -14,7 +14,7 @@ use edgeprom::{Format, Histogram, Metric, NativeHistogram, Registry};
 use prometheus_client::metrics::histogram::{Histogram as PcHistogram, NativeHistogramConfig};
 
 use crate::alloc;
-use crate::harness::{self, Config, Timed};
+use crate::harness::{self, Config};
 use crate::inputs::VALUES;
 use crate::with_edgeprom;
 
@@ -57,13 +57,7 @@ pub fn measure(values: &'static [f64], cfg: &Config) -> Vec<Line> {
         observing(values, native),
         observing(values, &pc),
     );
-    let runs: [&mut dyn FnMut(u64); 3] = [&mut a, &mut b, &mut c];
-    let mut timed: Vec<Timed<'_>> = runs
-        .into_iter()
-        .map(|run| Timed { run, after: None })
-        .collect();
-    let observes = harness::measure(&mut timed, cfg);
-    drop(timed);
+    let observes = harness::measure_runs(vec![&mut a, &mut b, &mut c], cfg);
 
     let registry: Registry<'static, 16> = with_edgeprom::scrape_registry(values);
     let mut text = vec![0u8; 1 << 20];
@@ -81,20 +75,12 @@ pub fn measure(values: &'static [f64], cfg: &Config) -> Vec<Line> {
             proto_len = registry.encode_protobuf(&mut proto).expect("sized");
         }
     };
-    let runs: [&mut dyn FnMut(u64); 2] = [&mut run_text, &mut run_proto];
-    let mut timed: Vec<Timed<'_>> = runs
-        .into_iter()
-        .map(|run| Timed { run, after: None })
-        .collect();
-    let encodes = harness::measure(&mut timed, cfg);
-    drop(timed);
-    let allocations = |run: &mut dyn FnMut(u64)| {
-        const ENCODES: u64 = 20;
-        let before = alloc::allocations();
-        run(ENCODES);
-        (alloc::allocations() - before) as f64 / ENCODES as f64
-    };
-    let allocs = [allocations(&mut run_text), allocations(&mut run_proto)];
+    let encodes = harness::measure_runs(vec![&mut run_text, &mut run_proto], cfg);
+    const ENCODES: u64 = 20;
+    let allocs = [
+        alloc::per_op(&mut run_text, ENCODES),
+        alloc::per_op(&mut run_proto, ENCODES),
+    ];
 
     let observe_labels = [
         "edgeprom Histogram::observe (14 buckets)",

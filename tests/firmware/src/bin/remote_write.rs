@@ -14,6 +14,8 @@
 #![no_main]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+#[path = "../exit.rs"]
+mod exit;
 #[path = "../stack.rs"]
 mod stack;
 #[path = "../uart.rs"]
@@ -23,7 +25,7 @@ use core::num::NonZeroU32;
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use cortex_m_rt::entry;
-use cortex_m_semihosting::{debug, hprintln};
+use cortex_m_semihosting::hprintln;
 use edgeprom_embedded::edgeprom::encode::remote_write::RemoteWrite;
 use edgeprom_embedded::edgeprom::{
     buckets, static_registry, Counter, Family, Gauge, Histogram, Metric, WallClock,
@@ -75,14 +77,7 @@ fn record() -> Result<(), &'static str> {
 
 #[entry]
 fn main() -> ! {
-    let code = match run() {
-        Ok(()) => debug::EXIT_SUCCESS,
-        Err(()) => debug::EXIT_FAILURE,
-    };
-    debug::exit(code);
-    loop {
-        cortex_m::asm::wfi();
-    }
+    exit::exit_with(run())
 }
 
 fn run() -> Result<(), ()> {
