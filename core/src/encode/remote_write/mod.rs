@@ -989,7 +989,11 @@ pub(crate) struct Fns {
         &dyn Fn(usize, &mut Out<'_>),
         &mut dyn FnMut() -> Option<u64>,
     ),
-    native: fn(&mut Encoder<'_>, &Desc<'_>, &Labels<'_>, &NativeBuckets<'_>, f64),
+    /// A series of the family's name without suffix whose tail (`usize` bytes after the
+    /// labels) the callback writes: a native histogram's.
+    #[allow(clippy::type_complexity)]
+    series_with:
+        fn(&mut Encoder<'_>, &Desc<'_>, &Labels<'_>, usize, &mut dyn FnMut(&mut Wire<'_, '_>)),
     header: fn(&mut Encoder<'_>, &Desc<'_>, MetricType),
     end: fn(&mut Encoder<'_>),
 }
@@ -1006,10 +1010,31 @@ static FNS: Fns = Fns {
     },
     state: write_state_sample,
     buckets: write_bucket_samples,
-    native: native::write_native,
+    series_with: write_series_with,
     header: write_metadata,
     end: write_padding,
 };
+
+fn write_series_with(
+    enc: &mut Encoder<'_>,
+    desc: &Desc<'_>,
+    labels: &Labels<'_>,
+    tail_len: usize,
+    tail: &mut dyn FnMut(&mut Wire<'_, '_>),
+) {
+    let sample = Sample {
+        name: full_name(enc.namespace, desc.name(), ""),
+        consts: enc.const_labels,
+        labels,
+        own: own_labels(labels),
+        extra: None,
+        state: None,
+    };
+    let key = Key::of(&sample, desc.name(), "");
+    enc.rw.shapes.set_last(None);
+    enc.rw.shapes.prepare(key, &sample);
+    enc.rw_series_with(&sample, tail_len, tail);
+}
 
 fn write_state_sample(
     enc: &mut Encoder<'_>,
@@ -1153,7 +1178,7 @@ impl Syntax for RemoteWriteProto {
         sum: V,
     ) -> NativeWritten {
         if let Some(f) = enc.rw.fns {
-            (f.native)(enc, desc, labels, buckets, sum.to_f64());
+            native::write(enc, f, desc, labels, buckets, sum.to_f64());
         }
         NativeWritten::Series
     }

@@ -5,8 +5,7 @@
 //! and the request's timestamp. No reset hint (`UNKNOWN`: Prometheus detects resets itself).
 
 use super::wire::{field_len, varint_len};
-use super::{own_labels, Encoder, Key, Sample, Wire};
-use crate::encode::name_parts::full_name;
+use super::{Encoder, Fns, Wire};
 use crate::encode::native_spans::{delta, span_field, walk, zigzag};
 use crate::encode::wire::Head;
 use crate::encode::{Labels, NativeBuckets};
@@ -115,28 +114,20 @@ fn write_histogram(w: &mut Wire<'_, '_>, body: usize, b: &NativeBuckets<'_>, sum
 }
 
 /// A native histogram series (whose observations add up to `sum`) as one `TimeSeries`, if it
-/// fits (see `Pass::fits`).
-pub(super) fn write_native(
+/// fits (see `Pass::fits`): the labels through the table's `series_with` (linked by every
+/// remote write encoder), the `Histogram` here (linked only where a native histogram is
+/// encoded).
+pub(super) fn write(
     enc: &mut Encoder<'_>,
+    f: &Fns,
     desc: &Desc<'_>,
     labels: &Labels<'_>,
     b: &NativeBuckets<'_>,
     sum: f64,
 ) {
-    let sample = Sample {
-        name: full_name(enc.namespace, desc.name(), ""),
-        consts: enc.const_labels,
-        labels,
-        own: own_labels(labels),
-        extra: None,
-        state: None,
-    };
-    let key = Key::of(&sample, desc.name(), "");
-    enc.rw.shapes.set_last(None);
-    enc.rw.shapes.prepare(key, &sample);
     let ts = enc.rw.timestamp_ms;
     let body = histogram_len(b, ts);
-    enc.rw_series_with(&sample, field_len(body), &mut |w| {
+    (f.series_with)(enc, desc, labels, field_len(body), &mut |w| {
         write_histogram(w, body, b, sum, ts)
     });
 }
