@@ -161,7 +161,7 @@ impl Histogram {
     /// The native buckets of one sign, `(index, count)` by increasing index (zeros inside
     /// spans included), from spans and deltas; panics on spans and deltas that disagree.
     pub fn native_buckets(spans: &[BucketSpan], deltas: &[i64]) -> Vec<(i32, u64)> {
-        crate::native::expand_spans(
+        crate::spans::expand_spans(
             spans
                 .iter()
                 .map(|s| (s.offset.unwrap_or(0), s.length.unwrap_or(0))),

@@ -8,6 +8,7 @@ pub mod prompb;
 pub mod qemu;
 pub mod seed;
 pub mod servers;
+pub mod spans;
 
 use std::sync::Arc;
 

@@ -94,7 +94,7 @@ impl Histogram {
     /// The positive buckets, `(index, count)` by increasing index (zeros inside spans
     /// included).
     pub fn positive(&self) -> Vec<(i32, u64)> {
-        crate::native::expand_spans(
+        crate::spans::expand_spans(
             self.positive_spans.iter().map(|s| (s.offset, s.length)),
             &self.positive_deltas,
         )
@@ -102,7 +102,7 @@ impl Histogram {
 
     /// The negative buckets, as [`positive`](Self::positive).
     pub fn negative(&self) -> Vec<(i32, u64)> {
-        crate::native::expand_spans(
+        crate::spans::expand_spans(
             self.negative_spans.iter().map(|s| (s.offset, s.length)),
             &self.negative_deltas,
         )
