@@ -167,7 +167,13 @@ pub const fn validate_label_names_as(
         }
         let mut others = more;
         while let [other, tail @ ..] = others {
-            if str_eq(name, other) {
+            // UTF-8 names that escape alike would be the same label in an escaped document.
+            let same = if utf8 {
+                crate::clash::escaped_eq(name, "", other, "", false)
+            } else {
+                str_eq(name, other)
+            };
+            if same {
                 return Err(NameError::DuplicateLabel);
             }
             others = tail;
