@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use edgeprom::{Format, Registry, StaticRegistry};
+use edgeprom::{Escaping, Format, Registry, StaticRegistry};
 
 /// A collector failed while the exposition was written (a metric's `encode` returned an
 /// error); nothing should be sent.
@@ -27,6 +27,21 @@ pub trait Gather: Send + Sync {
     /// Appends the whole document in `format` to `out`.
     fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError>;
 
+    /// Appends the whole document in `format` to `out`, with names outside the legacy
+    /// character set written by `escaping` (quoted in text 1.0.0 and OpenMetrics under
+    /// [`Escaping::AllowUtf8`]). The default ignores `escaping` and calls
+    /// [`gather_into`](Self::gather_into), which escapes with `underscores`: right for a
+    /// source without UTF-8 names, and never a name a legacy scraper cannot read.
+    fn gather_escaped_into(
+        &self,
+        format: Format,
+        escaping: Escaping,
+        out: &mut String,
+    ) -> Result<(), GatherError> {
+        let _ = escaping;
+        self.gather_into(format, out)
+    }
+
     /// The whole document in `format`.
     fn gather(&self, format: Format) -> Result<String, GatherError> {
         let mut out = String::new();
@@ -48,6 +63,16 @@ impl<const N: usize> Gather for Registry<'_, N> {
         self.encode_to(format, out).map_err(|_| GatherError)
     }
 
+    fn gather_escaped_into(
+        &self,
+        format: Format,
+        escaping: Escaping,
+        out: &mut String,
+    ) -> Result<(), GatherError> {
+        self.encode_to_escaped(format, escaping, out)
+            .map_err(|_| GatherError)
+    }
+
     #[cfg(feature = "protobuf")]
     fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
         Some(crate::protobuf::gather_exposition(self))
@@ -61,6 +86,16 @@ impl<const N: usize> Gather for StaticRegistry<N> {
         self.encode_to(format, out).map_err(|_| GatherError)
     }
 
+    fn gather_escaped_into(
+        &self,
+        format: Format,
+        escaping: Escaping,
+        out: &mut String,
+    ) -> Result<(), GatherError> {
+        self.encode_to_escaped(format, escaping, out)
+            .map_err(|_| GatherError)
+    }
+
     #[cfg(feature = "protobuf")]
     fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
         Some(crate::protobuf::gather_exposition(self))
@@ -71,6 +106,14 @@ impl<G: Gather + ?Sized> Gather for Arc<G> {
     fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
         (**self).gather_into(format, out)
     }
+    fn gather_escaped_into(
+        &self,
+        format: Format,
+        escaping: Escaping,
+        out: &mut String,
+    ) -> Result<(), GatherError> {
+        (**self).gather_escaped_into(format, escaping, out)
+    }
     #[cfg(feature = "protobuf")]
     fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
         (**self).gather_protobuf()
@@ -80,6 +123,14 @@ impl<G: Gather + ?Sized> Gather for Arc<G> {
 impl<G: Gather + ?Sized> Gather for &G {
     fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
         (**self).gather_into(format, out)
+    }
+    fn gather_escaped_into(
+        &self,
+        format: Format,
+        escaping: Escaping,
+        out: &mut String,
+    ) -> Result<(), GatherError> {
+        (**self).gather_escaped_into(format, escaping, out)
     }
     #[cfg(feature = "protobuf")]
     fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
