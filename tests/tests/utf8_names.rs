@@ -1,0 +1,319 @@
+//! UTF-8 metric and label names, read back by real parsers and a real Prometheus:
+//! - `prometheus_client` 0.26's OpenMetrics and Prometheus-text parsers (both read quoted
+//!   names) read every name exactly from OpenMetrics 1.0.0 and text 1.0.0 written with
+//!   `allow-utf-8`, and the escaped names from the documents escaped by each scheme;
+//! - `promtool check metrics` (Prometheus 2.42) accepts the escaped text documents and
+//!   rejects the quoted one (so the check can fail);
+//! - Prometheus 2.42 scraping the std endpoint (it asks for OpenMetrics without `escaping=`)
+//!   is answered with `underscores` and stores the escaped names.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex, Once};
+use std::time::Duration;
+
+use edgeprom::{
+    Counter, Escaping, Family, FamilyBuilder, Format, Gauge, Histogram, Metric, Registry,
+};
+use edgeprom_std::{Gather, GatherError, ScrapeServer};
+use edgeprom_tests::servers::{poll_until, Prometheus};
+use serde_json::Value;
+
+static DOTTED: Metric<Counter> = Metric::utf8("my.metric_total", "A dotted counter.");
+static REQUESTS: Family<Counter, 1, 4, 16> =
+    FamilyBuilder::new("http.server.requests", "Requests.", ["http.method"])
+        .utf8()
+        .build();
+static LATENCY: Family<Histogram, 1, 1, 16> =
+    FamilyBuilder::new("rpc.latency_seconds", "Latency.", ["rpc.system"])
+        .utf8()
+        .build::<Histogram, 1, 16>();
+static TEMPERATURE: Metric<Gauge> = Metric::utf8("temperature.\u{b0}celsius", "Temperature.");
+static LEGACY: Metric<Gauge> = Metric::new("legacy_level", "A legacy name.");
+
+fn registry() -> Registry<'static, 5> {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        DOTTED.inc_by(1);
+        REQUESTS.labels(["get"]).unwrap().inc_by(2);
+        REQUESTS.labels(["post"]).unwrap().inc_by(5);
+        LATENCY.labels(["grpc"]).unwrap().observe(0.2).unwrap();
+        TEMPERATURE.set(21.5);
+        LEGACY.set(3.0);
+    });
+    let mut r = Registry::new();
+    r.register(&DOTTED).unwrap();
+    r.register(&REQUESTS).unwrap();
+    r.register(&LATENCY).unwrap();
+    r.register(&TEMPERATURE).unwrap();
+    r.register(&LEGACY).unwrap();
+    r
+}
+
+fn doc(format: Format, escaping: Escaping) -> String {
+    let mut s = String::new();
+    registry()
+        .encode_to_escaped(format, escaping, &mut s)
+        .unwrap();
+    s
+}
+
+/// Runs `cmd` with `input` on stdin: its exit status and stdout, stderr.
+fn run(cmd: &mut Command, input: &str) -> (bool, String, String) {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_owned();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.success(), text(&out.stdout), text(&out.stderr))
+}
+
+/// Family name -> (type, every (sample name, labels) -> value), as prometheus_client read it.
+type Read = BTreeMap<String, (String, BTreeMap<(String, BTreeMap<String, String>), f64>)>;
+
+fn python(parser: &str, doc: &str) -> Read {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/parse_names.py");
+    let (ok, out, err) = run(Command::new("python3").args([script, parser]), doc);
+    assert!(
+        ok,
+        "prometheus_client ({parser}) rejected the document: {err}\n{doc}"
+    );
+    let json: Value = serde_json::from_str(&out).unwrap();
+    let mut read = Read::new();
+    for f in json["families"].as_array().unwrap() {
+        let mut samples = BTreeMap::new();
+        for s in f["samples"].as_array().unwrap() {
+            let labels = s["labels"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+                .collect();
+            let key = (s["name"].as_str().unwrap().to_owned(), labels);
+            samples.insert(key, s["value"].as_f64().unwrap());
+        }
+        let ty = f["type"].as_str().unwrap().to_owned();
+        read.insert(f["name"].as_str().unwrap().to_owned(), (ty, samples));
+    }
+    read
+}
+
+fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs.iter().map(|&(k, v)| (k.into(), v.into())).collect()
+}
+
+/// The names `names` maps the UTF-8 ones to: what every check below expects to read back.
+struct Names {
+    dotted: &'static str,
+    requests: &'static str,
+    method: &'static str,
+    latency: &'static str,
+    system: &'static str,
+    temperature: &'static str,
+}
+
+const UTF8: Names = Names {
+    dotted: "my.metric",
+    requests: "http.server.requests",
+    method: "http.method",
+    latency: "rpc.latency_seconds",
+    system: "rpc.system",
+    temperature: "temperature.\u{b0}celsius",
+};
+const UNDERSCORES: Names = Names {
+    dotted: "my_metric",
+    requests: "http_server_requests",
+    method: "http_method",
+    latency: "rpc_latency_seconds",
+    system: "rpc_system",
+    temperature: "temperature__celsius",
+};
+const DOTS: Names = Names {
+    dotted: "my_dot_metric",
+    requests: "http_dot_server_dot_requests",
+    method: "http_dot_method",
+    latency: "rpc_dot_latency__seconds",
+    system: "rpc_dot_system",
+    temperature: "temperature_dot__celsius",
+};
+const VALUES: Names = Names {
+    dotted: "U__my_2E_metric",
+    requests: "U__http_2E_server_2E_requests",
+    method: "U__http_2E_method",
+    latency: "U__rpc_2E_latency__seconds",
+    system: "U__rpc_2E_system",
+    temperature: "U__temperature_2E__B0_celsius",
+};
+
+/// Checks that `read` holds exactly the families of the registry under `n`, with their
+/// samples' names, label names and values.
+fn check(read: &Read, n: &Names, what: &str) {
+    let families: BTreeSet<&str> = read.keys().map(String::as_str).collect();
+    let want: BTreeSet<&str> = [
+        n.dotted,
+        n.requests,
+        n.latency,
+        n.temperature,
+        "legacy_level",
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(families, want, "{what}: families");
+    let sample = |family: &str, name: String, l: &[(&str, &str)]| -> f64 {
+        let (_, samples) = &read[family];
+        *samples
+            .get(&(name.clone(), labels(l)))
+            .unwrap_or_else(|| panic!("{what}: no {name}{l:?} in {samples:?}"))
+    };
+    assert_eq!(read[n.dotted].0, "counter", "{what}");
+    assert_eq!(sample(n.dotted, format!("{}_total", n.dotted), &[]), 1.0);
+    assert_eq!(read[n.requests].0, "counter", "{what}");
+    let total = format!("{}_total", n.requests);
+    assert_eq!(sample(n.requests, total.clone(), &[(n.method, "get")]), 2.0);
+    assert_eq!(sample(n.requests, total, &[(n.method, "post")]), 5.0);
+    assert_eq!(read[n.latency].0, "histogram", "{what}");
+    let bucket = format!("{}_bucket", n.latency);
+    let inf = [(n.system, "grpc"), ("le", "+Inf")];
+    assert_eq!(sample(n.latency, bucket, &inf), 1.0);
+    let count = format!("{}_count", n.latency);
+    assert_eq!(sample(n.latency, count, &[(n.system, "grpc")]), 1.0);
+    assert_eq!(read[n.temperature].0, "gauge", "{what}");
+    assert_eq!(sample(n.temperature, n.temperature.into(), &[]), 21.5);
+    assert_eq!(sample("legacy_level", "legacy_level".into(), &[]), 3.0);
+    // Every label name of every sample is one of the registry's, under `n`.
+    for (family, (_, samples)) in read {
+        for (name, l) in samples.keys() {
+            assert!(
+                name.starts_with(family.as_str()),
+                "{what}: {name} in {family}"
+            );
+            for k in l.keys() {
+                assert!(
+                    [n.method, n.system, "le"].contains(&k.as_str()),
+                    "{what}: {k}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn prometheus_client_reads_quoted_names_exactly() {
+    let om = doc(Format::OpenMetrics, Escaping::AllowUtf8);
+    assert!(om.contains("{\"my.metric_total\"} 1\n"), "{om}");
+    check(
+        &python("openmetrics", &om),
+        &UTF8,
+        "OpenMetrics allow-utf-8",
+    );
+    let text = doc(Format::PrometheusV1, Escaping::AllowUtf8);
+    check(&python("text", &text), &UTF8, "text 1.0.0 allow-utf-8");
+}
+
+#[test]
+fn prometheus_client_reads_escaped_names() {
+    for (escaping, names) in [
+        (Escaping::Underscores, &UNDERSCORES),
+        (Escaping::Dots, &DOTS),
+        (Escaping::Values, &VALUES),
+    ] {
+        let om = doc(Format::OpenMetrics, escaping);
+        assert!(!om.contains("{\""), "no quoted name: {om}");
+        check(
+            &python("openmetrics", &om),
+            names,
+            &format!("OpenMetrics {escaping}"),
+        );
+        for format in [Format::Prometheus, Format::PrometheusV1] {
+            let text = doc(format, escaping);
+            check(
+                &python("text", &text),
+                names,
+                &format!("{format:?} {escaping}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn promtool_accepts_the_escaped_documents_only() {
+    for escaping in [Escaping::Underscores, Escaping::Dots, Escaping::Values] {
+        for format in [Format::Prometheus, Format::PrometheusV1] {
+            let text = doc(format, escaping);
+            let (ok, out, err) = run(Command::new("promtool").args(["check", "metrics"]), &text);
+            assert!(ok, "promtool: {format:?} {escaping}: {out}{err}\n{text}");
+        }
+    }
+    // Prometheus 2.42's parser knows no quoted names: the check can fail.
+    let quoted = doc(Format::PrometheusV1, Escaping::AllowUtf8);
+    let (ok, _, _) = run(Command::new("promtool").args(["check", "metrics"]), &quoted);
+    assert!(!ok, "promtool 2.42 accepted quoted names:\n{quoted}");
+}
+
+/// Serves the registry and remembers the format and escaping each scrape asked for.
+struct Recording {
+    registry: Registry<'static, 5>,
+    asked: Mutex<Vec<(Format, Escaping)>>,
+}
+
+impl Gather for Recording {
+    fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
+        self.gather_escaped_into(format, Escaping::Underscores, out)
+    }
+
+    fn gather_escaped_into(
+        &self,
+        format: Format,
+        escaping: Escaping,
+        out: &mut String,
+    ) -> Result<(), GatherError> {
+        self.asked.lock().unwrap().push((format, escaping));
+        self.registry.gather_escaped_into(format, escaping, out)
+    }
+}
+
+#[test]
+fn prometheus_2_42_scrapes_escaped_names() {
+    let source = Arc::new(Recording {
+        registry: registry(),
+        asked: Mutex::new(Vec::new()),
+    });
+    let server = ScrapeServer::bind("127.0.0.1:0", source.clone()).unwrap();
+    let prom = Prometheus::start(server.local_addr().port()).unwrap();
+    let deadline = Duration::from_secs(30);
+    for (expr, want) in [
+        ("up{job=\"edgeprom\"}", 1.0),
+        ("my_metric_total", 1.0),
+        ("http_server_requests_total{http_method=\"get\"}", 2.0),
+        ("http_server_requests_total{http_method=\"post\"}", 5.0),
+        ("rpc_latency_seconds_count{rpc_system=\"grpc\"}", 1.0),
+        ("temperature__celsius", 21.5),
+        ("legacy_level", 3.0),
+    ] {
+        let mut last = Vec::new();
+        let found = poll_until(deadline, || {
+            last = prom.query(expr).unwrap_or_default();
+            (last.len() == 1 && last[0].value == want).then_some(())
+        });
+        assert!(
+            found.is_some(),
+            "`{expr}` never read {want}; last: {last:?}"
+        );
+    }
+    let asked = source.asked.lock().unwrap().clone();
+    assert!(!asked.is_empty());
+    // 2.42 asks for OpenMetrics 1.0.0 first and names no escaping: underscores.
+    for a in &asked {
+        assert_eq!(*a, (Format::OpenMetrics, Escaping::Underscores));
+    }
+    drop(prom);
+    server.stop();
+}
