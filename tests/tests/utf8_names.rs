@@ -317,3 +317,67 @@ fn prometheus_2_42_scrapes_escaped_names() {
     drop(prom);
     server.stop();
 }
+
+/// The registry as the protobuf exposition, streamed by an encoder with `escaping`.
+fn protobuf(escaping: Escaping) -> Vec<edgeprom_tests::client_model::MetricFamily> {
+    let r = registry();
+    let mut buf = vec![0u8; 1 << 14];
+    let mut sink = edgeprom::encode::SliceWriter::new(&mut buf);
+    let mut enc = edgeprom::encode::Encoder::protobuf(&mut sink).with_escaping(escaping);
+    for c in r.iter() {
+        enc.write_collector(c).unwrap();
+    }
+    enc.finish().unwrap();
+    let n = enc.protobuf_len();
+    drop(enc);
+    assert_eq!(
+        sink.finish().unwrap(),
+        n,
+        "measured and written lengths agree"
+    );
+    if escaping == Escaping::Underscores {
+        // The registry's own (in place, into a buffer) writes the same bytes by default.
+        let mut own = vec![0u8; 1 << 14];
+        let m = r.encode_protobuf(&mut own).unwrap();
+        assert_eq!(own[..m], buf[..n]);
+    }
+    edgeprom_tests::client_model::decode_families(&buf[..n])
+}
+
+#[test]
+fn protobuf_names_are_escaped_unless_allow_utf8() {
+    for (escaping, n) in [
+        (Escaping::AllowUtf8, &UTF8),
+        (Escaping::Underscores, &UNDERSCORES),
+        (Escaping::Dots, &DOTS),
+        (Escaping::Values, &VALUES),
+    ] {
+        let families = protobuf(escaping);
+        let names: BTreeSet<String> = families.iter().map(|f| f.name.clone().unwrap()).collect();
+        let want: BTreeSet<String> = [
+            format!("{}_total", n.dotted),
+            format!("{}_total", n.requests),
+            n.latency.to_owned(),
+            n.temperature.to_owned(),
+            "legacy_level".to_owned(),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(names, want, "{escaping}");
+        for f in &families {
+            let want = match f.name.as_deref().unwrap() {
+                x if x.starts_with(n.requests) => Some(n.method),
+                x if x == n.latency => Some(n.system),
+                _ => None,
+            };
+            for m in &f.metric {
+                let got: Vec<&str> = m.label.iter().map(|l| l.name.as_deref().unwrap()).collect();
+                assert_eq!(
+                    got,
+                    want.into_iter().collect::<Vec<_>>(),
+                    "{escaping}: {f:?}"
+                );
+            }
+        }
+    }
+}

@@ -266,15 +266,15 @@ impl<'w> Encoder<'w> {
 
     /// Writes names outside the legacy character set by `escaping` (the default is
     /// [`Escaping::Underscores`]); [`Escaping::AllowUtf8`] quotes them in
-    /// [`Format::PrometheusV1`] and [`Format::OpenMetrics`], and is `underscores` in every
-    /// other format.
+    /// [`Format::PrometheusV1`] and [`Format::OpenMetrics`], writes them as they are in the
+    /// protobuf exposition, and is `underscores` in text 0.0.4 and remote write 1.0.
     pub fn with_escaping(mut self, escaping: Escaping) -> Self {
-        self.quote_utf8 = escaping == Escaping::AllowUtf8
-            && matches!(self.kind, Kind::PrometheusV1 | Kind::OpenMetrics);
         self.escaping = match escaping {
-            Escaping::AllowUtf8 if !self.quote_utf8 => Escaping::Underscores,
+            Escaping::AllowUtf8 if !self.kind.carries_utf8() => Escaping::Underscores,
             e => e,
         };
+        self.quote_utf8 = self.escaping == Escaping::AllowUtf8
+            && matches!(self.kind, Kind::PrometheusV1 | Kind::OpenMetrics);
         self
     }
 

@@ -50,6 +50,20 @@ impl Kind {
         }
     }
 
+    /// Whether names outside the legacy character set may be written as they are
+    /// ([`Escaping::AllowUtf8`](super::Escaping)): quoted in text 1.0.0 and OpenMetrics, as
+    /// strings in the protobuf exposition; never in text 0.0.4 nor in remote write 1.0.
+    pub(crate) const fn carries_utf8(self) -> bool {
+        match self {
+            Kind::PrometheusV1 | Kind::OpenMetrics => true,
+            Kind::Prometheus => false,
+            #[cfg(feature = "remote-write")]
+            Kind::RemoteWrite => false,
+            #[cfg(feature = "protobuf")]
+            Kind::Protobuf => true,
+        }
+    }
+
     /// The public format: remote write and the protobuf exposition follow Prometheus' naming
     /// (`_total` in names, info and state sets as gauges), so they read as Prometheus text to
     /// a collector.

@@ -157,7 +157,7 @@ fn answer(head: &[u8], source: &dyn Gather) -> Answer {
         } => {
             #[cfg(feature = "protobuf")]
             if protobuf.format() == edgeprom::ScrapeFormat::Protobuf {
-                if let Some(answer) = protobuf_answer(source, protobuf, head_only) {
+                if let Some(answer) = protobuf_answer(source, head_only) {
                     return answer;
                 }
             }
@@ -195,12 +195,18 @@ fn text_answer(source: &dyn Gather, n: Negotiated, head_only: bool) -> Answer {
 
 /// The protobuf exposition, when `source` writes it.
 #[cfg(feature = "protobuf")]
-fn protobuf_answer(source: &dyn Gather, n: Negotiated, head_only: bool) -> Option<Answer> {
+fn protobuf_answer(source: &dyn Gather, head_only: bool) -> Option<Answer> {
     let gathered = match catch_unwind(AssertUnwindSafe(|| source.gather_protobuf())) {
         Ok(None) => return None,
         Ok(Some(r)) => Ok(r),
         Err(panic) => Err(panic),
     };
+    // `Gather::gather_protobuf` escapes with `underscores` (the default, and what Prometheus
+    // 3 gets: it names no escaping for protobuf); the Content-Type says so whatever was asked.
+    let n = Negotiated::new(
+        edgeprom::ScrapeFormat::Protobuf,
+        edgeprom::Escaping::Underscores,
+    );
     Some(gathered_answer(gathered, n.content_type(), head_only))
 }
 
