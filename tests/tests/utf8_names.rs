@@ -381,3 +381,36 @@ fn protobuf_names_are_escaped_unless_allow_utf8() {
         }
     }
 }
+
+#[test]
+fn pushgateway_1_5_1_gets_escaped_names_in_text_and_protobuf() {
+    use edgeprom_std::PushClient;
+    use edgeprom_tests::servers::{find, Pushgateway};
+    let gw = Pushgateway::start().unwrap();
+    let r = registry();
+    for (job, protobuf) in [("text", false), ("protobuf", true)] {
+        let client = PushClient::new(&gw.url()).unwrap().with_protobuf(protobuf);
+        client.push(job, &[], &r).unwrap();
+        let s = gw.pushed().unwrap();
+        let key = [("job", job)];
+        let get = |name: &str, extra: &[(&'static str, &'static str)]| {
+            let labels: Vec<(&str, &str)> = key.iter().chain(extra).copied().collect();
+            find(&s, name, &labels).map(|s| s.value)
+        };
+        assert_eq!(get("my_metric_total", &[]), Some(1.0), "{job}");
+        let method = [("http_method", "get")];
+        assert_eq!(
+            get("http_server_requests_total", &method),
+            Some(2.0),
+            "{job}"
+        );
+        let system = [("rpc_system", "grpc")];
+        assert_eq!(
+            get("rpc_latency_seconds_count", &system),
+            Some(1.0),
+            "{job}"
+        );
+        assert_eq!(get("temperature__celsius", &[]), Some(21.5), "{job}");
+        assert_eq!(get("legacy_level", &[]), Some(3.0), "{job}");
+    }
+}
