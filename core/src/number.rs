@@ -111,7 +111,7 @@ impl AtomicNumber for f32 {
     fn store(a: &AtomicF32, v: f32) {
         a.store(v, Ordering::Relaxed)
     }
-    /// A compare-and-swap loop around [`add_f32`]: software addition on cores without a
+    /// A compare-and-swap loop around `add_f32`: software addition on cores without a
     /// single-precision unit (see `f32_add.rs`), the hardware's elsewhere.
     #[inline]
     fn add(a: &AtomicF32, v: f32) {

@@ -232,9 +232,7 @@ fn read_range(range: &str, protobuf: bool) -> Option<(u16, Negotiated)> {
         }
     }
     let is = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
-    let format = if ty == "*" && sub == "*" {
-        ScrapeFormat::Text004
-    } else if is(ty, "text") && sub == "*" {
+    let format = if (ty == "*" || is(ty, "text")) && sub == "*" {
         ScrapeFormat::Text004
     } else if is(ty, "application") && sub == "*" {
         ScrapeFormat::OpenMetrics100

@@ -2,7 +2,7 @@
 //! format 1.0.0: the same lines, with names outside the legacy character set written
 //! quoted when the scraper accepts `escaping=allow-utf-8`
 //! (`{"my.metric","http.method"="get"} 1`, `# TYPE "my.metric" counter`). Both are this
-//! one [`Dialect`]; the quoting is the shared text lines' (`text_lines.rs`).
+//! one `Dialect`; the quoting is the shared text lines' (`text_lines.rs`).
 //!
 //! Where it differs from OpenMetrics: counters carry their `_total` suffix in `# HELP` and
 //! `# TYPE` (as Python's client writes them), info and state set families are gauges,
