@@ -248,21 +248,7 @@ impl<'a> Desc<'a> {
         help: &'a str,
         strip: Option<&'static str>,
     ) -> Result<Self, NameError> {
-        let mut name = name;
-        if let Some(s) = strip {
-            if ends_with(name, s) && name.len() > s.len() {
-                name = trim_end(name, s.len());
-            }
-        }
-        if let Err(e) = validate_metric_name(name) {
-            return Err(e);
-        }
-        Ok(Desc {
-            name,
-            help,
-            unit: None,
-            utf8: false,
-        })
+        Self::build(name, help, strip, false)
     }
 
     /// As [`try_new`](Self::try_new), for a family that opted into UTF-8 names: the name may
@@ -274,20 +260,35 @@ impl<'a> Desc<'a> {
         help: &'a str,
         strip: Option<&'static str>,
     ) -> Result<Self, NameError> {
+        Self::build(name, help, strip, true)
+    }
+
+    /// The name without `strip`, checked as a legacy or (`utf8`) a UTF-8 name.
+    const fn build(
+        name: &'a str,
+        help: &'a str,
+        strip: Option<&'static str>,
+        utf8: bool,
+    ) -> Result<Self, NameError> {
         let mut name = name;
         if let Some(s) = strip {
             if ends_with(name, s) && name.len() > s.len() {
                 name = trim_end(name, s.len());
             }
         }
-        if let Err(e) = validate_utf8_name(name) {
+        let valid = if utf8 {
+            validate_utf8_name(name)
+        } else {
+            validate_metric_name(name)
+        };
+        if let Err(e) = valid {
             return Err(e);
         }
         Ok(Desc {
             name,
             help,
             unit: None,
-            utf8: true,
+            utf8,
         })
     }
 

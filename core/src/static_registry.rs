@@ -90,15 +90,7 @@ impl<const N: usize> StaticRegistry<N> {
 
     /// Writes the whole exposition into any [`fmt::Write`].
     pub fn encode_to(&self, format: Format, out: &mut dyn fmt::Write) -> fmt::Result {
-        encode_to_writer(
-            &self.metrics,
-            self.namespace,
-            self.const_labels,
-            true,
-            format,
-            Escaping::Underscores,
-            out,
-        )
+        self.encode_to_escaped(format, Escaping::Underscores, out)
     }
 
     /// The families, in order.

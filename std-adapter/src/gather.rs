@@ -58,49 +58,35 @@ pub trait Gather: Send + Sync {
     }
 }
 
-impl<const N: usize> Gather for Registry<'_, N> {
-    fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
-        self.encode_to(format, out).map_err(|_| GatherError)
-    }
+/// `Gather` for the core's registries: text through `encode_to_escaped`, protobuf through
+/// their `encode_protobuf`.
+macro_rules! gather_registry {
+    ($($ty:ty),*) => {$(
+        impl<const N: usize> Gather for $ty {
+            fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
+                self.encode_to(format, out).map_err(|_| GatherError)
+            }
 
-    fn gather_escaped_into(
-        &self,
-        format: Format,
-        escaping: Escaping,
-        out: &mut String,
-    ) -> Result<(), GatherError> {
-        self.encode_to_escaped(format, escaping, out)
-            .map_err(|_| GatherError)
-    }
+            fn gather_escaped_into(
+                &self,
+                format: Format,
+                escaping: Escaping,
+                out: &mut String,
+            ) -> Result<(), GatherError> {
+                self.encode_to_escaped(format, escaping, out)
+                    .map_err(|_| GatherError)
+            }
 
-    #[cfg(feature = "protobuf")]
-    fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
-        Some(crate::protobuf::gather_exposition(self))
-    }
+            #[cfg(feature = "protobuf")]
+            fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
+                Some(crate::protobuf::gather_exposition(self))
+            }
+        }
+    )*};
 }
 
-/// What [`static_registry!`](macro@edgeprom::static_registry) makes, as the core's
-/// [`Registry`].
-impl<const N: usize> Gather for StaticRegistry<N> {
-    fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
-        self.encode_to(format, out).map_err(|_| GatherError)
-    }
-
-    fn gather_escaped_into(
-        &self,
-        format: Format,
-        escaping: Escaping,
-        out: &mut String,
-    ) -> Result<(), GatherError> {
-        self.encode_to_escaped(format, escaping, out)
-            .map_err(|_| GatherError)
-    }
-
-    #[cfg(feature = "protobuf")]
-    fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
-        Some(crate::protobuf::gather_exposition(self))
-    }
-}
+// What `static_registry!` makes is a `StaticRegistry`.
+gather_registry!(Registry<'_, N>, StaticRegistry<N>);
 
 impl<G: Gather + ?Sized> Gather for Arc<G> {
     fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
