@@ -228,9 +228,9 @@ fn type_known(format: Format, ty: &str) -> bool {
 /// Sample-name suffixes a family of type `ty` may have.
 fn suffixes(format: Format, ty: &str) -> &'static [&'static str] {
     match (format, ty) {
-        (Format::Prometheus, "histogram") => &["_bucket", "_count", "_sum"],
-        (Format::Prometheus, "summary") => &["", "_count", "_sum"],
-        (Format::Prometheus, _) => &[""],
+        (Format::Prometheus | Format::PrometheusV1, "histogram") => &["_bucket", "_count", "_sum"],
+        (Format::Prometheus | Format::PrometheusV1, "summary") => &["", "_count", "_sum"],
+        (Format::Prometheus | Format::PrometheusV1, _) => &[""],
         (Format::OpenMetrics, "counter") => &["_total", "_created"],
         (Format::OpenMetrics, "histogram") => &["_bucket", "_count", "_sum", "_created"],
         (Format::OpenMetrics, "gaugehistogram") => &["_bucket", "_gcount", "_gsum"],
