@@ -5,7 +5,9 @@
 //! - `promtool check metrics` (Prometheus 2.42) accepts the escaped text documents and
 //!   rejects the quoted one (so the check can fail);
 //! - Prometheus 2.42 scraping the std endpoint (it asks for OpenMetrics without `escaping=`)
-//!   is answered with `underscores` and stores the escaped names.
+//!   is answered with `underscores` and stores the escaped names; the endpoint answers
+//!   Prometheus 3.x's header with quoted OpenMetrics, and a `dots` scraper with dots;
+//! - the protobuf exposition and Pushgateway 1.5.1 pushes (text and protobuf) are escaped.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
@@ -413,4 +415,86 @@ fn pushgateway_1_5_1_gets_escaped_names_in_text_and_protobuf() {
         assert_eq!(get("temperature__celsius", &[]), Some(21.5), "{job}");
         assert_eq!(get("legacy_level", &[]), Some(3.0), "{job}");
     }
+}
+
+/// One GET of `/metrics` with `accept`: the answer's head and body.
+fn scrape(addr: std::net::SocketAddr, accept: &str) -> (String, String) {
+    use std::io::Read as _;
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    write!(conn, "GET /metrics HTTP/1.1\r\nAccept: {accept}\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    (head.to_owned(), body.to_owned())
+}
+
+#[test]
+fn the_std_endpoint_answers_prometheus_3_with_quoted_names() {
+    use edgeprom_std::{DynDesc, DynFamily, DynMetric, DynRegistry};
+    let registry = Arc::new(DynRegistry::new());
+    let desc = DynDesc::utf8(
+        "http.server.requests_total",
+        "Requests.",
+        edgeprom::MetricType::Counter,
+    )
+    .unwrap();
+    let requests = Arc::new(DynFamily::<Counter>::with_desc(desc, &["http.method"]).unwrap());
+    let desc = DynDesc::utf8(
+        "temperature.\u{b0}celsius",
+        "T.",
+        edgeprom::MetricType::Gauge,
+    );
+    let temperature = Arc::new(DynMetric::<Gauge>::with_desc(desc.unwrap()));
+    registry.register(requests.clone()).unwrap();
+    registry.register(temperature.clone()).unwrap();
+    requests.labels(&["get"]).unwrap().inc_by(2);
+    temperature.set(21.5);
+    // `http_server_requests` is what the family escapes to: a clash.
+    let clash = DynMetric::<Gauge>::new("http_server_requests_total", "h").unwrap();
+    assert!(registry.register(Arc::new(clash)).is_err());
+    let server = ScrapeServer::bind("127.0.0.1:0", registry).unwrap();
+    let addr = server.local_addr();
+
+    // Prometheus 3.x's default header (scrape.go's acceptHeader with UTF-8 validation).
+    let p3 = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,\
+              application/openmetrics-text;version=0.0.1;q=0.5,\
+              text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,\
+              text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
+    let (head, body) = scrape(addr, p3);
+    assert!(
+        head.contains(
+            "\r\nContent-Type: application/openmetrics-text; version=1.0.0; \
+                       charset=utf-8; escaping=allow-utf-8\r\n"
+        ),
+        "{head}"
+    );
+    let read = python("openmetrics", &body);
+    let (ty, samples) = &read["http.server.requests"];
+    assert_eq!(ty, "counter");
+    let key = (
+        "http.server.requests_total".to_owned(),
+        labels(&[("http.method", "get")]),
+    );
+    assert_eq!(samples.get(&key), Some(&2.0), "{body}");
+    let key = ("temperature.\u{b0}celsius".to_owned(), labels(&[]));
+    assert_eq!(
+        read["temperature.\u{b0}celsius"].1.get(&key),
+        Some(&21.5),
+        "{body}"
+    );
+
+    // Text 1.0.0 only, then a scraper that names the dots scheme.
+    let (head, body) = scrape(addr, "text/plain;version=1.0.0;escaping=allow-utf-8");
+    assert!(
+        head.contains("version=1.0.0; charset=utf-8; escaping=allow-utf-8\r\n"),
+        "{head}"
+    );
+    assert!(body.contains("{\"http.server.requests_total\",\"http.method\"=\"get\"} 2\n"));
+    let (head, body) = scrape(addr, "text/plain;version=1.0.0;escaping=dots");
+    assert!(
+        head.contains("version=1.0.0; charset=utf-8; escaping=dots\r\n"),
+        "{head}"
+    );
+    assert!(body.contains("\nhttp_dot_server_dot_requests_total{http_dot_method=\"get\"} 2\n"));
+    server.stop();
 }
