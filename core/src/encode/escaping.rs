@@ -13,7 +13,17 @@
 use core::fmt;
 
 /// How a name outside the legacy character set is written, as the scraper's
-/// `escaping=` parameter names it.
+/// `escaping=` parameter names it
+/// (<https://prometheus.io/docs/instrumenting/escaping_schemes/>).
+///
+/// Legacy-valid names are written unchanged by every scheme, `dots` and `values` included:
+/// the schemes are for names outside the legacy set, and Go's `model.EscapeMetricFamily`
+/// leaves legacy-valid names alone too (its `EscapeName` alone would write `http_requests` as
+/// `http__requests` under `dots`). A namespace is escaped with the name, as one name; a
+/// suffix (`_total`, `_bucket`) follows unescaped. Where the spec and Go's `EscapeName`
+/// differ, this follows the spec: under `dots` a character other than `.` and `_` outside
+/// the legacy set is one `_` (Go writes `__`), and `values` writes code points in upper case
+/// (the spec's `U__metric_2E_name`; Go writes `2e`, and reads both back).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Escaping {
     /// `allow-utf-8`: names are written as they are, quoted where they are not legacy-valid

@@ -3,60 +3,7 @@
 //! (<https://prometheus.io/docs/instrumenting/content_negotiation/>) and its escaping
 //! schemes. No heap, no panic on any input.
 //!
-//! # The rules
-//! - The header is a comma-separated list of media ranges with parameters; the range with
-//!   the highest `q` (default 1, parsed as RFC 9110's `qvalue`: `0` to `1` with at most three
-//!   decimals; anything else, and `q=0`, means "not acceptable") that edgeprom can answer
-//!   wins; between equal `q`s the first in the header wins.
-//! - `text/plain` with `version=0.0.4` or no version is Prometheus text 0.0.4,
-//!   `version=1.0.0` text 1.0.0; `application/openmetrics-text` with `version=1.0.0`
-//!   OpenMetrics 1.0.0, `version=0.0.1` or no version (Go's default) OpenMetrics 0.0.1 (the
-//!   same document as 1.0.0, under its own `Content-Type`, as Go answers it);
-//!   `application/vnd.google.protobuf` with `proto=io.prometheus.client.MetricFamily` and
-//!   `encoding=delimited` the protobuf exposition, when the caller offers it. Any other
-//!   version (`2.0.0`) or encoding is a range edgeprom cannot answer, and is passed over.
-//! - `*/*` and `text/*` are Prometheus text 0.0.4, `application/*` OpenMetrics 1.0.0.
-//! - The escaping is the `escaping=` parameter of the range that won (unknown values are
-//!   ignored, as Go ignores them), [`Escaping::Underscores`] without one. Prometheus text
-//!   0.0.4 and OpenMetrics 0.0.1 cannot carry UTF-8 names: `allow-utf-8` on them (Prometheus
-//!   3.0.0 sends it on every range) is `underscores`.
-//! - When nothing can be answered (an empty or unreadable header, only `q=0`, only unknown
-//!   types), the answer is Prometheus text 0.0.4 with `underscores`, the spec's last resort.
-//! - Media types and parameter names are compared ignoring ASCII case, and parameter values
-//!   may be quoted.
-//!
-//! # Where this follows the spec rather than Go
-//! client_golang's `expfmt.NegotiateAccept` takes the escaping from any range it reads on
-//! the way, even one it could not answer, and answers `*/*` with the first format the server
-//! lists (protobuf, in `Negotiate`); the spec ties the escaping to the format chosen, and
-//! older Go, Python and edgeprom answer `*/*` with Prometheus text. Go also writes quoted
-//! names in text 0.0.4 when asked for `allow-utf-8`; the spec gives UTF-8 names to the 1.0.0
-//! formats only. The `Content-Type` names the escaping for every format (the spec requires it
-//! for the 1.0.0 formats; Go does it for all).
-//!
-//! # In a handler
-//! With axum (or hyper, or actix: any framework that hands you the `Accept` header as a
-//! string), one line negotiates and one encodes:
-//!
-//! ```
-//! # use edgeprom::{Gauge, Metric, Registry};
-//! # static TEMP: Metric<Gauge> = Metric::new("temperature_celsius", "Board temperature.");
-//! # let mut registry: Registry<'_, 1> = Registry::new();
-//! # registry.register(&TEMP).unwrap();
-//! // async fn metrics(headers: HeaderMap) -> impl IntoResponse {
-//! #   let accept: &str = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8";
-//! //  let accept = headers.get(ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
-//!     let n = edgeprom::negotiate(accept, false);
-//!     let mut body = String::new();
-//!     registry.encode_negotiated(n, &mut body).unwrap();
-//! //  ([(CONTENT_TYPE, n.content_type())], body)
-//! # assert!(body.ends_with("# EOF\n"));
-//! # assert_eq!(
-//! #     n.content_type(),
-//! #     "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=allow-utf-8"
-//! # );
-//! // }
-//! ```
+//! The rules, and where they follow the spec rather than Go: [`negotiate`].
 
 use super::{Escaping, Format};
 
@@ -184,8 +131,65 @@ impl Default for Negotiated {
 }
 
 /// The format and escaping to answer a scrape whose `Accept` header is `accept` with (all
-/// its `Accept` headers joined by `,` when there are several), by the rules of this module;
-/// `protobuf`: whether the protobuf exposition may be the answer.
+/// its `Accept` headers joined by `,` when there are several), following Prometheus'
+/// content negotiation (<https://prometheus.io/docs/instrumenting/content_negotiation/>);
+/// `protobuf`: whether the protobuf exposition may be the answer. No heap, no panic on any
+/// input.
+///
+/// # The rules
+/// - The header is a comma-separated list of media ranges with parameters; the range with
+///   the highest `q` (default 1, parsed as RFC 9110's `qvalue`: `0` to `1` with at most three
+///   decimals; anything else, and `q=0`, means "not acceptable") that edgeprom can answer
+///   wins; between equal `q`s the first in the header wins.
+/// - `text/plain` with `version=0.0.4` or no version is Prometheus text 0.0.4,
+///   `version=1.0.0` text 1.0.0; `application/openmetrics-text` with `version=1.0.0`
+///   OpenMetrics 1.0.0, `version=0.0.1` or no version (Go's default) OpenMetrics 0.0.1 (the
+///   same document as 1.0.0, under its own `Content-Type`, as Go answers it);
+///   `application/vnd.google.protobuf` with `proto=io.prometheus.client.MetricFamily` and
+///   `encoding=delimited` the protobuf exposition, when the caller offers it. Any other
+///   version (`2.0.0`) or encoding is a range edgeprom cannot answer, and is passed over.
+/// - `*/*` and `text/*` are Prometheus text 0.0.4, `application/*` OpenMetrics 1.0.0.
+/// - The escaping is the `escaping=` parameter of the range that won (unknown values are
+///   ignored, as Go ignores them), [`Escaping::Underscores`] without one. Prometheus text
+///   0.0.4 and OpenMetrics 0.0.1 cannot carry UTF-8 names: `allow-utf-8` on them (Prometheus
+///   3.0.0 sends it on every range) is `underscores`.
+/// - When nothing can be answered (an empty or unreadable header, only `q=0`, only unknown
+///   types), the answer is Prometheus text 0.0.4 with `underscores`, the spec's last resort.
+/// - Media types and parameter names are compared ignoring ASCII case, and parameter values
+///   may be quoted.
+///
+/// # Where this follows the spec rather than Go
+/// client_golang's `expfmt.NegotiateAccept` takes the escaping from any range it reads on
+/// the way, even one it could not answer, and answers `*/*` with the first format the server
+/// lists (protobuf, in `Negotiate`); the spec ties the escaping to the format chosen, and
+/// older Go, Python and edgeprom answer `*/*` with Prometheus text. Go also writes quoted
+/// names in text 0.0.4 when asked for `allow-utf-8`; the spec gives UTF-8 names to the 1.0.0
+/// formats only. The `Content-Type` names the escaping for every format (the spec requires it
+/// for the 1.0.0 formats; Go does it for all).
+///
+/// # In a handler
+/// With axum (or hyper, or actix: any framework that hands you the `Accept` header as a
+/// string), one line negotiates and one encodes:
+///
+/// ```
+/// # use edgeprom::{Gauge, Metric, Registry};
+/// # static TEMP: Metric<Gauge> = Metric::new("temperature_celsius", "Board temperature.");
+/// # let mut registry: Registry<'_, 1> = Registry::new();
+/// # registry.register(&TEMP).unwrap();
+/// // async fn metrics(headers: HeaderMap) -> impl IntoResponse {
+/// #   let accept: &str = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8";
+/// //  let accept = headers.get(ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+///     let n = edgeprom::negotiate(accept, false);
+///     let mut body = String::new();
+///     registry.encode_negotiated(n, &mut body).unwrap();
+/// //  ([(CONTENT_TYPE, n.content_type())], body)
+/// # assert!(body.ends_with("# EOF\n"));
+/// # assert_eq!(
+/// #     n.content_type(),
+/// #     "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=allow-utf-8"
+/// # );
+/// // }
+/// ```
 pub fn negotiate(accept: &str, protobuf: bool) -> Negotiated {
     let mut best: Option<(u16, Negotiated)> = None;
     for range in accept.split(',') {
