@@ -7,7 +7,8 @@
 //! - Prometheus 2.42 scraping the std endpoint (it asks for OpenMetrics without `escaping=`)
 //!   is answered with `underscores` and stores the escaped names; the endpoint answers
 //!   Prometheus 3.x's header with quoted OpenMetrics, and a `dots` scraper with dots;
-//! - the protobuf exposition and Pushgateway 1.5.1 pushes (text and protobuf) are escaped.
+//! - the protobuf exposition, Prometheus 2.42 with native histograms (protobuf first) and
+//!   Pushgateway 1.5.1 pushes (text and protobuf) get escaped names.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
@@ -264,6 +265,7 @@ fn promtool_accepts_the_escaped_documents_only() {
 struct Recording {
     registry: Registry<'static, 5>,
     asked: Mutex<Vec<(Format, Escaping)>>,
+    protobuf: std::sync::atomic::AtomicUsize,
 }
 
 impl Gather for Recording {
@@ -280,16 +282,31 @@ impl Gather for Recording {
         self.asked.lock().unwrap().push((format, escaping));
         self.registry.gather_escaped_into(format, escaping, out)
     }
+
+    fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
+        self.protobuf
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.registry.gather_protobuf()
+    }
 }
 
-#[test]
-fn prometheus_2_42_scrapes_escaped_names() {
+/// Prometheus 2.42 (`native`: with `--enable-feature=native-histograms`, protobuf first)
+/// scraping the std endpoint: the names it stores, and what the endpoint was asked for (the
+/// text documents, and how many protobuf ones).
+fn prometheus_2_42_stores_escaped_names(native: bool) -> (Vec<(Format, Escaping)>, usize) {
     let source = Arc::new(Recording {
         registry: registry(),
         asked: Mutex::new(Vec::new()),
+        protobuf: Default::default(),
     });
     let server = ScrapeServer::bind("127.0.0.1:0", source.clone()).unwrap();
-    let prom = Prometheus::start(server.local_addr().port()).unwrap();
+    let port = server.local_addr().port();
+    let prom = if native {
+        Prometheus::start_native_histograms(port)
+    } else {
+        Prometheus::start(port)
+    }
+    .unwrap();
     let deadline = Duration::from_secs(30);
     for (expr, want) in [
         ("up{job=\"edgeprom\"}", 1.0),
@@ -307,17 +324,35 @@ fn prometheus_2_42_scrapes_escaped_names() {
         });
         assert!(
             found.is_some(),
-            "`{expr}` never read {want}; last: {last:?}"
+            "native {native}: `{expr}` never read {want}; last: {last:?}"
         );
     }
+    drop(prom);
+    server.stop();
     let asked = source.asked.lock().unwrap().clone();
+    (
+        asked,
+        source.protobuf.load(std::sync::atomic::Ordering::Relaxed),
+    )
+}
+
+#[test]
+fn prometheus_2_42_scrapes_escaped_names() {
+    let (asked, protobuf) = prometheus_2_42_stores_escaped_names(false);
     assert!(!asked.is_empty());
+    assert_eq!(protobuf, 0);
     // 2.42 asks for OpenMetrics 1.0.0 first and names no escaping: underscores.
     for a in &asked {
         assert_eq!(*a, (Format::OpenMetrics, Escaping::Underscores));
     }
-    drop(prom);
-    server.stop();
+}
+
+#[test]
+fn prometheus_2_42_with_native_histograms_scrapes_escaped_protobuf() {
+    // Protobuf first: the endpoint answers with `gather_protobuf`, never with text.
+    let (asked, protobuf) = prometheus_2_42_stores_escaped_names(true);
+    assert_eq!(asked, Vec::new(), "no text document was asked for");
+    assert!(protobuf > 0);
 }
 
 /// The registry as the protobuf exposition, streamed by an encoder with `escaping`.
