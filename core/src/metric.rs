@@ -99,6 +99,8 @@ impl<T: State> Metric<T> {
     /// # Panics
     /// When the name is empty or starts with `__`; in a `static` a compile error.
     #[track_caller]
+    #[cfg(feature = "utf8-names")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "utf8-names")))]
     pub const fn utf8(name: &'static str, help: &'static str) -> Self {
         let desc = match Desc::try_new_utf8(name, help, T::TYPE.strip_suffix()) {
             Ok(d) => d,
@@ -111,6 +113,8 @@ impl<T: State> Metric<T> {
     }
 
     /// As [`utf8`](Self::utf8), or why the name is invalid.
+    #[cfg(feature = "utf8-names")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "utf8-names")))]
     pub const fn try_utf8(name: &'static str, help: &'static str) -> Result<Self, NameError> {
         match Desc::try_new_utf8(name, help, T::TYPE.strip_suffix()) {
             Ok(desc) => Ok(Metric {

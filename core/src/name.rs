@@ -237,6 +237,8 @@ pub struct Desc<'a> {
     name: &'a str,
     help: &'a str,
     unit: Option<&'a str>,
+    /// Kept only with the feature: without it a `Desc` is as small as before.
+    #[cfg(feature = "utf8-names")]
     utf8: bool,
 }
 
@@ -251,16 +253,30 @@ impl<'a> Desc<'a> {
         Self::build(name, help, strip, false)
     }
 
-    /// As [`try_new`](Self::try_new), for a family that opted into UTF-8 names: the name may
+    /// As [`try_new`](Self::try_new) (feature `utf8-names`), for a family that opted into
+    /// UTF-8 names: the name may
     /// be any UTF-8 but empty or starting with `__` (and so may its label names). Names
     /// outside the legacy character set are written quoted where the scraper accepts
     /// `escaping=allow-utf-8` and the format has quoted names, escaped otherwise.
+    #[cfg(feature = "utf8-names")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "utf8-names")))]
     pub const fn try_new_utf8(
         name: &'a str,
         help: &'a str,
         strip: Option<&'static str>,
     ) -> Result<Self, NameError> {
         Self::build(name, help, strip, true)
+    }
+
+    /// As [`try_new`](Self::try_new), or with `utf8` (only ever set through the feature
+    /// `utf8-names`) as `try_new_utf8`.
+    pub(crate) const fn try_new_as(
+        name: &'a str,
+        help: &'a str,
+        strip: Option<&'static str>,
+        utf8: bool,
+    ) -> Result<Self, NameError> {
+        Self::build(name, help, strip, utf8)
     }
 
     /// The name without `strip`, checked as a legacy or (`utf8`) a UTF-8 name.
@@ -288,13 +304,22 @@ impl<'a> Desc<'a> {
             name,
             help,
             unit: None,
+            #[cfg(feature = "utf8-names")]
             utf8,
         })
     }
 
     /// Whether this family opted into UTF-8 names (its own and its labels').
+    #[cfg(feature = "utf8-names")]
     pub const fn utf8(&self) -> bool {
         self.utf8
+    }
+
+    /// Whether this family opted into UTF-8 names: never without the feature `utf8-names`,
+    /// so that no quoting nor escaping code is linked.
+    #[cfg(not(feature = "utf8-names"))]
+    pub const fn utf8(&self) -> bool {
+        false
     }
 
     /// Adds a unit (OpenMetrics `# UNIT`). The metric name must end in `_<unit>`.
@@ -322,6 +347,7 @@ impl<'a> Desc<'a> {
             name: self.name,
             help: self.help,
             unit: Some(unit),
+            #[cfg(feature = "utf8-names")]
             utf8: self.utf8,
         })
     }

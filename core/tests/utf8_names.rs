@@ -2,6 +2,8 @@
 //! `allow-utf-8`, escaped by every other scheme and in every other format, and checked at
 //! compile time in `static`s.
 
+#![cfg(feature = "utf8-names")]
+
 use edgeprom::{
     negotiate, Counter, Escaping, Family, FamilyBuilder, Format, Gauge, Histogram, Metric,
     NameError, Registry,

@@ -427,6 +427,8 @@ impl<const L: usize> FamilyBuilder<L> {
     /// Allows UTF-8 metric and label names in this family (any UTF-8 but empty or starting
     /// with `__`), checked at compile time in a `static` as names are; written quoted or
     /// escaped as [`Metric::utf8`](crate::Metric::utf8) says.
+    #[cfg(feature = "utf8-names")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "utf8-names")))]
     pub const fn utf8(mut self) -> Self {
         self.utf8 = true;
         self
@@ -465,11 +467,7 @@ impl<const L: usize> FamilyBuilder<L> {
         if S > u8::MAX as usize {
             return Err(NameError::ValueCapacity);
         }
-        let desc = if self.utf8 {
-            Desc::try_new_utf8(self.name, self.help, T::TYPE.strip_suffix())
-        } else {
-            Desc::try_new(self.name, self.help, T::TYPE.strip_suffix())
-        };
+        let desc = Desc::try_new_as(self.name, self.help, T::TYPE.strip_suffix(), self.utf8);
         let mut desc = match desc {
             Ok(d) => d,
             Err(e) => return Err(e),
