@@ -88,41 +88,30 @@ macro_rules! gather_registry {
 // What `static_registry!` makes is a `StaticRegistry`.
 gather_registry!(Registry<'_, N>, StaticRegistry<N>);
 
-impl<G: Gather + ?Sized> Gather for Arc<G> {
-    fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
-        (**self).gather_into(format, out)
-    }
-    fn gather_escaped_into(
-        &self,
-        format: Format,
-        escaping: Escaping,
-        out: &mut String,
-    ) -> Result<(), GatherError> {
-        (**self).gather_escaped_into(format, escaping, out)
-    }
-    #[cfg(feature = "protobuf")]
-    fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
-        (**self).gather_protobuf()
-    }
+/// `Gather` through a pointer: every method forwarded.
+macro_rules! gather_through {
+    ($($ty:ty),*) => {$(
+        impl<G: Gather + ?Sized> Gather for $ty {
+            fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
+                (**self).gather_into(format, out)
+            }
+            fn gather_escaped_into(
+                &self,
+                format: Format,
+                escaping: Escaping,
+                out: &mut String,
+            ) -> Result<(), GatherError> {
+                (**self).gather_escaped_into(format, escaping, out)
+            }
+            #[cfg(feature = "protobuf")]
+            fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
+                (**self).gather_protobuf()
+            }
+        }
+    )*};
 }
 
-impl<G: Gather + ?Sized> Gather for &G {
-    fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
-        (**self).gather_into(format, out)
-    }
-    fn gather_escaped_into(
-        &self,
-        format: Format,
-        escaping: Escaping,
-        out: &mut String,
-    ) -> Result<(), GatherError> {
-        (**self).gather_escaped_into(format, escaping, out)
-    }
-    #[cfg(feature = "protobuf")]
-    fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
-        (**self).gather_protobuf()
-    }
-}
+gather_through!(Arc<G>, &G);
 
 #[cfg(test)]
 mod tests {

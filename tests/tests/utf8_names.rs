@@ -83,8 +83,13 @@ fn run(cmd: &mut Command, input: &str) -> (bool, String, String) {
 type Read = BTreeMap<String, (String, BTreeMap<(String, BTreeMap<String, String>), f64>)>;
 
 fn python(parser: &str, doc: &str) -> Read {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/parse_names.py");
-    let (ok, out, err) = run(Command::new("python3").args([script, parser]), doc);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/parse_openmetrics.py");
+    let args: &[&str] = if parser == "text" {
+        &[script, "text"]
+    } else {
+        &[script]
+    };
+    let (ok, out, err) = run(Command::new("python3").args(args), doc);
     assert!(
         ok,
         "prometheus_client ({parser}) rejected the document: {err}\n{doc}"
@@ -101,7 +106,9 @@ fn python(parser: &str, doc: &str) -> Read {
                 .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
                 .collect();
             let key = (s["name"].as_str().unwrap().to_owned(), labels);
-            samples.insert(key, s["value"].as_f64().unwrap());
+            // The value as Python's repr of the number it parsed ("2", "21.5").
+            let value: f64 = s["value"].as_str().unwrap().parse().unwrap();
+            samples.insert(key, value);
         }
         let ty = f["type"].as_str().unwrap().to_owned();
         read.insert(f["name"].as_str().unwrap().to_owned(), (ty, samples));
