@@ -51,13 +51,14 @@ fn is_created_family(doc: &Document, index: usize) -> bool {
     let Some(base) = created.name.strip_suffix("_created") else {
         return false;
     };
-    index
-        .checked_sub(1)
-        .and_then(|i| doc.families.get(i))
-        .is_some_and(|f| {
-            matches!(f.ty.as_str(), "counter" | "histogram" | "summary")
-                && f.name.strip_suffix("_total").unwrap_or(&f.name) == base
-        })
+    // A counter's family is named `<base>_total` in Prometheus text; a histogram's or a
+    // summary's `<base>` (which may itself end in `_total`).
+    let before = index.checked_sub(1).and_then(|i| doc.families.get(i));
+    before.is_some_and(|f| match f.ty.as_str() {
+        "counter" => f.name.strip_suffix("_total") == Some(base),
+        "histogram" | "summary" => f.name == base,
+        _ => false,
+    })
 }
 
 /// The samples of a checked text document: all of them (`remote_write` false), or those a
@@ -122,7 +123,13 @@ pub fn of_protobuf(families: &[MetricFamily]) -> Vec<Key> {
             .name
             .as_deref()
             .unwrap_or_else(|| panic!("{f:?}: no name"));
-        let base = name.strip_suffix("_total").unwrap_or(name);
+        // `_created` goes after a counter's name without `_total` (its family is named with
+        // it), after a histogram's or a summary's whole name.
+        const COUNTER: i32 = 0;
+        let base = match f.r#type {
+            Some(COUNTER) => name.strip_suffix("_total").unwrap_or(name),
+            _ => name,
+        };
         for m in &f.metric {
             let labels = || {
                 m.label.iter().map(|l| {

@@ -16,4 +16,7 @@ pub mod names;
 /// Prometheus' remote write messages, shared with the integration tests.
 #[path = "../../tests/src/prompb.rs"]
 pub mod prompb;
+/// Native histogram spans back to buckets, which both message modules use.
+#[path = "../../tests/src/spans.rs"]
+pub mod spans;
 pub mod targets;

@@ -161,22 +161,12 @@ impl Histogram {
     /// The native buckets of one sign, `(index, count)` by increasing index (zeros inside
     /// spans included), from spans and deltas; panics on spans and deltas that disagree.
     pub fn native_buckets(spans: &[BucketSpan], deltas: &[i64]) -> Vec<(i32, u64)> {
-        let mut out = Vec::new();
-        let (mut index, mut count, mut d) = (0i32, 0i64, deltas.iter());
-        for (n, span) in spans.iter().enumerate() {
-            let offset = span.offset.unwrap_or(0);
-            index = if n == 0 { offset } else { index + offset };
-            for _ in 0..span.length.unwrap_or(0) {
-                count += d.next().expect("a delta per bucket");
-                out.push((
-                    index,
-                    u64::try_from(count).expect("counts are not negative"),
-                ));
-                index += 1;
-            }
-        }
-        assert!(d.next().is_none(), "more deltas than buckets");
-        out
+        crate::spans::expand_spans(
+            spans
+                .iter()
+                .map(|s| (s.offset.unwrap_or(0), s.length.unwrap_or(0))),
+            deltas,
+        )
     }
 }
 

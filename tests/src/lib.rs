@@ -3,10 +3,12 @@
 #![forbid(unsafe_code)]
 
 pub mod client_model;
+pub mod native;
 pub mod prompb;
 pub mod qemu;
 pub mod seed;
 pub mod servers;
+pub mod spans;
 
 use std::sync::Arc;
 

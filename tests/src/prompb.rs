@@ -23,6 +23,90 @@ pub struct TimeSeries {
     /// In timestamp order.
     #[prost(message, repeated, tag = "2")]
     pub samples: Vec<Sample>,
+    /// Native histograms, in timestamp order.
+    #[prost(message, repeated, tag = "4")]
+    pub histograms: Vec<Histogram>,
+}
+
+/// `prometheus.Histogram` (a native histogram; the `count` and `zero_count` oneofs as two
+/// optional fields each, the same on the wire).
+#[derive(Clone, PartialEq, Message)]
+pub struct Histogram {
+    /// `count_int` (1): an integer histogram's count.
+    #[prost(uint64, optional, tag = "1")]
+    pub count_int: Option<u64>,
+    /// `count_float` (2): a float histogram's count.
+    #[prost(double, optional, tag = "2")]
+    pub count_float: Option<f64>,
+    /// Field 3.
+    #[prost(double, tag = "3")]
+    pub sum: f64,
+    /// Field 4.
+    #[prost(sint32, tag = "4")]
+    pub schema: i32,
+    /// Field 5.
+    #[prost(double, tag = "5")]
+    pub zero_threshold: f64,
+    /// `zero_count_int` (6).
+    #[prost(uint64, optional, tag = "6")]
+    pub zero_count_int: Option<u64>,
+    /// `zero_count_float` (7).
+    #[prost(double, optional, tag = "7")]
+    pub zero_count_float: Option<f64>,
+    /// Field 8.
+    #[prost(message, repeated, tag = "8")]
+    pub negative_spans: Vec<BucketSpan>,
+    /// Field 9.
+    #[prost(sint64, repeated, tag = "9")]
+    pub negative_deltas: Vec<i64>,
+    /// Field 10 (float histograms).
+    #[prost(double, repeated, tag = "10")]
+    pub negative_counts: Vec<f64>,
+    /// Field 11.
+    #[prost(message, repeated, tag = "11")]
+    pub positive_spans: Vec<BucketSpan>,
+    /// Field 12.
+    #[prost(sint64, repeated, tag = "12")]
+    pub positive_deltas: Vec<i64>,
+    /// Field 13 (float histograms).
+    #[prost(double, repeated, tag = "13")]
+    pub positive_counts: Vec<f64>,
+    /// `ResetHint` (14): 0 unknown, 1 yes, 2 no, 3 gauge.
+    #[prost(int32, tag = "14")]
+    pub reset_hint: i32,
+    /// Milliseconds since the epoch.
+    #[prost(int64, tag = "15")]
+    pub timestamp: i64,
+}
+
+/// `prometheus.BucketSpan`.
+#[derive(Clone, PartialEq, Message)]
+pub struct BucketSpan {
+    /// Gap to the span before, or the first index.
+    #[prost(sint32, tag = "1")]
+    pub offset: i32,
+    /// Buckets in the span.
+    #[prost(uint32, tag = "2")]
+    pub length: u32,
+}
+
+impl Histogram {
+    /// The positive buckets, `(index, count)` by increasing index (zeros inside spans
+    /// included).
+    pub fn positive(&self) -> Vec<(i32, u64)> {
+        crate::spans::expand_spans(
+            self.positive_spans.iter().map(|s| (s.offset, s.length)),
+            &self.positive_deltas,
+        )
+    }
+
+    /// The negative buckets, as [`positive`](Self::positive).
+    pub fn negative(&self) -> Vec<(i32, u64)> {
+        crate::spans::expand_spans(
+            self.negative_spans.iter().map(|s| (s.offset, s.length)),
+            &self.negative_deltas,
+        )
+    }
 }
 
 /// `prometheus.Label`.

@@ -365,6 +365,22 @@ pub struct FirmwareRun {
     pub received: Vec<u8>,
 }
 
+impl FirmwareRun {
+    /// Asserts that the firmware exited with success (showing everything it did if not),
+    /// then prints its semihosting output.
+    ///
+    /// # Panics
+    /// When it failed.
+    pub fn assert_success(&self) {
+        assert!(
+            self.status.success(),
+            "firmware failed: {self:?}\nstdout: {}",
+            self.stdout
+        );
+        println!("{}", self.stdout);
+    }
+}
+
 /// Boots `elf` in QEMU with UART0 connected, through a bridge that records both directions,
 /// to the Pushgateway on `gateway_port`; kills QEMU after `timeout`.
 ///

@@ -536,6 +536,13 @@ impl Prometheus {
         Self::start_with(None, &[])
     }
 
+    /// As [`start_receiver`](Self::start_receiver), with
+    /// `--enable-feature=native-histograms`: it then stores the native histograms of
+    /// `TimeSeries.histograms` (Prometheus 2.42 drops them without it).
+    pub fn start_native_receiver() -> io::Result<Self> {
+        Self::start_with(None, &["--enable-feature=native-histograms"])
+    }
+
     fn start_with(scrape_target_port: Option<u16>, flags: &[&str]) -> io::Result<Self> {
         let dir = TempDir::new()?;
         let config = dir.path().join("prometheus.yml");

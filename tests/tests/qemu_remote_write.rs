@@ -77,12 +77,7 @@ fn firmware_sets_its_clock_from_the_receiver_and_remote_writes_every_value() {
     let run =
         run_firmware(&elf, vm.port(), Duration::from_secs(120)).unwrap_or_else(|e| panic!("{e}"));
     let end = now_ms() + 1000;
-    assert!(
-        run.status.success(),
-        "firmware failed: {run:?}\nstdout: {}",
-        run.stdout
-    );
-    println!("{}", run.stdout);
+    run.assert_success();
     // One connection, two requests, each with its own reply.
     let sent = String::from_utf8_lossy(&run.sent);
     assert!(sent.starts_with(

@@ -27,12 +27,7 @@ const DEADLINE: Duration = Duration::from_secs(30);
 
 /// Polls `expr` until its samples satisfy `ok`; panics with the last answer at the deadline.
 fn wait_for(prom: &Prometheus, expr: &str, ok: impl Fn(&[Sample]) -> bool) -> Vec<Sample> {
-    let mut last = Vec::new();
-    poll_until(DEADLINE, || {
-        last = prom.query(expr).unwrap_or_default();
-        ok(&last).then(|| last.clone())
-    })
-    .unwrap_or_else(|| panic!("`{expr}` never matched within {DEADLINE:?}; last: {last:?}"))
+    prom.wait_for(expr, DEADLINE, ok)
 }
 
 fn single_value(samples: &[Sample], v: f64) -> bool {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use edgeprom::{Counter, Family, Format, Gauge, Histogram, Metric, Registry, Summary};
 use edgeprom_std::{Gather, GatherError, ScrapeServer};
-use edgeprom_tests::servers::{poll_until, Prometheus, Sample};
+use edgeprom_tests::servers::{Prometheus, Sample};
 
 static REQS: Family<Counter, 1, 4> = Family::new("pb_demo_requests", "Requests", ["method"]);
 static TEMP: Metric<Gauge> = Metric::new("pb_demo_temperature_celsius", "T");
@@ -35,13 +35,9 @@ impl Gather for Recording {
 
 const DEADLINE: Duration = Duration::from_secs(30);
 
+/// Polls `expr` until its samples satisfy `ok`; panics with the last answer at the deadline.
 fn wait_for(prom: &Prometheus, expr: &str, ok: impl Fn(&[Sample]) -> bool) -> Vec<Sample> {
-    let mut last = Vec::new();
-    poll_until(DEADLINE, || {
-        last = prom.query(expr).unwrap_or_default();
-        ok(&last).then(|| last.clone())
-    })
-    .unwrap_or_else(|| panic!("`{expr}` never matched within {DEADLINE:?}; last: {last:?}"))
+    prom.wait_for(expr, DEADLINE, ok)
 }
 
 fn single_value(samples: &[Sample], v: f64) -> bool {

@@ -3,7 +3,8 @@
 //! `target/firmware/thumbv7m-none-eabi/release/edgeprom-firmware` (and runs the same
 //! `cargo build` itself, a no-op by then, so that a plain `cargo test` works too). The same
 //! build makes every binary of `tests/firmware/src/bin/` beside it (`interrupts`,
-//! `remote_write`), which `qemu_interrupts.rs` and `qemu_remote_write.rs` boot.
+//! `remote_write`, `remote_write_native`), which `qemu_interrupts.rs`, `qemu_remote_write.rs`
+//! and `qemu_remote_write_native.rs` boot.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

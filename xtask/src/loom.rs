@@ -1,7 +1,8 @@
 //! `cargo xtask test --only loom`: the core's loom models (`core/tests/loom_*.rs`), every
-//! interleaving of a family's series creation and of tallies' snapshots within
-//! [`PREEMPTIONS`] preemptions, once per label store (`spin::Once` on hosts, atomic bytes
-//! with `EDGEPROM_SMALL_CODE=1`).
+//! interleaving of a family's series creation, of tallies' snapshots and of a native
+//! histogram's resolution change racing an observer and a reader within [`PREEMPTIONS`]
+//! preemptions, once per label store (`spin::Once` on hosts, atomic bytes with
+//! `EDGEPROM_SMALL_CODE=1`).
 //!
 //! Built with `RUSTFLAGS="--cfg loom"` (added to the caller's) in release mode, in a build
 //! directory of its own (`<target dir>/loom`) so the workspace's builds stay valid. A

@@ -4,8 +4,10 @@
 //! `f32` and `int` with the workload: one counter, one gauge, one counter family with two
 //! label values, one 8-bucket histogram, registered at run time and encoded into a 2 KiB
 //! buffer; the `*_static` ones the same in a `static_registry!`; `embeprom_*` the same workload
-//! with embeprom 0.3, for comparison) for `thumbv7em-none-eabihf` and
-//! `thumbv6m-none-eabi` (`opt-level = "s"`, LTO, `panic = "abort"`), reads their ELF section
+//! with embeprom 0.3, for comparison; `native_static` the integer one plus one
+//! `NativeHistogram<u64, 16>`, reported also minus `int_static` as `one native`) for
+//! `thumbv7em-none-eabihf` and `thumbv6m-none-eabi` (`opt-level = "s"`, LTO, `panic =
+//! "abort"`), reads their ELF section
 //! headers, and prints flash (.text + .rodata + .data) and RAM (.data + .bss) minus the
 //! baseline's. RAM beyond the metrics' own storage is that delta minus the sizes of the
 //! `METRIC_*` statics. Then boots the `stack` firmware in QEMU (thumbv7m), which paints the
@@ -52,10 +54,13 @@ enum Build {
     RunTime,
     /// embeprom 0.3, the same workload (the README's comparison): reported only.
     Peer,
+    /// edgeprom with the integer workload and one native histogram in a `static_registry!`:
+    /// reported, also minus `int_static` (one native histogram); the RAM budget.
+    Native,
 }
 
 /// The footprint firmwares beside `base`.
-const BUILDS: [(&str, Build); 8] = [
+const BUILDS: [(&str, Build); 9] = [
     ("float_static", Build::Budgeted(FLASH_FLOAT)),
     ("f32_static", Build::Budgeted(FLASH_F32)),
     ("int_static", Build::Budgeted(FLASH_INT)),
@@ -64,6 +69,7 @@ const BUILDS: [(&str, Build); 8] = [
     ("int", Build::RunTime),
     ("embeprom_float", Build::Peer),
     ("embeprom_int", Build::Peer),
+    ("native_static", Build::Native),
 ];
 
 fn crate_dir(root: &Path) -> PathBuf {
@@ -209,6 +215,20 @@ fn report(root: &Path) -> Result<(), StepError> {
                 d.ram_extra(),
                 budget
             );
+            if let Build::Native = build {
+                let int = read(&elf_of(root, target, "int_static"))?;
+                let one = Footprint::delta(&int, &with);
+                println!(
+                    "{target:<24} {:<14} {:>+9} {:>+9} {:>11} {:>9} {:>10}",
+                    "one native",
+                    one.flash,
+                    one.ram,
+                    one.metrics_storage
+                        .saturating_sub(int_metrics(root, target)?),
+                    "-",
+                    "-"
+                );
+            }
             if let Build::Budgeted(budget) = build {
                 if d.flash > budget {
                     over.push(format!("{target} {bin}: flash {} > {budget}", d.flash));
@@ -231,6 +251,11 @@ fn report(root: &Path) -> Result<(), StepError> {
             format!("over budget: {}", over.join("; ")),
         ))
     }
+}
+
+/// The metrics' own storage in `int_static` (to tell the native histogram's from it).
+fn int_metrics(root: &Path, target: &str) -> Result<u64, StepError> {
+    Ok(read(&elf_of(root, target, "int_static"))?.objects_containing("METRIC_"))
 }
 
 /// Boots the `stack` firmware `elf` and reads `stack float=N int=N stream=N ...` from it;

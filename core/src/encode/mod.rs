@@ -42,6 +42,8 @@ pub(crate) mod label_value;
 mod labels;
 #[cfg(any(feature = "remote-write", feature = "protobuf"))]
 pub(crate) mod name_parts;
+#[cfg(any(feature = "remote-write", feature = "protobuf"))]
+pub(crate) mod native_spans;
 mod negotiate;
 pub mod openmetrics;
 mod out;
@@ -72,16 +74,23 @@ pub(crate) use self::labels::StoredLabels;
 pub use self::negotiate::{negotiate, Negotiated, ScrapeFormat};
 pub(crate) use self::out::Out;
 pub use self::out::SliceWriter;
+pub(crate) use self::syntax::NativeWritten;
 use self::syntax::{dispatch, CreatedPlacement, Kind};
 use self::value::sealed::WriteValue;
 pub use self::value::SampleValue;
 
-/// A native histogram series' buckets as a format writes them (its count and sum are samples
-/// as a classic histogram's): schema, zero bucket, and per sign the first index and the
-/// counts from there on (zeros included).
+/// A native histogram series' buckets as a format writes them: count, schema, zero bucket,
+/// and per sign the first index and the counts from there on (zeros included). The sum is
+/// handed beside it, as the histogram's value type.
 #[derive(Debug, Clone, Copy)]
-#[cfg_attr(not(feature = "protobuf"), allow(dead_code))] // only the protobuf exposition reads them
+#[cfg_attr(
+    not(any(feature = "protobuf", feature = "remote-write")),
+    allow(dead_code)
+)] // only the binary formats read them
 pub(crate) struct NativeBuckets<'a> {
+    /// Every bucket's count and the zero bucket's (remote write's `count_int`).
+    #[cfg_attr(not(feature = "remote-write"), allow(dead_code))]
+    pub(crate) count: u64,
     pub(crate) schema: i8,
     pub(crate) zero_threshold: f64,
     pub(crate) zero_count: u64,
@@ -419,10 +428,16 @@ impl<'w> Encoder<'w> {
         dispatch!(syntax self, state_sample(desc, labels, state, value));
     }
 
-    /// A native histogram's buckets, for the formats that have them (the protobuf
-    /// exposition); whether they were written (the text formats have none).
-    pub(crate) fn put_native_buckets(&mut self, buckets: &NativeBuckets<'_>) -> bool {
-        dispatch!(syntax self, native_buckets(buckets))
+    /// A native histogram series (its buckets, count and `sum`), for the formats that have
+    /// them; what the format wrote of it (the text formats nothing).
+    pub(crate) fn put_native<V: WriteValue>(
+        &mut self,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+        buckets: &NativeBuckets<'_>,
+        sum: V,
+    ) -> NativeWritten {
+        dispatch!(syntax self, native(desc, labels, buckets, sum))
     }
 
     /// The `_bucket` samples of one histogram series: one per bound of `bounds` and then

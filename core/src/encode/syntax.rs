@@ -136,12 +136,32 @@ pub(crate) trait Syntax {
         cumulative: &mut dyn FnMut() -> Option<u64>,
     );
 
-    /// A native histogram's buckets, in the open series; whether the format has them (the
-    /// text formats and remote write 1.0 do not: they write the count and sum only).
-    fn native_buckets(enc: &mut Encoder<'_>, buckets: &NativeBuckets<'_>) -> bool {
-        let _ = (enc, buckets);
-        false
+    /// A native histogram series: what the format wrote of it (the text formats have no
+    /// native histograms: nothing).
+    fn native<V: WriteValue>(
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+        buckets: &NativeBuckets<'_>,
+        sum: V,
+    ) -> NativeWritten {
+        let _ = (enc, desc, labels, buckets, sum);
+        NativeWritten::Nothing
     }
+}
+
+/// What a format wrote of a native histogram series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NativeWritten {
+    /// Nothing (text formats): the caller writes the `+Inf` bucket, `_count` and `_sum`.
+    Nothing,
+    /// The buckets, into the open series (the protobuf exposition): the caller writes the
+    /// count and sum as samples.
+    #[cfg_attr(not(feature = "protobuf"), allow(dead_code))]
+    Buckets,
+    /// The whole series, count and sum too (remote write).
+    #[cfg_attr(not(feature = "remote-write"), allow(dead_code))]
+    Series,
 }
 
 /// What a format writes around its series: the family header, where `_created` samples go,

@@ -62,7 +62,9 @@
 //! `sample_count`, `sample_sum`. In Prometheus text and OpenMetrics, which have no native
 //! histograms, it is a histogram with only the `+Inf` bucket, `_count` and `_sum` (OpenMetrics
 //! requires the `+Inf` bucket; with `NEG > 0` no `_count` and `_sum`, as a classic histogram
-//! with negative buckets). Remote write sends the same samples as text, for now.
+//! with negative buckets). Remote write sends each series as one `TimeSeries` named after the
+//! family with one native `Histogram` (count, sum, schema, zero bucket, spans and deltas), as
+//! Prometheus stores a native histogram it scrapes.
 //!
 //! ```
 //! use edgeprom::{Metric, NativeHistogram, Registry};
@@ -111,7 +113,7 @@ use self::layout::*;
 use self::value::Place;
 use crate::clock::Clock;
 use crate::created::Created;
-use crate::encode::{Encoder, Labels, Series};
+use crate::encode::{Encoder, Labels, NativeWritten, Series};
 use crate::histogram::ObserveError;
 use crate::metric::State as MetricState;
 use crate::name::{Desc, MetricType};
@@ -435,15 +437,16 @@ impl<V: NativeValue, const N: usize, const NEG: usize> Series for NativeHistogra
     ) -> fmt::Result {
         let snap = self.snapshot();
         let count = snap.count();
-        let native = enc.put_native_buckets(&snap.buckets());
-        if !native {
+        let written = enc.put_native(desc, labels, &snap.buckets(), snap.sum());
+        if written == NativeWritten::Nothing {
             // Text formats: the `+Inf` bucket OpenMetrics requires of a histogram.
             let mut inf = Some(count);
             enc.put_bucket_samples(desc, labels, &[] as &'static [u64], &mut || inf.take());
         }
         // As a classic histogram whose buckets reach below zero, no `_count` and `_sum` in
         // text when negative observations are possible (the sum would not be a counter).
-        if native || NEG == 0 || !V::SIGNED {
+        let text_sums = written == NativeWritten::Nothing && (NEG == 0 || !V::SIGNED);
+        if written == NativeWritten::Buckets || text_sums {
             enc.put_sample(desc, "_count", labels, count);
             enc.put_sample(desc, "_sum", labels, snap.sum());
         }

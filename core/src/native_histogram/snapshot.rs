@@ -141,9 +141,10 @@ impl<V: NativeValue, const N: usize, const NEG: usize> NativeSnapshot<V, N, NEG>
         self.neg.iter()
     }
 
-    /// What the protobuf exposition writes.
+    /// What the protobuf formats write.
     pub(super) fn buckets(&self) -> NativeBuckets<'_> {
         NativeBuckets {
+            count: self.count,
             schema: self.schema,
             zero_threshold: self.zero_threshold,
             zero_count: self.zero_count,

@@ -14,6 +14,13 @@ pub fn allocations() -> u64 {
     ALLOCATIONS.load(Ordering::Relaxed)
 }
 
+/// Heap allocations per operation of `run`, over `n` operations.
+pub fn per_op(run: &mut dyn FnMut(u64), n: u64) -> f64 {
+    let before = allocations();
+    run(n);
+    (allocations() - before) as f64 / n as f64
+}
+
 #[allow(unsafe_code)]
 // SAFETY: every method forwards its arguments unchanged to `System`, which upholds the
 // `GlobalAlloc` contract; the only addition is a relaxed atomic increment, which neither

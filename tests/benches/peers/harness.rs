@@ -44,6 +44,15 @@ pub struct Timed<'a> {
     pub after: Option<&'a dyn Fn()>,
 }
 
+/// [`measure`] of runs without upkeep: the median ns per op of each.
+pub fn measure_runs(runs: Vec<&mut dyn FnMut(u64)>, cfg: &Config) -> Vec<f64> {
+    let mut timed: Vec<Timed<'_>> = runs
+        .into_iter()
+        .map(|run| Timed { run, after: None })
+        .collect();
+    measure(&mut timed, cfg)
+}
+
 fn time(run: &mut dyn FnMut(u64), n: u64) -> Duration {
     let start = Instant::now();
     run(n);

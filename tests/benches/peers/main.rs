@@ -13,7 +13,12 @@
 //!    each into text: time, ns per output line, bytes, lines, heap allocations;
 //! 6. edgeprom only: the same registry as a remote write request (protobuf, literal snappy,
 //!    protobuf + `snap`) beside its text encode: time, bytes and allocations per request and
-//!    per sample.
+//!    per sample;
+//! 7. native histograms: edgeprom's native observe beside its classic one and
+//!    prometheus-client's native histogram; the scrape registry as the protobuf exposition
+//!    beside its text encode, with allocations.
+//!
+//! `--only native` runs only workload 7 (with `--quick`, seconds).
 //!
 //! `--profile WORKLOAD` (counter, labelled, observe, scrape, remote_write) runs only edgeprom's workload in
 //! a fixed loop, for `valgrind --tool=callgrind`.
@@ -23,6 +28,7 @@ mod alloc;
 mod floor;
 mod harness;
 mod inputs;
+mod native;
 mod remote_write;
 mod subject;
 mod table;
@@ -49,6 +55,7 @@ const FLOOR: usize = 0;
 fn main() -> ExitCode {
     let mut quick = false;
     let mut profile = None;
+    let mut only = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -56,9 +63,10 @@ fn main() -> ExitCode {
             // `cargo bench` passes `--bench` to harness-less benches.
             "--bench" => {}
             "--profile" => profile = args.next(),
+            "--only" => only = args.next(),
             "-h" | "--help" => {
                 println!(
-                    "usage: peers [--quick] [--profile counter|labelled|observe|scrape|remote_write]"
+                    "usage: peers [--quick] [--only native] [--profile counter|labelled|observe|scrape|remote_write]"
                 );
                 return ExitCode::SUCCESS;
             }
@@ -77,6 +85,24 @@ fn main() -> ExitCode {
     } else {
         Config::full()
     };
+    match only.as_deref() {
+        None => {}
+        Some("native") => {
+            println!(
+                "workload 7 only ({} run: median of {} rounds of ~{:?} batches)",
+                if quick { "quick" } else { "full" },
+                cfg.rounds,
+                cfg.batch
+            );
+            println!("machine: {}\n", machine());
+            native::print(&native::measure(values, &cfg));
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => {
+            eprintln!("peers: unknown workload `{other}` for --only");
+            return ExitCode::from(2);
+        }
+    }
     let mut subjects = vec![
         floor::subject(values),
         with_edgeprom::subject(values),
@@ -105,6 +131,8 @@ fn main() -> ExitCode {
     print_targets(&rows);
     println!();
     remote_write::print(&remote_write::measure(values, &cfg));
+    println!();
+    native::print(&native::measure(values, &cfg));
     println!("\nmethod:");
     for line in METHOD {
         println!("- {line}");

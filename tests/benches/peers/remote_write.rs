@@ -16,7 +16,7 @@ use edgeprom::encode::remote_write::RemoteWrite;
 use edgeprom::{Format, Registry};
 
 use crate::alloc;
-use crate::harness::{self, Config, Timed};
+use crate::harness::{self, Config};
 use crate::with_edgeprom;
 
 /// One line of the remote-write table.
@@ -109,30 +109,21 @@ pub fn measure(values: &[f64], cfg: &Config) -> Vec<Line> {
                 .expect("the output has max_compress_len bytes");
         }
     };
-    let runs: [&mut dyn FnMut(u64); 4] = [
-        &mut run_text,
-        &mut run_proto,
-        &mut run_literal,
-        &mut run_snap,
-    ];
-    let mut timed: Vec<Timed<'_>> = runs
-        .into_iter()
-        .map(|run| Timed { run, after: None })
-        .collect();
-    let medians = harness::measure(&mut timed, cfg);
-    drop(timed);
-
-    let allocations = |run: &mut dyn FnMut(u64)| {
-        const REQUESTS: u64 = 20;
-        let before = alloc::allocations();
-        run(REQUESTS);
-        (alloc::allocations() - before) as f64 / REQUESTS as f64
-    };
+    let medians = harness::measure_runs(
+        vec![
+            &mut run_text,
+            &mut run_proto,
+            &mut run_literal,
+            &mut run_snap,
+        ],
+        cfg,
+    );
+    const REQUESTS: u64 = 20;
     let allocs = [
-        allocations(&mut run_text),
-        allocations(&mut run_proto),
-        allocations(&mut run_literal),
-        allocations(&mut run_snap),
+        alloc::per_op(&mut run_text, REQUESTS),
+        alloc::per_op(&mut run_proto, REQUESTS),
+        alloc::per_op(&mut run_literal, REQUESTS),
+        alloc::per_op(&mut run_snap, REQUESTS),
     ];
     let series = edgeprom_tests::prompb::decode_body(&literal[..literal_len])
         .expect("the literal snappy request decodes")

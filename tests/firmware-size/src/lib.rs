@@ -46,7 +46,7 @@ macro_rules! workload {
                 Registry,
             };
 
-            buckets!(Eight: $bounds = [$($b),+]);
+            buckets!(pub Eight: $bounds = [$($b),+]);
 
             static METRIC_REQUESTS: Metric<Counter> = Metric::new("requests", "Requests served");
             static METRIC_LEVEL: Metric<Gauge<$gauge>> = Metric::new($gauge_name, $gauge_help);
@@ -63,7 +63,7 @@ macro_rules! workload {
 
             /// The updates of [`record`], on whichever statics hold the metrics.
             #[inline(always)]
-            fn update(
+            pub fn update(
                 requests: &Metric<Counter>,
                 level: &Metric<Gauge<$gauge>>,
                 frames: &Family<Counter, 1, 2, 8>,
@@ -154,6 +154,50 @@ workload!(
     gauge: i64 = -4, "queue_depth", "Queue depth",
     buckets: u64 = [1, 2, 5, 10, 20, 50, 100, 200], observe: 42, "latency_milliseconds"
 );
+
+/// The integer workload of [`int`] in a `static_registry!` plus one native histogram
+/// (`NativeHistogram<u64, 16>`, 544 bytes of slots), observed once and encoded with the rest:
+/// `native_static` minus `int_static` is what one native histogram costs.
+pub mod native {
+    use core::hint::black_box;
+
+    use edgeprom::{
+        Counter, EncodeError, Family, Format, Gauge, Histogram, Metric, NativeHistogram,
+    };
+
+    use super::int::Eight;
+
+    edgeprom::static_registry! {
+        static METRICS {
+            static METRIC_REQUESTS: Metric<Counter> = Metric::new("requests", "Requests served");
+            static METRIC_LEVEL: Metric<Gauge<i64>> = Metric::new("queue_depth", "Queue depth");
+            static METRIC_FRAMES: Family<Counter, 1, 2, 8> =
+                Family::new("frames", "Frames by port", ["port"]);
+            static METRIC_LATENCY: Metric<Histogram<Eight>> =
+                Metric::new("latency_milliseconds", "Request latency");
+            static METRIC_NATIVE: Metric<NativeHistogram<u64, 16>> =
+                Metric::new("service_microseconds", "Service time");
+        }
+    }
+
+    /// Records the integer workload's values and one native observation.
+    #[inline(never)]
+    pub fn record() {
+        super::int::update(
+            &METRIC_REQUESTS,
+            &METRIC_LEVEL,
+            &METRIC_FRAMES,
+            &METRIC_LATENCY,
+        );
+        let _ = METRIC_NATIVE.observe(black_box(420));
+    }
+
+    /// Encodes the static registry into `buf`.
+    #[inline(never)]
+    pub fn encode(buf: &mut [u8]) -> Result<usize, EncodeError> {
+        METRICS.encode(Format::Prometheus, buf)
+    }
+}
 
 /// The same workload with embeprom 0.3 (the README's comparison): its `metrics!` group
 /// registers itself on first use, and its `Renderer` writes Prometheus text through a

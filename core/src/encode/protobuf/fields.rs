@@ -61,10 +61,6 @@ pub(super) const NEGATIVE_DELTA: u8 = tag(10, VARINT);
 pub(super) const POSITIVE_SPAN: u8 = tag(12, LEN);
 /// `Histogram.positive_delta` (13, sint64, one field per count).
 pub(super) const POSITIVE_DELTA: u8 = tag(13, VARINT);
-/// `BucketSpan.offset` (1, sint32).
-pub(super) const SPAN_OFFSET: u8 = tag(1, VARINT);
-/// `BucketSpan.length` (2, uint32).
-pub(super) const SPAN_LENGTH: u8 = tag(2, VARINT);
 /// `google.protobuf.Timestamp.seconds` (1, int64).
 pub(super) const SECONDS: u8 = tag(1, VARINT);
 /// `google.protobuf.Timestamp.nanos` (2, int32).

@@ -89,7 +89,8 @@ use super::out::Out;
 use super::syntax::{CreatedPlacement, Dialect, Kind, Syntax};
 use super::value::sealed::WriteValue;
 use super::{
-    ByteWrite, EncodeError, Encoder, Labels, NativeBuckets, SampleValue, Series, SliceWriter,
+    ByteWrite, EncodeError, Encoder, Labels, NativeBuckets, NativeWritten, SampleValue, Series,
+    SliceWriter,
 };
 use crate::metric::Collect;
 use crate::name::{Desc, MetricType};
@@ -142,7 +143,7 @@ pub(crate) struct Fns {
     sample: fn(&mut Encoder<'_>, &str, &Labels<'_>, Extra<'_>, Num),
     state: fn(&mut Encoder<'_>, &Desc<'_>, &Labels<'_>, &str, u64),
     buckets: fn(&mut Encoder<'_>, &dyn Fn(usize) -> f64, Cumulative<'_>),
-    native: fn(&mut Encoder<'_>, &NativeBuckets<'_>) -> bool,
+    native: fn(&mut Encoder<'_>, &NativeBuckets<'_>),
     created: fn(&mut Encoder<'_>, Duration),
     pub(super) series: fn(&mut Encoder<'_>, &Desc<'_>, &Labels<'_>, &dyn Series) -> fmt::Result,
     header: fn(&mut Encoder<'_>, &Desc<'_>, MetricType),
@@ -531,8 +532,17 @@ impl Syntax for ProtobufExposition {
         }
     }
 
-    fn native_buckets(enc: &mut Encoder<'_>, buckets: &NativeBuckets<'_>) -> bool {
-        enc.pb.fns.is_some_and(|f| (f.native)(enc, buckets))
+    fn native<V: WriteValue>(
+        enc: &mut Encoder<'_>,
+        _: &Desc<'_>,
+        _: &Labels<'_>,
+        buckets: &NativeBuckets<'_>,
+        _: V,
+    ) -> NativeWritten {
+        if let Some(f) = enc.pb.fns {
+            (f.native)(enc, buckets);
+        }
+        NativeWritten::Buckets
     }
 }
 

@@ -7,7 +7,11 @@
 //! `le`/`quantile`/a state set's label. The series are those Prometheus stores when it scrapes
 //! the Prometheus text exposition: counters as `_total`, histograms and summaries as their
 //! `_bucket`/`_sum`/`_count` series, info as `_info` = 1, state sets as one 0/1 series per
-//! state. `_created` samples are not sent (remote write has no place for them, and Prometheus
+//! state. A [`NativeHistogram`](crate::NativeHistogram) series is one `TimeSeries` named
+//! after the family with one `Histogram` in `histograms` (integer counts, spans and
+//! delta-encoded buckets, the request's timestamp; a receiver needs native histograms on,
+//! e.g. Prometheus 2.42's `--enable-feature=native-histograms`), as Prometheus stores one it
+//! scrapes in protobuf. `_created` samples are not sent (remote write has no place for them, and Prometheus
 //! does not store them as series by default). Labels with an empty value are left out, as
 //! Prometheus treats them as absent. With [`RemoteWrite::with_metadata`], each family also
 //! gets a `MetricMetadata` (type, family name, help, unit), with the names and types of the
@@ -65,6 +69,7 @@
 //! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 
+mod native;
 mod shape;
 mod wire;
 
@@ -80,7 +85,7 @@ use super::out::Out;
 use super::syntax::{CreatedPlacement, Dialect, Kind, Syntax};
 use super::value::sealed::WriteValue;
 use super::wire::Head;
-use super::{EncodeError, Encoder, Labels, SampleValue, SliceWriter};
+use super::{EncodeError, Encoder, Labels, NativeBuckets, NativeWritten, SampleValue, SliceWriter};
 use crate::clock::WallClock;
 use crate::metric::Collect;
 use crate::name::{Desc, MetricType};
@@ -762,15 +767,37 @@ impl<'w> Encoder<'w> {
         if self.rw_series_in_place(s, value) {
             return;
         }
-        let (shape, timestamp_ms) = (self.rw.shapes.current(), self.rw.timestamp_ms);
+        let timestamp_ms = self.rw.timestamp_ms;
+        let sample = 9 + 1 + varint_len(timestamp_ms);
+        self.rw_series_with(s, field_len(sample), &mut |wire| {
+            let mut tail = Head::<32>::new();
+            tail.field(FIELD2_LEN, sample);
+            tail.push(&[SAMPLE_VALUE]);
+            tail.push(&value.to_bits().to_le_bytes());
+            tail.push(&[SAMPLE_TIMESTAMP]);
+            tail.varint(timestamp_ms);
+            wire.put(tail.bytes());
+        });
+    }
+
+    /// One `TimeSeries` of `s`'s labels, as the current shape orders them (its shared labels
+    /// as their bytes) or sorted by scanning when there are more than a shape holds, then
+    /// what `tail` writes (`tail_len` bytes: a sample, a histogram); if it fits (see
+    /// [`Pass::fits`]).
+    fn rw_series_with(
+        &mut self,
+        s: &Sample<'_>,
+        tail_len: usize,
+        tail: &mut dyn FnMut(&mut Wire<'_, '_>),
+    ) {
+        let shape = self.rw.shapes.current();
         let each = |f: &mut dyn FnMut(Label<'_, '_>)| match shape {
             Some(shape) => shape.for_each(s, f),
             None => s.sorted(f),
         };
         let mut labels = 0;
         each(&mut |l| labels += l.field_len());
-        let sample = 9 + 1 + varint_len(timestamp_ms);
-        let body = labels + field_len(sample);
+        let body = labels + tail_len;
         if !self.rw.fits(field_len(body)) {
             return;
         }
@@ -780,13 +807,7 @@ impl<'w> Encoder<'w> {
         };
         wire.head(TIMESERIES, body);
         each(&mut |l| wire.label(l));
-        let mut tail = Head::<32>::new();
-        tail.field(FIELD2_LEN, sample);
-        tail.push(&[SAMPLE_VALUE]);
-        tail.push(&value.to_bits().to_le_bytes());
-        tail.push(&[SAMPLE_TIMESTAMP]);
-        tail.varint(timestamp_ms);
-        wire.put(tail.bytes());
+        tail(&mut wire);
     }
 
     /// The series written in place into the buffer, as runs of its shape: when the encoder
@@ -968,6 +989,11 @@ pub(crate) struct Fns {
         &dyn Fn(usize, &mut Out<'_>),
         &mut dyn FnMut() -> Option<u64>,
     ),
+    /// A series of the family's name without suffix whose tail (`usize` bytes after the
+    /// labels) the callback writes: a native histogram's.
+    #[allow(clippy::type_complexity)]
+    series_with:
+        fn(&mut Encoder<'_>, &Desc<'_>, &Labels<'_>, usize, &mut dyn FnMut(&mut Wire<'_, '_>)),
     header: fn(&mut Encoder<'_>, &Desc<'_>, MetricType),
     end: fn(&mut Encoder<'_>),
 }
@@ -984,9 +1010,31 @@ static FNS: Fns = Fns {
     },
     state: write_state_sample,
     buckets: write_bucket_samples,
+    series_with: write_series_with,
     header: write_metadata,
     end: write_padding,
 };
+
+fn write_series_with(
+    enc: &mut Encoder<'_>,
+    desc: &Desc<'_>,
+    labels: &Labels<'_>,
+    tail_len: usize,
+    tail: &mut dyn FnMut(&mut Wire<'_, '_>),
+) {
+    let sample = Sample {
+        name: full_name(enc.namespace, desc.name(), ""),
+        consts: enc.const_labels,
+        labels,
+        own: own_labels(labels),
+        extra: None,
+        state: None,
+    };
+    let key = Key::of(&sample, desc.name(), "");
+    enc.rw.shapes.set_last(None);
+    enc.rw.shapes.prepare(key, &sample);
+    enc.rw_series_with(&sample, tail_len, tail);
+}
 
 fn write_state_sample(
     enc: &mut Encoder<'_>,
@@ -1120,6 +1168,19 @@ impl Syntax for RemoteWriteProto {
             let key = V::FLOAT.then_some((bounds.as_ptr() as usize, bounds.len()));
             (f.buckets)(enc, desc, labels, key, &write_le, cumulative);
         }
+    }
+
+    fn native<V: WriteValue>(
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+        buckets: &NativeBuckets<'_>,
+        sum: V,
+    ) -> NativeWritten {
+        if let Some(f) = enc.rw.fns {
+            native::write(enc, f, desc, labels, buckets, sum.to_f64());
+        }
+        NativeWritten::Series
     }
 }
 

@@ -14,21 +14,25 @@
 #![no_main]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+#[path = "../exit.rs"]
+mod exit;
+#[path = "../stack.rs"]
+mod stack;
 #[path = "../uart.rs"]
 mod uart;
 
 use core::num::NonZeroU32;
-use core::ptr;
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use cortex_m_rt::entry;
-use cortex_m_semihosting::{debug, hprintln};
+use cortex_m_semihosting::hprintln;
 use edgeprom_embedded::edgeprom::encode::remote_write::RemoteWrite;
 use edgeprom_embedded::edgeprom::{
     buckets, static_registry, Counter, Family, Gauge, Histogram, Metric, WallClock,
 };
 use edgeprom_embedded::{OffsetClock, RemoteWriteClient, TickClock, VictoriaImport};
 use panic_semihosting as _;
+use stack::measure;
 
 /// A stand-in tick counter at 1 kHz that advances one tick at every reading: the device's
 /// monotonic clock, which knows nothing of the date.
@@ -71,45 +75,9 @@ fn record() -> Result<(), &'static str> {
     Ok(())
 }
 
-/// How far below the stack pointer to paint (RAM is 64 KiB, the program's data a few).
-const DEPTH: usize = 8 * 1024;
-/// Left alone just below the stack pointer, for `measure`'s own bookkeeping.
-const MARGIN: usize = 64;
-const PAINT: u32 = 0xC0FF_EE55;
-
-/// Runs `f` and returns how many bytes of stack below the caller's frame it touched (as
-/// tests/firmware-size/src/bin/stack.rs measures the encoder).
-#[inline(never)]
-fn measure<R>(f: &mut dyn FnMut() -> R) -> (R, usize) {
-    let sp = cortex_m::register::msp::read() as usize;
-    let (low, high) = (sp - DEPTH, sp - MARGIN);
-    for addr in (low..high).step_by(4) {
-        // SAFETY: [low, high) lies in RAM below the current stack pointer, which nothing
-        // uses (no interrupts are enabled); writing it changes no live data.
-        unsafe { ptr::write_volatile(addr as *mut u32, PAINT) };
-    }
-    let result = f();
-    let mut lowest = high;
-    for addr in (low..high).step_by(4) {
-        // SAFETY: as above; the stack below `sp` is plain RAM, readable at any time.
-        if unsafe { ptr::read_volatile(addr as *const u32) } != PAINT {
-            lowest = addr;
-            break;
-        }
-    }
-    (result, sp - lowest)
-}
-
 #[entry]
 fn main() -> ! {
-    let code = match run() {
-        Ok(()) => debug::EXIT_SUCCESS,
-        Err(()) => debug::EXIT_FAILURE,
-    };
-    debug::exit(code);
-    loop {
-        cortex_m::asm::wfi();
-    }
+    exit::exit_with(run())
 }
 
 fn run() -> Result<(), ()> {
