@@ -7,6 +7,17 @@
 //! Prometheus text (`_total` of counters, `_info` of info metrics), and every sample suffix
 //! (`_bucket`, `_count`, `_sum`, `_created`). A namespace prefixes every one of them alike, so
 //! it changes no answer.
+//!
+//! # After escaping
+//! A name outside the legacy character set (a family that opted into UTF-8 names) is
+//! written escaped to every scraper that does not accept `allow-utf-8`, to the Pushgateway
+//! and in remote write; two names that escape alike would be one name there. So names are
+//! compared as `underscores` escapes them (every character outside the legacy set, and a
+//! digit at the start, is `_`): `a.b` clashes with `a_b` and with `a-b`. Legacy names are
+//! their own escaping, so this changes nothing between them. The rule uses `underscores`
+//! because it is the default and it is the scheme that makes the most names alike; under
+//! `dots` and `values` a UTF-8 name could still meet a legacy name spelled as its escape
+//! (`a.b` and a legacy `a_dot_b`, `U__a_2E_b`), which is not checked.
 
 use crate::name::MetricType;
 
@@ -33,7 +44,7 @@ pub const fn name_clash(
     while let [a_suffix, more_a @ ..] = sa {
         let mut sb = b_type.written_suffixes();
         while let [b_suffix, more_b @ ..] = sb {
-            if concat_eq(a, a_suffix, b, b_suffix) {
+            if same_name(a, a_suffix, b, b_suffix, true) {
                 return Some(NameClash { a_suffix, b_suffix });
             }
             sb = more_b;
@@ -53,7 +64,7 @@ pub const fn label_clash(
     mut labels: &[&str],
 ) -> bool {
     while let [l, more @ ..] = labels {
-        if concat_eq(l, "", label, "") {
+        if same_name(l, "", label, "", false) {
             return true;
         }
         labels = more;
@@ -87,6 +98,62 @@ pub(crate) const fn concat_eq(a1: &str, a2: &str, b1: &str, b2: &str) -> bool {
         i += 1;
     }
     true
+}
+
+/// Whether `a1 + a2` and `b1 + b2` are one name where they are written: once escaped with
+/// the feature `utf8-names` (names outside the legacy set exist only with it), as they are
+/// without (which links no escaping code into a firmware that registers at run time).
+const fn same_name(a1: &str, a2: &str, b1: &str, b2: &str, colons: bool) -> bool {
+    if cfg!(feature = "utf8-names") {
+        escaped_eq(a1, a2, b1, b2, colons)
+    } else {
+        concat_eq(a1, a2, b1, b2)
+    }
+}
+
+/// Whether `a1 + a2` and `b1 + b2` are the same name once escaped by `underscores` (as
+/// metric names when `colons`, else as label names: `:` is `_` then).
+pub(crate) const fn escaped_eq(a1: &str, a2: &str, b1: &str, b2: &str, colons: bool) -> bool {
+    let (mut i, mut j) = (0, 0);
+    loop {
+        match (
+            next_escaped(a1, a2, i, colons),
+            next_escaped(b1, b2, j, colons),
+        ) {
+            (None, None) => return true,
+            (Some((x, next_i)), Some((y, next_j))) => {
+                if x != y {
+                    return false;
+                }
+                i = next_i;
+                j = next_j;
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// The byte that `underscores` escaping writes for the character of `x1 + x2` at byte `i`,
+/// and where the next character starts; `None` at the end.
+const fn next_escaped(x1: &str, x2: &str, i: usize, colons: bool) -> Option<(u8, usize)> {
+    let len = x1.len() + x2.len();
+    if i >= len {
+        return None;
+    }
+    let b = byte(x1, x2, i);
+    if b >= 0x80 {
+        // A character of several bytes is one `_`: skip its continuation bytes.
+        let mut next = i + 1;
+        while next < len && byte(x1, x2, next) & 0xc0 == 0x80 {
+            next += 1;
+        }
+        return Some((b'_', next));
+    }
+    let legacy = b.is_ascii_alphabetic()
+        || b == b'_'
+        || (colons && b == b':')
+        || (i > 0 && b.is_ascii_digit());
+    Some((if legacy { b } else { b'_' }, i + 1))
 }
 
 /// The `i`th byte of `x1 + x2` (`i` is below their length).
@@ -174,6 +241,27 @@ mod tests {
         assert!(name_clash("m", MetricType::Counter, "m_total", MetricType::Histogram).is_some());
         assert!(name_clash("x", MetricType::Counter, "x_created", MetricType::Histogram).is_some());
         assert!(name_clash("m", MetricType::Gauge, "m_count", MetricType::Gauge).is_none());
+    }
+
+    #[test]
+    #[cfg(feature = "utf8-names")]
+    fn names_that_escape_alike_clash() {
+        use MetricType::{Counter, Gauge, Histogram};
+        assert!(name_clash("a.b", Gauge, "a_b", Gauge).is_some());
+        assert!(name_clash("a-b", Gauge, "a.b", Gauge).is_some());
+        assert!(name_clash("caf\u{e9}", Gauge, "caf_", Gauge).is_some());
+        assert!(name_clash("caf\u{e9}", Gauge, "cafe", Gauge).is_none());
+        assert!(name_clash("\u{1F600}", Gauge, "_", Gauge).is_some());
+        assert!(name_clash("\u{1F600}x", Gauge, "__x", Gauge).is_none());
+        assert!(name_clash("m.x", Histogram, "m_x_count", Counter).is_some());
+        assert!(name_clash("m.x", Counter, "m_x.total", Gauge).is_some());
+        assert!(name_clash("a:b", Gauge, "a_b", Gauge).is_none());
+        assert!(name_clash("1a", Gauge, "_a", Gauge).is_some());
+        assert!(escaped_eq("a:b", "", "a_b", "", false));
+        assert!(!escaped_eq("a:b", "", "a_b", "", true));
+        assert!(escaped_eq("", "", "", "", true));
+        assert!(!escaped_eq("a.", "", "a", "", true));
+        assert!(label_clash("", "http_method", "m", false, &["http.method"]));
     }
 
     #[test]

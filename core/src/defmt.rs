@@ -180,6 +180,7 @@ impl Format for crate::Format {
         match self {
             crate::Format::Prometheus => write!(f, "Prometheus"),
             crate::Format::OpenMetrics => write!(f, "OpenMetrics"),
+            crate::Format::PrometheusV1 => write!(f, "Prometheus text 1.0.0"),
         }
     }
 }

@@ -122,7 +122,10 @@ pub use clash::{name_clash, NameClash};
 pub use clock::{Clock, FixedClock, WallClock};
 pub use counter::{Counter, CounterError, CounterValue};
 pub use created::Created;
-pub use encode::{EncodeError, Encoder, Format, Labels, SampleValue, Series};
+pub use encode::{
+    negotiate, EncodeError, Encoder, Escaping, Format, Labels, Negotiated, SampleValue,
+    ScrapeFormat, Series,
+};
 pub use exposition::Exposition;
 pub use family::{Family, FamilyBuilder, LabelError};
 pub use gauge::{Gauge, GaugeValue, InProgress};

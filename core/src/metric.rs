@@ -90,6 +90,41 @@ impl<T: State> Metric<T> {
         }
     }
 
+    /// A metric whose name may be any UTF-8 (`my.metric`), but empty or starting with `__`
+    /// (checked at compile time in a `static`). Where the scraper accepts
+    /// `escaping=allow-utf-8` in text 1.0.0 or OpenMetrics 1.0.0 it is written quoted
+    /// (`{"my.metric"} 1`); everywhere else escaped by the scheme the scraper names
+    /// ([`Escaping`](crate::Escaping), `underscores` by default: `my_metric`).
+    ///
+    /// # Panics
+    /// When the name is empty or starts with `__`; in a `static` a compile error.
+    #[track_caller]
+    #[cfg(feature = "utf8-names")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "utf8-names")))]
+    pub const fn utf8(name: &'static str, help: &'static str) -> Self {
+        let desc = match Desc::try_new_utf8(name, help, T::TYPE.strip_suffix()) {
+            Ok(d) => d,
+            Err(e) => e.fail(),
+        };
+        Metric {
+            desc,
+            state: T::INIT,
+        }
+    }
+
+    /// As [`utf8`](Self::utf8), or why the name is invalid.
+    #[cfg(feature = "utf8-names")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "utf8-names")))]
+    pub const fn try_utf8(name: &'static str, help: &'static str) -> Result<Self, NameError> {
+        match Desc::try_new_utf8(name, help, T::TYPE.strip_suffix()) {
+            Ok(desc) => Ok(Metric {
+                desc,
+                state: T::INIT,
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
     /// A metric with a unit (OpenMetrics `# UNIT`); the name must end in `_<unit>`.
     ///
     /// # Panics

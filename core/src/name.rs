@@ -127,11 +127,37 @@ pub const fn validate_label_name(name: &str) -> Result<(), NameError> {
     validate_name(name, false, NameError::InvalidLabelName)
 }
 
+/// Checks a metric or label name a user opted into UTF-8 for: any UTF-8 (`&str` is), but not
+/// empty and not starting with the reserved `__`. Such a name is written quoted or escaped
+/// ([`Escaping`](crate::Escaping)).
+pub const fn validate_utf8_name(name: &str) -> Result<(), NameError> {
+    match name.as_bytes() {
+        [] => Err(NameError::Empty),
+        [b'_', b'_', ..] => Err(NameError::ReservedPrefix),
+        _ => Ok(()),
+    }
+}
+
 /// Checks a list of label names: each valid, none duplicated, none equal to `reserved`.
 pub const fn validate_label_names(names: &[&str], reserved: Option<&str>) -> Result<(), NameError> {
+    validate_label_names_as(names, reserved, false)
+}
+
+/// As [`validate_label_names`], with UTF-8 names allowed when `utf8`
+/// ([`validate_utf8_name`]).
+pub const fn validate_label_names_as(
+    names: &[&str],
+    reserved: Option<&str>,
+    utf8: bool,
+) -> Result<(), NameError> {
     let mut rest = names;
     while let [name, more @ ..] = rest {
-        if let Err(e) = validate_label_name(name) {
+        let valid = if utf8 {
+            validate_utf8_name(name)
+        } else {
+            validate_label_name(name)
+        };
+        if let Err(e) = valid {
             return Err(e);
         }
         if let Some(r) = reserved {
@@ -141,7 +167,13 @@ pub const fn validate_label_names(names: &[&str], reserved: Option<&str>) -> Res
         }
         let mut others = more;
         while let [other, tail @ ..] = others {
-            if str_eq(name, other) {
+            // UTF-8 names that escape alike would be the same label in an escaped document.
+            let same = if utf8 {
+                crate::clash::escaped_eq(name, "", other, "", false)
+            } else {
+                str_eq(name, other)
+            };
+            if same {
                 return Err(NameError::DuplicateLabel);
             }
             others = tail;
@@ -205,6 +237,9 @@ pub struct Desc<'a> {
     name: &'a str,
     help: &'a str,
     unit: Option<&'a str>,
+    /// Kept only with the feature: without it a `Desc` is as small as before.
+    #[cfg(feature = "utf8-names")]
+    utf8: bool,
 }
 
 impl<'a> Desc<'a> {
@@ -215,20 +250,76 @@ impl<'a> Desc<'a> {
         help: &'a str,
         strip: Option<&'static str>,
     ) -> Result<Self, NameError> {
+        Self::build(name, help, strip, false)
+    }
+
+    /// As [`try_new`](Self::try_new) (feature `utf8-names`), for a family that opted into
+    /// UTF-8 names: the name may
+    /// be any UTF-8 but empty or starting with `__` (and so may its label names). Names
+    /// outside the legacy character set are written quoted where the scraper accepts
+    /// `escaping=allow-utf-8` and the format has quoted names, escaped otherwise.
+    #[cfg(feature = "utf8-names")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "utf8-names")))]
+    pub const fn try_new_utf8(
+        name: &'a str,
+        help: &'a str,
+        strip: Option<&'static str>,
+    ) -> Result<Self, NameError> {
+        Self::build(name, help, strip, true)
+    }
+
+    /// As [`try_new`](Self::try_new), or with `utf8` (only ever set through the feature
+    /// `utf8-names`) as `try_new_utf8`.
+    pub(crate) const fn try_new_as(
+        name: &'a str,
+        help: &'a str,
+        strip: Option<&'static str>,
+        utf8: bool,
+    ) -> Result<Self, NameError> {
+        Self::build(name, help, strip, utf8)
+    }
+
+    /// The name without `strip`, checked as a legacy or (`utf8`) a UTF-8 name.
+    const fn build(
+        name: &'a str,
+        help: &'a str,
+        strip: Option<&'static str>,
+        utf8: bool,
+    ) -> Result<Self, NameError> {
         let mut name = name;
         if let Some(s) = strip {
             if ends_with(name, s) && name.len() > s.len() {
                 name = trim_end(name, s.len());
             }
         }
-        if let Err(e) = validate_metric_name(name) {
+        let valid = if utf8 {
+            validate_utf8_name(name)
+        } else {
+            validate_metric_name(name)
+        };
+        if let Err(e) = valid {
             return Err(e);
         }
         Ok(Desc {
             name,
             help,
             unit: None,
+            #[cfg(feature = "utf8-names")]
+            utf8,
         })
+    }
+
+    /// Whether this family opted into UTF-8 names (its own and its labels').
+    #[cfg(feature = "utf8-names")]
+    pub const fn utf8(&self) -> bool {
+        self.utf8
+    }
+
+    /// Whether this family opted into UTF-8 names: never without the feature `utf8-names`,
+    /// so that no quoting nor escaping code is linked.
+    #[cfg(not(feature = "utf8-names"))]
+    pub const fn utf8(&self) -> bool {
+        false
     }
 
     /// Adds a unit (OpenMetrics `# UNIT`). The metric name must end in `_<unit>`.
@@ -256,6 +347,8 @@ impl<'a> Desc<'a> {
             name: self.name,
             help: self.help,
             unit: Some(unit),
+            #[cfg(feature = "utf8-names")]
+            utf8: self.utf8,
         })
     }
 

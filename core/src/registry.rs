@@ -5,7 +5,7 @@ use core::fmt;
 
 use crate::clash::{label_clash, name_clash};
 use crate::clock::WallClock;
-use crate::encode::{EncodeError, Encoder, Format, Out};
+use crate::encode::{EncodeError, Encoder, Escaping, Format, Negotiated, Out};
 use crate::metric::Collect;
 use crate::name::{self, MetricType, NameError};
 
@@ -284,13 +284,77 @@ impl<'a, const N: usize> Registry<'a, N> {
     /// then not a document.
     pub fn encode(&self, format: Format, buf: &mut [u8]) -> Result<usize, EncodeError> {
         let (ns, labels) = (self.namespace, self.const_labels);
-        encode_to_slice(&self.metrics, ns, labels, self.created, format, buf)
+        encode_to_slice(
+            &self.metrics,
+            ns,
+            labels,
+            self.created,
+            format,
+            Escaping::Underscores,
+            buf,
+        )
     }
 
     /// Writes the whole exposition into any [`fmt::Write`].
     pub fn encode_to(&self, format: Format, out: &mut dyn fmt::Write) -> fmt::Result {
         let (ns, labels) = (self.namespace, self.const_labels);
-        encode_to_writer(&self.metrics, ns, labels, self.created, format, out)
+        encode_to_writer(
+            &self.metrics,
+            ns,
+            labels,
+            self.created,
+            format,
+            Escaping::Underscores,
+            out,
+        )
+    }
+
+    /// As [`encode`](Self::encode), with names outside the legacy character set written by
+    /// `escaping` (quoted in [`Format::PrometheusV1`] and [`Format::OpenMetrics`] under
+    /// [`Escaping::AllowUtf8`]; `encode` escapes them with [`Escaping::Underscores`]).
+    pub fn encode_escaped(
+        &self,
+        format: Format,
+        escaping: Escaping,
+        buf: &mut [u8],
+    ) -> Result<usize, EncodeError> {
+        let (ns, labels) = (self.namespace, self.const_labels);
+        encode_to_slice(
+            &self.metrics,
+            ns,
+            labels,
+            self.created,
+            format,
+            escaping,
+            buf,
+        )
+    }
+
+    /// As [`encode_to`](Self::encode_to), with names written by `escaping`.
+    pub fn encode_to_escaped(
+        &self,
+        format: Format,
+        escaping: Escaping,
+        out: &mut dyn fmt::Write,
+    ) -> fmt::Result {
+        let (ns, labels) = (self.namespace, self.const_labels);
+        encode_to_writer(
+            &self.metrics,
+            ns,
+            labels,
+            self.created,
+            format,
+            escaping,
+            out,
+        )
+    }
+
+    /// The document a [`negotiate`](crate::negotiate) answer names, into any
+    /// [`fmt::Write`]; an error for [`ScrapeFormat::Protobuf`](crate::ScrapeFormat), which
+    /// is not text (write it with `encode_protobuf`).
+    pub fn encode_negotiated(&self, n: Negotiated, out: &mut dyn fmt::Write) -> fmt::Result {
+        let format = n.format().text_format().ok_or(fmt::Error)?;
+        self.encode_to_escaped(format, n.escaping(), out)
     }
 }
 
@@ -305,9 +369,11 @@ pub(crate) fn encode_to_slice(
     const_labels: &[(&str, &str)],
     created: bool,
     format: Format,
+    escaping: Escaping,
     buf: &mut [u8],
 ) -> Result<usize, EncodeError> {
-    let mut enc = Encoder::for_slice(buf, format, namespace, const_labels, created);
+    let mut enc =
+        Encoder::for_slice(buf, format, namespace, const_labels, created).with_escaping(escaping);
     encode_with(metrics, &mut enc).map_err(|_| EncodeError::Write)?;
     enc.finish_slice()
 }
@@ -320,10 +386,12 @@ pub(crate) fn encode_to_writer(
     const_labels: &[(&str, &str)],
     created: bool,
     format: Format,
+    escaping: Escaping,
     out: &mut dyn fmt::Write,
 ) -> fmt::Result {
     let out = Out::new(out);
-    let mut enc = Encoder::with_out(out, format, namespace, const_labels, created);
+    let mut enc =
+        Encoder::with_out(out, format, namespace, const_labels, created).with_escaping(escaping);
     encode_with(metrics, &mut enc)
 }
 

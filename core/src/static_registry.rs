@@ -8,7 +8,7 @@
 use core::fmt;
 
 use crate::clash::{label_clash, name_clash};
-use crate::encode::{EncodeError, Format};
+use crate::encode::{EncodeError, Escaping, Format, Negotiated};
 use crate::metric::Collect;
 use crate::name::{self, MetricType};
 use crate::registry::{encode_to_slice, encode_to_writer};
@@ -55,20 +55,42 @@ impl<const N: usize> StaticRegistry<N> {
             self.const_labels,
             true,
             format,
+            Escaping::Underscores,
             buf,
         )
     }
 
+    /// As [`Registry::encode_escaped`](crate::Registry::encode_escaped).
+    pub fn encode_escaped(
+        &self,
+        format: Format,
+        escaping: Escaping,
+        buf: &mut [u8],
+    ) -> Result<usize, EncodeError> {
+        let (ns, labels) = (self.namespace, self.const_labels);
+        encode_to_slice(&self.metrics, ns, labels, true, format, escaping, buf)
+    }
+
+    /// As [`Registry::encode_to_escaped`](crate::Registry::encode_to_escaped).
+    pub fn encode_to_escaped(
+        &self,
+        format: Format,
+        escaping: Escaping,
+        out: &mut dyn fmt::Write,
+    ) -> fmt::Result {
+        let (ns, labels) = (self.namespace, self.const_labels);
+        encode_to_writer(&self.metrics, ns, labels, true, format, escaping, out)
+    }
+
+    /// As [`Registry::encode_negotiated`](crate::Registry::encode_negotiated).
+    pub fn encode_negotiated(&self, n: Negotiated, out: &mut dyn fmt::Write) -> fmt::Result {
+        let format = n.format().text_format().ok_or(fmt::Error)?;
+        self.encode_to_escaped(format, n.escaping(), out)
+    }
+
     /// Writes the whole exposition into any [`fmt::Write`].
     pub fn encode_to(&self, format: Format, out: &mut dyn fmt::Write) -> fmt::Result {
-        encode_to_writer(
-            &self.metrics,
-            self.namespace,
-            self.const_labels,
-            true,
-            format,
-            out,
-        )
+        self.encode_to_escaped(format, Escaping::Underscores, out)
     }
 
     /// The families, in order.

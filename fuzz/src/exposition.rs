@@ -68,7 +68,7 @@ pub fn check(doc: &str, format: Format) -> Result<Document, String> {
     let mut out = Document::default();
     if doc.is_empty() {
         return match format {
-            Format::Prometheus => Ok(out),
+            Format::Prometheus | Format::PrometheusV1 => Ok(out),
             Format::OpenMetrics => Err("empty document: no # EOF".into()),
         };
     }
@@ -94,7 +94,7 @@ pub fn check(doc: &str, format: Format) -> Result<Document, String> {
         if line.starts_with('#') {
             // Metadata opens a family: HELP+TYPE (text) or TYPE [UNIT] HELP (OpenMetrics).
             let family = match format {
-                Format::Prometheus => {
+                Format::Prometheus | Format::PrometheusV1 => {
                     let (name, help) = meta(line, "HELP").map_err(at)?;
                     let help = unescape_help(help, format).map_err(at)?;
                     let (_, next) = lines.next().ok_or_else(|| at("HELP without TYPE".into()))?;
@@ -208,7 +208,9 @@ fn meta<'l>(line: &'l str, keyword: &str) -> Result<(&'l str, &'l str), String> 
 
 fn type_known(format: Format, ty: &str) -> bool {
     match format {
-        Format::Prometheus => ["counter", "gauge", "histogram", "summary", "untyped"].contains(&ty),
+        Format::Prometheus | Format::PrometheusV1 => {
+            ["counter", "gauge", "histogram", "summary", "untyped"].contains(&ty)
+        }
         Format::OpenMetrics => [
             "counter",
             "gauge",
@@ -226,9 +228,9 @@ fn type_known(format: Format, ty: &str) -> bool {
 /// Sample-name suffixes a family of type `ty` may have.
 fn suffixes(format: Format, ty: &str) -> &'static [&'static str] {
     match (format, ty) {
-        (Format::Prometheus, "histogram") => &["_bucket", "_count", "_sum"],
-        (Format::Prometheus, "summary") => &["", "_count", "_sum"],
-        (Format::Prometheus, _) => &[""],
+        (Format::Prometheus | Format::PrometheusV1, "histogram") => &["_bucket", "_count", "_sum"],
+        (Format::Prometheus | Format::PrometheusV1, "summary") => &["", "_count", "_sum"],
+        (Format::Prometheus | Format::PrometheusV1, _) => &[""],
         (Format::OpenMetrics, "counter") => &["_total", "_created"],
         (Format::OpenMetrics, "histogram") => &["_bucket", "_count", "_sum", "_created"],
         (Format::OpenMetrics, "gaugehistogram") => &["_bucket", "_gcount", "_gsum"],

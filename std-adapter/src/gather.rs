@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use edgeprom::{Format, Registry, StaticRegistry};
+use edgeprom::{Escaping, Format, Registry, StaticRegistry};
 
 /// A collector failed while the exposition was written (a metric's `encode` returned an
 /// error); nothing should be sent.
@@ -27,6 +27,21 @@ pub trait Gather: Send + Sync {
     /// Appends the whole document in `format` to `out`.
     fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError>;
 
+    /// Appends the whole document in `format` to `out`, with names outside the legacy
+    /// character set written by `escaping` (quoted in text 1.0.0 and OpenMetrics under
+    /// [`Escaping::AllowUtf8`]). The default ignores `escaping` and calls
+    /// [`gather_into`](Self::gather_into), which escapes with `underscores`: right for a
+    /// source without UTF-8 names, and never a name a legacy scraper cannot read.
+    fn gather_escaped_into(
+        &self,
+        format: Format,
+        escaping: Escaping,
+        out: &mut String,
+    ) -> Result<(), GatherError> {
+        let _ = escaping;
+        self.gather_into(format, out)
+    }
+
     /// The whole document in `format`.
     fn gather(&self, format: Format) -> Result<String, GatherError> {
         let mut out = String::new();
@@ -43,49 +58,60 @@ pub trait Gather: Send + Sync {
     }
 }
 
-impl<const N: usize> Gather for Registry<'_, N> {
-    fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
-        self.encode_to(format, out).map_err(|_| GatherError)
-    }
+/// `Gather` for the core's registries: text through `encode_to_escaped`, protobuf through
+/// their `encode_protobuf`.
+macro_rules! gather_registry {
+    ($($ty:ty),*) => {$(
+        impl<const N: usize> Gather for $ty {
+            fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
+                self.encode_to(format, out).map_err(|_| GatherError)
+            }
 
-    #[cfg(feature = "protobuf")]
-    fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
-        Some(crate::protobuf::gather_exposition(self))
-    }
+            fn gather_escaped_into(
+                &self,
+                format: Format,
+                escaping: Escaping,
+                out: &mut String,
+            ) -> Result<(), GatherError> {
+                self.encode_to_escaped(format, escaping, out)
+                    .map_err(|_| GatherError)
+            }
+
+            #[cfg(feature = "protobuf")]
+            fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
+                Some(crate::protobuf::gather_exposition(self))
+            }
+        }
+    )*};
 }
 
-/// What [`static_registry!`](macro@edgeprom::static_registry) makes, as the core's
-/// [`Registry`].
-impl<const N: usize> Gather for StaticRegistry<N> {
-    fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
-        self.encode_to(format, out).map_err(|_| GatherError)
-    }
+// What `static_registry!` makes is a `StaticRegistry`.
+gather_registry!(Registry<'_, N>, StaticRegistry<N>);
 
-    #[cfg(feature = "protobuf")]
-    fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
-        Some(crate::protobuf::gather_exposition(self))
-    }
+/// `Gather` through a pointer: every method forwarded.
+macro_rules! gather_through {
+    ($($ty:ty),*) => {$(
+        impl<G: Gather + ?Sized> Gather for $ty {
+            fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
+                (**self).gather_into(format, out)
+            }
+            fn gather_escaped_into(
+                &self,
+                format: Format,
+                escaping: Escaping,
+                out: &mut String,
+            ) -> Result<(), GatherError> {
+                (**self).gather_escaped_into(format, escaping, out)
+            }
+            #[cfg(feature = "protobuf")]
+            fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
+                (**self).gather_protobuf()
+            }
+        }
+    )*};
 }
 
-impl<G: Gather + ?Sized> Gather for Arc<G> {
-    fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
-        (**self).gather_into(format, out)
-    }
-    #[cfg(feature = "protobuf")]
-    fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
-        (**self).gather_protobuf()
-    }
-}
-
-impl<G: Gather + ?Sized> Gather for &G {
-    fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
-        (**self).gather_into(format, out)
-    }
-    #[cfg(feature = "protobuf")]
-    fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
-        (**self).gather_protobuf()
-    }
-}
+gather_through!(Arc<G>, &G);
 
 #[cfg(test)]
 mod tests {

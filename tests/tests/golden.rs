@@ -80,7 +80,7 @@ fn check_shape(file: &str, format: Format) {
             assert!(text.ends_with("\n# EOF\n"), "{file}: ends with # EOF");
             assert_eq!(text.matches("# EOF").count(), 1, "{file}: one # EOF");
         }
-        Format::Prometheus => {
+        Format::Prometheus | Format::PrometheusV1 => {
             assert!(
                 !text.contains("# EOF"),
                 "{file}: no # EOF in Prometheus text"

@@ -353,7 +353,11 @@ fn check_scrape(
         return Err(format!("{outcome:?}"));
     }
     let (head, body) = text.split_once("\r\n\r\n").ok_or("no blank line")?;
-    let content_type = format!("\r\nContent-Type: {}\r\n", format.content_type());
+    // The negotiated Content-Type names the escaping (no `escaping=` asked: underscores).
+    let content_type = format!(
+        "\r\nContent-Type: {}; escaping=underscores\r\n",
+        format.content_type()
+    );
     if !head.contains(&content_type) {
         return Err(format!("wrong content type, wanted {content_type:?}"));
     }

@@ -35,6 +35,7 @@ mod bucket_lines;
 #[cfg(any(feature = "remote-write", feature = "protobuf"))]
 mod byte_write;
 pub(crate) mod digits;
+mod escaping;
 pub(crate) mod float;
 pub(crate) mod float32;
 pub(crate) mod label_value;
@@ -43,6 +44,7 @@ mod labels;
 pub(crate) mod name_parts;
 #[cfg(any(feature = "remote-write", feature = "protobuf"))]
 pub(crate) mod native_spans;
+mod negotiate;
 pub mod openmetrics;
 mod out;
 #[cfg(feature = "protobuf")]
@@ -65,9 +67,11 @@ use self::bucket_lines::BucketCache;
 #[cfg(any(feature = "remote-write", feature = "protobuf"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "remote-write", feature = "protobuf"))))]
 pub use self::byte_write::ByteWrite;
+pub use self::escaping::Escaping;
 use self::label_value::{escaped, LabelValue};
 pub use self::labels::Labels;
 pub(crate) use self::labels::StoredLabels;
+pub use self::negotiate::{negotiate, Negotiated, ScrapeFormat};
 pub(crate) use self::out::Out;
 pub use self::out::SliceWriter;
 pub(crate) use self::syntax::NativeWritten;
@@ -102,6 +106,11 @@ pub enum Format {
     Prometheus,
     /// OpenMetrics 1.0.0, with `# EOF`, `# UNIT`, `_created` and native info/stateset types.
     OpenMetrics,
+    /// Prometheus text format 1.0.0: the lines of 0.0.4, and names outside the legacy
+    /// character set written quoted when the encoder's escaping is
+    /// [`Escaping::AllowUtf8`] (`{"my.metric","http.method"="get"} 1`). Added in 0.2: an
+    /// exhaustive `match` on `Format` needs an arm for it.
+    PrometheusV1,
 }
 
 impl Format {
@@ -110,6 +119,7 @@ impl Format {
         match self {
             Format::Prometheus => text::CONTENT_TYPE,
             Format::OpenMetrics => openmetrics::CONTENT_TYPE,
+            Format::PrometheusV1 => text::CONTENT_TYPE_V1,
         }
     }
 }
@@ -174,6 +184,10 @@ pub struct Encoder<'w> {
     namespace: &'w str,
     const_labels: &'w [(&'w str, &'w str)],
     created: bool,
+    /// How names outside the legacy character set are written.
+    escaping: Escaping,
+    /// Whether the format and escaping write such names quoted.
+    quote_utf8: bool,
     /// Whether a series of the family being written knows its creation time.
     any_created: bool,
     #[cfg_attr(edgeprom_small_code, allow(dead_code))] // nothing is cached on bare metal
@@ -228,6 +242,8 @@ impl<'w> Encoder<'w> {
             namespace,
             const_labels,
             created,
+            escaping: Escaping::Underscores,
+            quote_utf8: false,
             any_created: false,
             buckets: BucketCache::new(),
             #[cfg(feature = "remote-write")]
@@ -255,6 +271,26 @@ impl<'w> Encoder<'w> {
     pub fn with_created(mut self, created: bool) -> Self {
         self.created = created;
         self
+    }
+
+    /// Writes names outside the legacy character set by `escaping` (the default is
+    /// [`Escaping::Underscores`]); [`Escaping::AllowUtf8`] quotes them in
+    /// [`Format::PrometheusV1`] and [`Format::OpenMetrics`], writes them as they are in the
+    /// protobuf exposition, and is `underscores` in text 0.0.4. Remote write 1.0 does not
+    /// escape names yet: it writes a UTF-8 name as it is, whatever the escaping.
+    pub fn with_escaping(mut self, escaping: Escaping) -> Self {
+        self.escaping = match escaping {
+            Escaping::AllowUtf8 if !self.kind.carries_utf8() => Escaping::Underscores,
+            e => e,
+        };
+        self.quote_utf8 = self.escaping == Escaping::AllowUtf8
+            && matches!(self.kind, Kind::PrometheusV1 | Kind::OpenMetrics);
+        self
+    }
+
+    /// How names outside the legacy character set are written.
+    pub fn escaping(&self) -> Escaping {
+        self.escaping
     }
 
     /// The format being written.

@@ -30,6 +30,8 @@ pub(crate) enum Kind {
     Prometheus,
     /// OpenMetrics 1.0.0.
     OpenMetrics,
+    /// Prometheus text 1.0.0.
+    PrometheusV1,
     /// A remote write 1.0 `WriteRequest` (protobuf).
     #[cfg(feature = "remote-write")]
     RemoteWrite,
@@ -44,6 +46,22 @@ impl Kind {
         match format {
             super::Format::Prometheus => Kind::Prometheus,
             super::Format::OpenMetrics => Kind::OpenMetrics,
+            super::Format::PrometheusV1 => Kind::PrometheusV1,
+        }
+    }
+
+    /// Whether names outside the legacy character set may be written as they are
+    /// ([`Escaping::AllowUtf8`](super::Escaping)): quoted in text 1.0.0 and OpenMetrics, as
+    /// strings in the protobuf exposition; never in text 0.0.4 nor in remote write 1.0
+    /// (which, not escaping names yet, writes them as they are all the same).
+    pub(crate) const fn carries_utf8(self) -> bool {
+        match self {
+            Kind::PrometheusV1 | Kind::OpenMetrics => true,
+            Kind::Prometheus => false,
+            #[cfg(feature = "remote-write")]
+            Kind::RemoteWrite => false,
+            #[cfg(feature = "protobuf")]
+            Kind::Protobuf => true,
         }
     }
 
@@ -54,6 +72,7 @@ impl Kind {
         match self {
             Kind::Prometheus => super::Format::Prometheus,
             Kind::OpenMetrics => super::Format::OpenMetrics,
+            Kind::PrometheusV1 => super::Format::PrometheusV1,
             #[cfg(feature = "remote-write")]
             Kind::RemoteWrite => super::Format::Prometheus,
             #[cfg(feature = "protobuf")]
@@ -170,7 +189,7 @@ pub(crate) trait Dialect {
 macro_rules! dispatch {
     ($enc:expr, $method:ident ( $($arg:expr),* $(,)? )) => {
         match $enc.kind {
-            $crate::encode::syntax::Kind::Prometheus => {
+            $crate::encode::syntax::Kind::Prometheus | $crate::encode::syntax::Kind::PrometheusV1 => {
                 <$crate::encode::text::PrometheusText as $crate::encode::syntax::Dialect>::$method(
                     $enc, $($arg),*
                 )
@@ -196,7 +215,9 @@ macro_rules! dispatch {
     };
     (syntax $enc:expr, $method:ident ( $($arg:expr),* $(,)? )) => {
         match $enc.kind {
-            $crate::encode::syntax::Kind::Prometheus | $crate::encode::syntax::Kind::OpenMetrics => {
+            $crate::encode::syntax::Kind::Prometheus
+            | $crate::encode::syntax::Kind::PrometheusV1
+            | $crate::encode::syntax::Kind::OpenMetrics => {
                 <$crate::encode::text_lines::TextLines as $crate::encode::syntax::Syntax>::$method(
                     $enc, $($arg),*
                 )

@@ -1,4 +1,8 @@
-//! Prometheus text format 0.0.4, what the Pushgateway and every Prometheus accept.
+//! Prometheus text format 0.0.4, what the Pushgateway and every Prometheus accept, and text
+//! format 1.0.0: the same lines, with names outside the legacy character set written
+//! quoted when the scraper accepts `escaping=allow-utf-8`
+//! (`{"my.metric","http.method"="get"} 1`, `# TYPE "my.metric" counter`). Both are this
+//! one `Dialect`; the quoting is the shared text lines' (`text_lines.rs`).
 //!
 //! Where it differs from OpenMetrics: counters carry their `_total` suffix in `# HELP` and
 //! `# TYPE` (as Python's client writes them), info and state set families are gauges,
@@ -14,6 +18,10 @@ use crate::name::{Desc, MetricType};
 
 /// `Content-Type` of a Prometheus text 0.0.4 document.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// `Content-Type` of a Prometheus text 1.0.0 document (a negotiated answer names its
+/// escaping too: [`Negotiated::content_type`](super::Negotiated::content_type)).
+pub const CONTENT_TYPE_V1: &str = "text/plain; version=1.0.0; charset=utf-8";
 
 /// The `# TYPE` keyword for a metric type.
 pub const fn type_name(ty: MetricType) -> &'static str {
@@ -40,7 +48,7 @@ pub fn write_help(out: &mut dyn Write, help: &str) -> fmt::Result {
     super::write_escaped(out, help, false)
 }
 
-/// The [`Dialect`] of Prometheus text 0.0.4.
+/// The [`Dialect`] of Prometheus text 0.0.4 and 1.0.0.
 pub(crate) struct PrometheusText;
 
 impl PrometheusText {

@@ -10,6 +10,7 @@
 use core::time::Duration;
 
 use super::digits::put_timestamp;
+use super::escaping::{is_legacy, EscapeName};
 use super::label_value::{escaped, LabelValue};
 use super::out::Out;
 use super::syntax::Syntax;
@@ -84,18 +85,60 @@ impl Syntax for TextLines {
 }
 
 impl Encoder<'_> {
-    /// `namespace_` (when there is one), the family name and `suffix`.
-    pub(super) fn name(&mut self, desc: &Desc<'_>, suffix: &str) {
+    /// Whether `desc`'s name is outside the legacy character set (so written quoted or
+    /// escaped); only a family that opted into UTF-8 names has such a name.
+    fn utf8_name(desc: &Desc<'_>) -> bool {
+        desc.utf8() && !is_legacy(desc.name(), true)
+    }
+
+    /// Whether `desc`'s name is written quoted (`{"my.metric"}`) rather than escaped.
+    fn quoted(&self, desc: &Desc<'_>) -> bool {
+        self.quote_utf8 && Self::utf8_name(desc)
+    }
+
+    /// `namespace_name`, escaped by the encoder's scheme as one name (a metric name when
+    /// `colons`, else a label name), without its suffix.
+    fn escaped_name(&mut self, desc: &Desc<'_>, colons: bool) {
+        let (scheme, namespace) = (self.escaping, self.namespace);
+        let out = &mut self.out;
+        let mut put = |s: &str| out.put(s);
+        let mut name = EscapeName::start(scheme, colons, &mut put);
+        if !namespace.is_empty() {
+            name.piece(namespace, &mut put);
+            name.piece("_", &mut put);
+        }
+        name.piece(desc.name(), &mut put);
+    }
+
+    /// `"namespace_name<suffix>"`, with `\`, `"` and newline escaped.
+    fn quoted_name(&mut self, desc: &Desc<'_>, suffix: &str) {
+        self.out.put("\"");
         if !self.namespace.is_empty() {
             self.out.put(self.namespace);
             self.out.put("_");
         }
-        self.out.put(desc.name());
+        escaped(&mut self.out, LabelValue::str(desc.name()), true);
+        self.out.put(suffix);
+        self.out.put("\"");
+    }
+
+    /// `namespace_` (when there is one), the family name and `suffix`; a name outside the
+    /// legacy character set escaped (the callers quote it where it is quoted).
+    pub(super) fn name(&mut self, desc: &Desc<'_>, suffix: &str) {
+        if Self::utf8_name(desc) {
+            self.escaped_name(desc, true);
+        } else {
+            if !self.namespace.is_empty() {
+                self.out.put(self.namespace);
+                self.out.put("_");
+            }
+            self.out.put(desc.name());
+        }
         self.out.put(suffix);
     }
 
-    /// A metadata line: `key`, the name with `suffix`, a space, `text` escaped (`"` too when
-    /// `quotes`), a newline.
+    /// A metadata line: `key`, the name with `suffix` (quoted when it is), a space, `text`
+    /// escaped (`"` too when `quotes`), a newline.
     pub(super) fn meta(
         &mut self,
         key: &str,
@@ -105,24 +148,47 @@ impl Encoder<'_> {
         quotes: bool,
     ) {
         self.out.put(key);
-        self.name(desc, suffix);
+        if self.quoted(desc) {
+            self.quoted_name(desc, suffix);
+        } else {
+            self.name(desc, suffix);
+        }
         self.out.put(" ");
         escaped(&mut self.out, LabelValue::str(text), quotes);
         self.out.put("\n");
     }
 
-    /// `,name="value"`, or `{name="value"` for the first pair.
-    fn pair(&mut self, first: &mut bool, name: &str, value: LabelValue<'_>) {
+    /// A label name: as it is, or when `utf8` allows it to be outside the legacy character
+    /// set and it is, quoted or escaped.
+    fn label_name(&mut self, name: &str, utf8: bool) {
+        if !utf8 || is_legacy(name, false) {
+            self.out.put(name);
+        } else if self.quote_utf8 {
+            self.out.put("\"");
+            escaped(&mut self.out, LabelValue::str(name), true);
+            self.out.put("\"");
+        } else {
+            let scheme = self.escaping;
+            let out = &mut self.out;
+            let mut put = |s: &str| out.put(s);
+            EscapeName::start(scheme, false, &mut put).piece(name, &mut put);
+        }
+    }
+
+    /// `,name="value"`, or `{name="value"` for the first pair; `utf8`: whether the name may
+    /// be outside the legacy character set.
+    fn pair(&mut self, first: &mut bool, name: &str, utf8: bool, value: LabelValue<'_>) {
         self.out.put(if *first { "{" } else { "," });
         *first = false;
-        self.out.put(name);
+        self.label_name(name, utf8);
         self.out.put("=\"");
         escaped(&mut self.out, value, true);
         self.out.put("\"");
     }
 
     /// The name with `suffix`, then `{` and the constant labels, `labels` and `extra`,
-    /// comma-separated, leaving the brace open. Returns whether no label was written.
+    /// comma-separated, leaving the brace open. Returns whether no label was written (nor a
+    /// quoted name, which goes inside the braces).
     fn name_and_labels(
         &mut self,
         desc: &Desc<'_>,
@@ -130,18 +196,24 @@ impl Encoder<'_> {
         labels: &Labels<'_>,
         extra: Option<&(&str, &str)>,
     ) -> bool {
-        self.name(desc, suffix);
         let mut first = true;
+        if self.quoted(desc) {
+            self.out.put("{");
+            self.quoted_name(desc, suffix);
+            first = false;
+        } else {
+            self.name(desc, suffix);
+        }
         for (name, value) in self.const_labels {
-            self.pair(&mut first, name, LabelValue::str(value));
+            self.pair(&mut first, name, false, LabelValue::str(value));
         }
         let mut i = 0;
         while let Some((name, value)) = labels.get(i) {
-            self.pair(&mut first, name, value);
+            self.pair(&mut first, name, desc.utf8(), value);
             i += 1;
         }
         if let Some(&(name, value)) = extra {
-            self.pair(&mut first, name, LabelValue::str(value));
+            self.pair(&mut first, name, false, LabelValue::str(value));
         }
         first
     }
@@ -162,7 +234,14 @@ impl Encoder<'_> {
     pub(super) fn state_head(&mut self, desc: &Desc<'_>, labels: &Labels<'_>, state: &str) {
         let none = self.name_and_labels(desc, "", labels, None);
         self.out.put(if none { "{" } else { "," });
-        self.name(desc, "");
+        // The label named after the family is a label name: quoted or escaped as one.
+        if !Self::utf8_name(desc) {
+            self.name(desc, "");
+        } else if self.quote_utf8 {
+            self.quoted_name(desc, "");
+        } else {
+            self.escaped_name(desc, false);
+        }
         self.out.put("=\"");
         escaped(&mut self.out, LabelValue::str(state), true);
         self.out.put("\"} ");

@@ -392,6 +392,7 @@ pub struct FamilyBuilder<const L: usize> {
     unit: Option<&'static str>,
     labels: [&'static str; L],
     clock: Option<&'static dyn WallClock>,
+    utf8: bool,
 }
 
 impl<const L: usize> fmt::Debug for FamilyBuilder<L> {
@@ -413,12 +414,23 @@ impl<const L: usize> FamilyBuilder<L> {
             unit: None,
             labels,
             clock: None,
+            utf8: false,
         }
     }
 
     /// Adds a unit (OpenMetrics `# UNIT`); the name must end in `_<unit>`.
     pub const fn unit(mut self, unit: &'static str) -> Self {
         self.unit = Some(unit);
+        self
+    }
+
+    /// Allows UTF-8 metric and label names in this family (any UTF-8 but empty or starting
+    /// with `__`), checked at compile time in a `static` as names are; written quoted or
+    /// escaped as [`Metric::utf8`](crate::Metric::utf8) says.
+    #[cfg(feature = "utf8-names")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "utf8-names")))]
+    pub const fn utf8(mut self) -> Self {
+        self.utf8 = true;
         self
     }
 
@@ -455,7 +467,8 @@ impl<const L: usize> FamilyBuilder<L> {
         if S > u8::MAX as usize {
             return Err(NameError::ValueCapacity);
         }
-        let mut desc = match Desc::try_new(self.name, self.help, T::TYPE.strip_suffix()) {
+        let desc = Desc::try_new_as(self.name, self.help, T::TYPE.strip_suffix(), self.utf8);
+        let mut desc = match desc {
             Ok(d) => d,
             Err(e) => return Err(e),
         };
@@ -465,7 +478,7 @@ impl<const L: usize> FamilyBuilder<L> {
                 Err(e) => return Err(e),
             };
         }
-        match name::validate_label_names(&self.labels, T::TYPE.reserved_label()) {
+        match name::validate_label_names_as(&self.labels, T::TYPE.reserved_label(), self.utf8) {
             Ok(()) => Ok(desc),
             Err(e) => Err(e),
         }

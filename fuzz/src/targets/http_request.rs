@@ -5,7 +5,8 @@
 //! (a line feed followed by `\n` or `\r\n`, as httparse ends a head); `route` calls a head bad
 //! exactly when httparse, given room for every line, does not parse it whole with an
 //! origin-form target, and otherwise its verdict follows httparse's method and path; bytes
-//! after the head change nothing; `negotiate` picks OpenMetrics only when it is asked for.
+//! after the head change nothing; `edgeprom::negotiate` picks OpenMetrics only when it is
+//! asked for.
 //!
 //! Well-formed requests (method, path, query, version, headers; CRLF or bare LF): the head
 //! ends where it was built to, httparse reads back the same method, path, version and headers,
@@ -13,8 +14,8 @@
 //! refused, otherwise `/metrics` in the format the `Accept` headers negotiate.
 
 use arbitrary::Arbitrary;
-use edgeprom::Format;
-use edgeprom_std::__scrape_fuzzing::{head_end, negotiate, route, wants_protobuf, Route};
+use edgeprom::{negotiate, ScrapeFormat};
+use edgeprom_std::__scrape_fuzzing::{head_end, route, Route};
 
 #[derive(Arbitrary, Debug)]
 enum Input<'a> {
@@ -112,7 +113,11 @@ fn raw_bytes(raw: &[u8]) {
         }
     }
     let accept = String::from_utf8_lossy(raw);
-    if negotiate(&accept) == Format::OpenMetrics {
+    let om = negotiate(&accept, false).format();
+    if matches!(
+        om,
+        ScrapeFormat::OpenMetrics001 | ScrapeFormat::OpenMetrics100
+    ) {
         assert!(
             accept
                 .to_ascii_lowercase()
@@ -222,8 +227,8 @@ fn expected(method: &str, path: &str, headers: &[(String, String)]) -> Route {
         }
     }
     Route::Metrics {
-        format: negotiate(&accept.join(",")),
-        protobuf: wants_protobuf(&accept.join(",")),
+        protobuf: negotiate(&accept.join(","), true),
+        text: negotiate(&accept.join(","), false),
         head,
     }
 }

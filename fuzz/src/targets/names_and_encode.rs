@@ -83,7 +83,7 @@ impl Kind for Counter {
     const HAS_CREATED: bool = true;
     fn main_suffix(format: Format) -> &'static str {
         match format {
-            Format::Prometheus => "",
+            Format::Prometheus | Format::PrometheusV1 => "",
             Format::OpenMetrics => "_total",
         }
     }
@@ -455,7 +455,7 @@ impl Expect<'_> {
             .family(type_name)
             .unwrap_or_else(|| panic!("family {type_name} missing"));
         let ty = match self.format {
-            Format::Prometheus => ty.0,
+            Format::Prometheus | Format::PrometheusV1 => ty.0,
             Format::OpenMetrics => ty.1,
         };
         assert_eq!(f.ty, ty, "{type_name}");
@@ -496,7 +496,7 @@ impl Expect<'_> {
             edgeprom::encode::openmetrics::type_name(T::TYPE),
         );
         let type_name = match self.format {
-            Format::Prometheus => {
+            Format::Prometheus | Format::PrometheusV1 => {
                 format!("{base}{}", edgeprom::encode::text::header_suffix(T::TYPE))
             }
             Format::OpenMetrics => base.clone(),
@@ -570,7 +570,7 @@ impl Expect<'_> {
     fn info(&self, i: &Info<'_, 2>, input: &Input<'_>) -> usize {
         let base = self.full_name(edgeprom::Collect::desc(i).name(), "");
         let type_name = match self.format {
-            Format::Prometheus => format!("{base}_info"),
+            Format::Prometheus | Format::PrometheusV1 => format!("{base}_info"),
             Format::OpenMetrics => base,
         };
         let samples = self.family_samples(&type_name, ("gauge", "info"), input.info_help);
@@ -594,7 +594,7 @@ impl Expect<'_> {
     fn counter(&self, c: &Metric<Counter>) -> usize {
         let base = self.full_name(c.desc().name(), "");
         let type_name = match self.format {
-            Format::Prometheus => format!("{base}_total"),
+            Format::Prometheus | Format::PrometheusV1 => format!("{base}_total"),
             Format::OpenMetrics => base,
         };
         let samples = self.family_samples(&type_name, ("counter", "counter"), "plain counter");

@@ -25,6 +25,7 @@ pub struct DynDesc {
     name: Box<str>,
     help: Box<str>,
     unit: Option<Box<str>>,
+    utf8: bool,
 }
 
 impl DynDesc {
@@ -35,22 +36,73 @@ impl DynDesc {
         help: impl Into<String>,
         ty: MetricType,
     ) -> Result<Self, NameError> {
-        let name = name.into();
-        let help = help.into();
-        let stripped = Desc::try_new(&name, &help, ty.strip_suffix())?.name().len();
-        let mut name = name;
+        Self::build(name.into(), help.into(), ty, false)
+    }
+
+    /// As [`new`](Self::new), opting into UTF-8 names as the core's
+    /// [`Metric::utf8`](edgeprom::Metric::utf8) does: the name may be any UTF-8 but empty or
+    /// starting with `__`, and so may the label names of a
+    /// [`DynFamily::with_desc`](crate::DynFamily::with_desc) given it. Written quoted under
+    /// `escaping=allow-utf-8` in text 1.0.0 and OpenMetrics, escaped everywhere else.
+    ///
+    /// ```
+    /// use edgeprom::MetricType;
+    /// use edgeprom_std::{DynDesc, DynFamily};
+    /// let d = DynDesc::utf8("http.server.requests_total", "Requests", MetricType::Counter)?;
+    /// assert_eq!(d.name(), "http.server.requests");
+    /// let f = DynFamily::<edgeprom::Counter>::with_desc(d, &["http.method"])?;
+    /// # let _ = f;
+    /// # Ok::<(), edgeprom::NameError>(())
+    /// ```
+    pub fn utf8(
+        name: impl Into<String>,
+        help: impl Into<String>,
+        ty: MetricType,
+    ) -> Result<Self, NameError> {
+        Self::build(name.into(), help.into(), ty, true)
+    }
+
+    fn build(
+        mut name: String,
+        help: String,
+        ty: MetricType,
+        utf8: bool,
+    ) -> Result<Self, NameError> {
+        let stripped = Self::core(&name, &help, ty.strip_suffix(), utf8)?
+            .name()
+            .len();
         name.truncate(stripped);
         Ok(DynDesc {
             name: name.into_boxed_str(),
             help: help.into_boxed_str(),
             unit: None,
+            utf8,
         })
+    }
+
+    /// The core's description of these strings, as legacy or UTF-8 names.
+    fn core<'a>(
+        name: &'a str,
+        help: &'a str,
+        strip: Option<&'static str>,
+        utf8: bool,
+    ) -> Result<Desc<'a>, NameError> {
+        if utf8 {
+            Desc::try_new_utf8(name, help, strip)
+        } else {
+            Desc::try_new(name, help, strip)
+        }
+    }
+
+    /// Whether this description opted into UTF-8 names.
+    pub fn is_utf8(&self) -> bool {
+        self.utf8
     }
 
     /// Adds a unit (OpenMetrics `# UNIT`); the name must end in `_<unit>`.
     pub fn with_unit(mut self, unit: impl Into<String>) -> Result<Self, NameError> {
         let unit = unit.into();
-        Desc::try_new(&self.name, &self.help, None)?.try_with_unit(&unit)?;
+        Self::core(&self.name, &self.help, None, self.utf8)?.try_with_unit(&unit)?;
         self.unit = Some(unit.into_boxed_str());
         Ok(self)
     }
@@ -72,7 +124,7 @@ impl DynDesc {
 
     /// The core's borrowed view, for the [`Encoder`](edgeprom::Encoder).
     pub fn desc(&self) -> Desc<'_> {
-        let d = match Desc::try_new(&self.name, &self.help, None) {
+        let d = match Self::core(&self.name, &self.help, None, self.utf8) {
             Ok(d) => d,
             Err(_) => return FALLBACK,
         };
@@ -86,6 +138,21 @@ impl DynDesc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf8_names_are_an_opt_in() {
+        assert!(DynDesc::new("my.metric", "h", MetricType::Gauge).is_err());
+        let d = DynDesc::utf8("my.metric_total", "h", MetricType::Counter).unwrap();
+        assert_eq!(d.name(), "my.metric");
+        assert!(d.is_utf8() && d.desc().utf8());
+        assert_eq!(d.desc().name(), "my.metric");
+        assert_eq!(
+            DynDesc::utf8("__x.y", "h", MetricType::Gauge),
+            Err(NameError::ReservedPrefix)
+        );
+        let d = DynDesc::utf8("disk.free_bytes", "h", MetricType::Gauge).unwrap();
+        assert_eq!(d.with_unit("bytes").unwrap().desc().unit(), Some("bytes"));
+    }
 
     #[test]
     fn validates_strips_and_units() {

@@ -5,7 +5,7 @@ use std::fmt;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, PoisonError, RwLock};
 
-use edgeprom::name::validate_label_names;
+use edgeprom::name::validate_label_names_as;
 use edgeprom::{
     Collect, Desc, Encoder, LabelError, Labels, MetricType, NameError, State, WallClock,
 };
@@ -72,9 +72,11 @@ impl<T: State> DynFamily<T> {
         Self::with_desc(DynDesc::new(name, help, T::TYPE)?, label_names)
     }
 
-    /// A family with a description made beforehand (to add a unit, say).
+    /// A family with a description made beforehand (to add a unit, say, or opt into UTF-8
+    /// names with [`DynDesc::utf8`]).
     pub fn with_desc(desc: DynDesc, label_names: &[&str]) -> Result<Self, NameError> {
-        validate_label_names(label_names, T::TYPE.reserved_label())?;
+        // UTF-8 label names when the description opted into them.
+        validate_label_names_as(label_names, T::TYPE.reserved_label(), desc.is_utf8())?;
         Ok(DynFamily {
             desc,
             label_names: label_names.iter().map(|n| Box::from(*n)).collect(),

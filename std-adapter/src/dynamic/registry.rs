@@ -120,8 +120,17 @@ impl DynRegistry {
 
 impl Gather for DynRegistry {
     fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
+        self.gather_escaped_into(format, edgeprom::Escaping::Underscores, out)
+    }
+
+    fn gather_escaped_into(
+        &self,
+        format: Format,
+        escaping: edgeprom::Escaping,
+        out: &mut String,
+    ) -> Result<(), GatherError> {
         let metrics = self.metrics.read().unwrap_or_else(PoisonError::into_inner);
-        let mut enc = Encoder::new(out, format);
+        let mut enc = Encoder::new(out, format).with_escaping(escaping);
         for m in metrics.iter() {
             m.encode(&mut enc).map_err(|_| GatherError)?;
         }

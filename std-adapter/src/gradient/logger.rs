@@ -504,7 +504,16 @@ impl Collect for Bound<'_> {
 
 impl Gather for MetricsLogger {
     fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
-        let mut enc = Encoder::new(out, format);
+        self.gather_escaped_into(format, edgeprom::Escaping::Underscores, out)
+    }
+
+    fn gather_escaped_into(
+        &self,
+        format: Format,
+        escaping: edgeprom::Escaping,
+        out: &mut String,
+    ) -> Result<(), GatherError> {
+        let mut enc = Encoder::new(out, format).with_escaping(escaping);
         self.write_to(&mut enc)
             .and_then(|()| enc.finish())
             .map_err(|_| GatherError)

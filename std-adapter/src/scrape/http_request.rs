@@ -1,17 +1,18 @@
 //! The little of HTTP/1.1 the scrape endpoint needs: the head of a GET request, parsed by
-//! `httparse`, and content negotiation between Prometheus text and OpenMetrics.
+//! `httparse`, and the `Accept` headers it hands to the core's [`edgeprom::negotiate`].
 
-use edgeprom::Format;
+use edgeprom::{negotiate, Negotiated};
 
 /// What the scrape endpoint makes of a request head.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
     /// `GET /metrics` (or `HEAD`), answered in this format.
     Metrics {
-        /// The format negotiated from the `Accept` headers.
-        format: Format,
-        /// Whether the `Accept` headers ask for the protobuf exposition first.
-        protobuf: bool,
+        /// The answer negotiated from the `Accept` headers for a source that writes the
+        /// protobuf exposition.
+        protobuf: Negotiated,
+        /// The answer for a source that writes text only.
+        text: Negotiated,
         /// `HEAD`: the status and headers only.
         head: bool,
     },
@@ -92,41 +93,16 @@ pub fn route(head: &[u8]) -> Route {
         }
     }
     Route::Metrics {
-        format: negotiate(&accept),
-        protobuf: super::protobuf_accept::wants_protobuf(&accept),
+        protobuf: negotiate(&accept, true),
+        text: negotiate(&accept, false),
         head,
-    }
-}
-
-/// OpenMetrics when the `Accept` header takes `application/openmetrics-text` at least as
-/// gladly as `text/plain`; Prometheus text otherwise.
-pub fn negotiate(accept: &str) -> Format {
-    let mut openmetrics = 0.0f64;
-    let mut text = 0.0f64;
-    for range in accept.split(',') {
-        let mut params = range.split(';');
-        let media = params.next().unwrap_or("").trim().to_ascii_lowercase();
-        let q = params
-            .filter_map(|p| p.trim().strip_prefix("q="))
-            .find_map(|q| q.trim().parse::<f64>().ok())
-            .filter(|q| q.is_finite())
-            .unwrap_or(1.0);
-        match media.as_str() {
-            "application/openmetrics-text" => openmetrics = openmetrics.max(q),
-            "text/plain" => text = text.max(q),
-            _ => {}
-        }
-    }
-    if openmetrics > 0.0 && openmetrics >= text {
-        Format::OpenMetrics
-    } else {
-        Format::Prometheus
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use edgeprom::{Escaping, ScrapeFormat};
 
     #[test]
     fn routes() {
@@ -134,16 +110,20 @@ mod tests {
         assert_eq!(
             get("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"),
             Route::Metrics {
-                format: Format::Prometheus,
-                protobuf: false,
+                protobuf: Negotiated::default(),
+                text: Negotiated::default(),
                 head: false
             }
         );
+        let om = Negotiated::new(ScrapeFormat::OpenMetrics100, Escaping::AllowUtf8);
         assert_eq!(
-            get("HEAD /metrics?x=1 HTTP/1.0\r\naccept: application/openmetrics-text\r\n\r\n"),
+            get(
+                "HEAD /metrics?x=1 HTTP/1.0\r\naccept: application/openmetrics-text;\
+                 version=1.0.0;escaping=allow-utf-8\r\n\r\n"
+            ),
             Route::Metrics {
-                format: Format::OpenMetrics,
-                protobuf: false,
+                protobuf: om,
+                text: om,
                 head: true
             }
         );
@@ -206,19 +186,20 @@ mod tests {
     }
 
     #[test]
-    fn negotiates_like_prometheus_asks() {
-        let prometheus = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;\
-                          version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
-        assert_eq!(negotiate(prometheus), Format::OpenMetrics);
-        assert_eq!(negotiate(""), Format::Prometheus);
-        assert_eq!(negotiate("*/*"), Format::Prometheus);
+    fn every_accept_header_counts() {
+        let get = |h: &str| route(h.as_bytes());
+        // Two Accept headers are one list: protobuf (q=1) comes first in the second one.
+        let pb = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;\
+                  encoding=delimited";
+        let head =
+            format!("GET /metrics HTTP/1.1\r\nAccept: text/plain;q=0.5\r\nAccept: {pb}\r\n\r\n");
         assert_eq!(
-            negotiate("text/plain;q=1, application/openmetrics-text;q=0.5"),
-            Format::Prometheus
-        );
-        assert_eq!(
-            negotiate("application/openmetrics-text; q=0"),
-            Format::Prometheus
+            get(&head),
+            Route::Metrics {
+                protobuf: Negotiated::new(ScrapeFormat::Protobuf, Escaping::Underscores),
+                text: Negotiated::new(ScrapeFormat::Text004, Escaping::Underscores),
+                head: false
+            }
         );
     }
 

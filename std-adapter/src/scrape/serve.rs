@@ -10,7 +10,7 @@ use super::config::ScrapeConfig;
 use super::conn::{Conn, ConnState};
 use super::http_request::{head_end, route, Route};
 use crate::gather::{Gather, GatherError};
-use edgeprom::Format;
+use edgeprom::{Format, Negotiated};
 
 /// After its answer, how long a connection is drained of what the client still sends (a body
 /// it declared, the rest of an oversized head) before it is closed, so that the close does not
@@ -151,19 +151,19 @@ fn try_again(e: &io::Error) -> bool {
 fn answer(head: &[u8], source: &dyn Gather) -> Answer {
     match route(head) {
         Route::Metrics {
-            format,
             protobuf,
+            text,
             head: head_only,
         } => {
             #[cfg(feature = "protobuf")]
-            if protobuf {
+            if protobuf.format() == edgeprom::ScrapeFormat::Protobuf {
                 if let Some(answer) = protobuf_answer(source, head_only) {
                     return answer;
                 }
             }
             #[cfg(not(feature = "protobuf"))]
             let _ = protobuf;
-            text_answer(source, format, head_only)
+            text_answer(source, text, head_only)
         }
         Route::NotFound => Answer::text("404 Not Found", "not found: try /metrics\n"),
         Route::MethodNotAllowed => Answer::text(
@@ -176,11 +176,21 @@ fn answer(head: &[u8], source: &dyn Gather) -> Answer {
     }
 }
 
-/// The document in a text `format`.
-fn text_answer(source: &dyn Gather, format: Format, head_only: bool) -> Answer {
-    let gathered = catch_unwind(AssertUnwindSafe(|| source.gather(format)));
-    let gathered = gathered.map(|r| r.map(String::into_bytes));
-    gathered_answer(gathered, format.content_type(), head_only)
+/// The document in a negotiated text format (`Negotiated::new` never makes protobuf one
+/// from a negotiation without protobuf; were it, Prometheus text 0.0.4 answers).
+fn text_answer(source: &dyn Gather, n: Negotiated, head_only: bool) -> Answer {
+    let n = match n.format().text_format() {
+        Some(_) => n,
+        None => Negotiated::default(),
+    };
+    let format = n.format().text_format().unwrap_or(Format::Prometheus);
+    let gathered = catch_unwind(AssertUnwindSafe(|| {
+        let mut out = String::new();
+        source
+            .gather_escaped_into(format, n.escaping(), &mut out)
+            .map(|()| out.into_bytes())
+    }));
+    gathered_answer(gathered, n.content_type(), head_only)
 }
 
 /// The protobuf exposition, when `source` writes it.
@@ -191,8 +201,13 @@ fn protobuf_answer(source: &dyn Gather, head_only: bool) -> Option<Answer> {
         Ok(Some(r)) => Ok(r),
         Err(panic) => Err(panic),
     };
-    let content_type = edgeprom::encode::protobuf::CONTENT_TYPE;
-    Some(gathered_answer(gathered, content_type, head_only))
+    // `Gather::gather_protobuf` escapes with `underscores` (the default, and what Prometheus
+    // 3 gets: it names no escaping for protobuf); the Content-Type says so whatever was asked.
+    let n = Negotiated::new(
+        edgeprom::ScrapeFormat::Protobuf,
+        edgeprom::Escaping::Underscores,
+    );
+    Some(gathered_answer(gathered, n.content_type(), head_only))
 }
 
 /// A gathered document of `content_type`, or a 500 for a failed or panicking collector.

@@ -34,8 +34,10 @@ const POLL: Duration = Duration::from_millis(20);
 
 /// Serves `/metrics` on an address you pick, from a background thread, until stopped.
 ///
-/// OpenMetrics when the `Accept` header asks for `application/openmetrics-text` (as Prometheus
-/// does), Prometheus text 0.0.4 otherwise, each with its `Content-Type`. Any other path gets 404,
+/// The format and name escaping are negotiated from the `Accept` headers by
+/// [`edgeprom::negotiate`] (Prometheus' content negotiation: OpenMetrics, text 1.0.0 or
+/// 0.0.4, protobuf when the source writes it; `escaping=allow-utf-8` quotes UTF-8 names in
+/// the 1.0.0 formats), and the `Content-Type` names both. Any other path gets 404,
 /// another method 405, a malformed request 400, and the server keeps serving; see
 /// [`ScrapeConfig`] for the limits that keep slow, idle and oversized requests at bay.
 ///
@@ -56,7 +58,9 @@ const POLL: Duration = Duration::from_millis(20);
 /// let mut answer = String::new();
 /// conn.read_to_string(&mut answer)?;
 /// assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"));
-/// assert!(answer.contains("Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"));
+/// assert!(answer.contains(
+///     "Content-Type: text/plain; version=0.0.4; charset=utf-8; escaping=underscores\r\n"
+/// ));
 /// assert!(answer.ends_with("up_gauge 1.0\n"));
 /// server.stop();
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -233,11 +237,23 @@ mod tests {
         let addr = server.local_addr();
         let om = ask(
             addr,
-            b"GET /metrics HTTP/1.1\r\nAccept: application/openmetrics-text\r\n\r\n",
+            b"GET /metrics HTTP/1.1\r\nAccept: application/openmetrics-text;version=1.0.0;\
+              escaping=allow-utf-8\r\n\r\n",
         );
         assert!(om.starts_with("HTTP/1.1 200 OK\r\n"), "{om}");
-        assert!(om.contains(Format::OpenMetrics.content_type()));
+        let ct = "Content-Type: application/openmetrics-text; version=1.0.0; charset=utf-8; \
+                  escaping=allow-utf-8\r\n";
+        assert!(om.contains(ct), "{om}");
         assert!(om.ends_with("\r\n\r\n# EOF\n"), "{om}");
+        // Without a version, OpenMetrics 0.0.1 (Go's default): the same document, its own type.
+        let old = ask(
+            addr,
+            b"GET /metrics HTTP/1.1\r\nAccept: application/openmetrics-text\r\n\r\n",
+        );
+        let ct = "Content-Type: application/openmetrics-text; version=0.0.1; charset=utf-8; \
+                  escaping=underscores\r\n";
+        assert!(old.contains(ct), "{old}");
+        assert!(old.ends_with("\r\n\r\n# EOF\n"), "{old}");
         let head = ask(addr, b"HEAD /metrics HTTP/1.1\r\n\r\n");
         assert!(
             head.ends_with("Content-Length: 0\r\nConnection: close\r\n\r\n"),

@@ -61,7 +61,8 @@ impl Encoder<'_> {
         let mut text: heapless::String<128> = heapless::String::new();
         let stacked = prefix.is_none() && {
             let (ns, labels_) = (self.namespace, self.const_labels);
-            let mut tmp = Encoder::with_out(Out::new(&mut text), self.format(), ns, labels_, false);
+            let mut tmp = Encoder::with_out(Out::new(&mut text), self.format(), ns, labels_, false)
+                .with_escaping(self.escaping);
             tmp.bucket_prefix(desc, labels);
             tmp.out.status().is_ok()
         };

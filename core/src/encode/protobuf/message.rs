@@ -12,6 +12,7 @@
 //! changed between the two) fails the document.
 
 use super::fields::*;
+use crate::encode::escaping::EscapeName;
 use crate::encode::label_value::{raw, LabelValue};
 use crate::encode::name_parts::{parts_len, Parts, Val};
 use crate::encode::out::Out;
@@ -69,6 +70,9 @@ pub(crate) struct Pass {
     pub(super) fam_i: usize,
     /// Whether the open histogram's `sample_count` is written (from its `+Inf` bucket).
     pub(super) count_written: bool,
+    /// Whether the family being written opted into UTF-8 names (so its names are checked,
+    /// and escaped unless the escaping is `allow-utf-8`).
+    pub(super) utf8: bool,
     /// A message written to a stream came out longer or shorter than announced.
     pub(super) changed: bool,
 }
@@ -82,6 +86,7 @@ impl Pass {
         ty: MetricType::Unknown,
         open: [None; 3],
         lens: [0; 3],
+        utf8: false,
         fam_lens: [0; MAX_FAMILIES],
         fam_i: 0,
         count_written: false,
@@ -206,6 +211,66 @@ impl Encoder<'_> {
         self.pb_parts(p);
     }
 
+    /// A string field of a name escaped by the encoder's scheme: `pieces` (namespace, `_`,
+    /// name) escaped as one name (a metric name when `colons`), then `suffix` as it is.
+    pub(super) fn pb_escaped_string(
+        &mut self,
+        tag: u8,
+        pieces: &[&str],
+        suffix: &str,
+        colons: bool,
+    ) {
+        let n = self.escaped_len(pieces, colons) + suffix.len();
+        let mut h = Head::<11>::new();
+        h.field(tag, n);
+        self.pb_put(h.bytes());
+        self.pb_escaped(pieces, colons);
+        self.pb_put(suffix.as_bytes());
+    }
+
+    /// A `Metric.label` field whose name is escaped (see [`pb_escaped_string`]).
+    pub(super) fn pb_escaped_label(&mut self, pieces: &[&str], colons: bool, value: Val<'_>) {
+        let (n, v) = (self.escaped_len(pieces, colons), value.len());
+        let mut h = Head::<22>::new();
+        h.field(METRIC_LABEL, field_len(n) + field_len(v));
+        h.field(LABEL_NAME, n);
+        self.pb_put(h.bytes());
+        self.pb_escaped(pieces, colons);
+        self.pb_label_value(v, value);
+    }
+
+    /// The length of `pieces` escaped as one name.
+    fn escaped_len(&self, pieces: &[&str], colons: bool) -> usize {
+        let mut n = 0;
+        let mut count = |s: &str| n += s.len();
+        let mut name = EscapeName::start(self.escaping(), colons, &mut count);
+        for p in pieces {
+            name.piece(p, &mut count);
+        }
+        n
+    }
+
+    /// `pieces` escaped as one name.
+    fn pb_escaped(&mut self, pieces: &[&str], colons: bool) {
+        let scheme = self.escaping();
+        let mut put = |s: &str| self.pb_put(s.as_bytes());
+        let mut name = EscapeName::start(scheme, colons, &mut put);
+        for p in pieces {
+            name.piece(p, &mut put);
+        }
+    }
+
+    /// A `LabelPair`'s value field, of length `v`.
+    fn pb_label_value(&mut self, v: usize, value: Val<'_>) {
+        let mut h = Head::<11>::new();
+        h.field(LABEL_VALUE, v);
+        self.pb_put(h.bytes());
+        match value {
+            Val::Parts(p) => self.pb_parts(&p),
+            Val::Stored(v) => self.pb_stored(v),
+        }
+    }
+
     /// A `Metric.label` field: a `LabelPair` of `name` and a value of pieces or stored.
     pub(super) fn pb_label(&mut self, name: &Parts<'_>, value: Val<'_>) {
         let (n, v) = (parts_len(name), value.len());
@@ -214,13 +279,7 @@ impl Encoder<'_> {
         h.field(LABEL_NAME, n);
         self.pb_put(h.bytes());
         self.pb_parts(name);
-        let mut h = Head::<11>::new();
-        h.field(LABEL_VALUE, v);
-        self.pb_put(h.bytes());
-        match value {
-            Val::Parts(p) => self.pb_parts(&p),
-            Val::Stored(v) => self.pb_stored(v),
-        }
+        self.pb_label_value(v, value);
     }
 
     /// Opens the series' value message, unless it is open.

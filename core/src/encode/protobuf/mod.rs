@@ -83,6 +83,7 @@ use core::time::Duration;
 use self::fields::*;
 pub(crate) use self::message::Pass;
 use self::message::{Mode, FAMILY, METRIC, VALUE_MSG};
+use super::escaping::is_legacy;
 use super::name_parts::{full_name, one, Val};
 use super::out::Out;
 use super::syntax::{CreatedPlacement, Dialect, Kind, Syntax};
@@ -112,6 +113,21 @@ impl Num {
         Num {
             f: v.to_f64(),
             count: v.to_count(),
+        }
+    }
+}
+
+/// The pieces of a name escaped as one: the name, or namespace, `_` and name.
+enum Pieces<'n> {
+    One([&'n str; 1]),
+    Three([&'n str; 3]),
+}
+
+impl Pieces<'_> {
+    fn as_slice(&self) -> &[&str] {
+        match self {
+            Pieces::One(p) => p,
+            Pieces::Three(p) => p,
         }
     }
 }
@@ -233,12 +249,40 @@ impl<'w> Encoder<'w> {
         }
         let mut i = 0;
         while let Some((n, v)) = labels.get(i) {
-            self.pb_label(&one(n), Val::Stored(v));
+            if self.pb_escapes(n, false) {
+                self.pb_escaped_label(&[n], false, Val::Stored(v));
+            } else {
+                self.pb_label(&one(n), Val::Stored(v));
+            }
             i += 1;
         }
         if let Some((desc, s)) = state {
-            let name = full_name(self.namespace, desc.name(), "");
-            self.pb_label(&name, Val::Parts(one(s)));
+            if self.pb_escapes(desc.name(), false) {
+                let pieces = self.pb_pieces(desc.name());
+                self.pb_escaped_label(pieces.as_slice(), false, Val::Parts(one(s)));
+            } else {
+                let name = full_name(self.namespace, desc.name(), "");
+                self.pb_label(&name, Val::Parts(one(s)));
+            }
+        }
+    }
+
+    /// Whether a name of the family being written is escaped: the family opted into UTF-8
+    /// names, this one is outside the legacy set (of metric names when `colons`), and the
+    /// escaping is not `allow-utf-8`.
+    fn pb_escapes(&self, name: &str, colons: bool) -> bool {
+        self.pb.utf8 && self.escaping() != super::Escaping::AllowUtf8 && !is_legacy(name, colons)
+    }
+
+    /// The pieces of `namespace_name`, escaped as one name.
+    fn pb_pieces<'n>(&self, name: &'n str) -> Pieces<'n>
+    where
+        'w: 'n,
+    {
+        if self.namespace.is_empty() {
+            Pieces::One([name])
+        } else {
+            Pieces::Three([self.namespace, "_", name])
         }
     }
 
@@ -377,8 +421,15 @@ fn write_family_header(enc: &mut Encoder<'_>, desc: &Desc<'_>, ty: MetricType) {
     }
     enc.pb.ty = ty;
     enc.pb_open(FAMILY, None);
-    let name = full_name(enc.namespace, desc.name(), super::text::header_suffix(ty));
-    enc.pb_string(FAMILY_NAME, &name);
+    enc.pb.utf8 = desc.utf8();
+    let suffix = super::text::header_suffix(ty);
+    if enc.pb_escapes(desc.name(), true) {
+        let pieces = enc.pb_pieces(desc.name());
+        enc.pb_escaped_string(FAMILY_NAME, pieces.as_slice(), suffix, true);
+    } else {
+        let name = full_name(enc.namespace, desc.name(), suffix);
+        enc.pb_string(FAMILY_NAME, &name);
+    }
     enc.pb_string(FAMILY_HELP, &one(desc.help()));
     enc.pb_varint(FAMILY_TYPE, family_type(ty));
     if let Some(unit) = desc.unit().filter(|u| !u.is_empty()) {
