@@ -108,19 +108,45 @@ pub(crate) fn bucket_index(m: Mag, schema: i8) -> i32 {
         return (k + ((1 << shift) - 1)) >> shift;
     }
     let stride = (MAX_SCHEMA - schema) as u32;
-    let n = 1usize << schema;
-    // The number of bounds below `frac`, by binary search (at most 8 steps).
-    let (mut lo, mut hi) = (0usize, n);
-    while lo < hi {
-        let mid = (lo + hi) / 2;
-        let bound = FIXED_8.get(mid << stride).copied().unwrap_or(u64::MAX);
-        if bound < m.frac {
-            lo = mid + 1;
-        } else {
-            hi = mid;
+    // Go's `sort.SearchFloat64s(bounds, frac)` at schema `s` counts the bounds of `s` below
+    // `frac`; they are every `2^stride`-th bound of schema 8, so that count is the count at
+    // schema 8 divided by `2^stride`, rounded up.
+    let below = (bounds_below(m.frac) + (1 << stride) - 1) >> stride;
+    below as i32 + (m.exp - 1) * (1 << schema)
+}
+
+/// How many bits of a fraction (below its top bit) pick its cell in [`CELLS`].
+const CELL_BITS: u32 = 9;
+
+/// For each of the 512 cells of `[0.5, 1)` (of equal width, `2^-10`), the number of bounds
+/// of [`FIXED_8`] below the cell's start, at most 255. A cell is narrower than the narrowest
+/// bucket of schema 8 (`0.5 * (2^(1/256) - 1)`, about `1.35 * 2^-10`), so it holds at most
+/// one bound: the count below a fraction is its cell's count plus one if the next bound is
+/// below it too, one lookup and one comparison instead of a binary search (a count of 256 is
+/// stored as 255, whose bound is below every fraction of those cells).
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: out of range would not compile
+const CELLS: [u8; 1 << CELL_BITS] = {
+    let mut out = [0u8; 1 << CELL_BITS];
+    let (mut cell, mut below) = (0usize, 0usize);
+    while cell < out.len() {
+        let start = HALF | ((cell as u64) << (63 - CELL_BITS));
+        while below < 256 && FIXED_8[below] < start {
+            below += 1;
         }
+        out[cell] = if below > 255 { 255 } else { below as u8 };
+        cell += 1;
     }
-    lo as i32 + (m.exp - 1) * n as i32
+    out
+};
+
+/// The number of bounds of schema 8 (Go's table, [`FIXED_8`]) below `frac` (in `[0.5, 1)`
+/// as a 64-bit fixed-point fraction, top bit set).
+#[inline]
+fn bounds_below(frac: u64) -> u32 {
+    let cell = ((frac >> (63 - CELL_BITS)) as usize) & ((1 << CELL_BITS) - 1);
+    let first = CELLS.get(cell).copied().unwrap_or(255);
+    let next = FIXED_8.get(usize::from(first)).copied().unwrap_or(u64::MAX);
+    u32::from(first) + u32::from(next < frac)
 }
 
 /// The index that bucket `i` of a schema has one schema lower (its buckets merged in pairs:
@@ -181,6 +207,34 @@ mod tests {
 
     fn index_f64(v: f64, schema: i8) -> i32 {
         bucket_index(Mag::of_f64_bits(v.to_bits()).unwrap(), schema)
+    }
+
+    /// The bounds below `frac` by counting them all.
+    fn bounds_below_by_count(frac: u64) -> u32 {
+        FIXED_8.iter().filter(|&&b| b < frac).count() as u32
+    }
+
+    #[test]
+    fn cells_count_the_bounds_below_every_fraction() {
+        let mut fracs = std::vec::Vec::new();
+        for b in FIXED_8 {
+            fracs.extend([b - 1, b, b + 1]);
+        }
+        for cell in 0..1u64 << CELL_BITS {
+            let start = HALF | (cell << (63 - CELL_BITS));
+            fracs.extend([start, start.wrapping_sub(1), start + 1, start + (1 << 53)]);
+        }
+        fracs.extend([HALF, u64::MAX, u64::MAX - 1]);
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            fracs.push(HALF | x);
+        }
+        for frac in fracs.into_iter().filter(|&f| f >= HALF) {
+            assert_eq!(bounds_below(frac), bounds_below_by_count(frac), "{frac:#x}");
+        }
     }
 
     #[test]

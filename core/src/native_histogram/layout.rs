@@ -58,6 +58,7 @@ pub(super) const fn add_count(low: u64, n: u64) -> u64 {
 pub(super) type Range = Option<(i32, i32)>;
 
 /// How many slots `range` needs.
+#[inline]
 pub(super) const fn span(range: Range) -> u64 {
     match range {
         Some((lo, hi)) => (hi as i64 - lo as i64 + 1) as u64,
@@ -66,6 +67,7 @@ pub(super) const fn span(range: Range) -> u64 {
 }
 
 /// `range` with `i` in it.
+#[inline]
 pub(super) const fn with(range: Range, i: i32) -> Range {
     match range {
         Some((lo, hi)) => Some((if i < lo { i } else { lo }, if i > hi { i } else { hi })),
@@ -74,6 +76,7 @@ pub(super) const fn with(range: Range, i: i32) -> Range {
 }
 
 /// Whether `i` is in `range`.
+#[inline]
 pub(super) const fn contains(range: Range, i: i32) -> bool {
     match range {
         Some((lo, hi)) => lo <= i && i <= hi,
@@ -82,6 +85,7 @@ pub(super) const fn contains(range: Range, i: i32) -> bool {
 }
 
 /// `range` one schema lower.
+#[inline]
 pub(super) const fn halved(range: Range) -> Range {
     match range {
         Some((lo, hi)) => Some((super::index::halve(lo), super::index::halve(hi))),
@@ -92,7 +96,18 @@ pub(super) const fn halved(range: Range) -> Range {
 /// The slot of index `i` among `slots` (at least one).
 #[inline]
 pub(super) const fn slot_of(i: i32, slots: usize) -> usize {
-    (i as i64).rem_euclid(slots as i64) as usize
+    let n = slots as u64;
+    if n == 0 {
+        return 0;
+    }
+    if n >= 1 << 30 || i < -INDEX_BIAS || i >= INDEX_BIAS {
+        return (i as i64).rem_euclid(n as i64) as usize;
+    }
+    // An index of the state's range plus a multiple of `n` above `INDEX_BIAS` is positive,
+    // below 2^32 and congruent to it: a 32-bit unsigned remainder, which by a constant `n` is
+    // a multiplication.
+    let k = (INDEX_BIAS as u64 / n + 1) * n;
+    ((i as i64 + k as i64) as u32 % n as u32) as usize
 }
 
 /// The histogram's state word, unpacked.
@@ -112,14 +127,17 @@ const INDEX_BITS: u32 = 21;
 const INDEX_MASK: u128 = (1 << INDEX_BITS) - 1;
 const INDEX_BIAS: i32 = 1 << (INDEX_BITS - 1);
 
+#[inline]
 const fn pack_index(i: i32) -> u128 {
     ((i + INDEX_BIAS) as u128) & INDEX_MASK
 }
 
+#[inline]
 const fn unpack_index(w: u128) -> i32 {
     (w & INDEX_MASK) as i32 - INDEX_BIAS
 }
 
+#[inline]
 const fn pack_range(r: Range, at: u32) -> u128 {
     match r {
         Some((lo, hi)) => (pack_index(lo) << at) | (pack_index(hi) << (at + INDEX_BITS)),
@@ -127,6 +145,7 @@ const fn pack_range(r: Range, at: u32) -> u128 {
     }
 }
 
+#[inline]
 const fn unpack_range(w: u128, some: bool, at: u32) -> Range {
     if some {
         Some((unpack_index(w >> at), unpack_index(w >> (at + INDEX_BITS))))
@@ -137,6 +156,35 @@ const fn unpack_range(w: u128, some: bool, at: u32) -> Range {
 
 const POS_AT: u32 = 8;
 const NEG_AT: u32 = POS_AT + 2 * INDEX_BITS;
+
+/// What an observation of one sign needs of the state word, read without unpacking the
+/// rest: the active bank and its schema and the sign's populated indices `lo..=hi`. None
+/// while a resolution change is under way or before the sign's first observation (the
+/// observation then takes the slow path, which unpacks the whole [`State`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Window {
+    pub(super) schema: i8,
+    pub(super) bank: usize,
+    pub(super) lo: i32,
+    pub(super) hi: i32,
+}
+
+impl Window {
+    /// The window of the negative (`neg`) or positive indices in the state word `w`.
+    #[inline]
+    pub(super) const fn of(w: u128, neg: bool) -> Option<Window> {
+        let (some, at) = if neg { (7, NEG_AT) } else { (6, POS_AT) };
+        if (w >> 5) & 1 == 1 || (w >> some) & 1 == 0 {
+            return None;
+        }
+        Some(Window {
+            schema: (w & 0xf) as i8 - 4,
+            bank: ((w >> 4) & 1) as usize,
+            lo: unpack_index(w >> at),
+            hi: unpack_index(w >> (at + INDEX_BITS)),
+        })
+    }
+}
 
 impl State {
     /// A fresh histogram's: nothing observed, bank 0 at `schema`.
@@ -150,6 +198,7 @@ impl State {
         }
     }
 
+    #[inline]
     pub(super) const fn pack(self) -> u128 {
         ((self.schema + 4) as u128 & 0xf)
             | ((self.bank as u128 & 1) << 4)
@@ -160,6 +209,7 @@ impl State {
             | pack_range(self.neg, NEG_AT)
     }
 
+    #[inline]
     pub(super) const fn unpack(w: u128) -> State {
         State {
             schema: (w & 0xf) as i8 - 4,
@@ -171,6 +221,7 @@ impl State {
     }
 
     /// Where observations go: this state, or during a change the state it leads to.
+    #[inline]
     pub(super) const fn target(self) -> State {
         if self.changing {
             self.changed()
@@ -181,6 +232,7 @@ impl State {
 
     /// The state once the change from this one is done: one schema lower, the other bank,
     /// the ranges halved.
+    #[inline]
     pub(super) const fn changed(self) -> State {
         State {
             schema: self.schema - 1,
@@ -192,6 +244,7 @@ impl State {
     }
 
     /// The range of one sign.
+    #[inline]
     pub(super) const fn range(self, neg: bool) -> Range {
         if neg {
             self.neg
@@ -201,6 +254,7 @@ impl State {
     }
 
     /// This state with the range of one sign replaced.
+    #[inline]
     pub(super) const fn with_range(mut self, neg: bool, r: Range) -> State {
         if neg {
             self.neg = r;
@@ -212,6 +266,7 @@ impl State {
 
     /// Whether `other` is this state with (possibly) wider ranges: no change of resolution
     /// began between the two.
+    #[inline]
     pub(super) const fn same_layout(self, other: State) -> bool {
         self.schema == other.schema && self.bank == other.bank && self.changing == other.changing
     }
@@ -245,6 +300,49 @@ mod tests {
     }
 
     #[test]
+    fn window_is_what_the_state_says() {
+        let s = State {
+            schema: 3,
+            bank: 1,
+            changing: false,
+            pos: Some((-5, 150)),
+            neg: Some((-274944, -274800)),
+        };
+        let pos = Window::of(s.pack(), false);
+        assert_eq!(
+            pos,
+            Some(Window {
+                schema: 3,
+                bank: 1,
+                lo: -5,
+                hi: 150
+            })
+        );
+        let neg = Window::of(s.pack(), true);
+        assert_eq!(
+            neg,
+            Some(Window {
+                schema: 3,
+                bank: 1,
+                lo: -274944,
+                hi: -274800
+            })
+        );
+        assert_eq!(Window::of(State { neg: None, ..s }.pack(), true), None);
+        assert_eq!(
+            Window::of(
+                State {
+                    changing: true,
+                    ..s
+                }
+                .pack(),
+                false
+            ),
+            None
+        );
+    }
+
+    #[test]
     fn slots_and_ranges() {
         assert_eq!((tag(8, 8), tag(8, 7)), (0, 0), "both banks start at tag 0");
         assert_ne!(tag(8, 8), tag(8, 6), "a bank's schemas differ in tag");
@@ -256,6 +354,37 @@ mod tests {
         assert_eq!(span(with(with(None, 5), -2)), 8);
         assert_eq!(halved(Some((-3, 4))), Some((-1, 2)));
         assert_eq!(slot_of(-1, 4), 3);
+        for i in [
+            -1 << 20,
+            -274944,
+            -1,
+            0,
+            1,
+            159,
+            160,
+            262143,
+            (1 << 20) - 1,
+            1 << 20,
+            i32::MIN,
+            i32::MAX,
+        ] {
+            for n in [
+                1,
+                3,
+                4,
+                160,
+                1 << 20,
+                (1 << 20) + 1,
+                1 << 30,
+                usize::MAX >> 1,
+            ] {
+                assert_eq!(
+                    slot_of(i, n) as i64,
+                    i64::from(i).rem_euclid(n as i64),
+                    "{i} {n}"
+                );
+            }
+        }
         assert!(contains(Some((1, 2)), 2) && !contains(Some((1, 2)), 3) && !contains(None, 0));
         assert_eq!(split(join(7, 9)), (7, 9));
     }

@@ -230,6 +230,17 @@ impl<V: NativeValue, const N: usize, const NEG: usize> NativeHistogram<V, N, NEG
         }
     }
 
+    /// Bank `bank` (0 or 1; any other is 1) of one sign's slots.
+    #[inline]
+    fn bank(&self, neg: bool, bank: usize) -> &[AtomicU128] {
+        match (neg, bank) {
+            (false, 0) => &self.pos[0],
+            (false, _) => &self.pos[1],
+            (true, 0) => &self.neg[0],
+            (true, _) => &self.neg[1],
+        }
+    }
+
     /// Records `v`. A NaN or infinite value is refused, and so is a negative one when `NEG ==
     /// 0`, or one that would need more than `N` (`NEG`) buckets even at schema -4; nothing is
     /// recorded then.
@@ -238,15 +249,43 @@ impl<V: NativeValue, const N: usize, const NEG: usize> NativeHistogram<V, N, NEG
         if !v.is_finite() {
             return Err(ObserveError::NotFinite);
         }
-        let (neg, mag) = match value::place(v, self.zero_mag) {
+        match value::place(v, self.zero_mag) {
             Place::Zero => {
                 self.zero.add(v);
-                return Ok(());
+                Ok(())
             }
-            Place::Pos(m) => (false, m),
-            Place::Neg(m) => (true, m),
-        };
-        let banks = self.banks(neg);
+            Place::Pos(m) => self.observe_signed::<false>(m, v),
+            Place::Neg(m) => self.observe_signed::<true>(m, v),
+        }
+    }
+
+    /// [`observe`](Self::observe) of a value of magnitude `mag`, below zero if `NEGATIVE`
+    /// (a constant, so that the common case reads the state word at fixed places).
+    #[inline]
+    fn observe_signed<const NEGATIVE: bool>(&self, mag: Mag, v: V) -> Result<(), ObserveError> {
+        // The common case: no change under way and `v`'s bucket in the window.
+        let word = self.state.load(Ordering::Acquire);
+        if let Some(w) = Window::of(word, NEGATIVE) {
+            let i = bucket_index(mag, w.schema);
+            if w.lo <= i && i <= w.hi {
+                if self.add(self.bank(NEGATIVE, w.bank), i, w.schema, v) {
+                    return Ok(());
+                }
+            }
+        }
+        self.observe_slow(self.banks(NEGATIVE), NEGATIVE, mag, v)
+    }
+
+    /// [`observe`](Self::observe) of a value of sign `neg` and magnitude `mag` when the
+    /// bucket may lie outside the window, or a change may be under way.
+    #[inline(never)]
+    fn observe_slow(
+        &self,
+        banks: [&[AtomicU128]; 2],
+        neg: bool,
+        mag: Mag,
+        v: V,
+    ) -> Result<(), ObserveError> {
         let slots = banks[0].len() as u64;
         if slots == 0 {
             return Err(ObserveError::Negative);
