@@ -107,12 +107,7 @@ impl<B: Buckets> Histogram<B> {
     /// nothing is recorded then.
     #[inline]
     pub fn observe(&self, v: B::Value) -> Result<(), ObserveError> {
-        if !v.is_finite() {
-            return Err(ObserveError::NotFinite);
-        }
-        if v.is_negative() && !Self::negative_buckets() {
-            return Err(ObserveError::Negative);
-        }
+        self.accepts(v)?;
         let cell = self
             .counts
             .as_slice()
@@ -122,8 +117,20 @@ impl<B: Buckets> Histogram<B> {
         Ok(())
     }
 
+    /// Whether [`observe`](Self::observe) takes `v`, and if not why.
+    #[inline]
+    pub(crate) fn accepts(&self, v: B::Value) -> Result<(), ObserveError> {
+        if !v.is_finite() {
+            return Err(ObserveError::NotFinite);
+        }
+        if v.is_negative() && !Self::negative_buckets() {
+            return Err(ObserveError::Negative);
+        }
+        Ok(())
+    }
+
     /// Every bucket's tally, the finite ones in order, then the one above the last bound.
-    fn tallies(&self) -> impl Iterator<Item = &Tally<B::Value>> + '_ {
+    pub(crate) fn tallies(&self) -> impl Iterator<Item = &Tally<B::Value>> + '_ {
         self.counts.as_slice().iter().chain([&self.inf])
     }
 

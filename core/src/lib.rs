@@ -133,7 +133,9 @@ pub use histogram::{Histogram, ObserveError};
 pub use info::Info;
 pub use metric::{Collect, Metric, State};
 pub use name::{Desc, MetricType, NameError};
-pub use native_histogram::{NativeHistogram, NativeHistogramError, NativeSnapshot, NativeValue};
+pub use native_histogram::{
+    DualHistogram, NativeHistogram, NativeHistogramError, NativeSnapshot, NativeValue,
+};
 pub use number::{AtomicNumber, Float, Number, SumBits};
 pub use registry::{RegisterError, Registry};
 pub use stateset::{StateError, StateSet};

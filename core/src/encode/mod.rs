@@ -428,6 +428,18 @@ impl<'w> Encoder<'w> {
         dispatch!(syntax self, state_sample(desc, labels, state, value));
     }
 
+    /// What [`put_native`](Self::put_native) would write of a native histogram in this
+    /// encoder's format.
+    pub(crate) fn native_support(&self) -> NativeWritten {
+        match self.kind {
+            #[cfg(feature = "protobuf")]
+            Kind::Protobuf => NativeWritten::Buckets,
+            #[cfg(feature = "remote-write")]
+            Kind::RemoteWrite => NativeWritten::Series,
+            _ => NativeWritten::Nothing,
+        }
+    }
+
     /// A native histogram series (its buckets, count and `sum`), for the formats that have
     /// them; what the format wrote of it (the text formats nothing).
     pub(crate) fn put_native<V: WriteValue>(

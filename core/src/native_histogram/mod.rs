@@ -66,6 +66,9 @@
 //! family with one native `Histogram` (count, sum, schema, zero bucket, spans and deltas), as
 //! Prometheus stores a native histogram it scrapes.
 //!
+//! For scrapers that ask for text and still need `_bucket` series, [`DualHistogram`] keeps
+//! classic buckets alongside (the Go client's dual mode).
+//!
 //! ```
 //! use edgeprom::{Metric, NativeHistogram, Registry};
 //!
@@ -93,6 +96,7 @@
 
 mod bounds;
 mod change;
+mod dual;
 #[cfg(test)]
 mod go_tables;
 mod index;
@@ -104,6 +108,7 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::time::Duration;
 
+pub use self::dual::DualHistogram;
 pub use self::index::{upper_bound, MAX_SCHEMA, MIN_SCHEMA};
 pub use self::snapshot::NativeSnapshot;
 pub use self::value::NativeValue;
