@@ -272,10 +272,8 @@ impl<V: NativeValue, const N: usize, const NEG: usize> NativeHistogram<V, N, NEG
         let word = self.state.load(Ordering::Acquire);
         if let Some(w) = Window::of(word, NEGATIVE) {
             let i = bucket_index(mag, w.schema);
-            if w.lo <= i && i <= w.hi {
-                if self.add(self.bank(NEGATIVE, w.bank), i, w.schema, v) {
-                    return Ok(());
-                }
+            if w.lo <= i && i <= w.hi && self.add(self.bank(NEGATIVE, w.bank), i, w.schema, v) {
+                return Ok(());
             }
         }
         self.observe_slow(self.banks(NEGATIVE), NEGATIVE, mag, v)
