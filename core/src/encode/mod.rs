@@ -36,6 +36,7 @@ mod bucket_lines;
 mod byte_write;
 pub(crate) mod digits;
 mod escaping;
+pub(crate) mod exemplar;
 pub(crate) mod float;
 pub(crate) mod float32;
 pub(crate) mod label_value;
@@ -426,6 +427,43 @@ impl<'w> Encoder<'w> {
         value: u64,
     ) {
         dispatch!(syntax self, state_sample(desc, labels, state, value));
+    }
+
+    /// Whether this format writes exemplars (OpenMetrics and the protobuf exposition): a
+    /// metric that keeps them reads them only then.
+    pub(crate) fn writes_exemplars(&self) -> bool {
+        match self.kind {
+            Kind::OpenMetrics => true,
+            #[cfg(feature = "protobuf")]
+            Kind::Protobuf => true,
+            _ => false,
+        }
+    }
+
+    /// One sample with its series' latest exemplar (a counter's `_total`), written where the
+    /// format has exemplars.
+    pub(crate) fn put_sample_exemplar<V: WriteValue>(
+        &mut self,
+        desc: &Desc<'_>,
+        suffix: &str,
+        labels: &Labels<'_>,
+        value: V,
+        exemplar: &exemplar::ExemplarRef<'_, V>,
+    ) {
+        dispatch!(syntax self, sample_exemplar(desc, suffix, labels, value, exemplar));
+    }
+
+    /// [`put_bucket_samples`](Self::put_bucket_samples) with each bucket's latest exemplar,
+    /// visited by `exemplars`, written where the format has exemplars.
+    pub(crate) fn put_bucket_samples_exemplars<V: WriteValue>(
+        &mut self,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+        bounds: &'static [V],
+        cumulative: &mut dyn FnMut() -> Option<u64>,
+        exemplars: exemplar::BucketExemplars<'_, V>,
+    ) {
+        dispatch!(syntax self, bucket_samples_exemplars(desc, labels, bounds, cumulative, exemplars));
     }
 
     /// A native histogram series (its buckets, count and `sum`), for the formats that have

@@ -73,6 +73,7 @@
 //! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 
+mod exemplar;
 mod fields;
 mod message;
 mod native;
@@ -84,6 +85,7 @@ use self::fields::*;
 pub(crate) use self::message::Pass;
 use self::message::{Mode, FAMILY, METRIC, VALUE_MSG};
 use super::escaping::is_legacy;
+use super::exemplar::{BucketExemplars, ExemplarRef};
 use super::name_parts::{full_name, one, Val};
 use super::out::Out;
 use super::syntax::{CreatedPlacement, Dialect, Kind, Syntax};
@@ -529,6 +531,34 @@ impl Syntax for ProtobufExposition {
         if let Some(f) = enc.pb.fns {
             let bound = |i: usize| bounds.get(i).map_or(f64::INFINITY, |b| b.to_f64());
             (f.buckets)(enc, &bound, cumulative);
+        }
+    }
+
+    fn sample_exemplar<V: WriteValue>(
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        suffix: &str,
+        labels: &Labels<'_>,
+        value: V,
+        ex: &ExemplarRef<'_, V>,
+    ) {
+        Self::sample(enc, desc, suffix, labels, None, value);
+        // Called directly, not through `Fns`: only a metric that keeps exemplars links it.
+        if enc.pb.fns.is_some() {
+            exemplar::counter_exemplar(enc, suffix, ex);
+        }
+    }
+
+    fn bucket_samples_exemplars<V: WriteValue>(
+        enc: &mut Encoder<'_>,
+        _: &Desc<'_>,
+        _: &Labels<'_>,
+        bounds: &'static [V],
+        cumulative: &mut dyn FnMut() -> Option<u64>,
+        exemplars: BucketExemplars<'_, V>,
+    ) {
+        if enc.pb.fns.is_some() {
+            exemplar::buckets_exemplars(enc, bounds, cumulative, exemplars);
         }
     }
 
