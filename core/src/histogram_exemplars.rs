@@ -154,3 +154,89 @@ impl<B: Buckets, const S: usize> State for HistogramWithExemplars<B, S> {
         State::init_created(&self.histogram, unix)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use std::string::String;
+
+    use super::*;
+    use crate::{Family, Format, Metric, ObserveError, Registry};
+
+    crate::buckets!(Small: f64 = [0.1, 1.0]);
+    crate::buckets!(Ints: u64 = [10, 100]);
+
+    fn doc<const N: usize>(r: &Registry<'_, N>, format: Format) -> String {
+        let mut s = String::new();
+        r.encode_to(format, &mut s).unwrap();
+        let mut buf = std::vec![0u8; s.len()];
+        let n = r.encode(format, &mut buf).unwrap();
+        assert_eq!(core::str::from_utf8(&buf[..n]).unwrap(), s, "in place too");
+        s
+    }
+
+    #[test]
+    fn each_bucket_keeps_its_latest_exemplar() {
+        let h: Family<HistogramWithExemplars<Small>, 1, 2> = Family::new("h_seconds", "h", ["k"]);
+        let s = h.labels(["a"]).unwrap();
+        s.observe(0.05).unwrap();
+        s.observe_with_exemplar(0.07, &[("trace_id", "old")], None)
+            .unwrap();
+        let at = Duration::new(12, 5_000_000);
+        s.observe_with_exemplar(0.08, &[("trace_id", "new")], Some(at))
+            .unwrap();
+        s.observe_with_exemplar(7.5, &[("trace_id", "inf")], None)
+            .unwrap();
+        let i: Metric<HistogramWithExemplars<Ints, 16>> = Metric::new("i", "i");
+        i.observe_with_exemplar(50, &[("t", "x")], None).unwrap();
+        let mut r: Registry<'_, 2> = Registry::new().with_namespace("ns").unwrap();
+        r.register(&h).unwrap();
+        r.register(&i).unwrap();
+        let om = doc(&r, Format::OpenMetrics);
+        let want = "ns_h_seconds_bucket{k=\"a\",le=\"0.1\"} 3 # {trace_id=\"new\"} 0.08 12.005\n\
+                    ns_h_seconds_bucket{k=\"a\",le=\"1.0\"} 3\n\
+                    ns_h_seconds_bucket{k=\"a\",le=\"+Inf\"} 4 # {trace_id=\"inf\"} 7.5\n\
+                    ns_h_seconds_count{k=\"a\"} 4\n";
+        assert!(om.contains(want), "{om}");
+        assert!(
+            om.contains("ns_i_bucket{le=\"100.0\"} 1 # {t=\"x\"} 50\n"),
+            "{om}"
+        );
+        for format in [Format::Prometheus, Format::PrometheusV1] {
+            let text = doc(&r, format);
+            assert!(!text.contains(" # {"), "{text}");
+            assert!(
+                text.contains("ns_h_seconds_bucket{k=\"a\",le=\"+Inf\"} 4\n"),
+                "{text}"
+            );
+        }
+        assert_eq!(s.exemplar(0).unwrap().value(), 0.08);
+        assert!(s.exemplar(1).is_none());
+        assert!(s.exemplar(2).unwrap().labels().eq([("trace_id", "inf")]));
+        assert!(s.exemplar(3).is_none(), "past +Inf");
+    }
+
+    #[test]
+    fn a_refused_observation_changes_nothing() {
+        let h: HistogramWithExemplars<Small, 8> = HistogramWithExemplars::new();
+        h.observe_with_exemplar(0.5, &[("t", "1")], None).unwrap();
+        assert_eq!(
+            h.observe_with_exemplar(f64::NAN, &[("t", "2")], None),
+            Err(ExemplarError::Observe(ObserveError::NotFinite))
+        );
+        assert_eq!(
+            h.observe_with_exemplar(-1.0, &[("t", "2")], None),
+            Err(ExemplarError::Observe(ObserveError::Negative))
+        );
+        assert_eq!(
+            h.observe_with_exemplar(0.5, &[("t", "too long")], None),
+            Err(ExemplarError::TooBig {
+                bytes: 11,
+                capacity: 8
+            })
+        );
+        assert_eq!((h.count(), h.sum()), (1, 0.5));
+        assert!(h.exemplar(1).unwrap().labels().eq([("t", "1")]));
+    }
+}
