@@ -59,10 +59,13 @@ fn want(labels: &[(&str, &str)], value: f64, timestamp: Option<Duration>) -> Wan
     }
 }
 
-/// (sample name, its labels) -> the exemplar it must carry (`None`: none).
-type Expected = BTreeMap<(String, BTreeMap<String, String>), Option<Want>>;
+/// A sample: its name and labels.
+type Key = (String, BTreeMap<String, String>);
 
-fn key(name: &str, labels: &[(&str, &str)]) -> (String, BTreeMap<String, String>) {
+/// Sample -> the exemplar it must carry (`None`: none).
+type Expected = BTreeMap<Key, Option<Want>>;
+
+fn key(name: &str, labels: &[(&str, &str)]) -> Key {
     let labels = labels
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -195,7 +198,7 @@ fn python(doc: &str, text: bool) -> Value {
 }
 
 /// Every sample Python read: (name, labels) -> (value, exemplar).
-fn samples(json: &Value) -> BTreeMap<(String, BTreeMap<String, String>), (f64, Option<Want>)> {
+fn samples(json: &Value) -> BTreeMap<Key, (f64, Option<Want>)> {
     let strings = |v: &Value| -> BTreeMap<String, String> {
         v.as_object()
             .unwrap()
