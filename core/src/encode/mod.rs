@@ -277,8 +277,9 @@ impl<'w> Encoder<'w> {
     /// Writes names outside the legacy character set by `escaping` (the default is
     /// [`Escaping::Underscores`]); [`Escaping::AllowUtf8`] quotes them in
     /// [`Format::PrometheusV1`] and [`Format::OpenMetrics`], writes them as they are in the
-    /// protobuf exposition, and is `underscores` in text 0.0.4. Remote write 1.0 does not
-    /// escape names yet: it writes a UTF-8 name as it is, whatever the escaping.
+    /// protobuf exposition, and is `underscores` in text 0.0.4 and in remote write 1.0
+    /// (whose receivers take only legacy names: it escapes the metric and label names by
+    /// this scheme, as the text formats do).
     pub fn with_escaping(mut self, escaping: Escaping) -> Self {
         self.escaping = match escaping {
             Escaping::AllowUtf8 if !self.kind.carries_utf8() => Escaping::Underscores,

@@ -54,7 +54,7 @@ impl Kind {
     /// Whether names outside the legacy character set may be written as they are
     /// ([`Escaping::AllowUtf8`](super::Escaping)): quoted in text 1.0.0 and OpenMetrics, as
     /// strings in the protobuf exposition; never in text 0.0.4 nor in remote write 1.0
-    /// (which, not escaping names yet, writes them as they are all the same).
+    /// (whose receivers take only legacy names: it escapes them, `remote_write/escaped.rs`).
     pub(crate) const fn carries_utf8(self) -> bool {
         match self {
             Kind::PrometheusV1 | Kind::OpenMetrics => true,
