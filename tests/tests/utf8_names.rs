@@ -541,9 +541,12 @@ fn the_std_endpoint_answers_prometheus_3_with_quoted_names() {
     server.stop();
 }
 
+/// A series: its name and labels.
+type Series = (String, Vec<(String, String)>);
+
 /// The registry's families as a remote write request with `escaping` and namespace `ns`,
 /// decoded: each series as `name{labels, in the order sent}`, and the metadata names.
-fn remote_write(escaping: Escaping) -> (Vec<(String, Vec<(String, String)>)>, Vec<String>) {
+fn remote_write(escaping: Escaping) -> (Vec<Series>, Vec<String>) {
     use edgeprom::encode::remote_write::RemoteWrite;
     use edgeprom::encode::{Encoder, SliceWriter};
     use edgeprom::Collect;
@@ -586,7 +589,6 @@ fn remote_write(escaping: Escaping) -> (Vec<(String, Vec<(String, String)>)>, Ve
 
 /// The series of the text 0.0.4 document with `escaping` and namespace `ns`: each as
 /// `name{labels, sorted by name as remote write sends them}`, and the `# TYPE` names.
-type Series = (String, Vec<(String, String)>);
 fn text_series(escaping: Escaping) -> (BTreeSet<Series>, BTreeSet<String>) {
     let mut r = Registry::<'static, 5>::new().with_namespace("ns").unwrap();
     for f in [
