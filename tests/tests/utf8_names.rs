@@ -687,3 +687,67 @@ fn remote_write_sends_the_names_the_text_format_escapes() {
     ];
     assert!(sent.iter().any(|(_, l)| l == &want), "{sent:?}");
 }
+
+/// One GET of `/metrics` with `accept`: the answer's head and body as bytes.
+fn scrape_bytes(addr: std::net::SocketAddr, accept: &str) -> (String, Vec<u8>) {
+    use std::io::Read as _;
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    write!(conn, "GET /metrics HTTP/1.1\r\nAccept: {accept}\r\n\r\n").unwrap();
+    let mut answer = Vec::new();
+    conn.read_to_end(&mut answer).unwrap();
+    let at = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8(answer[..at].to_vec()).unwrap();
+    (head, answer[at + 4..].to_vec())
+}
+
+/// The std endpoint's protobuf answer is written with the escaping the scraper negotiated
+/// (names as they are for `allow-utf-8`, `dots` when asked, `underscores` when it names none),
+/// and its Content-Type names it; for a core registry and for the dynamic one alike.
+#[test]
+fn the_std_endpoint_answers_protobuf_with_the_negotiated_escaping() {
+    use edgeprom_std::{DynDesc, DynFamily, DynRegistry};
+    let dynamic = Arc::new(DynRegistry::new());
+    let desc = DynDesc::utf8("dyn.requests_total", "R.", edgeprom::MetricType::Counter).unwrap();
+    let requests = Arc::new(DynFamily::<Counter>::with_desc(desc, &["http.method"]).unwrap());
+    dynamic.register(requests.clone()).unwrap();
+    requests.labels(&["get"]).unwrap().inc_by(2);
+    let core: Arc<dyn Gather> = Arc::new(registry());
+    let pb = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;\
+              encoding=delimited";
+    for (escaping, n, asked) in [
+        (Escaping::AllowUtf8, &UTF8, ";escaping=allow-utf-8"),
+        (Escaping::Dots, &DOTS, ";escaping=dots"),
+        (Escaping::Values, &VALUES, ";escaping=values"),
+        (Escaping::Underscores, &UNDERSCORES, ""),
+    ] {
+        let accept = format!("{pb}{asked};q=0.7,text/plain;version=0.0.4;q=0.3");
+        let ct = format!(
+            "\r\nContent-Type: application/vnd.google.protobuf; \
+             proto=io.prometheus.client.MetricFamily; encoding=delimited; escaping={escaping}\r\n"
+        );
+        // The core registry: the same families as the encoder writes with that escaping.
+        let server = ScrapeServer::bind("127.0.0.1:0", core.clone()).unwrap();
+        let (head, body) = scrape_bytes(server.local_addr(), &accept);
+        assert!(head.contains(&ct), "{escaping}: {head}");
+        let got = edgeprom_tests::client_model::decode_families(&body);
+        assert_eq!(got, protobuf(escaping), "{escaping}");
+        let names: BTreeSet<String> = got.iter().map(|f| f.name.clone().unwrap()).collect();
+        assert!(names.contains(&format!("{}_total", n.dotted)), "{names:?}");
+        drop(server);
+        // The dynamic registry.
+        let server = ScrapeServer::bind("127.0.0.1:0", dynamic.clone()).unwrap();
+        let (head, body) = scrape_bytes(server.local_addr(), &accept);
+        assert!(head.contains(&ct), "{escaping}: {head}");
+        let got = edgeprom_tests::client_model::decode_families(&body);
+        let want_name = match escaping {
+            Escaping::AllowUtf8 => "dyn.requests_total",
+            Escaping::Dots => "dyn_dot_requests_total",
+            Escaping::Values => "U__dyn_2E_requests_total",
+            _ => "dyn_requests_total",
+        };
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].name.as_deref(), Some(want_name), "{escaping}");
+        let label = got[0].metric[0].label[0].name.clone().unwrap();
+        assert_eq!(label, n.method, "{escaping}");
+    }
+}

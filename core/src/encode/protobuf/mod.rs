@@ -602,9 +602,16 @@ pub(crate) struct Source<'s> {
     pub(crate) namespace: &'s str,
     pub(crate) const_labels: &'s [(&'s str, &'s str)],
     pub(crate) created: bool,
+    /// How names outside the legacy character set are written.
+    pub(crate) escaping: super::Escaping,
 }
 
 impl<'s> Source<'s> {
+    /// The same, with names written by `escaping`.
+    fn escaped(self, escaping: super::Escaping) -> Self {
+        Source { escaping, ..self }
+    }
+
     fn run<'w>(&self, out: Out<'w>, mode: Mode) -> Result<Encoder<'w>, EncodeError>
     where
         's: 'w,
@@ -612,7 +619,8 @@ impl<'s> Source<'s> {
         let mut enc = Encoder::protobuf_with(out, mode)
             .with_namespace(self.namespace)
             .with_const_labels(self.const_labels)
-            .with_created(self.created);
+            .with_created(self.created)
+            .with_escaping(self.escaping);
         for m in self.metrics {
             enc.write_collector(*m).map_err(|_| EncodeError::Write)?;
         }
@@ -659,6 +667,27 @@ macro_rules! registry_methods {
         pub fn write_protobuf(&self, sink: &mut dyn ByteWrite) -> Result<usize, EncodeError> {
             self.protobuf_source().write(sink)
         }
+
+        /// As [`encode_protobuf`](Self::encode_protobuf), with names outside the legacy
+        /// character set written by `escaping` (as they are under
+        /// [`Escaping::AllowUtf8`](crate::Escaping::AllowUtf8); `encode_protobuf` escapes
+        /// them with `underscores`): what a scraper's negotiated answer names.
+        pub fn encode_protobuf_escaped(
+            &self,
+            escaping: crate::Escaping,
+            buf: &mut [u8],
+        ) -> Result<usize, EncodeError> {
+            self.protobuf_source().escaped(escaping).encode(buf)
+        }
+
+        /// The length of [`encode_protobuf_escaped`](Self::encode_protobuf_escaped)'s
+        /// document.
+        pub fn protobuf_len_escaped(
+            &self,
+            escaping: crate::Escaping,
+        ) -> Result<usize, EncodeError> {
+            self.protobuf_source().escaped(escaping).len()
+        }
     };
 }
 
@@ -671,6 +700,7 @@ impl<'a, const N: usize> Registry<'a, N> {
             namespace: self.namespace(),
             const_labels: self.const_labels(),
             created: self.writes_created(),
+            escaping: crate::Escaping::Underscores,
         }
     }
 }
@@ -684,6 +714,7 @@ impl<const N: usize> StaticRegistry<N> {
             namespace: self.namespace(),
             const_labels: self.const_labels(),
             created: true,
+            escaping: crate::Escaping::Underscores,
         }
     }
 }
