@@ -3,20 +3,6 @@
 //! ([`ExemplarError`]), what became of it ([`ExemplarWrite`]) and a copy read back
 //! ([`ExemplarSnapshot`]).
 //!
-//! # The sequence lock
-//! A cell is a sequence word, a length word, the value, the timestamp and `S` label bytes,
-//! all atomics (no `unsafe`, no lock anyone waits for):
-//! - a writer claims the cell by moving the sequence from even to odd with one
-//!   compare-and-swap, writes the words, and makes it even again (`Release`). A writer that
-//!   finds the cell claimed (another thread, or the code an interrupt handler interrupted, is
-//!   writing) does not wait: its exemplar is dropped, and the update says so
-//!   ([`ExemplarWrite::Dropped`]). The counter or histogram is updated all the same.
-//! - a reader (the encoder) reads the sequence, copies the words, and reads the sequence
-//!   again after an `Acquire` fence; the copy is used only when both reads are the same even
-//!   number, so a reader never sees a torn exemplar. It retries a few times and then gives
-//!   up (the sample is written without its exemplar for that scrape): an interrupt handler
-//!   that encodes while the code it interrupted is writing would otherwise wait forever.
-//!
 //! Exemplar storage is opt-in: [`Counter`](crate::Counter) and
 //! [`Histogram`](crate::Histogram) have none; [`CounterWithExemplar`](crate::CounterWithExemplar)
 //! and [`HistogramWithExemplars`](crate::HistogramWithExemplars) add one cell (per bucket).
@@ -153,9 +139,27 @@ const NO_TIMESTAMP: u32 = u32::MAX;
 /// How often a reader tries before giving up on a cell being written.
 const READ_TRIES: u32 = 4;
 
-/// Storage for one exemplar: `S` bytes of labels and a few words, behind a sequence lock (see
-/// the [module docs](self)). Used through [`CounterWithExemplar`](crate::CounterWithExemplar)
-/// and [`HistogramWithExemplars`](crate::HistogramWithExemplars); `S + 24` bytes of RAM.
+/// Storage for one exemplar: `S` bytes of labels and a few words behind a sequence lock.
+/// Used through [`CounterWithExemplar`](crate::CounterWithExemplar) and
+/// [`HistogramWithExemplars`](crate::HistogramWithExemplars); `S + 24` bytes of RAM, and `S`
+/// bytes of stack while an encoder copies it out.
+///
+/// # The sequence lock
+/// A cell is a sequence word, a length word, the value, the timestamp and `S` label bytes,
+/// all atomics (no `unsafe`, no lock anyone waits for):
+/// - a writer claims the cell by moving the sequence from even to odd with one
+///   compare-and-swap, writes the words, and makes it even again (`Release`). A writer that
+///   finds the cell claimed (another thread, or the code an interrupt handler interrupted, is
+///   writing) does not wait: its exemplar is dropped, and the update says so
+///   ([`ExemplarWrite::Dropped`]). The counter or histogram is updated all the same.
+/// - a reader (the encoder) reads the sequence, copies the words, and reads the sequence
+///   again after an `Acquire` fence; the copy is used only when both reads are the same even
+///   number, so a reader never sees a torn exemplar. It retries a few times and then gives
+///   up (the sample is written without its exemplar for that scrape): an interrupt handler
+///   that encodes while the code it interrupted is writing would otherwise wait forever.
+///
+/// The fences are what make a copy whole: `core/tests/loom_exemplar.rs` checks every
+/// interleaving of a writer and a reader within loom's bound, and fails without either.
 pub struct ExemplarCell<const S: usize = DEFAULT_EXEMPLAR_BYTES> {
     /// Even when the cell is complete, odd while a writer holds it.
     seq: AtomicU32,

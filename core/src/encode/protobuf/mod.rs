@@ -11,13 +11,17 @@
 //! same series from either:
 //! - a counter is a `COUNTER` family named `<name>_total` (Prometheus' protobuf parser takes
 //!   the family name as the series name, as Go's client names counters), with
-//!   `Counter.value` and, when known, `Counter.created_timestamp`;
+//!   `Counter.value` and, when known, `Counter.created_timestamp`; a
+//!   [`CounterWithExemplar`](crate::CounterWithExemplar)'s latest exemplar is
+//!   `Counter.exemplar` (labels, value as a double, timestamp);
 //! - a gauge is `GAUGE` with `Gauge.value`; an info is a `GAUGE` family `<name>_info` with
 //!   value 1; a state set is a `GAUGE` family with one `Metric` per state, labelled
 //!   `<name>="<state>"`, value 0 or 1 (as in Prometheus text); an unknown type is `UNTYPED`;
 //! - a histogram is `HISTOGRAM`: cumulative `bucket`s with `upper_bound`, the `+Inf` one
 //!   included, `sample_count` (the `+Inf` bucket's count), `sample_sum` (left out when the
 //!   buckets reach below zero, as the text formats leave out `_sum`) and `created_timestamp`;
+//!   a [`HistogramWithExemplars`](crate::HistogramWithExemplars)' buckets carry their latest
+//!   exemplars in `Bucket.exemplar`;
 //! - a [`NativeHistogram`](crate::NativeHistogram) is `HISTOGRAM` with the native fields:
 //!   `schema`, `zero_threshold`, `zero_count`, `positive_span`/`positive_delta` and
 //!   `negative_span`/`negative_delta` (the spans as client_golang writes them: a gap of up to
@@ -45,7 +49,8 @@
 //! family, and each series in it, is first measured and then written; the bytes are the same
 //! as in a buffer. A metric that changes length between the two (a count crossing a power of
 //! 128, a new series) fails the document with [`EncodeError::Write`]: what was sent is not
-//! valid, send it again. A collector that writes several families (through `write_header`)
+//! valid, send it again (so does an exemplar replaced by one of another length in between;
+//! into a buffer nothing can change). A collector that writes several families (through `write_header`)
 //! can stream up to 16 of them. [`Registry::protobuf_len`](crate::Registry::protobuf_len) measures
 //! the whole document (for a `Content-Length`).
 //!
