@@ -119,8 +119,11 @@ pub(crate) fn check_labels(labels: &[(&str, &str)], capacity: usize) -> Result<(
         if labels.iter().take(index).any(|(n, _)| n == name) {
             return Err(ExemplarError::DuplicateLabel { index });
         }
-        // A name is ASCII: its characters are its bytes.
-        chars += name.len() + value.chars().count();
+        // A name is ASCII: its characters are its bytes. A value's are its bytes that do not
+        // continue a character (counted so, not by `chars()`, which links a counter of its
+        // own on bare metal).
+        let continuing = value.bytes().filter(|b| b & 0xc0 == 0x80).count();
+        chars += name.len() + value.len() - continuing;
     }
     if chars > MAX_EXEMPLAR_CHARS {
         return Err(ExemplarError::TooLong { chars });
