@@ -3,8 +3,8 @@
 use defmt::{write, Format, Formatter};
 
 use crate::{
-    BucketsError, CounterError, EncodeError, ExemplarError, ExemplarWrite, LabelError,
-    MetricType, NameError, ObserveError, RegisterError, SampleValue, StateError,
+    BucketsError, CounterError, EncodeError, ExemplarError, ExemplarWrite, LabelError, MetricType,
+    NameError, ObserveError, RegisterError, SampleValue, StateError,
 };
 
 impl Format for NameError {
@@ -152,14 +152,12 @@ impl Format for ExemplarError {
             ExemplarError::TooBig { bytes, capacity } => write!(
                 f,
                 "the exemplar's labels need {=usize} bytes; the metric keeps {=usize}",
-                bytes,
-                capacity
+                bytes, capacity
             ),
             ExemplarError::InvalidLabelName { index, error } => write!(
                 f,
                 "exemplar label name {=usize} is invalid: {}",
-                index,
-                error
+                index, error
             ),
             ExemplarError::DuplicateLabel { index } => {
                 write!(f, "exemplar label name {=usize} was given before", index)
