@@ -144,8 +144,8 @@ const READ_TRIES: u32 = 4;
 
 /// Storage for one exemplar: `S` bytes of labels and a few words behind a sequence lock.
 /// Used through [`CounterWithExemplar`](crate::CounterWithExemplar) and
-/// [`HistogramWithExemplars`](crate::HistogramWithExemplars); `S + 28` bytes of RAM (rounded up to 4), and `S`
-/// bytes of stack while an encoder copies it out.
+/// [`HistogramWithExemplars`](crate::HistogramWithExemplars); `S + 28` bytes of RAM
+/// (rounded up to 4), and `S` bytes of stack while an encoder copies it out.
 ///
 /// # The sequence lock
 /// A cell is a sequence word, a length word, the value, the timestamp and `S` label bytes,
