@@ -4,6 +4,7 @@
 
 use core::fmt;
 
+use crate::exemplar::{BucketCells, BucketExemplarCells};
 use crate::number::Number;
 use crate::tally::Tally;
 
@@ -28,6 +29,10 @@ pub trait BucketCounts<V: Number>: __private::SealedCounts + Sync + 'static {
     const INIT: Self;
     /// Number of tallies.
     const LEN: usize;
+    /// One exemplar cell of `S` bytes per bucket, `+Inf` included (what a
+    /// [`HistogramWithExemplars`](crate::HistogramWithExemplars) keeps; a
+    /// [`Histogram`](crate::Histogram) has none).
+    type Exemplars<const S: usize>: BucketExemplarCells<S>;
     /// The tallies.
     fn as_slice(&self) -> &[Tally<V>];
 }
@@ -40,6 +45,7 @@ pub mod __private {
     pub trait Sealed {}
     /// Implemented for `[Tally<V>; N]`.
     pub trait SealedCounts {}
+    pub use crate::exemplar::{BucketCells, BucketExemplarCells};
 }
 
 impl<V: Number, const N: usize> __private::SealedCounts for [Tally<V>; N] {}
@@ -48,6 +54,7 @@ impl<V: Number, const N: usize> BucketCounts<V> for [Tally<V>; N] {
     #[allow(clippy::declare_interior_mutable_const)]
     const INIT: Self = [const { Tally::new() }; N];
     const LEN: usize = N;
+    type Exemplars<const S: usize> = BucketCells<N, S>;
     #[inline]
     fn as_slice(&self) -> &[Tally<V>] {
         self

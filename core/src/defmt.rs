@@ -3,8 +3,8 @@
 use defmt::{write, Format, Formatter};
 
 use crate::{
-    BucketsError, CounterError, EncodeError, LabelError, MetricType, NameError, ObserveError,
-    RegisterError, SampleValue, StateError,
+    BucketsError, CounterError, EncodeError, ExemplarError, ExemplarWrite, LabelError, MetricType,
+    NameError, ObserveError, RegisterError, SampleValue, StateError,
 };
 
 impl Format for NameError {
@@ -137,6 +137,42 @@ impl Format for BucketsError {
             BucketsError::NotIncreasing => write!(f, "histogram buckets not increasing"),
             BucketsError::CountsMismatch => write!(f, "bucket counts do not match bounds"),
             BucketsError::NotExact => write!(f, "integer bucket bound is not exactly a float"),
+        }
+    }
+}
+
+impl Format for ExemplarError {
+    fn format(&self, f: Formatter<'_>) {
+        match self {
+            ExemplarError::TooLong { chars } => write!(
+                f,
+                "the exemplar's labels have {=usize} UTF-8 characters, over the limit of 128",
+                chars
+            ),
+            ExemplarError::TooBig { bytes, capacity } => write!(
+                f,
+                "the exemplar's labels need {=usize} bytes; the metric keeps {=usize}",
+                bytes, capacity
+            ),
+            ExemplarError::InvalidLabelName { index, error } => write!(
+                f,
+                "exemplar label name {=usize} is invalid: {}",
+                index, error
+            ),
+            ExemplarError::DuplicateLabel { index } => {
+                write!(f, "exemplar label name {=usize} was given before", index)
+            }
+            ExemplarError::Counter(e) => write!(f, "the counter increment was refused: {}", e),
+            ExemplarError::Observe(e) => write!(f, "the observation was refused: {}", e),
+        }
+    }
+}
+
+impl Format for ExemplarWrite {
+    fn format(&self, f: Formatter<'_>) {
+        match self {
+            ExemplarWrite::Stored => write!(f, "exemplar stored"),
+            ExemplarWrite::Dropped => write!(f, "exemplar dropped: another writer held it"),
         }
     }
 }

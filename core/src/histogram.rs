@@ -107,19 +107,14 @@ impl<B: Buckets> Histogram<B> {
     /// nothing is recorded then.
     #[inline]
     pub fn observe(&self, v: B::Value) -> Result<(), ObserveError> {
-        self.accepts(v)?;
-        let cell = self
-            .counts
-            .as_slice()
-            .get(bucket_index(B::BOUNDS, v))
-            .unwrap_or(&self.inf);
-        cell.add(v);
+        Self::check(v)?;
+        self.record(v);
         Ok(())
     }
 
-    /// Whether [`observe`](Self::observe) takes `v`, and if not why.
+    /// Whether `v` may be observed (see [`observe`](Self::observe)).
     #[inline]
-    pub(crate) fn accepts(&self, v: B::Value) -> Result<(), ObserveError> {
+    pub(crate) fn check(v: B::Value) -> Result<(), ObserveError> {
         if !v.is_finite() {
             return Err(ObserveError::NotFinite);
         }
@@ -127,6 +122,15 @@ impl<B: Buckets> Histogram<B> {
             return Err(ObserveError::Negative);
         }
         Ok(())
+    }
+
+    /// Records a checked `v`; returns the index of its bucket (`BOUNDS.len()` for `+Inf`).
+    #[inline]
+    pub(crate) fn record(&self, v: B::Value) -> usize {
+        let i = bucket_index(B::BOUNDS, v);
+        let cell = self.counts.as_slice().get(i).unwrap_or(&self.inf);
+        cell.add(v);
+        i
     }
 
     /// Every bucket's tally, the finite ones in order, then the one above the last bound.
@@ -219,13 +223,17 @@ impl<B: Buckets> Default for Histogram<B> {
     }
 }
 
-impl<B: Buckets> Series for Histogram<B> {
-    fn write_samples(
+impl<B: Buckets> Histogram<B> {
+    /// The series' samples, the `_bucket` ones by `buckets(enc, cumulative)` (with or without
+    /// exemplars).
+    #[inline(always)]
+    pub(crate) fn write_with(
         &self,
         enc: &mut Encoder<'_>,
         desc: &Desc<'_>,
         labels: &Labels<'_>,
-    ) -> fmt::Result {
+        buckets: impl FnOnce(&mut Encoder<'_>, &mut dyn FnMut() -> Option<u64>),
+    ) {
         // Each tally is read once, by one atomic load, and gives the cumulative counts (finite
         // buckets first, then `+Inf`), `_count` (the last of them) and `_sum`: all three
         // describe the same observations whatever other threads do meanwhile.
@@ -239,7 +247,7 @@ impl<B: Buckets> Series for Histogram<B> {
             Some(count)
         };
         // Consumes every tally (it writes one line per item, `+Inf` included).
-        enc.put_bucket_samples(desc, labels, B::BOUNDS, &mut cumulative);
+        buckets(enc, &mut cumulative);
         // No `_sum` when buckets reach below zero (OpenMetrics: the sum would not be a
         // counter), and then no `_count` either (OpenMetrics writes both or neither; the
         // count is the `+Inf` bucket's). Python's client writes `_count` alone here.
@@ -248,6 +256,19 @@ impl<B: Buckets> Series for Histogram<B> {
             let sum = <B::Value as SumBits>::from_sum_bits(sum);
             enc.put_sample(desc, "_sum", labels, sum);
         }
+    }
+}
+
+impl<B: Buckets> Series for Histogram<B> {
+    fn write_samples(
+        &self,
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+    ) -> fmt::Result {
+        self.write_with(enc, desc, labels, |enc, cumulative| {
+            enc.put_bucket_samples(desc, labels, B::BOUNDS, cumulative)
+        });
         Ok(())
     }
     fn created(&self) -> Option<Duration> {

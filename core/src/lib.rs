@@ -9,6 +9,10 @@
 //! - **Metrics** are [`Counter`], [`Gauge`], [`Histogram`], [`NativeHistogram`] (Prometheus'
 //!   native, exponential histogram in fixed memory), [`Summary`] (one series each, in a
 //!   [`Metric`] that carries the name) and [`Info`], [`StateSet`], [`CallbackGauge`].
+//! - **Exemplars** (OpenMetrics 1.0): [`CounterWithExemplar`] and [`HistogramWithExemplars`]
+//!   keep the latest exemplar of a counter or of each bucket in fixed storage
+//!   (`inc_by_with_exemplar`, `observe_with_exemplar`), written in OpenMetrics and the
+//!   protobuf exposition; [`Counter`] and [`Histogram`] keep none and link none of it.
 //! - **Labels**: a [`Family`] holds up to `N` labelled series in place; resolving an existing
 //!   series is lock-free and returns a handle you can keep.
 //! - **Names** are checked by `const fn`: an invalid name in a `static` does not compile.
@@ -89,16 +93,19 @@ mod callback;
 pub mod clash;
 mod clock;
 mod counter;
+mod counter_exemplar;
 mod created;
 #[cfg(feature = "defmt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 mod defmt;
 pub mod encode;
+mod exemplar;
 mod exposition;
 mod f32_add;
 mod family;
 mod gauge;
 mod histogram;
+mod histogram_exemplars;
 mod info;
 mod metric;
 pub mod name;
@@ -121,15 +128,21 @@ pub use callback::CallbackGauge;
 pub use clash::{name_clash, NameClash};
 pub use clock::{Clock, FixedClock, WallClock};
 pub use counter::{Counter, CounterError, CounterValue};
+pub use counter_exemplar::CounterWithExemplar;
 pub use created::Created;
 pub use encode::{
     negotiate, EncodeError, Encoder, Escaping, Format, Labels, Negotiated, SampleValue,
     ScrapeFormat, Series,
 };
+pub use exemplar::{
+    ExemplarCell, ExemplarError, ExemplarSnapshot, ExemplarWrite, DEFAULT_EXEMPLAR_BYTES,
+    MAX_EXEMPLAR_CHARS,
+};
 pub use exposition::Exposition;
 pub use family::{Family, FamilyBuilder, LabelError};
 pub use gauge::{Gauge, GaugeValue, InProgress};
 pub use histogram::{Histogram, ObserveError};
+pub use histogram_exemplars::HistogramWithExemplars;
 pub use info::Info;
 pub use metric::{Collect, Metric, State};
 pub use name::{Desc, MetricType, NameError};

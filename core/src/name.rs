@@ -309,6 +309,21 @@ impl<'a> Desc<'a> {
         })
     }
 
+    /// The same description under another name, a legacy one (a UTF-8 name escaped, for
+    /// remote write).
+    #[cfg(all(feature = "remote-write", feature = "utf8-names"))]
+    pub(crate) const fn renamed<'b>(&self, name: &'b str) -> Desc<'b>
+    where
+        'a: 'b,
+    {
+        Desc {
+            name,
+            help: self.help,
+            unit: self.unit,
+            utf8: false,
+        }
+    }
+
     /// Whether this family opted into UTF-8 names (its own and its labels').
     #[cfg(feature = "utf8-names")]
     pub const fn utf8(&self) -> bool {

@@ -13,16 +13,15 @@
 //!   consistency comes from reading each tally in one load). Memory orderings are not checked
 //!   for it: it behaves as sequentially consistent.
 //! - [`spin_loop`] yields to loom's scheduler, so that a spinning thread lets the one it waits
-//!   for run.
+//!   for run, and `fence` is loom's (an exemplar's sequence lock relies on fences: every
+//!   ordering of it is checked).
 //!
 //! Other atomics of the core (counters', gauges' and creation times' `portable-atomic` values)
 //! are not swapped: under loom they are plain atomics, each update indivisible but no point
 //! where loom switches threads.
 
-#[cfg(all(not(loom), edgeprom_small_code))]
-pub(crate) use portable_atomic::AtomicU8;
 #[cfg(not(loom))]
-pub(crate) use portable_atomic::{AtomicU128, AtomicU32, AtomicUsize, Ordering};
+pub(crate) use portable_atomic::{fence, AtomicU128, AtomicU32, AtomicU8, AtomicUsize, Ordering};
 
 /// A busy-wait's pause.
 #[cfg(not(loom))]
@@ -31,16 +30,17 @@ pub(crate) fn spin_loop() {
     core::hint::spin_loop();
 }
 
-#[cfg(all(loom, edgeprom_small_code))]
-pub(crate) use self::model::AtomicU8;
 #[cfg(loom)]
-pub(crate) use self::model::{spin_loop, AtomicU128, AtomicU32, AtomicUsize, Ordering};
+pub(crate) use self::model::{
+    fence, spin_loop, AtomicU128, AtomicU32, AtomicU8, AtomicUsize, Ordering,
+};
 
 #[cfg(loom)]
 mod model {
     extern crate std;
 
     pub(crate) use core::sync::atomic::Ordering;
+    pub(crate) use loom::sync::atomic::fence;
     use std::sync::OnceLock;
 
     pub(crate) fn spin_loop() {
@@ -90,7 +90,6 @@ mod model {
         };
     }
 
-    #[cfg(edgeprom_small_code)]
     lazy_atomic!(AtomicU8, u8);
     lazy_atomic!(AtomicU32, u32);
     lazy_atomic!(AtomicUsize, usize);

@@ -56,6 +56,17 @@ pub trait Gather: Send + Sync {
     fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
         None
     }
+
+    /// As [`gather_protobuf`](Self::gather_protobuf) (which escapes with `underscores`), with
+    /// names outside the legacy character set written by `escaping` (as they are under
+    /// [`Escaping::AllowUtf8`]): what the scrape endpoint answers a negotiated protobuf
+    /// scrape with. The default ignores `escaping` and calls `gather_protobuf`: right for a
+    /// source without UTF-8 names, whose document is the same under every scheme.
+    #[cfg(feature = "protobuf")]
+    fn gather_protobuf_escaped(&self, escaping: Escaping) -> Option<Result<Vec<u8>, GatherError>> {
+        let _ = escaping;
+        self.gather_protobuf()
+    }
 }
 
 /// `Gather` for the core's registries: text through `encode_to_escaped`, protobuf through
@@ -79,7 +90,18 @@ macro_rules! gather_registry {
 
             #[cfg(feature = "protobuf")]
             fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
-                Some(crate::protobuf::gather_exposition(self))
+                self.gather_protobuf_escaped(Escaping::Underscores)
+            }
+
+            #[cfg(feature = "protobuf")]
+            fn gather_protobuf_escaped(
+                &self,
+                escaping: Escaping,
+            ) -> Option<Result<Vec<u8>, GatherError>> {
+                Some(crate::protobuf::gather_exposition(
+                    || self.protobuf_len_escaped(escaping),
+                    |buf| self.encode_protobuf_escaped(escaping, buf),
+                ))
             }
         }
     )*};
@@ -106,6 +128,13 @@ macro_rules! gather_through {
             #[cfg(feature = "protobuf")]
             fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
                 (**self).gather_protobuf()
+            }
+            #[cfg(feature = "protobuf")]
+            fn gather_protobuf_escaped(
+                &self,
+                escaping: Escaping,
+            ) -> Option<Result<Vec<u8>, GatherError>> {
+                (**self).gather_protobuf_escaped(escaping)
             }
         }
     )*};

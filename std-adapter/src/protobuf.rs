@@ -6,7 +6,7 @@
 use std::fmt;
 
 use edgeprom::encode::Encoder;
-use edgeprom::{EncodeError, Exposition};
+use edgeprom::{EncodeError, Escaping};
 
 use crate::gather::GatherError;
 use crate::vec_sink::VecSink;
@@ -16,16 +16,17 @@ use crate::vec_sink::VecSink;
 /// the next one has it.
 const TRIES: usize = 3;
 
-/// A core registry's protobuf exposition: measured, then written into a buffer of that
-/// length.
+/// A core registry's protobuf exposition: measured by `len`, then written by `encode` into
+/// a buffer of that length.
 pub(crate) fn gather_exposition(
-    registry: &(impl Exposition + ?Sized),
+    len: impl Fn() -> Result<usize, EncodeError>,
+    encode: impl Fn(&mut [u8]) -> Result<usize, EncodeError>,
 ) -> Result<Vec<u8>, GatherError> {
     let mut buf = Vec::new();
     for _ in 0..TRIES {
-        let n = registry.protobuf_len().map_err(|_| GatherError)?;
+        let n = len().map_err(|_| GatherError)?;
         buf.resize(n, 0);
-        match registry.encode_protobuf(&mut buf) {
+        match encode(&mut buf) {
             Ok(n) => {
                 buf.truncate(n);
                 return Ok(buf);
@@ -41,14 +42,16 @@ pub(crate) fn gather_exposition(
 /// (through [`Encoder::write_collector`], which measures each family before streaming it).
 /// A collector that fails fails the gather; a family that changed length between its
 /// measure and its write (the encoder's `finish` says so) is written again from the start.
+/// Names outside the legacy character set are written by `escaping`.
 pub(crate) fn gather_collectors(
+    escaping: Escaping,
     write: impl Fn(&mut Encoder<'_>) -> fmt::Result,
 ) -> Result<Vec<u8>, GatherError> {
     let mut buf = Vec::new();
     for _ in 0..TRIES {
         buf.clear();
         let mut sink = VecSink(&mut buf);
-        let mut enc = Encoder::protobuf(&mut sink);
+        let mut enc = Encoder::protobuf(&mut sink).with_escaping(escaping);
         write(&mut enc).map_err(|_| GatherError)?;
         if enc.finish().is_ok() {
             drop(enc);

@@ -4,9 +4,10 @@ argument `text`: a Prometheus-text document, with its text parser; both read quo
 names, `{"my.metric"}`, in 0.26).
 
 Prints one JSON object: {"families": [{"name", "type", "unit", "help", "samples": [{"name",
-"labels", "value", "int", "timestamp"}]}]}. A value is given as Python's repr of the parsed
+"labels", "value", "int", "timestamp", "exemplar"}]}]}. A value is given as Python's repr of the parsed
 number ("2.6", "nan", "inf"), and "int" tells whether the parser read it as an integer (no
-decimal point, no exponent).
+decimal point, no exponent). "exemplar" is null or {"labels", "value" (repr), "timestamp"
+(null, or [seconds, nanoseconds] as the parser read them)}.
 
 Exit status: 0 parsed, 2 the document was rejected (reason on stderr), 3 prometheus_client is
 missing.
@@ -21,6 +22,15 @@ except ImportError as e:
     print(f"cannot import prometheus_client ({e}); install it: pip install prometheus_client",
           file=sys.stderr)
     sys.exit(3)
+
+
+def exemplar(e):
+    if e is None:
+        return None
+    ts = e.timestamp
+    if ts is not None:
+        ts = [ts.sec, ts.nsec] if hasattr(ts, "sec") else repr(ts)
+    return {"labels": e.labels, "value": repr(e.value), "timestamp": ts}
 
 
 def main():
@@ -44,6 +54,7 @@ def main():
                 "value": repr(s.value),
                 "int": isinstance(s.value, int),
                 "timestamp": None if s.timestamp is None else repr(s.timestamp),
+                "exemplar": exemplar(s.exemplar),
             } for s in f.samples],
         })
     json.dump({"families": out}, sys.stdout)

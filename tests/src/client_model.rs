@@ -1,6 +1,6 @@
 //! Prometheus client_model's `io.prometheus.client` messages (`tests/proto/metrics.proto`, a
 //! copy of `io/prometheus/client/metrics.proto`) as hand-written prost messages, the fields the
-//! exposition uses (exemplars' fields are left out; prost skips them), and the reading of a length-delimited stream of `MetricFamily`s. The test
+//! exposition uses (the native histogram's `exemplars` are left out; prost skips them), and the reading of a length-delimited stream of `MetricFamily`s. The test
 //! `messages_match_the_proto` checks every tag and type here against the `.proto`.
 
 use prost::Message;
@@ -35,12 +35,29 @@ pub struct Timestamp {
     pub nanos: i32,
 }
 
+/// `io.prometheus.client.Exemplar`.
+#[derive(Clone, PartialEq, Message)]
+pub struct Exemplar {
+    /// `repeated LabelPair label = 1`.
+    #[prost(message, repeated, tag = "1")]
+    pub label: Vec<LabelPair>,
+    /// `optional double value = 2`.
+    #[prost(double, optional, tag = "2")]
+    pub value: Option<f64>,
+    /// `optional google.protobuf.Timestamp timestamp = 3`.
+    #[prost(message, optional, tag = "3")]
+    pub timestamp: Option<Timestamp>,
+}
+
 /// `io.prometheus.client.Counter`.
 #[derive(Clone, PartialEq, Message)]
 pub struct Counter {
     /// `optional double value = 1`.
     #[prost(double, optional, tag = "1")]
     pub value: Option<f64>,
+    /// `optional Exemplar exemplar = 2`.
+    #[prost(message, optional, tag = "2")]
+    pub exemplar: Option<Exemplar>,
     /// `optional google.protobuf.Timestamp created_timestamp = 3`.
     #[prost(message, optional, tag = "3")]
     pub created_timestamp: Option<Timestamp>,
@@ -94,6 +111,9 @@ pub struct Bucket {
     /// `optional double upper_bound = 2`.
     #[prost(double, optional, tag = "2")]
     pub upper_bound: Option<f64>,
+    /// `optional Exemplar exemplar = 3`.
+    #[prost(message, optional, tag = "3")]
+    pub exemplar: Option<Exemplar>,
 }
 
 /// `io.prometheus.client.BucketSpan`.
@@ -224,6 +244,10 @@ pub const FIELDS: &[(&str, &str, &str, u32)] = &[
     ("LabelPair", "value", "string", 2),
     ("Gauge", "value", "double", 1),
     ("Counter", "value", "double", 1),
+    ("Counter", "exemplar", "Exemplar", 2),
+    ("Exemplar", "label", "LabelPair", 1),
+    ("Exemplar", "value", "double", 2),
+    ("Exemplar", "timestamp", "google.protobuf.Timestamp", 3),
     (
         "Counter",
         "created_timestamp",
@@ -245,6 +269,7 @@ pub const FIELDS: &[(&str, &str, &str, u32)] = &[
     ("Bucket", "cumulative_count", "uint64", 1),
     ("Bucket", "cumulative_count_float", "double", 4),
     ("Bucket", "upper_bound", "double", 2),
+    ("Bucket", "exemplar", "Exemplar", 3),
     ("Histogram", "sample_count", "uint64", 1),
     ("Histogram", "sample_count_float", "double", 4),
     ("Histogram", "sample_sum", "double", 2),

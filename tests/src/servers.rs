@@ -543,6 +543,18 @@ impl Prometheus {
         Self::start_with(None, &["--enable-feature=native-histograms"])
     }
 
+    /// As [`start`](Self::start), with `--enable-feature=exemplar-storage` (and with
+    /// `native`, native histograms: protobuf first), so that the exemplars of the scrape are
+    /// kept (`/api/v1/query_exemplars`).
+    pub fn start_exemplars(scrape_target_port: u16, native: bool) -> io::Result<Self> {
+        let flags: &[&str] = if native {
+            &["--enable-feature=exemplar-storage,native-histograms"]
+        } else {
+            &["--enable-feature=exemplar-storage"]
+        };
+        Self::start_with(Some(scrape_target_port), flags)
+    }
+
     fn start_with(scrape_target_port: Option<u16>, flags: &[&str]) -> io::Result<Self> {
         let dir = TempDir::new()?;
         let config = dir.path().join("prometheus.yml");

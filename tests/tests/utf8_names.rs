@@ -540,3 +540,214 @@ fn the_std_endpoint_answers_prometheus_3_with_quoted_names() {
     assert!(body.contains("\nhttp_dot_server_dot_requests_total{http_dot_method=\"get\"} 2\n"));
     server.stop();
 }
+
+/// A series: its name and labels.
+type Series = (String, Vec<(String, String)>);
+
+/// The registry's families as a remote write request with `escaping` and namespace `ns`,
+/// decoded: each series as `name{labels, in the order sent}`, and the metadata names.
+fn remote_write(escaping: Escaping) -> (Vec<Series>, Vec<String>) {
+    use edgeprom::encode::remote_write::RemoteWrite;
+    use edgeprom::encode::{Encoder, SliceWriter};
+    use edgeprom::Collect;
+    use prost::Message;
+    let _ = registry(); // records the values
+    let families: [&dyn Collect; 5] = [&DOTTED, &REQUESTS, &LATENCY, &TEMPERATURE, &LEGACY];
+    let request = RemoteWrite::at(Duration::from_secs(1_700_000_000)).with_metadata(true);
+    let mut buf = vec![0u8; 1 << 14];
+    let mut sink = SliceWriter::new(&mut buf);
+    let mut enc = Encoder::remote_write(&mut sink, &request, None)
+        .with_namespace("ns")
+        .with_escaping(escaping);
+    for f in families {
+        f.encode(&mut enc).unwrap();
+    }
+    enc.finish().unwrap();
+    drop(enc);
+    let n = sink.finish().unwrap();
+    let req = edgeprom_tests::prompb::WriteRequest::decode(&buf[..n]).unwrap();
+    let series = req
+        .timeseries
+        .iter()
+        .map(|ts| {
+            let name = ts.label("__name__").unwrap().to_owned();
+            let labels = ts
+                .labels
+                .iter()
+                .map(|l| (l.name.clone(), l.value.clone()))
+                .collect();
+            (name, labels)
+        })
+        .collect();
+    let meta = req
+        .metadata
+        .iter()
+        .map(|m| m.metric_family_name.clone())
+        .collect();
+    (series, meta)
+}
+
+/// The series of the text 0.0.4 document with `escaping` and namespace `ns`: each as
+/// `name{labels, sorted by name as remote write sends them}`, and the `# TYPE` names.
+fn text_series(escaping: Escaping) -> (BTreeSet<Series>, BTreeSet<String>) {
+    let mut r = Registry::<'static, 5>::new().with_namespace("ns").unwrap();
+    for f in [
+        &DOTTED as &dyn edgeprom::Collect,
+        &REQUESTS,
+        &LATENCY,
+        &TEMPERATURE,
+        &LEGACY,
+    ] {
+        r.register(f).unwrap();
+    }
+    let _ = registry();
+    let mut doc = String::new();
+    r.encode_to_escaped(Format::Prometheus, escaping, &mut doc)
+        .unwrap();
+    let mut series = BTreeSet::new();
+    let mut types = BTreeSet::new();
+    for line in doc.lines() {
+        if let Some(t) = line.strip_prefix("# TYPE ") {
+            types.insert(t.split(' ').next().unwrap().to_owned());
+            continue;
+        }
+        if line.starts_with('#') {
+            continue;
+        }
+        let head = line.rsplit_once(' ').unwrap().0;
+        let (name, labels) = head.split_once('{').unwrap_or((head, ""));
+        // The values here have no `,`, `=` or `"` of their own.
+        let mut pairs: Vec<(String, String)> = labels
+            .trim_end_matches('}')
+            .split(',')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap();
+                (k.to_owned(), v.trim_matches('"').to_owned())
+            })
+            .collect();
+        pairs.push(("__name__".into(), name.to_owned()));
+        pairs.sort();
+        series.insert((name.to_owned(), pairs));
+    }
+    (series, types)
+}
+
+#[test]
+fn remote_write_sends_the_names_the_text_format_escapes() {
+    for escaping in [Escaping::Underscores, Escaping::Dots, Escaping::Values] {
+        let (sent, meta) = remote_write(escaping);
+        let (want, types) = text_series(escaping);
+        // No `_created` in remote write; every other series of the text document, once.
+        let want: BTreeSet<_> = want
+            .into_iter()
+            .filter(|(n, _)| !n.ends_with("_created"))
+            .collect();
+        let got: BTreeSet<_> = sent.iter().cloned().collect();
+        assert_eq!(got.len(), sent.len(), "{escaping}: a series twice");
+        assert_eq!(got, want, "{escaping}");
+        // Labels sorted by name, as remote write requires.
+        for (name, labels) in &sent {
+            let mut sorted = labels.clone();
+            sorted.sort();
+            assert_eq!(&sorted, labels, "{escaping}: {name}");
+            let labels: Vec<&str> = labels.iter().map(|(k, _)| k.as_str()).collect();
+            let legacy = |s: &str, colons: bool| {
+                let ok = |c: char, first: bool| {
+                    c.is_ascii_alphabetic()
+                        || c == '_'
+                        || (colons && c == ':')
+                        || (!first && c.is_ascii_digit())
+                };
+                s.chars().enumerate().all(|(i, c)| ok(c, i == 0))
+            };
+            assert!(legacy(name, true), "{escaping}: {name}");
+            assert!(labels.iter().all(|l| legacy(l, false)), "{labels:?}");
+        }
+        let types: BTreeSet<_> = types
+            .into_iter()
+            .filter(|t| !t.ends_with("_created"))
+            .collect();
+        assert_eq!(
+            meta.iter().cloned().collect::<BTreeSet<_>>(),
+            types,
+            "{escaping}"
+        );
+    }
+    // `allow-utf-8` has no quoted names in remote write 1.0: underscores.
+    assert_eq!(
+        remote_write(Escaping::AllowUtf8),
+        remote_write(Escaping::Underscores)
+    );
+    let (sent, _) = remote_write(Escaping::Underscores);
+    let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    let want = vec![
+        pair("__name__", "ns_http_server_requests_total"),
+        pair("http_method", "get"),
+    ];
+    assert!(sent.iter().any(|(_, l)| l == &want), "{sent:?}");
+}
+
+/// One GET of `/metrics` with `accept`: the answer's head and body as bytes.
+fn scrape_bytes(addr: std::net::SocketAddr, accept: &str) -> (String, Vec<u8>) {
+    use std::io::Read as _;
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    write!(conn, "GET /metrics HTTP/1.1\r\nAccept: {accept}\r\n\r\n").unwrap();
+    let mut answer = Vec::new();
+    conn.read_to_end(&mut answer).unwrap();
+    let at = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8(answer[..at].to_vec()).unwrap();
+    (head, answer[at + 4..].to_vec())
+}
+
+/// The std endpoint's protobuf answer is written with the escaping the scraper negotiated
+/// (names as they are for `allow-utf-8`, `dots` when asked, `underscores` when it names none),
+/// and its Content-Type names it; for a core registry and for the dynamic one alike.
+#[test]
+fn the_std_endpoint_answers_protobuf_with_the_negotiated_escaping() {
+    use edgeprom_std::{DynDesc, DynFamily, DynRegistry};
+    let dynamic = Arc::new(DynRegistry::new());
+    let desc = DynDesc::utf8("dyn.requests_total", "R.", edgeprom::MetricType::Counter).unwrap();
+    let requests = Arc::new(DynFamily::<Counter>::with_desc(desc, &["http.method"]).unwrap());
+    dynamic.register(requests.clone()).unwrap();
+    requests.labels(&["get"]).unwrap().inc_by(2);
+    let core: Arc<dyn Gather> = Arc::new(registry());
+    let pb = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;\
+              encoding=delimited";
+    for (escaping, n, asked) in [
+        (Escaping::AllowUtf8, &UTF8, ";escaping=allow-utf-8"),
+        (Escaping::Dots, &DOTS, ";escaping=dots"),
+        (Escaping::Values, &VALUES, ";escaping=values"),
+        (Escaping::Underscores, &UNDERSCORES, ""),
+    ] {
+        let accept = format!("{pb}{asked};q=0.7,text/plain;version=0.0.4;q=0.3");
+        let ct = format!(
+            "\r\nContent-Type: application/vnd.google.protobuf; \
+             proto=io.prometheus.client.MetricFamily; encoding=delimited; escaping={escaping}\r\n"
+        );
+        // The core registry: the same families as the encoder writes with that escaping.
+        let server = ScrapeServer::bind("127.0.0.1:0", core.clone()).unwrap();
+        let (head, body) = scrape_bytes(server.local_addr(), &accept);
+        assert!(head.contains(&ct), "{escaping}: {head}");
+        let got = edgeprom_tests::client_model::decode_families(&body);
+        assert_eq!(got, protobuf(escaping), "{escaping}");
+        let names: BTreeSet<String> = got.iter().map(|f| f.name.clone().unwrap()).collect();
+        assert!(names.contains(&format!("{}_total", n.dotted)), "{names:?}");
+        drop(server);
+        // The dynamic registry.
+        let server = ScrapeServer::bind("127.0.0.1:0", dynamic.clone()).unwrap();
+        let (head, body) = scrape_bytes(server.local_addr(), &accept);
+        assert!(head.contains(&ct), "{escaping}: {head}");
+        let got = edgeprom_tests::client_model::decode_families(&body);
+        let want_name = match escaping {
+            Escaping::AllowUtf8 => "dyn.requests_total",
+            Escaping::Dots => "dyn_dot_requests_total",
+            Escaping::Values => "U__dyn_2E_requests_total",
+            _ => "dyn_requests_total",
+        };
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].name.as_deref(), Some(want_name), "{escaping}");
+        let label = got[0].metric[0].label[0].name.clone().unwrap();
+        assert_eq!(label, n.method, "{escaping}");
+    }
+}

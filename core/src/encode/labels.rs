@@ -59,6 +59,18 @@ impl<'a> Labels<'a> {
         (self.names.as_ptr() as usize, self.names.len(), first)
     }
 
+    /// The same values with other names (escaped ones, for remote write).
+    #[cfg(all(feature = "remote-write", feature = "utf8-names"))]
+    pub(crate) fn with_names<'b>(&self, names: &'b [&'b str]) -> Labels<'b>
+    where
+        'a: 'b,
+    {
+        Labels {
+            names,
+            values: self.values,
+        }
+    }
+
     /// Pairs names with the values a family stores.
     pub(crate) const fn stored(names: &'a [&'a str], values: &'a dyn StoredLabels) -> Self {
         Labels {

@@ -36,6 +36,7 @@ mod bucket_lines;
 mod byte_write;
 pub(crate) mod digits;
 mod escaping;
+pub(crate) mod exemplar;
 pub(crate) mod float;
 pub(crate) mod float32;
 pub(crate) mod label_value;
@@ -276,8 +277,9 @@ impl<'w> Encoder<'w> {
     /// Writes names outside the legacy character set by `escaping` (the default is
     /// [`Escaping::Underscores`]); [`Escaping::AllowUtf8`] quotes them in
     /// [`Format::PrometheusV1`] and [`Format::OpenMetrics`], writes them as they are in the
-    /// protobuf exposition, and is `underscores` in text 0.0.4. Remote write 1.0 does not
-    /// escape names yet: it writes a UTF-8 name as it is, whatever the escaping.
+    /// protobuf exposition, and is `underscores` in text 0.0.4 and in remote write 1.0
+    /// (whose receivers take only legacy names: it escapes the metric and label names by
+    /// this scheme, as the text formats do).
     pub fn with_escaping(mut self, escaping: Escaping) -> Self {
         self.escaping = match escaping {
             Escaping::AllowUtf8 if !self.kind.carries_utf8() => Escaping::Underscores,
@@ -438,6 +440,43 @@ impl<'w> Encoder<'w> {
             Kind::RemoteWrite => NativeWritten::Series,
             _ => NativeWritten::Nothing,
         }
+    }
+
+    /// Whether this format writes exemplars (OpenMetrics and the protobuf exposition): a
+    /// metric that keeps them reads them only then.
+    pub(crate) fn writes_exemplars(&self) -> bool {
+        match self.kind {
+            Kind::OpenMetrics => true,
+            #[cfg(feature = "protobuf")]
+            Kind::Protobuf => true,
+            _ => false,
+        }
+    }
+
+    /// One sample with its series' latest exemplar (a counter's `_total`), written where the
+    /// format has exemplars.
+    pub(crate) fn put_sample_exemplar<V: WriteValue>(
+        &mut self,
+        desc: &Desc<'_>,
+        suffix: &str,
+        labels: &Labels<'_>,
+        value: V,
+        exemplar: &exemplar::ExemplarRef<'_, V>,
+    ) {
+        dispatch!(syntax self, sample_exemplar(desc, suffix, labels, value, exemplar));
+    }
+
+    /// [`put_bucket_samples`](Self::put_bucket_samples) with each bucket's latest exemplar,
+    /// visited by `exemplars`, written where the format has exemplars.
+    pub(crate) fn put_bucket_samples_exemplars<V: WriteValue>(
+        &mut self,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+        bounds: &'static [V],
+        cumulative: &mut dyn FnMut() -> Option<u64>,
+        exemplars: exemplar::BucketExemplars<'_, V>,
+    ) {
+        dispatch!(syntax self, bucket_samples_exemplars(desc, labels, bounds, cumulative, exemplars));
     }
 
     /// A native histogram series (its buckets, count and `sum`), for the formats that have

@@ -16,6 +16,7 @@
 
 use core::time::Duration;
 
+use super::exemplar::{BucketExemplars, ExemplarRef};
 use super::value::sealed::WriteValue;
 use super::value::SampleValue;
 use super::{Encoder, Labels, NativeBuckets};
@@ -53,7 +54,7 @@ impl Kind {
     /// Whether names outside the legacy character set may be written as they are
     /// ([`Escaping::AllowUtf8`](super::Escaping)): quoted in text 1.0.0 and OpenMetrics, as
     /// strings in the protobuf exposition; never in text 0.0.4 nor in remote write 1.0
-    /// (which, not escaping names yet, writes them as they are all the same).
+    /// (whose receivers take only legacy names: it escapes them, `remote_write/escaped.rs`).
     pub(crate) const fn carries_utf8(self) -> bool {
         match self {
             Kind::PrometheusV1 | Kind::OpenMetrics => true,
@@ -135,6 +136,34 @@ pub(crate) trait Syntax {
         bounds: &'static [V],
         cumulative: &mut dyn FnMut() -> Option<u64>,
     );
+
+    /// A sample with its series' latest exemplar (a counter's `_total`); a format without
+    /// exemplars writes the sample alone.
+    fn sample_exemplar<V: WriteValue>(
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        suffix: &str,
+        labels: &Labels<'_>,
+        value: V,
+        exemplar: &ExemplarRef<'_, V>,
+    ) {
+        let _ = exemplar;
+        Self::sample(enc, desc, suffix, labels, None, value);
+    }
+
+    /// [`bucket_samples`](Self::bucket_samples) with each bucket's latest exemplar, visited
+    /// by `exemplars`; a format without exemplars writes the buckets alone.
+    fn bucket_samples_exemplars<V: WriteValue>(
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+        bounds: &'static [V],
+        cumulative: &mut dyn FnMut() -> Option<u64>,
+        exemplars: BucketExemplars<'_, V>,
+    ) {
+        let _ = exemplars;
+        Self::bucket_samples(enc, desc, labels, bounds, cumulative);
+    }
 
     /// A native histogram series: what the format wrote of it (the text formats have no
     /// native histograms: nothing).

@@ -9,8 +9,9 @@
 
 use core::time::Duration;
 
-use super::digits::put_timestamp;
+use super::digits::{put_timestamp, put_u64};
 use super::escaping::{is_legacy, EscapeName};
+use super::exemplar::{BucketExemplars, ExemplarRef};
 use super::label_value::{escaped, LabelValue};
 use super::out::Out;
 use super::syntax::Syntax;
@@ -81,6 +82,49 @@ impl Syntax for TextLines {
         // Integer bounds are cheap to format: no caching, and no caching code linked.
         let key = V::FLOAT.then_some((bounds.as_ptr() as usize, bounds.len()));
         enc.bucket_lines(desc, labels, key, &le, cumulative);
+    }
+
+    fn sample_exemplar<V: WriteValue>(
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        suffix: &str,
+        labels: &Labels<'_>,
+        value: V,
+        exemplar: &ExemplarRef<'_, V>,
+    ) {
+        enc.head(desc, suffix, labels, None);
+        value.put(&mut enc.out);
+        if enc.text_exemplars() {
+            enc.exemplar_text(exemplar);
+        }
+        enc.out.put("\n");
+    }
+
+    fn bucket_samples_exemplars<V: WriteValue>(
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+        bounds: &'static [V],
+        cumulative: &mut dyn FnMut() -> Option<u64>,
+        exemplars: BucketExemplars<'_, V>,
+    ) {
+        if !enc.text_exemplars() {
+            return Self::bucket_samples(enc, desc, labels, bounds, cumulative);
+        }
+        // Every line in full: the exemplars make them differ past the count anyway.
+        let mut i = 0;
+        while let Some(count) = cumulative() {
+            enc.bucket_prefix(desc, labels);
+            match bounds.get(i) {
+                Some(b) => b.put_canonical(&mut enc.out),
+                None => enc.out.put("+Inf"),
+            }
+            enc.out.put("\"} ");
+            put_u64(&mut enc.out, count);
+            exemplars(i, &mut |ex| enc.exemplar_text(ex));
+            enc.out.put("\n");
+            i += 1;
+        }
     }
 }
 

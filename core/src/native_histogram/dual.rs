@@ -98,7 +98,7 @@ where
     /// Records `v` in both parts, or in neither (see the [type docs](Self)).
     #[inline]
     pub fn observe(&self, v: B::Value) -> Result<(), ObserveError> {
-        self.classic.accepts(v)?;
+        Histogram::<B>::check(v)?;
         self.native.observe(v)?;
         // The native count never falls behind a classic bucket for a reader that reads the
         // classic buckets first (`write_samples`).

@@ -140,8 +140,17 @@ impl Gather for DynRegistry {
     /// The same families as the text, under one read lock.
     #[cfg(feature = "protobuf")]
     fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
+        self.gather_protobuf_escaped(edgeprom::Escaping::Underscores)
+    }
+
+    /// The same families as the text, under one read lock.
+    #[cfg(feature = "protobuf")]
+    fn gather_protobuf_escaped(
+        &self,
+        escaping: edgeprom::Escaping,
+    ) -> Option<Result<Vec<u8>, GatherError>> {
         let metrics = self.metrics.read().unwrap_or_else(PoisonError::into_inner);
-        Some(crate::protobuf::gather_collectors(|enc| {
+        Some(crate::protobuf::gather_collectors(escaping, |enc| {
             metrics.iter().try_for_each(|m| enc.write_collector(&**m))
         }))
     }

@@ -522,7 +522,18 @@ impl Gather for MetricsLogger {
     /// The same families, series and grouping labels as the text.
     #[cfg(feature = "protobuf")]
     fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
-        Some(crate::protobuf::gather_collectors(|enc| self.write_to(enc)))
+        self.gather_protobuf_escaped(edgeprom::Escaping::Underscores)
+    }
+
+    /// The same families, series and grouping labels as the text.
+    #[cfg(feature = "protobuf")]
+    fn gather_protobuf_escaped(
+        &self,
+        escaping: edgeprom::Escaping,
+    ) -> Option<Result<Vec<u8>, GatherError>> {
+        Some(crate::protobuf::gather_collectors(escaping, |enc| {
+            self.write_to(enc)
+        }))
     }
 }
 

@@ -157,7 +157,7 @@ fn answer(head: &[u8], source: &dyn Gather) -> Answer {
         } => {
             #[cfg(feature = "protobuf")]
             if protobuf.format() == edgeprom::ScrapeFormat::Protobuf {
-                if let Some(answer) = protobuf_answer(source, head_only) {
+                if let Some(answer) = protobuf_answer(source, protobuf, head_only) {
                     return answer;
                 }
             }
@@ -193,20 +193,19 @@ fn text_answer(source: &dyn Gather, n: Negotiated, head_only: bool) -> Answer {
     gathered_answer(gathered, n.content_type(), head_only)
 }
 
-/// The protobuf exposition, when `source` writes it.
+/// The protobuf exposition with the negotiated escaping (`n`: `underscores` unless the
+/// scraper named another, names as they are for `allow-utf-8`), when `source` writes it; the
+/// Content-Type names the escaping.
 #[cfg(feature = "protobuf")]
-fn protobuf_answer(source: &dyn Gather, head_only: bool) -> Option<Answer> {
-    let gathered = match catch_unwind(AssertUnwindSafe(|| source.gather_protobuf())) {
+fn protobuf_answer(source: &dyn Gather, n: Negotiated, head_only: bool) -> Option<Answer> {
+    let gathered = catch_unwind(AssertUnwindSafe(|| {
+        source.gather_protobuf_escaped(n.escaping())
+    }));
+    let gathered = match gathered {
         Ok(None) => return None,
         Ok(Some(r)) => Ok(r),
         Err(panic) => Err(panic),
     };
-    // `Gather::gather_protobuf` escapes with `underscores` (the default, and what Prometheus
-    // 3 gets: it names no escaping for protobuf); the Content-Type says so whatever was asked.
-    let n = Negotiated::new(
-        edgeprom::ScrapeFormat::Protobuf,
-        edgeprom::Escaping::Underscores,
-    );
     Some(gathered_answer(gathered, n.content_type(), head_only))
 }
 

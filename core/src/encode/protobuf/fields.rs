@@ -61,6 +61,14 @@ pub(super) const NEGATIVE_DELTA: u8 = tag(10, VARINT);
 pub(super) const POSITIVE_SPAN: u8 = tag(12, LEN);
 /// `Histogram.positive_delta` (13, sint64, one field per count).
 pub(super) const POSITIVE_DELTA: u8 = tag(13, VARINT);
+/// `Counter.exemplar` (2).
+pub(super) const COUNTER_EXEMPLAR: u8 = tag(2, LEN);
+/// `Bucket.exemplar` (3).
+pub(super) const BUCKET_EXEMPLAR: u8 = tag(3, LEN);
+/// `Exemplar.value` (2, double).
+pub(super) const EXEMPLAR_VALUE: u8 = tag(2, I64);
+/// `Exemplar.timestamp` (3).
+pub(super) const EXEMPLAR_TIMESTAMP: u8 = tag(3, LEN);
 /// `google.protobuf.Timestamp.seconds` (1, int64).
 pub(super) const SECONDS: u8 = tag(1, VARINT);
 /// `google.protobuf.Timestamp.nanos` (2, int32).
@@ -111,6 +119,15 @@ mod tests {
         assert_eq!(value_field(MetricType::Histogram), 0x3a);
         assert_eq!(created_field(MetricType::Histogram), Some(0x7a));
         assert_eq!(VALUE, 0x09);
+        assert_eq!(
+            (
+                COUNTER_EXEMPLAR,
+                BUCKET_EXEMPLAR,
+                EXEMPLAR_VALUE,
+                EXEMPLAR_TIMESTAMP
+            ),
+            (0x12, 0x1a, 0x11, 0x1a)
+        );
         assert_eq!(SAMPLE_COUNT, 0x08);
         assert_eq!(
             (SCHEMA, ZERO_THRESHOLD, POSITIVE_SPAN, POSITIVE_DELTA),

@@ -11,13 +11,17 @@
 //! same series from either:
 //! - a counter is a `COUNTER` family named `<name>_total` (Prometheus' protobuf parser takes
 //!   the family name as the series name, as Go's client names counters), with
-//!   `Counter.value` and, when known, `Counter.created_timestamp`;
+//!   `Counter.value` and, when known, `Counter.created_timestamp`; a
+//!   [`CounterWithExemplar`](crate::CounterWithExemplar)'s latest exemplar is
+//!   `Counter.exemplar` (labels, value as a double, timestamp);
 //! - a gauge is `GAUGE` with `Gauge.value`; an info is a `GAUGE` family `<name>_info` with
 //!   value 1; a state set is a `GAUGE` family with one `Metric` per state, labelled
 //!   `<name>="<state>"`, value 0 or 1 (as in Prometheus text); an unknown type is `UNTYPED`;
 //! - a histogram is `HISTOGRAM`: cumulative `bucket`s with `upper_bound`, the `+Inf` one
 //!   included, `sample_count` (the `+Inf` bucket's count), `sample_sum` (left out when the
 //!   buckets reach below zero, as the text formats leave out `_sum`) and `created_timestamp`;
+//!   a [`HistogramWithExemplars`](crate::HistogramWithExemplars)' buckets carry their latest
+//!   exemplars in `Bucket.exemplar`;
 //! - a [`NativeHistogram`](crate::NativeHistogram) is `HISTOGRAM` with the native fields:
 //!   `schema`, `zero_threshold`, `zero_count`, `positive_span`/`positive_delta` and
 //!   `negative_span`/`negative_delta` (the spans as client_golang writes them: a gap of up to
@@ -45,7 +49,8 @@
 //! family, and each series in it, is first measured and then written; the bytes are the same
 //! as in a buffer. A metric that changes length between the two (a count crossing a power of
 //! 128, a new series) fails the document with [`EncodeError::Write`]: what was sent is not
-//! valid, send it again. A collector that writes several families (through `write_header`)
+//! valid, send it again (so does an exemplar replaced by one of another length in between;
+//! into a buffer nothing can change). A collector that writes several families (through `write_header`)
 //! can stream up to 16 of them. [`Registry::protobuf_len`](crate::Registry::protobuf_len) measures
 //! the whole document (for a `Content-Length`).
 //!
@@ -73,6 +78,7 @@
 //! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 
+mod exemplar;
 mod fields;
 mod message;
 mod native;
@@ -84,6 +90,7 @@ use self::fields::*;
 pub(crate) use self::message::Pass;
 use self::message::{Mode, FAMILY, METRIC, VALUE_MSG};
 use super::escaping::is_legacy;
+use super::exemplar::{BucketExemplars, ExemplarRef};
 use super::name_parts::{full_name, one, Val};
 use super::out::Out;
 use super::syntax::{CreatedPlacement, Dialect, Kind, Syntax};
@@ -532,6 +539,34 @@ impl Syntax for ProtobufExposition {
         }
     }
 
+    fn sample_exemplar<V: WriteValue>(
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        suffix: &str,
+        labels: &Labels<'_>,
+        value: V,
+        ex: &ExemplarRef<'_, V>,
+    ) {
+        Self::sample(enc, desc, suffix, labels, None, value);
+        // Called directly, not through `Fns`: only a metric that keeps exemplars links it.
+        if enc.pb.fns.is_some() {
+            exemplar::counter_exemplar(enc, suffix, ex);
+        }
+    }
+
+    fn bucket_samples_exemplars<V: WriteValue>(
+        enc: &mut Encoder<'_>,
+        _: &Desc<'_>,
+        _: &Labels<'_>,
+        bounds: &'static [V],
+        cumulative: &mut dyn FnMut() -> Option<u64>,
+        exemplars: BucketExemplars<'_, V>,
+    ) {
+        if enc.pb.fns.is_some() {
+            exemplar::buckets_exemplars(enc, bounds, cumulative, exemplars);
+        }
+    }
+
     fn native<V: WriteValue>(
         enc: &mut Encoder<'_>,
         _: &Desc<'_>,
@@ -572,9 +607,16 @@ pub(crate) struct Source<'s> {
     pub(crate) namespace: &'s str,
     pub(crate) const_labels: &'s [(&'s str, &'s str)],
     pub(crate) created: bool,
+    /// How names outside the legacy character set are written.
+    pub(crate) escaping: super::Escaping,
 }
 
 impl<'s> Source<'s> {
+    /// The same, with names written by `escaping`.
+    fn escaped(self, escaping: super::Escaping) -> Self {
+        Source { escaping, ..self }
+    }
+
     fn run<'w>(&self, out: Out<'w>, mode: Mode) -> Result<Encoder<'w>, EncodeError>
     where
         's: 'w,
@@ -582,7 +624,8 @@ impl<'s> Source<'s> {
         let mut enc = Encoder::protobuf_with(out, mode)
             .with_namespace(self.namespace)
             .with_const_labels(self.const_labels)
-            .with_created(self.created);
+            .with_created(self.created)
+            .with_escaping(self.escaping);
         for m in self.metrics {
             enc.write_collector(*m).map_err(|_| EncodeError::Write)?;
         }
@@ -629,6 +672,27 @@ macro_rules! registry_methods {
         pub fn write_protobuf(&self, sink: &mut dyn ByteWrite) -> Result<usize, EncodeError> {
             self.protobuf_source().write(sink)
         }
+
+        /// As [`encode_protobuf`](Self::encode_protobuf), with names outside the legacy
+        /// character set written by `escaping` (as they are under
+        /// [`Escaping::AllowUtf8`](crate::Escaping::AllowUtf8); `encode_protobuf` escapes
+        /// them with `underscores`): what a scraper's negotiated answer names.
+        pub fn encode_protobuf_escaped(
+            &self,
+            escaping: crate::Escaping,
+            buf: &mut [u8],
+        ) -> Result<usize, EncodeError> {
+            self.protobuf_source().escaped(escaping).encode(buf)
+        }
+
+        /// The length of [`encode_protobuf_escaped`](Self::encode_protobuf_escaped)'s
+        /// document.
+        pub fn protobuf_len_escaped(
+            &self,
+            escaping: crate::Escaping,
+        ) -> Result<usize, EncodeError> {
+            self.protobuf_source().escaped(escaping).len()
+        }
     };
 }
 
@@ -641,6 +705,7 @@ impl<'a, const N: usize> Registry<'a, N> {
             namespace: self.namespace(),
             const_labels: self.const_labels(),
             created: self.writes_created(),
+            escaping: crate::Escaping::Underscores,
         }
     }
 }
@@ -654,6 +719,7 @@ impl<const N: usize> StaticRegistry<N> {
             namespace: self.namespace(),
             const_labels: self.const_labels(),
             created: true,
+            escaping: crate::Escaping::Underscores,
         }
     }
 }

@@ -69,9 +69,29 @@
 //! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 
+#[cfg(feature = "utf8-names")]
+mod escaped;
 mod native;
 mod shape;
 mod wire;
+
+/// Without the feature `utf8-names` no family has names to escape.
+#[cfg(not(feature = "utf8-names"))]
+mod escaped {
+    use crate::encode::{Encoder, Labels};
+    use crate::name::Desc;
+
+    /// Calls `f` with `desc` and `labels`.
+    #[inline(always)]
+    pub(super) fn names(
+        enc: &mut Encoder<'_>,
+        desc: &Desc<'_>,
+        labels: &Labels<'_>,
+        f: impl FnOnce(&mut Encoder<'_>, &Desc<'_>, &Labels<'_>),
+    ) {
+        f(enc, desc, labels)
+    }
+}
 
 use core::cmp::Ordering;
 use core::fmt;
@@ -1004,14 +1024,34 @@ impl fmt::Debug for Fns {
     }
 }
 
+// Each through `escaped::names`: a family that opted into UTF-8 names is sent with its names
+// escaped (remote write 1.0 receivers take only legacy names).
 static FNS: Fns = Fns {
     sample: |enc, desc, suffix, labels, extra, value| {
-        enc.rw_sample(desc, suffix, labels, extra, value)
+        escaped::names(enc, desc, labels, |enc, desc, labels| {
+            enc.rw_sample(desc, suffix, labels, extra, value)
+        })
     },
-    state: write_state_sample,
-    buckets: write_bucket_samples,
-    series_with: write_series_with,
-    header: write_metadata,
+    state: |enc, desc, labels, state, value| {
+        escaped::names(enc, desc, labels, |enc, desc, labels| {
+            write_state_sample(enc, desc, labels, state, value)
+        })
+    },
+    buckets: |enc, desc, labels, key, le, cumulative| {
+        escaped::names(enc, desc, labels, |enc, desc, labels| {
+            write_bucket_samples(enc, desc, labels, key, le, cumulative)
+        })
+    },
+    series_with: |enc, desc, labels, tail_len, tail| {
+        escaped::names(enc, desc, labels, |enc, desc, labels| {
+            write_series_with(enc, desc, labels, tail_len, tail)
+        })
+    },
+    header: |enc, desc, ty| {
+        escaped::names(enc, desc, &Labels::EMPTY, |enc, desc, _| {
+            write_metadata(enc, desc, ty)
+        })
+    },
     end: write_padding,
 };
 
