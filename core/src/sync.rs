@@ -3,7 +3,7 @@
 //! loom"`, only for `core/tests/loom_*.rs`) stand-ins that `loom` schedules and checks.
 //!
 //! Under loom:
-//! - `AtomicU8`, `AtomicU32` and `AtomicUsize` are loom's, created on first use (loom's
+//! - `AtomicU8`, `AtomicU32`, `AtomicU64` and `AtomicUsize` are loom's, created on first use (loom's
 //!   constructors are not `const`, and a family is built in `const` context), so every access
 //!   is a point where loom switches threads and every ordering is checked against its memory
 //!   model. A model must create the objects it checks inside `loom::model`.
@@ -21,7 +21,9 @@
 //! where loom switches threads.
 
 #[cfg(not(loom))]
-pub(crate) use portable_atomic::{fence, AtomicU128, AtomicU32, AtomicU8, AtomicUsize, Ordering};
+pub(crate) use portable_atomic::{
+    fence, AtomicU128, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+};
 
 /// A busy-wait's pause.
 #[cfg(not(loom))]
@@ -32,7 +34,7 @@ pub(crate) fn spin_loop() {
 
 #[cfg(loom)]
 pub(crate) use self::model::{
-    fence, spin_loop, AtomicU128, AtomicU32, AtomicU8, AtomicUsize, Ordering,
+    fence, spin_loop, AtomicU128, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
 };
 
 #[cfg(loom)]
@@ -92,6 +94,7 @@ mod model {
 
     lazy_atomic!(AtomicU8, u8);
     lazy_atomic!(AtomicU32, u32);
+    lazy_atomic!(AtomicU64, u64);
     lazy_atomic!(AtomicUsize, usize);
 
     /// A `u128` behind a loom mutex (created on first use): indivisible operations, no

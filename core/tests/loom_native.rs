@@ -48,3 +48,42 @@ fn resolution_change_races_an_observer_and_a_reader() {
         assert_eq!(s.positive().collect::<Vec<_>>(), [(0, 1), (1, 2)]);
     });
 }
+
+/// As above, with the observer of `2` taking the fast path: the view it reads was stored at
+/// schema 0 (window `0..=1`, by the observations before the threads), and the change to
+/// schema -1 may happen before, during or after its add. Acting on the old view must either
+/// add to a slot the change then moves, or be refused by the slot and read the state.
+#[test]
+fn an_observer_acting_on_a_view_older_than_a_change() {
+    loom_model::check(
+        "native histogram: observer on a view older than a change",
+        || {
+            let h: Arc<NativeHistogram<u64, 2>> =
+                Arc::new(NativeHistogram::with_schema(0, 0.0).unwrap());
+            h.__loom_touch();
+            h.observe(1).unwrap();
+            h.observe(2).unwrap(); // the view: schema 0, 0..=1
+            let threads: Vec<_> = [4u64, 2]
+                .into_iter()
+                .map(|v| {
+                    let h = h.clone();
+                    thread::spawn(move || h.observe(v).unwrap())
+                })
+                .collect();
+            let s = h.snapshot();
+            let buckets: u64 = s.positive().map(|(_, n)| n).sum();
+            assert_eq!(s.count(), buckets + s.zero_count());
+            assert!(
+                [(2, 3), (3, 7), (3, 5), (4, 9)].contains(&(s.count(), s.sum())),
+                "count and sum of different observations: {:?}",
+                (s.count(), s.sum())
+            );
+            for t in threads {
+                t.join().unwrap();
+            }
+            let s = h.snapshot();
+            assert_eq!((s.count(), s.sum(), s.schema()), (4, 9, -1));
+            assert_eq!(s.positive().collect::<Vec<_>>(), [(0, 1), (1, 3)]);
+        },
+    );
+}

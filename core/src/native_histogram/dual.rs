@@ -86,9 +86,9 @@ where
         schema: i8,
         zero_threshold: f64,
     ) -> Result<Self, super::NativeHistogramError> {
-        match NativeHistogram::with_schema(schema, zero_threshold) {
-            Ok(native) => Ok(DualHistogram {
-                native,
+        match super::validate(schema, zero_threshold) {
+            Ok(()) => Ok(DualHistogram {
+                native: NativeHistogram::build(schema, zero_threshold),
                 classic: Histogram::new(),
             }),
             Err(e) => Err(e),

@@ -170,6 +170,31 @@ pub(super) struct Window {
 }
 
 impl Window {
+    /// This window as a view word (see `NativeHistogram::views`): bit 63 set, the schema
+    /// (+4) in bits 0..4, the bank in bit 4, `lo` and `hi` (biased) from bits 8 and 29.
+    #[inline]
+    pub(super) const fn pack(self) -> u64 {
+        (1 << 63)
+            | ((self.schema + 4) as u64 & 0xf)
+            | ((self.bank as u64 & 1) << 4)
+            | ((pack_index(self.lo) as u64) << 8)
+            | ((pack_index(self.hi) as u64) << (8 + INDEX_BITS))
+    }
+
+    /// The window of a view word (none for 0, the word of no window).
+    #[inline]
+    pub(super) const fn unpack(v: u64) -> Option<Window> {
+        if v >> 63 == 0 {
+            return None;
+        }
+        Some(Window {
+            schema: (v & 0xf) as i8 - 4,
+            bank: ((v >> 4) & 1) as usize,
+            lo: unpack_index((v >> 8) as u128),
+            hi: unpack_index((v >> (8 + INDEX_BITS)) as u128),
+        })
+    }
+
     /// The window of the negative (`neg`) or positive indices in the state word `w`.
     #[inline]
     pub(super) const fn of(w: u128, neg: bool) -> Option<Window> {
@@ -328,6 +353,17 @@ mod tests {
                 hi: -274800
             })
         );
+        for w in [pos, neg] {
+            assert_eq!(Window::unpack(w.unwrap().pack()), w, "a view round-trips");
+        }
+        let edge = Window {
+            schema: -4,
+            bank: 0,
+            lo: -(1 << 20),
+            hi: (1 << 20) - 1,
+        };
+        assert_eq!(Window::unpack(edge.pack()), Some(edge));
+        assert_eq!(Window::unpack(0), None);
         assert_eq!(Window::of(State { neg: None, ..s }.pack(), true), None);
         assert_eq!(
             Window::of(

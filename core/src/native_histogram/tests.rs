@@ -295,3 +295,13 @@ fn exact_totals_under_contention() {
     // The reader read while the resolution was dropping, not only before or after.
     assert!(schemas_seen.len() >= 3, "schemas read: {schemas_seen:?}");
 }
+
+#[test]
+#[cfg(all(feature = "created", target_pointer_width = "64"))]
+fn memory_is_what_the_docs_say() {
+    use core::mem::size_of;
+    assert_eq!(size_of::<NativeHistogram<f64, 16>>(), 32 * 16 + 96);
+    assert_eq!(size_of::<NativeHistogram<f64, 32>>(), 1120);
+    assert_eq!(size_of::<NativeHistogram<f64, 160>>(), 5216);
+    assert_eq!(size_of::<NativeHistogram<i64, 16, 16>>(), 32 * 32 + 96);
+}
