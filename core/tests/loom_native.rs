@@ -14,17 +14,18 @@ use edgeprom::NativeHistogram;
 use loom::sync::Arc;
 use loom::thread;
 
-/// Two buckets at schema 0 hold `1` (bucket 0) and `2` (bucket 1); `4` (bucket 2) needs
-/// schema -1, where they are buckets 0, 1 and 1. One thread observes `4` (and so changes the
-/// resolution), another `2`, while the main thread reads: each read is consistent, and at the
-/// end each observation is in its bucket once.
-#[test]
-fn resolution_change_races_an_observer_and_a_reader() {
-    loom_model::check("native histogram change races observer and reader", || {
+/// Observes `before` at schema 0 (two buckets), then `4` (which needs schema -1, where `1`,
+/// `2` and `4` are buckets 0, 1 and 1) and `2` from two threads while the main thread reads:
+/// each read is one of `reads` (count, sum), its count the sum of its buckets, and at the end
+/// every observation is in its bucket once.
+fn race(name: &str, before: &'static [u64], reads: &'static [(u64, u64)]) {
+    loom_model::check(name, move || {
         let h: Arc<NativeHistogram<u64, 2>> =
             Arc::new(NativeHistogram::with_schema(0, 0.0).unwrap());
         h.__loom_touch();
-        h.observe(1).unwrap();
+        for &v in before {
+            h.observe(v).unwrap();
+        }
         let threads: Vec<_> = [4u64, 2]
             .into_iter()
             .map(|v| {
@@ -36,7 +37,7 @@ fn resolution_change_races_an_observer_and_a_reader() {
         let buckets: u64 = s.positive().map(|(_, n)| n).sum();
         assert_eq!(s.count(), buckets + s.zero_count());
         assert!(
-            [(1, 1), (2, 5), (2, 3), (3, 7)].contains(&(s.count(), s.sum())),
+            reads.contains(&(s.count(), s.sum())),
             "count and sum of different observations: {:?}",
             (s.count(), s.sum())
         );
@@ -44,46 +45,36 @@ fn resolution_change_races_an_observer_and_a_reader() {
             t.join().unwrap();
         }
         let s = h.snapshot();
-        assert_eq!((s.count(), s.sum(), s.schema()), (3, 7, -1));
-        assert_eq!(s.positive().collect::<Vec<_>>(), [(0, 1), (1, 2)]);
+        let sum: u64 = before.iter().sum::<u64>() + 6;
+        let count = before.len() as u64 + 2;
+        assert_eq!((s.count(), s.sum(), s.schema()), (count, sum, -1));
+        let at_zero = before.iter().filter(|&&v| v == 1).count() as u64;
+        assert_eq!(
+            s.positive().collect::<Vec<_>>(),
+            [(0, at_zero), (1, count - at_zero)]
+        );
     });
 }
 
-/// As above, with the observer of `2` taking the fast path: the view it reads was stored at
-/// schema 0 (window `0..=1`, by the observations before the threads), and the change to
-/// schema -1 may happen before, during or after its add. Acting on the old view must either
-/// add to a slot the change then moves, or be refused by the slot and read the state.
+/// The change races an observer and a reader.
+#[test]
+fn resolution_change_races_an_observer_and_a_reader() {
+    race(
+        "native histogram change races observer and reader",
+        &[1],
+        &[(1, 1), (2, 5), (2, 3), (3, 7)],
+    );
+}
+
+/// The observer of `2` takes the fast path: the view it reads was stored at schema 0 (window
+/// `0..=1`, by the observations before the threads), and the change to schema -1 may happen
+/// before, during or after its add. Acting on the old view must either add to a slot the
+/// change then moves, or be refused by the slot and read the state.
 #[test]
 fn an_observer_acting_on_a_view_older_than_a_change() {
-    loom_model::check(
+    race(
         "native histogram: observer on a view older than a change",
-        || {
-            let h: Arc<NativeHistogram<u64, 2>> =
-                Arc::new(NativeHistogram::with_schema(0, 0.0).unwrap());
-            h.__loom_touch();
-            h.observe(1).unwrap();
-            h.observe(2).unwrap(); // the view: schema 0, 0..=1
-            let threads: Vec<_> = [4u64, 2]
-                .into_iter()
-                .map(|v| {
-                    let h = h.clone();
-                    thread::spawn(move || h.observe(v).unwrap())
-                })
-                .collect();
-            let s = h.snapshot();
-            let buckets: u64 = s.positive().map(|(_, n)| n).sum();
-            assert_eq!(s.count(), buckets + s.zero_count());
-            assert!(
-                [(2, 3), (3, 7), (3, 5), (4, 9)].contains(&(s.count(), s.sum())),
-                "count and sum of different observations: {:?}",
-                (s.count(), s.sum())
-            );
-            for t in threads {
-                t.join().unwrap();
-            }
-            let s = h.snapshot();
-            assert_eq!((s.count(), s.sum(), s.schema()), (4, 9, -1));
-            assert_eq!(s.positive().collect::<Vec<_>>(), [(0, 1), (1, 3)]);
-        },
+        &[1, 2],
+        &[(2, 3), (3, 7), (3, 5), (4, 9)],
     );
 }
