@@ -97,6 +97,7 @@ pub mod encode;
 mod exposition;
 mod f32_add;
 mod family;
+mod future;
 mod gauge;
 mod histogram;
 mod info;
@@ -120,7 +121,7 @@ pub use buckets::{
 pub use callback::CallbackGauge;
 pub use clash::{name_clash, NameClash};
 pub use clock::{Clock, FixedClock, WallClock};
-pub use counter::{Counter, CounterError, CounterValue};
+pub use counter::{Counter, CounterError, CounterValue, WholeIncrement};
 pub use created::Created;
 pub use encode::{
     negotiate, EncodeError, Encoder, Escaping, Format, Labels, Negotiated, SampleValue,
@@ -140,7 +141,7 @@ pub use stateset::{StateError, StateSet};
 pub use static_registry::StaticRegistry;
 pub use summary::Summary;
 pub use tally::Tally;
-pub use timer::{Observe, Timer};
+pub use timer::{NotAFuture, Observe, Timer};
 
 /// Re-exported for [`buckets!`]; not part of the API.
 #[doc(hidden)]
