@@ -36,6 +36,19 @@ impl CounterValue for f64 {
             its `inc_by` takes a float and returns `Err` for a negative or NaN one",
     note = "for another integer type, convert it: `u64::from(n)`, or `u64::try_from(n)` for `usize`"
 )]
+///
+/// ```compile_fail
+/// use edgeprom::{Counter, Metric};
+/// static BYTES: Metric<Counter> = Metric::new("transfer_bytes", "Bytes moved");
+/// BYTES.inc_by(1.6); // error: a `Counter` counts in `u64` ... declare a `Counter<f64>`
+/// ```
+///
+/// ```
+/// use edgeprom::{Counter, Metric};
+/// static BYTES: Metric<Counter<f64>> = Metric::new("transfer_bytes", "Bytes moved");
+/// BYTES.inc_by(1.6)?;
+/// # Ok::<(), edgeprom::CounterError>(())
+/// ```
 pub trait WholeIncrement: Copy {
     /// The increment as a `u64`.
     fn to_u64(self) -> u64;

@@ -120,7 +120,7 @@ impl<V: GaugeValue> Gauge<V> {
     /// Runs `f` and sets the gauge to how long it took.
     ///
     /// For `async` code use [`time_async`](Self::time_async): a closure that returns a future
-    /// is refused here ([`NotAFuture`](crate::NotAFuture)), as timing it would time only the
+    /// is refused here ([`NotAFuture`]), as timing it would time only the
     /// future's creation.
     pub fn time<R: NotAFuture>(&self, clock: &(impl Clock + ?Sized), f: impl FnOnce() -> R) -> R {
         timer::time(self, clock, f)

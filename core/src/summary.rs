@@ -95,7 +95,7 @@ impl<V: Float> Summary<V> {
     /// Runs `f` and observes how long it took, in seconds.
     ///
     /// For `async` code use [`time_async`](Self::time_async): a closure that returns a future
-    /// is refused here ([`NotAFuture`](crate::NotAFuture)), as timing it would time only the
+    /// is refused here ([`NotAFuture`]), as timing it would time only the
     /// future's creation.
     pub fn time<R: NotAFuture>(&self, clock: &(impl Clock + ?Sized), f: impl FnOnce() -> R) -> R {
         timer::time(self, clock, f)

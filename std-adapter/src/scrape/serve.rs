@@ -186,6 +186,7 @@ fn metrics_answer(
 
 /// A `/metrics` document for an HTTP server of someone else's (the `axum` integration): what
 /// the scrape endpoint answers a `GET` whose `Accept` headers, joined by commas, are `accept`.
+#[cfg_attr(not(feature = "axum"), allow(dead_code))]
 pub(crate) struct Document {
     /// 200, or 500 for a collector that failed or panicked.
     pub status: u16,
