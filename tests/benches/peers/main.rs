@@ -18,8 +18,8 @@
 //!    prometheus-client's native histogram; the scrape registry as the protobuf exposition
 //!    beside its text encode, with allocations.
 //!
-//! 8. the standalone scrape endpoint: scrape latency (p50, p99) over loopback and the server's
-//!    idle wake-ups (context switches over 5 s with no client).
+//! 8. the standalone scrape endpoint and the axum route: scrape latency (p50, p99) over
+//!    loopback and the server's idle wake-ups (context switches over 5 s with no client).
 //!
 //! `--only native` runs only workload 7 (with `--quick`, seconds), `--only scrape_server`
 //! only workload 8.
@@ -105,7 +105,10 @@ fn main() -> ExitCode {
         }
         Some("scrape_server") => {
             println!("machine: {}\n", machine());
-            scrape_server::print(&scrape_server::measure(quick));
+            scrape_server::print(
+                &scrape_server::measure(quick),
+                &scrape_server::measure_axum(quick),
+            );
             return ExitCode::SUCCESS;
         }
         Some(other) => {
@@ -144,7 +147,10 @@ fn main() -> ExitCode {
     println!();
     native::print(&native::measure(values, &cfg));
     println!();
-    scrape_server::print(&scrape_server::measure(quick));
+    scrape_server::print(
+        &scrape_server::measure(quick),
+        &scrape_server::measure_axum(quick),
+    );
     println!("\nmethod:");
     for line in METHOD {
         println!("- {line}");

@@ -8,6 +8,9 @@
 //! - idle wake-ups: the context switches (voluntary and not) of the server's threads, from
 //!   `/proc/self/task/<tid>/status`, over [`IDLE`] with no client, after the last scrape's
 //!   threads have ended. A server that polls wakes on every poll; one that blocks, never.
+//!
+//! The same two measures for the axum route (`edgeprom_std::metrics_route`) served by axum on
+//! a two-worker tokio runtime, for comparison (its idle threads: the runtime's workers).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -38,7 +41,7 @@ pub struct Figures {
 
 /// The server's threads' context switches, by thread id (threads named `edgeprom-scrape*`;
 /// the kernel keeps 15 bytes of a name, so both the accepting and connection threads match).
-fn switches() -> Vec<(String, u64)> {
+fn switches(prefix: &str) -> Vec<(String, u64)> {
     let mut out = Vec::new();
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
         return out;
@@ -46,7 +49,7 @@ fn switches() -> Vec<(String, u64)> {
     for task in tasks.flatten() {
         let dir = task.path();
         let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
-        if !comm.starts_with("edgeprom-scrape") {
+        if !comm.starts_with(prefix) {
             continue;
         }
         let status = std::fs::read_to_string(dir.join("status")).unwrap_or_default();
@@ -82,16 +85,52 @@ fn quantile(sorted: &[Duration], q: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
-/// Runs the workload (`quick`: a tenth of the scrapes, one second idle).
-pub fn measure(quick: bool) -> Figures {
+/// The bench's registry and its counter.
+fn registry() -> (Arc<DynRegistry>, Arc<DynMetric<Counter>>) {
     let registry = Arc::new(DynRegistry::new());
     let up = Arc::new(DynMetric::<Gauge>::new("bench_up", "Up").expect("valid name"));
     let hits = Arc::new(DynMetric::<Counter>::new("bench_hits", "Hits").expect("valid name"));
     registry.register(up.clone()).expect("registers");
     registry.register(hits.clone()).expect("registers");
     up.set(1.0);
+    (registry, hits)
+}
+
+/// Runs the workload on the standalone server (`quick`: a tenth of the scrapes, one second
+/// idle).
+pub fn measure(quick: bool) -> Figures {
+    let (registry, hits) = registry();
     let server = ScrapeServer::bind("127.0.0.1:0", registry).expect("bind the scrape server");
-    let addr = server.local_addr();
+    let figures = scrapes_and_idle(server.local_addr(), &hits, "edgeprom-scrape", quick);
+    server.stop();
+    figures
+}
+
+/// Runs the workload on the axum route, served by axum on a tokio runtime of two workers.
+pub fn measure_axum(quick: bool) -> Figures {
+    let (registry, hits) = registry();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let addr = listener.local_addr().expect("bound");
+    let app = axum::Router::new().route("/metrics", edgeprom_std::metrics_route(registry));
+    rt.spawn(async move { axum::serve(listener, app).await });
+    let figures = scrapes_and_idle(addr, &hits, "tokio-runtime-w", quick);
+    rt.shutdown_background();
+    figures
+}
+
+fn scrapes_and_idle(
+    addr: SocketAddr,
+    hits: &DynMetric<Counter>,
+    threads: &str,
+    quick: bool,
+) -> Figures {
     let mut buf = Vec::new();
     for _ in 0..10 {
         scrape(addr, &mut buf);
@@ -114,9 +153,9 @@ pub fn measure(quick: bool) -> Figures {
     // Let the connection threads end (each drains its socket briefly after answering).
     thread::sleep(Duration::from_millis(500));
     let idle = if quick { Duration::from_secs(1) } else { IDLE };
-    let before = switches();
+    let before = switches(threads);
     thread::sleep(idle);
-    let after = switches();
+    let after = switches(threads);
     let idle_switches = after
         .iter()
         .filter_map(|(tid, n)| {
@@ -126,7 +165,6 @@ pub fn measure(quick: bool) -> Figures {
         .sum::<u64>()
         * IDLE.as_millis() as u64
         / idle.as_millis() as u64;
-    server.stop();
     Figures {
         p50: quantile(&took, 0.5),
         p99: quantile(&took, 0.99),
@@ -136,29 +174,38 @@ pub fn measure(quick: bool) -> Figures {
     }
 }
 
-pub fn print(f: &Figures) {
+pub fn print(standalone: &Figures, axum: &Figures) {
+    println!("8. scrape endpoints over loopback, a new connection per scrape");
+    println!("| measure | ScrapeServer | axum route (tokio, 2 workers) |");
+    println!("|---|--:|--:|");
+    let us = |d: Duration| format!("{:.1} µs", d.as_secs_f64() * 1e6);
     println!(
-        "8. scrape server (edgeprom_std::ScrapeServer over loopback, new connection per scrape)"
-    );
-    println!("| measure | value |");
-    println!("|---|---|");
-    println!(
-        "| scrape latency p50 | {:.1} µs |",
-        f.p50.as_secs_f64() * 1e6
-    );
-    println!(
-        "| scrape latency p99 | {:.1} µs |",
-        f.p99.as_secs_f64() * 1e6
+        "| scrape latency p50 | {} | {} |",
+        us(standalone.p50),
+        us(axum.p50)
     );
     println!(
-        "| scrape latency max | {:.1} µs |",
-        f.max.as_secs_f64() * 1e6
+        "| scrape latency p99 | {} | {} |",
+        us(standalone.p99),
+        us(axum.p99)
     );
     println!(
-        "| idle wake-ups (context switches of {} server thread(s) in {} s) | {} ({:.1}/s) |",
-        f.threads,
+        "| scrape latency max | {} | {} |",
+        us(standalone.max),
+        us(axum.max)
+    );
+    let idle = |f: &Figures| {
+        format!(
+            "{} ({:.1}/s, {} threads)",
+            f.idle_switches,
+            f.idle_switches as f64 / IDLE.as_secs_f64(),
+            f.threads
+        )
+    };
+    println!(
+        "| idle wake-ups (context switches in {} s) | {} | {} |",
         IDLE.as_secs(),
-        f.idle_switches,
-        f.idle_switches as f64 / IDLE.as_secs_f64()
+        idle(standalone),
+        idle(axum)
     );
 }
