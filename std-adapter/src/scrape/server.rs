@@ -355,6 +355,22 @@ mod tests {
     }
 
     #[test]
+    fn stop_wakes_a_server_bound_to_the_unspecified_address() {
+        let server = ScrapeServer::bind("0.0.0.0:0", Arc::new(DynRegistry::new())).unwrap();
+        let port = server.local_addr().port();
+        let loopback = SocketAddr::from(([127, 0, 0, 1], port));
+        assert!(ask(loopback, b"GET /metrics HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 200 "));
+        let start = Instant::now();
+        server.stop();
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(TcpStream::connect(loopback).is_err());
+    }
+
+    #[test]
     fn a_trickling_client_is_cut_by_the_total_deadline() {
         let timeout = Duration::from_millis(400);
         let server = empty_server(small(timeout, 4));

@@ -70,7 +70,7 @@ fn scrape(addr: SocketAddr, buf: &mut Vec<u8>) -> Duration {
     let start = Instant::now();
     let mut c = TcpStream::connect(addr).expect("connect to the scrape server");
     c.write_all(
-        b"GET /metrics HTTP/1.1\r\nHost: bench\r\nAccept: text/plain;version=0.0.4\r\n\r\n",
+        b"GET /metrics HTTP/1.1\r\nHost: bench\r\nAccept: text/plain;version=0.0.4\r\nConnection: close\r\n\r\n",
     )
     .expect("send the request");
     buf.clear();
@@ -111,6 +111,7 @@ pub fn measure_axum(quick: bool) -> Figures {
     let (registry, hits) = registry();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .thread_name("bench-axum")
         .enable_all()
         .build()
         .expect("a tokio runtime");
@@ -120,7 +121,7 @@ pub fn measure_axum(quick: bool) -> Figures {
     let addr = listener.local_addr().expect("bound");
     let app = axum::Router::new().route("/metrics", edgeprom_std::metrics_route(registry));
     rt.spawn(async move { axum::serve(listener, app).await });
-    let figures = scrapes_and_idle(addr, &hits, "tokio-runtime-w", quick);
+    let figures = scrapes_and_idle(addr, &hits, "bench-axum", quick);
     rt.shutdown_background();
     figures
 }
