@@ -26,6 +26,41 @@ impl CounterValue for f64 {
     const MAX: f64 = f64::INFINITY;
 }
 
+/// What [`Counter<u64>::inc_by`](Counter::inc_by) takes: a `u64`, the only type that
+/// implements it. It exists for its compile-time message: `inc_by(1.6)` on a `Counter` (of
+/// `u64`, the default) says to declare a `Counter<f64>` rather than only "expected `u64`".
+#[diagnostic::on_unimplemented(
+    message = "a `Counter` counts in `u64` (its default value type), and `inc_by` was given `{Self}`",
+    label = "not a `u64`",
+    note = "to count fractions (bytes as f64, seconds), declare a `Counter<f64>` (or `Counter<f32>`): \
+            its `inc_by` takes a float and returns `Err` for a negative or NaN one",
+    note = "for another integer type, convert it: `u64::from(n)`, or `u64::try_from(n)` for `usize`"
+)]
+///
+/// ```compile_fail
+/// use edgeprom::{Counter, Metric};
+/// static BYTES: Metric<Counter> = Metric::new("transfer_bytes", "Bytes moved");
+/// BYTES.inc_by(1.6); // error: a `Counter` counts in `u64` ... declare a `Counter<f64>`
+/// ```
+///
+/// ```
+/// use edgeprom::{Counter, Metric};
+/// static BYTES: Metric<Counter<f64>> = Metric::new("transfer_bytes", "Bytes moved");
+/// BYTES.inc_by(1.6)?;
+/// # Ok::<(), edgeprom::CounterError>(())
+/// ```
+pub trait WholeIncrement: Copy {
+    /// The increment as a `u64`.
+    fn to_u64(self) -> u64;
+}
+
+impl WholeIncrement for u64 {
+    #[inline]
+    fn to_u64(self) -> u64 {
+        self
+    }
+}
+
 /// A counter increment was rejected; the counter is unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -51,6 +86,11 @@ impl core::error::Error for CounterError {}
 ///
 /// Use it as [`Metric<Counter>`](crate::Metric) or in a [`Family`](crate::Family). Every update
 /// is one atomic read-modify-write.
+///
+/// **Integer or float**: `Counter` is `Counter<u64>`, whose `inc_by` takes a `u64` and cannot
+/// fail. To add fractions (`inc_by(1.6)`), declare `Counter<f64>` (or `Counter<f32>`): its
+/// `inc_by` returns `Err` for a negative, NaN or infinite increment and leaves the counter
+/// unchanged.
 ///
 /// A `u64` counter **saturates** at `u64::MAX` and stays there: it never wraps, because a
 /// counter that goes down is read by Prometheus as a reset (and `rate()` would add the whole
@@ -98,12 +138,54 @@ impl<V: CounterValue> Counter<V> {
 
     /// Runs `f` and counts one if it returns `Err` (Python's `count_exceptions`). The result is
     /// passed through.
+    ///
+    /// For `async` code use [`count_errors_async`](Self::count_errors_async), which awaits the
+    /// future to its end (a closure returning a future does not compile here: rustc's help to
+    /// wrap it in `Ok(..)` would count nothing).
     pub fn count_errors<T, E>(&self, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
-        self.count_errors_if(|_| true, f)
+        self.count_errors_matching(f, |_| true)
     }
 
     /// Runs `f` and counts one if it returns an `Err` that `pick` selects (Python's
-    /// `count_exceptions(ValueError)`).
+    /// `count_exceptions(ValueError)`). The closure comes first so that `pick`'s argument type
+    /// is known from it: `count_errors_matching(|| parse(s), |e| e.is_overflow())` needs no
+    /// annotation. The `async` form is
+    /// [`count_errors_matching_async`](Self::count_errors_matching_async).
+    ///
+    /// ```
+    /// use edgeprom::{Counter, Metric};
+    /// static OVERFLOWS: Metric<Counter> = Metric::new("overflows", "Numbers too large");
+    /// let r = OVERFLOWS.count_errors_matching(
+    ///     || "300".parse::<u8>(),
+    ///     |e| *e.kind() == core::num::IntErrorKind::PosOverflow,
+    /// );
+    /// assert!(r.is_err());
+    /// let _ = OVERFLOWS.count_errors_matching(|| "x".parse::<u8>(), |e| {
+    ///     *e.kind() == core::num::IntErrorKind::PosOverflow
+    /// });
+    /// assert_eq!(OVERFLOWS.get(), 1);
+    /// ```
+    pub fn count_errors_matching<T, E>(
+        &self,
+        f: impl FnOnce() -> Result<T, E>,
+        pick: impl FnOnce(&E) -> bool,
+    ) -> Result<T, E> {
+        let r = f();
+        if let Err(e) = &r {
+            if pick(e) {
+                self.inc();
+            }
+        }
+        r
+    }
+
+    /// Runs `f` and counts one if it returns an `Err` that `pick` selects: the predicate
+    /// first, which leaves `pick`'s argument type unknown when it is read (`E0282` unless
+    /// annotated).
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `count_errors_matching(f, pick)`: the closure first, so `pick`'s type is inferred"
+    )]
     pub fn count_errors_if<T, E>(
         &self,
         pick: impl FnOnce(&E) -> bool,
@@ -131,8 +213,12 @@ impl<V: CounterValue> Counter<V> {
 
 impl Counter<u64> {
     /// Adds `v`, saturating at `u64::MAX`.
+    ///
+    /// `v` is a `u64` ([`WholeIncrement`]); for fractional increments declare the counter as
+    /// `Counter<f64>`, whose `inc_by` takes an `f64`.
     #[inline]
-    pub fn inc_by(&self, v: u64) {
+    pub fn inc_by(&self, v: impl WholeIncrement) {
+        let v = v.to_u64();
         let _ = self
             .value
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| {
@@ -241,10 +327,16 @@ mod tests {
         assert_eq!(c.count_errors(|| Err::<(), _>(E::Io)), Err(E::Io));
         assert_eq!(c.get(), 1);
         let only_io = |e: &E| *e == E::Io;
-        let _ = c.count_errors_if(only_io, || Err::<(), _>(E::Parse));
+        let _ = c.count_errors_matching(|| Err::<(), _>(E::Parse), only_io);
         assert_eq!(c.get(), 1);
-        let _ = c.count_errors_if(only_io, || Err::<(), _>(E::Io));
+        let _ = c.count_errors_matching(|| Err::<(), _>(E::Io), only_io);
         assert_eq!(c.get(), 2);
+        // The predicate's argument type comes from the closure before it.
+        let _ = c.count_errors_matching(|| Err::<(), _>(E::Io), |e| *e == E::Parse);
+        assert_eq!(c.get(), 2);
+        #[allow(deprecated)]
+        let _ = c.count_errors_if(only_io, || Err::<(), _>(E::Io));
+        assert_eq!(c.get(), 3);
     }
 
     #[test]

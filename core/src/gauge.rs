@@ -8,7 +8,7 @@ use crate::encode::{Encoder, Labels, Series};
 use crate::metric::State;
 use crate::name::{Desc, MetricType};
 use crate::number::Number;
-use crate::timer::{self, Observe, Timer};
+use crate::timer::{self, NotAFuture, Observe, Timer};
 
 /// The value types a gauge can hold: `f64` and `i64`. Sealed.
 pub trait GaugeValue: Number {}
@@ -23,7 +23,9 @@ impl GaugeValue for i64 {}
 /// static IN_PROGRESS: Metric<Gauge> = Metric::new("my_inprogress_requests", "In progress");
 /// static QUEUE: Metric<Gauge<i64>> = Metric::new("queue_depth", "Items queued");
 /// IN_PROGRESS.inc();
-/// IN_PROGRESS.dec_by(0.5);
+/// IN_PROGRESS.dec_by(0.5); // by more than one: `dec_by`, as `dec` takes no argument
+/// QUEUE.inc_by(10);
+/// QUEUE.dec_by(10);
 /// IN_PROGRESS.set(4.2);
 /// {
 ///     let _g = QUEUE.track_inprogress(); // +1 now, -1 on drop
@@ -49,13 +51,17 @@ impl<V: GaugeValue> Gauge<V> {
         }
     }
 
-    /// Adds one.
+    /// Adds one (to add more, [`inc_by`](Self::inc_by)).
     #[inline]
     pub fn inc(&self) {
         V::add(&self.value, V::ONE)
     }
 
     /// Subtracts one.
+    ///
+    /// To subtract more, use [`dec_by`](Self::dec_by): `dec(10)` does not compile, and
+    /// rustc's help for it ("remove the extra argument") would turn it into a decrement by one.
+    /// `inc` and [`inc_by`](Self::inc_by) are alike.
     #[inline]
     pub fn dec(&self) {
         V::sub(&self.value, V::ONE)
@@ -97,8 +103,10 @@ impl<V: GaugeValue> Gauge<V> {
         InProgress { gauge: self }
     }
 
-    /// Runs `f` while counting it as in progress.
-    pub fn track_inprogress_with<R>(&self, f: impl FnOnce() -> R) -> R {
+    /// Runs `f` while counting it as in progress. For `async` code use
+    /// [`track_inprogress_async`](Self::track_inprogress_async) (a closure that returns a
+    /// future is refused here: it would count only the future's creation).
+    pub fn track_inprogress_with<R: NotAFuture>(&self, f: impl FnOnce() -> R) -> R {
         let _g = self.track_inprogress();
         f()
     }
@@ -110,7 +118,11 @@ impl<V: GaugeValue> Gauge<V> {
     }
 
     /// Runs `f` and sets the gauge to how long it took.
-    pub fn time<R>(&self, clock: &(impl Clock + ?Sized), f: impl FnOnce() -> R) -> R {
+    ///
+    /// For `async` code use [`time_async`](Self::time_async): a closure that returns a future
+    /// is refused here ([`NotAFuture`]), as timing it would time only the
+    /// future's creation.
+    pub fn time<R: NotAFuture>(&self, clock: &(impl Clock + ?Sized), f: impl FnOnce() -> R) -> R {
         timer::time(self, clock, f)
     }
 }

@@ -11,7 +11,7 @@ use crate::metric::State;
 use crate::name::{Desc, MetricType};
 use crate::number::{Float, Number, SumBits};
 use crate::tally::Tally;
-use crate::timer::{self, Observe, Timer};
+use crate::timer::{self, NotAFuture, Observe, Timer};
 
 /// An observation was rejected; nothing was recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,7 +202,11 @@ where
     }
 
     /// Runs `f` and observes how long it took, in seconds.
-    pub fn time<R>(&self, clock: &(impl Clock + ?Sized), f: impl FnOnce() -> R) -> R {
+    ///
+    /// For `async` code use [`time_async`](Self::time_async): a closure that returns a future
+    /// is refused here ([`NotAFuture`]), as timing it would time only the
+    /// future's creation.
+    pub fn time<R: NotAFuture>(&self, clock: &(impl Clock + ?Sized), f: impl FnOnce() -> R) -> R {
         timer::time(self, clock, f)
     }
 }

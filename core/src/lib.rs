@@ -103,6 +103,7 @@ mod exemplar;
 mod exposition;
 mod f32_add;
 mod family;
+mod future;
 mod gauge;
 mod histogram;
 mod histogram_exemplars;
@@ -127,7 +128,7 @@ pub use buckets::{
 pub use callback::CallbackGauge;
 pub use clash::{name_clash, NameClash};
 pub use clock::{Clock, FixedClock, WallClock};
-pub use counter::{Counter, CounterError, CounterValue};
+pub use counter::{Counter, CounterError, CounterValue, WholeIncrement};
 pub use counter_exemplar::CounterWithExemplar;
 pub use created::Created;
 pub use encode::{
@@ -155,7 +156,7 @@ pub use stateset::{StateError, StateSet};
 pub use static_registry::StaticRegistry;
 pub use summary::Summary;
 pub use tally::Tally;
-pub use timer::{Observe, Timer};
+pub use timer::{NotAFuture, Observe, Timer};
 
 /// Re-exported for [`buckets!`]; not part of the API.
 #[doc(hidden)]

@@ -13,7 +13,7 @@ use crate::metric::State;
 use crate::name::{Desc, MetricType};
 use crate::number::{Float, Number};
 use crate::tally::Tally;
-use crate::timer::{self, Observe, Timer};
+use crate::timer::{self, NotAFuture, Observe, Timer};
 
 /// Count and sum of observations, exposed as `_count` and `_sum`. Both live in one 128-bit
 /// [`Tally`], updated by one lock-free atomic operation and read by one atomic load, so
@@ -93,7 +93,11 @@ impl<V: Float> Summary<V> {
     }
 
     /// Runs `f` and observes how long it took, in seconds.
-    pub fn time<R>(&self, clock: &(impl Clock + ?Sized), f: impl FnOnce() -> R) -> R {
+    ///
+    /// For `async` code use [`time_async`](Self::time_async): a closure that returns a future
+    /// is refused here ([`NotAFuture`]), as timing it would time only the
+    /// future's creation.
+    pub fn time<R: NotAFuture>(&self, clock: &(impl Clock + ?Sized), f: impl FnOnce() -> R) -> R {
         timer::time(self, clock, f)
     }
 }

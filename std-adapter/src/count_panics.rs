@@ -3,7 +3,7 @@
 
 use std::panic::{self, AssertUnwindSafe};
 
-use edgeprom::{Counter, CounterValue};
+use edgeprom::{Counter, CounterValue, NotAFuture};
 
 /// Counts the failures of a closure on a [`Counter`]: its panics, and with
 /// [`count_failures`](CountPanics::count_failures) its `Err`s too. A panic is counted and then
@@ -23,27 +23,37 @@ use edgeprom::{Counter, CounterValue};
 /// ```
 pub trait CountPanics {
     /// Runs `f`; if it panics, counts one and resumes the panic.
-    fn count_panics<R>(&self, f: impl FnOnce() -> R) -> R;
+    ///
+    /// A closure that returns a future is refused ([`NotAFuture`]): it would return before the
+    /// future runs, so the future's panics would not be seen. For `async` code, count `Err`s
+    /// with the core's `count_errors_async`; a panicking tokio task shows as the `JoinError` of
+    /// its handle.
+    fn count_panics<R: NotAFuture>(&self, f: impl FnOnce() -> R) -> R;
 
     /// Runs `f`; counts one if it returns `Err` or panics (the panic is resumed).
     fn count_failures<T, E>(&self, f: impl FnOnce() -> Result<T, E>) -> Result<T, E>;
 }
 
-impl<V: CounterValue> CountPanics for Counter<V> {
-    fn count_panics<R>(&self, f: impl FnOnce() -> R) -> R {
-        // The panic is resumed at once, so the caller observes it exactly as if it had not
-        // been caught: asserting unwind safety here hides nothing.
-        match panic::catch_unwind(AssertUnwindSafe(f)) {
-            Ok(r) => r,
-            Err(payload) => {
-                self.inc();
-                panic::resume_unwind(payload)
-            }
+/// Runs `f`; if it panics, counts one on `counter` and resumes the panic.
+fn counting_panics<V: CounterValue, R>(counter: &Counter<V>, f: impl FnOnce() -> R) -> R {
+    // The panic is resumed at once, so the caller observes it exactly as if it had not
+    // been caught: asserting unwind safety here hides nothing.
+    match panic::catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => {
+            counter.inc();
+            panic::resume_unwind(payload)
         }
+    }
+}
+
+impl<V: CounterValue> CountPanics for Counter<V> {
+    fn count_panics<R: NotAFuture>(&self, f: impl FnOnce() -> R) -> R {
+        counting_panics(self, f)
     }
 
     fn count_failures<T, E>(&self, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
-        let r = self.count_panics(f);
+        let r = counting_panics(self, f);
         if r.is_err() {
             self.inc();
         }

@@ -27,7 +27,13 @@
 //!   [`StaticRegistry`](edgeprom::StaticRegistry), [`DynRegistry`] and [`MetricsLogger`].
 //! - **Scrape endpoint** (feature `scrape`): [`ScrapeServer`] serves `/metrics` in Prometheus
 //!   text or OpenMetrics, and in the protobuf exposition (feature `protobuf`) to a scraper
-//!   that asks for it first.
+//!   that asks for it first. It blocks in `accept` (no polling: an idle server wakes no
+//!   thread). In an axum service, [`metrics_route`] (feature `axum`) is the same endpoint as
+//!   one route: `Router::new().route("/metrics", metrics_route(registry))`.
+//! - **Async code**: the core's timers and counters have `async` forms that measure a
+//!   `Future`'s whole run (`histogram.time_async(&SystemClock, fut).await`,
+//!   `counter.count_errors_async(fut).await`); pushing and remote writing from tokio go
+//!   through the blocking clients in `tokio::task::spawn_blocking` (see [`PushClient`]).
 //!
 //! Everything that can be encoded implements [`Gather`]: the core's
 //! [`Registry`](edgeprom::Registry) and [`StaticRegistry`](edgeprom::StaticRegistry),
@@ -84,6 +90,7 @@
 //! | `remote-write` | [`RemoteWriteClient`], [`VictoriaImport`], [`PeriodicRemoteWriter`], [`RemoteWriteEncode`] | `push`, `snap` |
 //! | `scrape` | [`ScrapeServer`] | `httparse` |
 //! | `gradient` | [`MetricsLogger`], [`add_metrics`] | `push` |
+//! | `axum` (off by default) | [`metrics_route`] (a `/metrics` route in one line) and [`metrics_response`] for axum services | `axum` without its server features, `scrape` |
 //! | `protobuf` | the protobuf exposition: `Gather::gather_protobuf`, `PushClient::with_protobuf`, the scrape endpoint's negotiation | the core's `protobuf` feature (no crate) |
 //!
 //! A service that is only scraped needs no TLS stack:
@@ -99,6 +106,8 @@
 )]
 #![cfg_attr(not(feature = "push"), doc = "[`PeriodicPusher`]: #features")]
 #![cfg_attr(not(feature = "scrape"), doc = "[`ScrapeServer`]: #features")]
+#![cfg_attr(not(feature = "axum"), doc = "[`metrics_route`]: #features")]
+#![cfg_attr(not(feature = "axum"), doc = "[`metrics_response`]: #features")]
 #![cfg_attr(
     not(feature = "remote-write"),
     doc = "[`RemoteWriteClient`]: #features"
@@ -131,6 +140,8 @@
     )
 )]
 
+#[cfg(feature = "axum")]
+mod axum_route;
 mod clock;
 mod count_panics;
 mod dynamic;
@@ -150,6 +161,8 @@ mod scrape;
 #[cfg(any(feature = "remote-write", feature = "protobuf"))]
 mod vec_sink;
 
+#[cfg(feature = "axum")]
+pub use axum_route::{metrics_response, metrics_route};
 pub use clock::SystemClock;
 pub use count_panics::CountPanics;
 pub use dynamic::{DynDesc, DynFamily, DynMetric, DynRegisterError, DynRegistry};

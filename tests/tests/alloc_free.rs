@@ -123,7 +123,7 @@ fn updates() {
         ST.set(black_box("b")).expect("known state");
         assert!(ST.set(black_box("zzz")).is_err());
         let _ = C.count_errors(|| Err::<(), _>(black_box(3)));
-        let _ = C.count_errors_if(|e: &i32| *e == 3, || Err::<(), _>(black_box(4)));
+        let _ = C.count_errors_matching(|| Err::<(), _>(black_box(4)), |e| *e == 3);
         black_box(CB.get());
     });
     assert_eq!((C.get(), CF.get(), GI.get()), (43, 1.5, 2));

@@ -15,15 +15,22 @@ use crate::runner::{exec, Runner};
 pub struct Options {
     /// Fewer and shorter timed batches (seconds instead of a minute).
     pub quick: bool,
+    /// One workload only (`--only native`, `--only scrape_server`), passed to the bench.
+    pub only: Option<String>,
     pub help: bool,
 }
 
 impl Options {
     pub fn parse(args: &[OsString]) -> Result<Self, String> {
         let mut opts = Self::default();
-        for arg in args {
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
             match arg.to_str() {
                 Some("--quick") => opts.quick = true,
+                Some("--only") => {
+                    let what = args.next().and_then(|a| a.to_str());
+                    opts.only = Some(what.ok_or("--only needs a workload")?.to_owned());
+                }
                 Some("-h" | "--help") => opts.help = true,
                 _ => return Err(format!("unexpected argument {arg:?}")),
             }
@@ -33,10 +40,13 @@ impl Options {
 }
 
 /// The cargo arguments that run the bench.
-fn bench_args(opts: &Options) -> Vec<&'static str> {
+fn bench_args(opts: &Options) -> Vec<&str> {
     let mut args = vec!["bench", "-p", "edgeprom-tests", "--bench", "peers", "--"];
     if opts.quick {
         args.push("--quick");
+    }
+    if let Some(only) = &opts.only {
+        args.extend(["--only", only.as_str()]);
     }
     args
 }
@@ -94,6 +104,9 @@ mod tests {
     #[test]
     fn bad_args_are_errors() {
         assert!(parse(&["--slow"]).is_err());
+        assert!(parse(&["--only"]).is_err());
+        let only = parse(&["--only", "scrape_server"]).unwrap();
+        assert_eq!(bench_args(&only)[6..], ["--only", "scrape_server"]);
         assert!(parse(&["-h"]).unwrap().help);
     }
 }

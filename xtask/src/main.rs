@@ -50,7 +50,7 @@ commands:
   demo [args...]
         run the demo: cargo run -p edgeprom-tests --bin demo -- args...
   size  footprint of edgeprom on thumbv7em/thumbv6m (flash, RAM, encoder stack)
-  bench [--quick]
+  bench [--quick] [--only native|scrape_server]
         time edgeprom against prometheus, prometheus-client, metrics and measured
         (release mode; one table of workloads x crates); --quick: fewer repetitions
   help  print this text

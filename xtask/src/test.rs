@@ -7,6 +7,9 @@ use crate::{cross, install};
 
 /// Crates a scrape-only `edgeprom-std` must not pull in: the HTTP client and the TLS stack.
 const NOT_FOR_SCRAPE_ONLY: [&str; 3] = ["ureq", "rustls", "ring"];
+/// Crates the `axum` feature alone must not bring in either (an axum service brings its own
+/// server and runtime): besides [`NOT_FOR_SCRAPE_ONLY`].
+const NOT_FOR_AXUM_ONLY: [&str; 2] = ["tokio", "hyper"];
 
 /// A step that `--only` can select.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,6 +208,29 @@ fn std_feature_subsets(runner: &Runner) -> Result<(), StepError> {
     let mut build = runner.cargo(&["build"]);
     build.args(std_only).args(scrape);
     exec(&mut build)?;
+    // The axum route alone: axum's types, no server, no runtime, no TLS.
+    let axum_only = ["--features", "axum"];
+    let mut build = runner.cargo(&["build"]);
+    build.args(std_only).args(axum_only);
+    exec(&mut build)?;
+    let mut tree = runner.cargo(&["tree", "-e", "normal", "--prefix", "none"]);
+    tree.args(std_only).args(axum_only);
+    let shown = describe(&tree);
+    println!("$ {shown}");
+    let listed = capture(&mut tree)?;
+    let mut found = unwanted_crates(&listed);
+    for name in listed.lines().filter_map(|l| l.split_whitespace().next()) {
+        if NOT_FOR_AXUM_ONLY.contains(&name) && !found.contains(&name) {
+            found.push(name);
+        }
+    }
+    if !found.is_empty() {
+        return Err(StepError::new(
+            Some(shown),
+            format!("the axum-only tree pulls in {}", found.join(", ")),
+        ));
+    }
+    println!("no {} in the axum-only tree", NOT_FOR_AXUM_ONLY.join(", "));
     let mut tree = runner.cargo(&["tree", "-e", "normal", "--prefix", "none"]);
     tree.args(std_only).args(scrape);
     let shown = describe(&tree);

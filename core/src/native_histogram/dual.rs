@@ -13,7 +13,7 @@ use crate::histogram::{Histogram, ObserveError};
 use crate::metric::State as MetricState;
 use crate::name::{Desc, MetricType};
 use crate::number::{Float, Number};
-use crate::timer::{self, Observe, Timer};
+use crate::timer::{self, NotAFuture, Observe, Timer};
 
 /// A [`NativeHistogram`] of at most `N` positive and `NEG` negative buckets and a classic
 /// [`Histogram<B>`] fed the same observations: the Go client's dual mode.
@@ -137,7 +137,10 @@ where
     }
 
     /// Runs `f` and observes how long it took, in seconds.
-    pub fn time<R>(&self, clock: &(impl Clock + ?Sized), f: impl FnOnce() -> R) -> R {
+    ///
+    /// For `async` code use [`time_async`](Self::time_async): a closure that returns a future
+    /// is refused here ([`NotAFuture`]), as timing it would time only the future's creation.
+    pub fn time<R: NotAFuture>(&self, clock: &(impl Clock + ?Sized), f: impl FnOnce() -> R) -> R {
         timer::time(self, clock, f)
     }
 }

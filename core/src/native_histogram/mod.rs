@@ -127,7 +127,7 @@ use crate::name::{Desc, MetricType};
 use crate::number::Float;
 use crate::sync::{AtomicU128, AtomicU64, Ordering};
 use crate::tally::Tally;
-use crate::timer::{self, Observe, Timer};
+use crate::timer::{self, NotAFuture, Observe, Timer};
 
 /// The zero threshold unless one is set: `2^-128`, as Go's `DefNativeHistogramZeroThreshold`.
 pub const DEFAULT_ZERO_THRESHOLD: f64 = 2.938735877055719e-39;
@@ -483,7 +483,11 @@ impl<V: NativeValue + Float, const N: usize, const NEG: usize> NativeHistogram<V
     }
 
     /// Runs `f` and observes how long it took, in seconds.
-    pub fn time<R>(&self, clock: &(impl Clock + ?Sized), f: impl FnOnce() -> R) -> R {
+    ///
+    /// For `async` code use [`time_async`](Self::time_async): a closure that returns a future
+    /// is refused here ([`NotAFuture`]), as timing it would time only the
+    /// future's creation.
+    pub fn time<R: NotAFuture>(&self, clock: &(impl Clock + ?Sized), f: impl FnOnce() -> R) -> R {
         timer::time(self, clock, f)
     }
 }

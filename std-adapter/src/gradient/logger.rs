@@ -417,6 +417,24 @@ fn conflict(name: &str, m: &LoggerMetric, requested: MetricType) -> AddError {
 
 /// `logger["Gauge"]`: the metric added under that name.
 ///
+/// Python's `logger["Gauge"] = 5` is `logger["Gauge"].set(5.0)?` or
+/// [`logger.set("Gauge", 5.0)?`](MetricsLogger::set) here. Written as in Python it does not
+/// compile (`expected LoggerMetric, found integer`): in Rust an assignment through `[]` would
+/// replace the whole [`LoggerMetric`], not set its value, so the logger offers no such
+/// assignment.
+///
+/// ```compile_fail
+/// # fn f(logger: &mut edgeprom_std::MetricsLogger) {
+/// logger["Gauge"] = 5; // error[E0308]: expected `LoggerMetric`, found integer
+/// # }
+/// ```
+///
+/// ```
+/// # fn f(logger: &edgeprom_std::MetricsLogger) -> Result<(), edgeprom_std::AccessError> {
+/// logger["Gauge"].set(5.0)?;
+/// # Ok(()) }
+/// ```
+///
 /// # Panics
 /// When no metric of that name was added: `Index` cannot return an error. Use
 /// [`MetricsLogger::get`] to get an [`AccessError`] instead.

@@ -131,6 +131,9 @@ impl LoggerInfo {
 /// (`set` on a counter) is an [`AccessError::WrongType`] and changes nothing.
 ///
 /// Clone the `Arc` inside (or use the logger's typed getters) to update from other threads.
+///
+/// `logger["Gauge"] = 5` (Python's form) reports `expected LoggerMetric, found integer`: set
+/// the value with `logger["Gauge"].set(5.0)?` (or `logger.set("Gauge", 5.0)?`).
 #[derive(Debug, Clone)]
 #[cfg_attr(docsrs, doc(cfg(feature = "gradient")))]
 pub enum LoggerMetric {

@@ -77,6 +77,36 @@ impl PushMethod {
 /// client.delete("nightly", &[("instance", "host-1")])?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// # From async code (tokio)
+///
+/// The client is blocking (ureq): from a tokio task, push in
+/// [`spawn_blocking`](https://docs.rs/tokio/latest/tokio/task/fn.spawn_blocking.html), which
+/// runs it on tokio's pool for blocking work and leaves the runtime's worker threads free, as
+/// tokio's documentation asks for any blocking I/O. The client is `Clone` (one shared agent)
+/// and `Send`; give the closure an `Arc` of the registry. The same holds for
+/// `RemoteWriteClient::write`. For periodic pushes, [`PeriodicPusher`](crate::PeriodicPusher)
+/// (and `PeriodicRemoteWriter`) need no runtime at all: they keep their own thread.
+/// `tests/tests/tokio_service.rs` pushes this way to a real Pushgateway from a tokio runtime.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use edgeprom::Counter;
+/// use edgeprom_std::{DynMetric, DynRegistry, PushClient};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+///     let registry = Arc::new(DynRegistry::new());
+///     let rows = Arc::new(DynMetric::<Counter>::new("rows_loaded", "Rows loaded")?);
+///     registry.register(rows.clone())?;
+///     rows.inc_by(1200);
+///
+///     let client = PushClient::new("http://127.0.0.1:9091")?;
+///     let source = Arc::clone(&registry);
+///     tokio::task::spawn_blocking(move || client.push("loader", &[], &*source)).await??;
+///     Ok(())
+/// }
+/// ```
 #[derive(Clone)]
 #[cfg_attr(docsrs, doc(cfg(feature = "push")))]
 pub struct PushClient {

@@ -38,7 +38,8 @@ impl ConnState {
     }
 }
 
-/// How many times [`Conns::admit`] waits a millisecond for displaced connections to close.
+/// How many times [`Conns::admit`] waits a millisecond for displaced connections to close
+/// (or answers being written to finish).
 const ADMIT_TRIES: u32 = 20;
 
 /// One accepted connection, as the accepting thread sees it.
@@ -117,17 +118,24 @@ impl Conns {
                         .iter()
                         .filter(|c| c.state() != ConnState::Closed)
                         .count();
-                    if live >= self.max && !displace_one(&list) {
+                    if live < self.max || displace_one(&list) {
+                        list.push(Arc::clone(conn));
+                        return Some(Leave {
+                            conns: Arc::clone(self),
+                            conn: Arc::clone(conn),
+                        });
+                    }
+                    // Every place is taken by an answer being written: one that has just
+                    // been written moves on to draining (displaceable) within moments, and
+                    // the accepting thread, which no longer polls, may see the next client
+                    // before that. Wait for it as for displaced connections.
+                    if !list.iter().any(|c| c.state() == ConnState::Busy) {
                         return None;
                     }
-                    list.push(Arc::clone(conn));
-                    return Some(Leave {
-                        conns: Arc::clone(self),
-                        conn: Arc::clone(conn),
-                    });
                 }
             }
-            // A burst displaced many at once: give their threads a moment to end.
+            // A burst displaced many at once, or answers are finishing: give their threads a
+            // moment.
             thread::sleep(Duration::from_millis(1));
         }
         None

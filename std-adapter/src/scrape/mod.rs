@@ -4,7 +4,7 @@
 mod config;
 mod conn;
 mod http_request;
-mod serve;
+pub(crate) mod serve;
 mod server;
 
 /// The request parsing, for `fuzz/` (its `http_request` target); not part of the API.

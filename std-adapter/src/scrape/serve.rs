@@ -154,17 +154,7 @@ fn answer(head: &[u8], source: &dyn Gather) -> Answer {
             protobuf,
             text,
             head: head_only,
-        } => {
-            #[cfg(feature = "protobuf")]
-            if protobuf.format() == edgeprom::ScrapeFormat::Protobuf {
-                if let Some(answer) = protobuf_answer(source, protobuf, head_only) {
-                    return answer;
-                }
-            }
-            #[cfg(not(feature = "protobuf"))]
-            let _ = protobuf;
-            text_answer(source, text, head_only)
-        }
+        } => metrics_answer(source, protobuf, text, head_only),
         Route::NotFound => Answer::text("404 Not Found", "not found: try /metrics\n"),
         Route::MethodNotAllowed => Answer::text(
             "405 Method Not Allowed\r\nAllow: GET, HEAD",
@@ -173,6 +163,54 @@ fn answer(head: &[u8], source: &dyn Gather) -> Answer {
         Route::BodyDeclared => Answer::text("413 Content Too Large", "no request body accepted\n"),
         Route::BadContentLength => Answer::text("400 Bad Request", "bad Content-Length\n"),
         Route::BadRequest => Answer::text("400 Bad Request", "bad request\n"),
+    }
+}
+
+/// The answer to `GET /metrics`: protobuf when negotiated and `source` writes it, else text.
+fn metrics_answer(
+    source: &dyn Gather,
+    protobuf: Negotiated,
+    text: Negotiated,
+    head_only: bool,
+) -> Answer {
+    #[cfg(feature = "protobuf")]
+    if protobuf.format() == edgeprom::ScrapeFormat::Protobuf {
+        if let Some(answer) = protobuf_answer(source, protobuf, head_only) {
+            return answer;
+        }
+    }
+    #[cfg(not(feature = "protobuf"))]
+    let _ = protobuf;
+    text_answer(source, text, head_only)
+}
+
+/// A `/metrics` document for an HTTP server of someone else's (the `axum` integration): what
+/// the scrape endpoint answers a `GET` whose `Accept` headers, joined by commas, are `accept`.
+#[cfg_attr(not(feature = "axum"), allow(dead_code))]
+pub(crate) struct Document {
+    /// 200, or 500 for a collector that failed or panicked.
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+}
+
+/// The `/metrics` document negotiated from `accept`, exactly as [`serve`] answers it.
+#[cfg_attr(not(feature = "axum"), allow(dead_code))]
+pub(crate) fn document(accept: &str, source: &dyn Gather) -> Document {
+    let answer = metrics_answer(
+        source,
+        edgeprom::negotiate(accept, true),
+        edgeprom::negotiate(accept, false),
+        false,
+    );
+    Document {
+        status: if answer.status.starts_with("200") {
+            200
+        } else {
+            500
+        },
+        content_type: answer.content_type,
+        body: answer.body,
     }
 }
 

@@ -14,10 +14,18 @@
 //!   slow and idle clients cannot lock scrapers out by holding every connection;
 //! - malformed requests get 400, other paths 404, other methods 405, and a collector that fails
 //!   or panics gets 500; none of them stops the server.
+//!
+//! The accepting thread blocks in `accept` and sleeps while no client comes: a scrape is
+//! accepted the moment it connects, and an idle server wakes no thread. [`ScrapeServer::stop`]
+//! sets a flag and connects to the listener itself to wake that thread, which sees the flag
+//! and ends (the standard library offers no other way to interrupt a blocking `accept`
+//! without `unsafe`).
 
 use std::fmt;
 use std::io::{self, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::net::{
+    IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs,
+};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -29,8 +37,12 @@ use super::http_request::head_end;
 use super::serve::serve;
 use crate::gather::Gather;
 
-/// How often the accepting thread looks for new connections and for a stop request.
-const POLL: Duration = Duration::from_millis(20);
+/// How long the accepting thread pauses after `accept` fails (out of file descriptors, say)
+/// before it tries again; it never pauses otherwise.
+const AFTER_ERROR: Duration = Duration::from_millis(20);
+/// How long [`ScrapeServer::stop`] tries to connect to its own listener to wake the accepting
+/// thread.
+const WAKE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Serves `/metrics` on an address you pick, from a background thread, until stopped.
 ///
@@ -93,7 +105,6 @@ impl ScrapeServer {
         config: ScrapeConfig,
     ) -> io::Result<Self> {
         let listener = TcpListener::bind(addr)?;
-        listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
@@ -114,13 +125,20 @@ impl ScrapeServer {
 
     /// Stops accepting, closes the connections still sending their request heads, waits for
     /// the answers being written, and joins the thread.
+    ///
+    /// The accepting thread is woken by a connection to the listener from here. Should that
+    /// connection fail (no file descriptor left, a firewall on loopback), the thread is left
+    /// to end at the next client's connection instead of being waited for.
     pub fn stop(mut self) {
         self.shutdown();
     }
 
     fn shutdown(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
+        self.stop.store(true, Ordering::SeqCst);
+        let Some(t) = self.thread.take() else {
+            return;
+        };
+        if t.is_finished() || wake(self.addr) {
             let _ = t.join();
         }
     }
@@ -140,8 +158,13 @@ fn accept_loop(
 ) {
     let conns = Arc::new(Conns::new(config.max_connections));
     let mut workers: Vec<JoinHandle<()>> = Vec::new();
-    while !stop.load(Ordering::Relaxed) {
-        match listener.accept() {
+    loop {
+        let accepted = listener.accept();
+        // A stop request comes with a connection that wakes this thread: never served.
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        match accepted {
             Ok((stream, _)) => {
                 let accepted = Instant::now();
                 workers.retain(|w| !w.is_finished());
@@ -170,15 +193,29 @@ fn accept_loop(
                     workers.push(w);
                 }
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => thread::sleep(POLL),
-            // Out of file descriptors, a connection reset before accept: wait and go on.
-            Err(_) => thread::sleep(POLL),
+            // A connection reset before it was accepted: go on at once.
+            Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => {}
+            // Out of file descriptors, say: give the connections a moment to close.
+            Err(_) => thread::sleep(AFTER_ERROR),
         }
     }
     conns.close_waiting();
     for w in workers {
         let _ = w.join();
     }
+}
+
+/// Connects to the listener at `addr` to wake its accepting thread; whether that worked. An
+/// unspecified address (`0.0.0.0`, `::`) is reached over loopback.
+fn wake(addr: SocketAddr) -> bool {
+    let mut to = addr;
+    if to.ip().is_unspecified() {
+        to.set_ip(match to.ip() {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        });
+    }
+    TcpStream::connect_timeout(&to, WAKE_TIMEOUT).is_ok()
 }
 
 /// Whether a whole request head is already waiting on a new connection (as it is for a
@@ -318,6 +355,22 @@ mod tests {
     }
 
     #[test]
+    fn stop_wakes_a_server_bound_to_the_unspecified_address() {
+        let server = ScrapeServer::bind("0.0.0.0:0", Arc::new(DynRegistry::new())).unwrap();
+        let port = server.local_addr().port();
+        let loopback = SocketAddr::from(([127, 0, 0, 1], port));
+        assert!(ask(loopback, b"GET /metrics HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 200 "));
+        let start = Instant::now();
+        server.stop();
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(TcpStream::connect(loopback).is_err());
+    }
+
+    #[test]
     fn a_trickling_client_is_cut_by_the_total_deadline() {
         let timeout = Duration::from_millis(400);
         let server = empty_server(small(timeout, 4));
@@ -353,10 +406,10 @@ mod tests {
         let server = empty_server(small(timeout, 2));
         let addr = server.local_addr();
         let mut first = TcpStream::connect(addr).unwrap();
-        thread::sleep(POLL * 3);
+        thread::sleep(Duration::from_millis(60));
         let mut second = TcpStream::connect(addr).unwrap();
         second.write_all(b"GET /met").unwrap();
-        thread::sleep(POLL * 3);
+        thread::sleep(Duration::from_millis(60));
         // Both connections are taken by clients that do not finish: a scraper displaces the
         // one that has waited longest, which is closed without an answer.
         let start = Instant::now();
@@ -369,7 +422,7 @@ mod tests {
         assert_eq!(s, "");
         // With a third idle client in the freed place, the next scraper displaces the second.
         let _third = TcpStream::connect(addr).unwrap();
-        thread::sleep(POLL * 3);
+        thread::sleep(Duration::from_millis(60));
         assert!(ask(addr, b"GET /metrics HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 200 "));
         second
             .set_read_timeout(Some(Duration::from_secs(5)))
@@ -379,7 +432,7 @@ mod tests {
         assert!(start.elapsed() < Duration::from_secs(5));
         // Stopping does not wait for idle clients either.
         let _idle = TcpStream::connect(addr).unwrap();
-        thread::sleep(POLL * 3);
+        thread::sleep(Duration::from_millis(60));
         let start = Instant::now();
         server.stop();
         assert!(

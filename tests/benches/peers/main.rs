@@ -18,7 +18,11 @@
 //!    prometheus-client's native histogram; the scrape registry as the protobuf exposition
 //!    beside its text encode, with allocations.
 //!
-//! `--only native` runs only workload 7 (with `--quick`, seconds).
+//! 8. the standalone scrape endpoint and the axum route: scrape latency (p50, p99) over
+//!    loopback and the server's idle wake-ups (context switches over 5 s with no client).
+//!
+//! `--only native` runs only workload 7 (with `--quick`, seconds), `--only scrape_server`
+//! only workload 8.
 //!
 //! `--profile WORKLOAD` (counter, labelled, observe, scrape, remote_write) runs only edgeprom's workload in
 //! a fixed loop, for `valgrind --tool=callgrind`.
@@ -30,6 +34,7 @@ mod harness;
 mod inputs;
 mod native;
 mod remote_write;
+mod scrape_server;
 mod subject;
 mod table;
 mod with_edgeprom;
@@ -66,7 +71,7 @@ fn main() -> ExitCode {
             "--only" => only = args.next(),
             "-h" | "--help" => {
                 println!(
-                    "usage: peers [--quick] [--only native] [--profile counter|labelled|observe|scrape|remote_write]"
+                    "usage: peers [--quick] [--only native|scrape_server] [--profile counter|labelled|observe|scrape|remote_write]"
                 );
                 return ExitCode::SUCCESS;
             }
@@ -96,6 +101,14 @@ fn main() -> ExitCode {
             );
             println!("machine: {}\n", machine());
             native::print(&native::measure(values, &cfg));
+            return ExitCode::SUCCESS;
+        }
+        Some("scrape_server") => {
+            println!("machine: {}\n", machine());
+            scrape_server::print(
+                &scrape_server::measure(quick),
+                &scrape_server::measure_axum(quick),
+            );
             return ExitCode::SUCCESS;
         }
         Some(other) => {
@@ -133,6 +146,11 @@ fn main() -> ExitCode {
     remote_write::print(&remote_write::measure(values, &cfg));
     println!();
     native::print(&native::measure(values, &cfg));
+    println!();
+    scrape_server::print(
+        &scrape_server::measure(quick),
+        &scrape_server::measure_axum(quick),
+    );
     println!("\nmethod:");
     for line in METHOD {
         println!("- {line}");
