@@ -127,7 +127,7 @@ pub use encode::{
     ScrapeFormat, Series,
 };
 pub use exposition::Exposition;
-pub use family::{Family, FamilyBuilder, LabelError};
+pub use family::{CountRefused, Family, FamilyBuilder, LabelError, Overflow, DEFAULT_VALUE_BYTES};
 pub use gauge::{Gauge, GaugeValue, InProgress};
 pub use histogram::{Histogram, ObserveError};
 pub use info::Info;

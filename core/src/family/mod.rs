@@ -9,13 +9,16 @@
 use core::fmt;
 use core::time::Duration;
 
+pub use self::overflow::{CountRefused, Overflow};
 use self::store::LabelStore;
+pub use self::store::DEFAULT_VALUE_BYTES;
 use crate::clock::WallClock;
 use crate::encode::{Encoder, Labels, Series, SeriesTable};
 use crate::metric::{Collect, State};
 use crate::name::{self, Desc, MetricType, NameError};
 use crate::sync::{AtomicU32, AtomicUsize, Ordering};
 
+mod overflow;
 mod store;
 
 /// Resolving label values to a series failed; nothing was created or changed.
@@ -41,6 +44,10 @@ pub enum LabelError {
     },
     /// A value is longer than the family stores (`S` bytes).
     ValueTooLong {
+        /// The family's name.
+        family: &'static str,
+        /// The label's name.
+        label: &'static str,
         /// Position of the label.
         index: usize,
         /// Length of the value in bytes.
@@ -72,9 +79,16 @@ impl fmt::Display for LabelError {
                 f,
                 "the label name given at position {position} was given before"
             ),
-            LabelError::ValueTooLong { index, len, max } => write!(
+            LabelError::ValueTooLong {
+                family,
+                label,
+                len,
+                max,
+                ..
+            } => write!(
                 f,
-                "value of label {index} is {len} bytes; the family stores at most {max}"
+                "the value of label `{label}` of family `{family}` is {len} bytes; the family \
+                 stores at most {max} (its `S`: `Family<T, L, N, {max}>`)"
             ),
             LabelError::Full { capacity } => {
                 write!(f, "label family is full ({capacity} series)")
@@ -110,7 +124,13 @@ impl<T: State, const L: usize, const S: usize> Slot<T, L, S> {
 }
 
 /// A labelled metric: up to `N` series of `T`, each named by `L` label values of at most `S`
-/// bytes (default 32, at most 255).
+/// bytes (at most 255; by default [`DEFAULT_VALUE_BYTES`]: 128 on a host, where a route
+/// template such as `/api/v1/organizations/{org}/projects/{id}` must fit, 32 on bare metal,
+/// where every byte of every slot is RAM in a `static`).
+///
+/// A full family refuses a new label set with [`LabelError::Full`], unless it was built with
+/// an [`Overflow`] policy ([`FamilyBuilder::overflow`]): then the label set is counted and
+/// folded into one `other`-style series.
 ///
 /// ```
 /// use edgeprom::{Counter, Family};
@@ -124,10 +144,14 @@ impl<T: State, const L: usize, const S: usize> Slot<T, L, S> {
 /// assert_eq!(REQUESTS.labels(["post", "/login"])?.get(), 2);
 /// # Ok::<(), edgeprom::LabelError>(())
 /// ```
-pub struct Family<T: State, const L: usize, const N: usize, const S: usize = 32> {
+pub struct Family<T: State, const L: usize, const N: usize, const S: usize = DEFAULT_VALUE_BYTES> {
     desc: Desc<'static>,
     names: [&'static str; L],
     clock: Option<&'static dyn WallClock>,
+    overflow: Option<&'static Overflow>,
+    /// Slots claimed or being claimed by label sets other than the overflow series', under
+    /// an overflow policy only (which keeps one slot for that series).
+    claims: AtomicUsize,
     /// Series created so far; `order[..len]` lists their slots (index + 1) in creation order.
     len: AtomicUsize,
     order: [AtomicUsize; N],
@@ -210,6 +234,7 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
     #[doc(hidden)]
     pub fn __loom_prime(&self) {
         self.len.load(Ordering::Relaxed);
+        self.claims.load(Ordering::Relaxed);
         for (entry, slot) in self.order.iter().zip(&self.slots) {
             entry.load(Ordering::Relaxed);
             slot.tag.load(Ordering::Relaxed);
@@ -222,15 +247,37 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
         N
     }
 
-    /// The series for these label values, in label-name order, created if new.
+    /// The series for these label values, in label-name order, created if new. When the
+    /// family is full: [`LabelError::Full`], or the overflow series if the family has an
+    /// [`Overflow`] policy.
     pub fn labels<'v>(&self, values: impl AsRef<[&'v str]>) -> Result<&T, LabelError> {
         let values = values.as_ref();
         let values: &[&str; L] = values.try_into().map_err(|_| LabelError::WrongCount {
             expected: L,
             got: values.len(),
         })?;
-        self.resolve(values, true)?
-            .ok_or(LabelError::Full { capacity: N })
+        match self.resolve(values, true)? {
+            Some(series) => Ok(series),
+            None => self.overflowed(),
+        }
+    }
+
+    /// The overflow policy, if any.
+    pub fn overflow(&self) -> Option<&'static Overflow> {
+        self.overflow
+    }
+
+    /// A label set found no room: the overflow series (counted), or `Full`.
+    fn overflowed(&self) -> Result<&T, LabelError> {
+        let full = LabelError::Full { capacity: N };
+        let Some(overflow) = self.overflow else {
+            return Err(full);
+        };
+        let series = self.resolve(&[overflow.value(); L], true)?.ok_or(full)?;
+        if let Some(counter) = overflow.counter() {
+            counter.refused(self.desc.name());
+        }
+        Ok(series)
     }
 
     /// The series for these `(name, value)` pairs, in any order, created if new.
@@ -239,8 +286,10 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
         pairs: impl AsRef<[(&'v str, &'v str)]>,
     ) -> Result<&T, LabelError> {
         let values = self.order_pairs(pairs.as_ref())?;
-        self.resolve(&values, true)?
-            .ok_or(LabelError::Full { capacity: N })
+        match self.resolve(&values, true)? {
+            Some(series) => Ok(series),
+            None => self.overflowed(),
+        }
     }
 
     /// The series for these label values if it exists; never creates one.
@@ -300,9 +349,11 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
     /// Finds the series, or with `create` claims a slot for it. `Ok(None)`: not found (and
     /// the family is full when creating).
     fn resolve(&self, values: &[&str; L], create: bool) -> Result<Option<&T>, LabelError> {
-        for (index, v) in values.iter().enumerate() {
+        for (index, (v, label)) in values.iter().zip(&self.names).enumerate() {
             if v.len() > S {
                 return Err(LabelError::ValueTooLong {
+                    family: self.desc.name(),
+                    label,
                     index,
                     len: v.len(),
                     max: S,
@@ -327,14 +378,26 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
                 if !create {
                     return Ok(None);
                 }
-                match slot.tag.compare_exchange(
-                    0,
-                    want | WRITING,
-                    Ordering::Acquire,
-                    Ordering::Acquire,
-                ) {
-                    Ok(_) => return Ok(Some(self.fill(this, slot, values, want))),
-                    Err(now) => tag = now,
+                if self.reserve(values) {
+                    match slot.tag.compare_exchange(
+                        0,
+                        want | WRITING,
+                        Ordering::Acquire,
+                        Ordering::Acquire,
+                    ) {
+                        Ok(_) => return Ok(Some(self.fill(this, slot, values, want))),
+                        Err(now) => {
+                            self.unreserve(values);
+                            tag = now;
+                        }
+                    }
+                } else {
+                    // No slot left for this label set, unless another thread has just
+                    // claimed this one (for the same set, perhaps).
+                    tag = slot.tag.load(Ordering::Acquire);
+                    if tag == 0 {
+                        return Ok(None);
+                    }
                 }
             }
             if tag & HASH == want {
@@ -347,6 +410,31 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
             }
         }
         Ok(None)
+    }
+
+    /// Under an overflow policy, takes one of the `N - 1` slots label sets other than the
+    /// overflow series' may claim; `false` when none is left. The overflow series takes no
+    /// reservation: the slot left over is always its. Without a policy every empty slot may
+    /// be claimed.
+    fn reserve(&self, values: &[&str; L]) -> bool {
+        match self.overflow {
+            Some(o) if !values.iter().all(|v| *v == o.value()) => self
+                .claims
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| {
+                    (c < N.saturating_sub(1)).then_some(c + 1)
+                })
+                .is_ok(),
+            _ => true,
+        }
+    }
+
+    /// Gives back a slot [`reserve`](Self::reserve) took (another thread claimed the slot).
+    fn unreserve(&self, values: &[&str; L]) {
+        if let Some(o) = self.overflow {
+            if !values.iter().all(|v| *v == o.value()) {
+                self.claims.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
     }
 
     fn fill<'s>(
@@ -392,6 +480,7 @@ pub struct FamilyBuilder<const L: usize> {
     unit: Option<&'static str>,
     labels: [&'static str; L],
     clock: Option<&'static dyn WallClock>,
+    overflow: Option<&'static Overflow>,
     utf8: bool,
 }
 
@@ -414,6 +503,7 @@ impl<const L: usize> FamilyBuilder<L> {
             unit: None,
             labels,
             clock: None,
+            overflow: None,
             utf8: false,
         }
     }
@@ -437,6 +527,14 @@ impl<const L: usize> FamilyBuilder<L> {
     /// Stamps each new series' `_created` time from `clock`.
     pub const fn wall_clock(mut self, clock: &'static dyn WallClock) -> Self {
         self.clock = Some(clock);
+        self
+    }
+
+    /// Folds label sets that find the family full into one series, as `overflow` says,
+    /// instead of refusing them with [`LabelError::Full`]; the family's last slot is kept for
+    /// that series.
+    pub const fn overflow(mut self, overflow: &'static Overflow) -> Self {
+        self.overflow = Some(overflow);
         self
     }
 
@@ -467,6 +565,11 @@ impl<const L: usize> FamilyBuilder<L> {
         if S > u8::MAX as usize {
             return Err(NameError::ValueCapacity);
         }
+        if let Some(o) = self.overflow {
+            if o.value().len() > S {
+                return Err(NameError::OverflowValue);
+            }
+        }
         let desc = Desc::try_new_as(self.name, self.help, T::TYPE.strip_suffix(), self.utf8);
         let mut desc = match desc {
             Ok(d) => d,
@@ -492,6 +595,8 @@ impl<const L: usize> FamilyBuilder<L> {
             desc,
             names: self.labels,
             clock: self.clock,
+            overflow: self.overflow,
+            claims: AtomicUsize::new(0),
             len: AtomicUsize::new(0),
             order: [const { AtomicUsize::new(0) }; N],
             slots: [const { Slot::<T, L, S>::INIT }; N],
@@ -650,6 +755,8 @@ mod tests {
         assert_eq!(
             f.labels(["get", "/toolong"]).err(),
             Some(LabelError::ValueTooLong {
+                family: "reqs",
+                label: "route",
                 index: 1,
                 len: 8,
                 max: 4
@@ -665,6 +772,125 @@ mod tests {
         assert_eq!(f.labels(["b", "2"]).unwrap().get(), 5);
         assert_eq!(f.labels(["a", "1"]).unwrap().get(), 1);
         assert!(!f.is_empty() && f.capacity() == 2);
+    }
+
+    #[test]
+    fn default_value_bytes_fit_a_route_and_errors_name_everything() {
+        let f: Family<Counter, 2, 4> = Family::new("http_requests", "h", ["method", "route"]);
+        let route = "/api/v1/organizations/{org_id}/projects/{id}";
+        assert_eq!(route.len(), 44);
+        let long = "x".repeat(DEFAULT_VALUE_BYTES + 1);
+        if cfg!(edgeprom_small_code) {
+            assert_eq!(DEFAULT_VALUE_BYTES, 32);
+        } else {
+            assert_eq!(DEFAULT_VALUE_BYTES, 128);
+            f.labels(["get", route]).unwrap().inc();
+            assert_eq!(f.get(["get", route]).map(|c| c.get()), Some(1));
+        }
+        let e = f.labels(["get", long.as_str()]).unwrap_err();
+        assert_eq!(
+            e,
+            LabelError::ValueTooLong {
+                family: "http_requests",
+                label: "route",
+                index: 1,
+                len: DEFAULT_VALUE_BYTES + 1,
+                max: DEFAULT_VALUE_BYTES,
+            }
+        );
+        let text = std::format!("{e}");
+        assert!(
+            text.contains("`route`")
+                && text.contains("`http_requests`")
+                && text.contains(&std::format!("{} bytes", DEFAULT_VALUE_BYTES + 1))
+                && text.contains(&std::format!("at most {DEFAULT_VALUE_BYTES}")),
+            "{text}"
+        );
+    }
+
+    static REFUSED: Family<Counter, 1, 4> = Family::new("refused", "h", ["family"]);
+    static FOLD: Overflow = Overflow::fold("other").counted_by(&REFUSED);
+
+    #[test]
+    fn overflow_folds_into_one_counted_series_and_keeps_the_last_slot_for_it() {
+        let f: Family<Counter, 2, 3> = FamilyBuilder::new("folded", "h", ["a", "b"])
+            .overflow(&FOLD)
+            .build();
+        f.labels(["1", "x"]).unwrap().inc();
+        f.labels_by_name([("b", "y"), ("a", "2")]).unwrap().inc();
+        assert!(
+            f.get(["other", "other"]).is_none(),
+            "not created before needed"
+        );
+        // Two label sets of their own fill it: the third slot is the overflow series'.
+        let other = f.labels(["3", "z"]).unwrap();
+        other.inc();
+        f.labels_by_name([("a", "4"), ("b", "w")])
+            .unwrap()
+            .inc_by(2);
+        assert!(core::ptr::eq(other, f.labels(["3", "z"]).unwrap()));
+        assert_eq!(other.get(), 3);
+        assert_eq!(f.get(["other", "other"]).map(|c| c.get()), Some(3));
+        assert_eq!(f.len(), 3);
+        // Existing label sets keep their series; a refused set is never created.
+        assert_eq!(f.labels(["1", "x"]).unwrap().get(), 1);
+        assert!(f.get(["3", "z"]).is_none());
+        // Three folded resolves (two of "3"/"z", one of "4"/"w"), counted under the name.
+        assert_eq!(REFUSED.get(["folded"]).map(|c| c.get()), Some(3));
+        // Errors other than fullness stay errors.
+        assert!(matches!(
+            f.labels(["1"]),
+            Err(LabelError::WrongCount { .. })
+        ));
+        let mut names = std::vec::Vec::new();
+        f.for_each(|v, c| names.push(std::format!("{}/{}={}", v[0], v[1], c.get())));
+        assert_eq!(names, ["1/x=1", "2/y=1", "other/other=3"]);
+    }
+
+    #[test]
+    fn overflow_value_must_fit_and_fullness_without_room() {
+        static LONG: Overflow = Overflow::fold("overflowing");
+        assert_eq!(
+            FamilyBuilder::new("g", "h", ["a"])
+                .overflow(&LONG)
+                .try_build::<Gauge, 2, 4>()
+                .err(),
+            Some(NameError::OverflowValue)
+        );
+        static OTHER: Overflow = Overflow::fold("other");
+        let none: Family<Gauge, 1, 0> =
+            FamilyBuilder::new("g", "h", ["a"]).overflow(&OTHER).build();
+        assert_eq!(
+            none.labels(["x"]).err(),
+            Some(LabelError::Full { capacity: 0 })
+        );
+        // One slot: only the overflow series.
+        let one: Family<Gauge, 1, 1> = FamilyBuilder::new("g", "h", ["a"]).overflow(&OTHER).build();
+        one.labels(["x"]).unwrap().set(1.0);
+        assert_eq!(one.get(["other"]).map(|g| g.get()), Some(1.0));
+        assert!(one.overflow().is_some());
+    }
+
+    #[test]
+    fn overflow_under_threads_never_loses_the_overflow_slot() {
+        static O: Overflow = Overflow::fold("other");
+        let f: Family<Counter, 1, 16, 8> = FamilyBuilder::new("c", "h", ["i"]).overflow(&O).build();
+        std::thread::scope(|s| {
+            for t in 0..4u32 {
+                let f = &f;
+                s.spawn(move || {
+                    let mut buf = itoa::Buffer::new();
+                    for i in 0..64u32 {
+                        f.labels([buf.format(t * 1000 + i)]).unwrap().inc();
+                    }
+                });
+            }
+        });
+        assert_eq!(f.len(), 16);
+        let mut total = 0;
+        f.for_each(|_, c| total += c.get());
+        assert_eq!(total, 4 * 64);
+        assert_eq!(f.get(["other"]).map(|c| c.get()), Some(4 * 64 - 15));
     }
 
     #[test]
