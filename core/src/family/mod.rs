@@ -9,6 +9,7 @@
 use core::fmt;
 use core::time::Duration;
 
+use self::adopted::AdoptedClock;
 pub use self::overflow::{CountRefused, Overflow};
 use self::store::LabelStore;
 pub use self::store::DEFAULT_VALUE_BYTES;
@@ -18,6 +19,7 @@ use crate::metric::{Collect, State};
 use crate::name::{self, Desc, MetricType, NameError};
 use crate::sync::{AtomicU32, AtomicUsize, Ordering};
 
+mod adopted;
 mod overflow;
 mod store;
 
@@ -148,6 +150,8 @@ pub struct Family<T: State, const L: usize, const N: usize, const S: usize = DEF
     desc: Desc<'static>,
     names: [&'static str; L],
     clock: Option<&'static dyn WallClock>,
+    /// The registry's clock, when the family has none of its own (on hosts).
+    adopted: AdoptedClock,
     overflow: Option<&'static Overflow>,
     /// Slots claimed or being claimed by label sets other than the overflow series', under
     /// an overflow policy only (which keeps one slot for that series).
@@ -445,7 +449,8 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
         want: u32,
     ) -> &'s T {
         slot.values.write(values);
-        if let Some(clock) = self.clock.filter(|_| cfg!(feature = "created")) {
+        let clock = self.clock.or_else(|| self.adopted.get());
+        if let Some(clock) = clock.filter(|_| cfg!(feature = "created")) {
             slot.state.init_created(clock.unix_time());
         }
         slot.tag.store(want | READY, Ordering::Release);
@@ -595,6 +600,7 @@ impl<const L: usize> FamilyBuilder<L> {
             desc,
             names: self.labels,
             clock: self.clock,
+            adopted: AdoptedClock::NONE,
             overflow: self.overflow,
             claims: AtomicUsize::new(0),
             len: AtomicUsize::new(0),
@@ -674,6 +680,11 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Collect for Famil
     }
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
         enc.put_family(&self.desc, T::TYPE, self)
+    }
+    fn adopt_wall_clock(&self, clock: &'static dyn WallClock) {
+        if self.clock.is_none() {
+            self.adopted.adopt(clock);
+        }
     }
     fn init_created(&self, unix: Duration) {
         // Without the `created` feature no series keeps a creation time: no walk either.
