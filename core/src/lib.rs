@@ -127,7 +127,9 @@ pub use encode::{
     ScrapeFormat, Series,
 };
 pub use exposition::Exposition;
-pub use family::{CountRefused, Family, FamilyBuilder, LabelError, Overflow, DEFAULT_VALUE_BYTES};
+#[cfg(feature = "overflow")]
+pub use family::Overflow;
+pub use family::{CountRefused, Family, FamilyBuilder, LabelError, DEFAULT_VALUE_BYTES};
 pub use gauge::{Gauge, GaugeValue, InProgress};
 pub use histogram::{Histogram, ObserveError};
 pub use info::Info;

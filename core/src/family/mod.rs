@@ -10,7 +10,9 @@ use core::fmt;
 use core::time::Duration;
 
 use self::adopted::AdoptedClock;
-pub use self::overflow::{CountRefused, Overflow};
+pub use self::overflow::CountRefused;
+#[cfg(feature = "overflow")]
+pub use self::overflow::Overflow;
 use self::store::LabelStore;
 pub use self::store::DEFAULT_VALUE_BYTES;
 use crate::clock::WallClock;
@@ -131,8 +133,8 @@ impl<T: State, const L: usize, const S: usize> Slot<T, L, S> {
 /// where every byte of every slot is RAM in a `static`).
 ///
 /// A full family refuses a new label set with [`LabelError::Full`], unless it was built with
-/// an [`Overflow`] policy ([`FamilyBuilder::overflow`]): then the label set is counted and
-/// folded into one `other`-style series.
+/// an `Overflow` policy (`FamilyBuilder::overflow`, feature `overflow`, on by default): then
+/// the label set is counted and folded into one `other`-style series.
 ///
 /// ```
 /// use edgeprom::{Counter, Family};
@@ -152,9 +154,11 @@ pub struct Family<T: State, const L: usize, const N: usize, const S: usize = DEF
     clock: Option<&'static dyn WallClock>,
     /// The registry's clock, when the family has none of its own (on hosts).
     adopted: AdoptedClock,
+    #[cfg(feature = "overflow")]
     overflow: Option<&'static Overflow>,
     /// Slots claimed or being claimed by label sets other than the overflow series', under
     /// an overflow policy only (which keeps one slot for that series).
+    #[cfg(feature = "overflow")]
     claims: AtomicUsize,
     /// Series created so far; `order[..len]` lists their slots (index + 1) in creation order.
     len: AtomicUsize,
@@ -238,6 +242,7 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
     #[doc(hidden)]
     pub fn __loom_prime(&self) {
         self.len.load(Ordering::Relaxed);
+        #[cfg(feature = "overflow")]
         self.claims.load(Ordering::Relaxed);
         for (entry, slot) in self.order.iter().zip(&self.slots) {
             entry.load(Ordering::Relaxed);
@@ -253,36 +258,74 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
 
     /// The series for these label values, in label-name order, created if new. When the
     /// family is full: [`LabelError::Full`], or the overflow series if the family has an
-    /// [`Overflow`] policy.
+    /// `Overflow` policy.
     pub fn labels<'v>(&self, values: impl AsRef<[&'v str]>) -> Result<&T, LabelError> {
         let values = values.as_ref();
         let values: &[&str; L] = values.try_into().map_err(|_| LabelError::WrongCount {
             expected: L,
             got: values.len(),
         })?;
-        match self.resolve(values, true)? {
-            Some(series) => Ok(series),
-            None => self.overflowed(),
-        }
+        self.create(values)
     }
 
     /// The overflow policy, if any.
+    #[cfg(feature = "overflow")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "overflow")))]
     pub fn overflow(&self) -> Option<&'static Overflow> {
         self.overflow
     }
 
-    /// A label set found no room: the overflow series (counted), or `Full`.
-    fn overflowed(&self) -> Result<&T, LabelError> {
-        let full = LabelError::Full { capacity: N };
-        let Some(overflow) = self.overflow else {
-            return Err(full);
-        };
-        let series = self.resolve(&[overflow.value(); L], true)?.ok_or(full)?;
-        if let Some(counter) = overflow.counter() {
+    /// The series for these values, created if new; when the family is full, the overflow
+    /// series (counted) or `Full`. One loop around one `resolve`, so that bare metal links
+    /// one copy of it.
+    fn create(&self, values: &[&str; L]) -> Result<&T, LabelError> {
+        let mut fold;
+        let (mut values, mut how) = (values, Resolve::Create);
+        loop {
+            match self.resolve(values, how)? {
+                Some(series) => {
+                    if how == Resolve::CreateOverflow {
+                        self.count_refused();
+                    }
+                    return Ok(series);
+                }
+                None => match self.fold_values() {
+                    Some(f) if how == Resolve::Create => {
+                        fold = f;
+                        values = &fold;
+                        how = Resolve::CreateOverflow;
+                    }
+                    _ => return Err(LabelError::Full { capacity: N }),
+                },
+            }
+        }
+    }
+
+    /// The overflow series' label values, under an overflow policy.
+    #[cfg(feature = "overflow")]
+    fn fold_values(&self) -> Option<[&'static str; L]> {
+        self.overflow.map(|o| [o.value(); L])
+    }
+
+    /// None: without the `overflow` feature a full family refuses new label sets.
+    #[cfg(not(feature = "overflow"))]
+    fn fold_values(&self) -> Option<[&'static str; L]> {
+        None
+    }
+
+    /// Counts a label set folded into the overflow series.
+    #[cfg(feature = "overflow")]
+    #[cold]
+    #[inline(never)]
+    fn count_refused(&self) {
+        if let Some(counter) = self.overflow.and_then(|o| o.counter()) {
             counter.refused(self.desc.name());
         }
-        Ok(series)
     }
+
+    /// Nothing to count without the `overflow` feature.
+    #[cfg(not(feature = "overflow"))]
+    fn count_refused(&self) {}
 
     /// The series for these `(name, value)` pairs, in any order, created if new.
     pub fn labels_by_name<'v>(
@@ -290,16 +333,13 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
         pairs: impl AsRef<[(&'v str, &'v str)]>,
     ) -> Result<&T, LabelError> {
         let values = self.order_pairs(pairs.as_ref())?;
-        match self.resolve(&values, true)? {
-            Some(series) => Ok(series),
-            None => self.overflowed(),
-        }
+        self.create(&values)
     }
 
     /// The series for these label values if it exists; never creates one.
     pub fn get<'v>(&self, values: impl AsRef<[&'v str]>) -> Option<&T> {
         let values: &[&str; L] = values.as_ref().try_into().ok()?;
-        self.resolve(values, false).ok().flatten()
+        self.resolve(values, Resolve::Find).ok().flatten()
     }
 
     /// Every series with its label values, in creation order. `f` gets the values in
@@ -350,9 +390,9 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
         Ok(values)
     }
 
-    /// Finds the series, or with `create` claims a slot for it. `Ok(None)`: not found (and
+    /// Finds the series, or when creating claims a slot for it. `Ok(None)`: not found (and
     /// the family is full when creating).
-    fn resolve(&self, values: &[&str; L], create: bool) -> Result<Option<&T>, LabelError> {
+    fn resolve(&self, values: &[&str; L], how: Resolve) -> Result<Option<&T>, LabelError> {
         for (index, (v, label)) in values.iter().zip(&self.names).enumerate() {
             if v.len() > S {
                 return Err(LabelError::ValueTooLong {
@@ -379,10 +419,11 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
             }
             let mut tag = slot.tag.load(Ordering::Acquire);
             if tag == 0 {
-                if !create {
+                if how == Resolve::Find {
                     return Ok(None);
                 }
-                if self.reserve(values) {
+                let overflow_series = how == Resolve::CreateOverflow;
+                if self.reserve(overflow_series) {
                     match slot.tag.compare_exchange(
                         0,
                         want | WRITING,
@@ -391,7 +432,7 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
                     ) {
                         Ok(_) => return Ok(Some(self.fill(this, slot, values, want))),
                         Err(now) => {
-                            self.unreserve(values);
+                            self.unreserve(overflow_series);
                             tag = now;
                         }
                     }
@@ -416,30 +457,39 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
         Ok(None)
     }
 
-    /// Under an overflow policy, takes one of the `N - 1` slots label sets other than the
-    /// overflow series' may claim; `false` when none is left. The overflow series takes no
-    /// reservation: the slot left over is always its. Without a policy every empty slot may
-    /// be claimed.
-    fn reserve(&self, values: &[&str; L]) -> bool {
-        match self.overflow {
-            Some(o) if !values.iter().all(|v| *v == o.value()) => self
-                .claims
-                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| {
-                    (c < N.saturating_sub(1)).then_some(c + 1)
-                })
-                .is_ok(),
-            _ => true,
+    /// Under an overflow policy, takes one of the `N - 1` slots label sets may claim for
+    /// series of their own; `false` when none is left. The overflow series (claimed by
+    /// `create` only, once a label set found no room) takes no reservation: the slot left
+    /// over is always its. Without a policy every empty slot may be claimed.
+    #[cfg(feature = "overflow")]
+    fn reserve(&self, overflow_series: bool) -> bool {
+        if self.overflow.is_none() || overflow_series {
+            return true;
         }
+        self.claims
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| {
+                (c < N.saturating_sub(1)).then_some(c + 1)
+            })
+            .is_ok()
     }
 
     /// Gives back a slot [`reserve`](Self::reserve) took (another thread claimed the slot).
-    fn unreserve(&self, values: &[&str; L]) {
-        if let Some(o) = self.overflow {
-            if !values.iter().all(|v| *v == o.value()) {
-                self.claims.fetch_sub(1, Ordering::AcqRel);
-            }
+    #[cfg(feature = "overflow")]
+    fn unreserve(&self, overflow_series: bool) {
+        if self.overflow.is_some() && !overflow_series {
+            self.claims.fetch_sub(1, Ordering::AcqRel);
         }
     }
+
+    /// Every empty slot may be claimed without the `overflow` feature.
+    #[cfg(not(feature = "overflow"))]
+    fn reserve(&self, _overflow_series: bool) -> bool {
+        true
+    }
+
+    /// Nothing was reserved without the `overflow` feature.
+    #[cfg(not(feature = "overflow"))]
+    fn unreserve(&self, _overflow_series: bool) {}
 
     fn fill<'s>(
         &'s self,
@@ -485,6 +535,7 @@ pub struct FamilyBuilder<const L: usize> {
     unit: Option<&'static str>,
     labels: [&'static str; L],
     clock: Option<&'static dyn WallClock>,
+    #[cfg(feature = "overflow")]
     overflow: Option<&'static Overflow>,
     utf8: bool,
 }
@@ -508,6 +559,7 @@ impl<const L: usize> FamilyBuilder<L> {
             unit: None,
             labels,
             clock: None,
+            #[cfg(feature = "overflow")]
             overflow: None,
             utf8: false,
         }
@@ -538,6 +590,8 @@ impl<const L: usize> FamilyBuilder<L> {
     /// Folds label sets that find the family full into one series, as `overflow` says,
     /// instead of refusing them with [`LabelError::Full`]; the family's last slot is kept for
     /// that series.
+    #[cfg(feature = "overflow")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "overflow")))]
     pub const fn overflow(mut self, overflow: &'static Overflow) -> Self {
         self.overflow = Some(overflow);
         self
@@ -570,6 +624,7 @@ impl<const L: usize> FamilyBuilder<L> {
         if S > u8::MAX as usize {
             return Err(NameError::ValueCapacity);
         }
+        #[cfg(feature = "overflow")]
         if let Some(o) = self.overflow {
             if o.value().len() > S {
                 return Err(NameError::OverflowValue);
@@ -601,13 +656,26 @@ impl<const L: usize> FamilyBuilder<L> {
             names: self.labels,
             clock: self.clock,
             adopted: AdoptedClock::NONE,
+            #[cfg(feature = "overflow")]
             overflow: self.overflow,
+            #[cfg(feature = "overflow")]
             claims: AtomicUsize::new(0),
             len: AtomicUsize::new(0),
             order: [const { AtomicUsize::new(0) }; N],
             slots: [const { Slot::<T, L, S>::INIT }; N],
         }
     }
+}
+
+/// What [`Family::resolve`] may do.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Resolve {
+    /// Find the series only.
+    Find,
+    /// Find it or create it, as a series of its own.
+    Create,
+    /// Find or create the overflow series, which may take the slot kept for it.
+    CreateOverflow,
 }
 
 /// Hashes label values. Each value is hashed on its own (its length is part of its hash, so
@@ -819,9 +887,12 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "overflow")]
     static REFUSED: Family<Counter, 1, 4> = Family::new("refused", "h", ["family"]);
+    #[cfg(feature = "overflow")]
     static FOLD: Overflow = Overflow::fold("other").counted_by(&REFUSED);
 
+    #[cfg(feature = "overflow")]
     #[test]
     fn overflow_folds_into_one_counted_series_and_keeps_the_last_slot_for_it() {
         let f: Family<Counter, 2, 3> = FamilyBuilder::new("folded", "h", ["a", "b"])
@@ -858,6 +929,7 @@ mod tests {
         assert_eq!(names, ["1/x=1", "2/y=1", "other/other=3"]);
     }
 
+    #[cfg(feature = "overflow")]
     #[test]
     fn overflow_value_must_fit_and_fullness_without_room() {
         static LONG: Overflow = Overflow::fold("overflowing");
@@ -882,6 +954,7 @@ mod tests {
         assert!(one.overflow().is_some());
     }
 
+    #[cfg(feature = "overflow")]
     #[test]
     fn overflow_under_threads_never_loses_the_overflow_slot() {
         static O: Overflow = Overflow::fold("other");

@@ -1,12 +1,14 @@
-//! [`Overflow`]: what a full [`Family`](super::Family) does with a new label set, and
-//! [`CountRefused`], the self-metric that counts the label sets it refused.
+//! [`Overflow`] (feature `overflow`): what a full [`Family`](super::Family) does with a new
+//! label set, and [`CountRefused`], the self-metric that counts the label sets it refused.
 
+#[cfg(feature = "overflow")]
 use core::fmt;
 
 use crate::counter::{Counter, CounterValue};
 use crate::metric::Metric;
 
-/// Counts the label sets a full family refused (folded into its overflow series): one call
+/// Counts the label sets a full family refused (folded into its overflow series; a
+/// [`DynFamily`](https://docs.rs/edgeprom-std) of `edgeprom-std` counts into one too): one call
 /// per refused resolve, with the refusing family's name.
 ///
 /// Implemented by a [`Counter`], a [`Metric<Counter>`] (one total over every family that
@@ -61,12 +63,15 @@ impl<V: CounterValue, const N: usize, const S: usize> CountRefused
 /// assert_eq!(REFUSED.get(), 2);
 /// # Ok::<(), edgeprom::LabelError>(())
 /// ```
+#[cfg(feature = "overflow")]
+#[cfg_attr(docsrs, doc(cfg(feature = "overflow")))]
 #[derive(Clone, Copy)]
 pub struct Overflow {
     value: &'static str,
     counter: Option<&'static dyn CountRefused>,
 }
 
+#[cfg(feature = "overflow")]
 impl fmt::Debug for Overflow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Overflow")
@@ -76,6 +81,7 @@ impl fmt::Debug for Overflow {
     }
 }
 
+#[cfg(feature = "overflow")]
 impl Overflow {
     /// Folds label sets that find no room into the series with every label set to `value`
     /// (which must fit the family's `S`: checked when the family is built).
