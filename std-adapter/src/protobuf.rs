@@ -42,13 +42,14 @@ pub(crate) fn gather_exposition(
 /// A collector that fails fails the gather; a family that changed length between its
 /// measure and its write (the encoder's `finish` says so) is written again from the start.
 pub(crate) fn gather_collectors(
+    created: bool,
     write: impl Fn(&mut Encoder<'_>) -> fmt::Result,
 ) -> Result<Vec<u8>, GatherError> {
     let mut buf = Vec::new();
     for _ in 0..TRIES {
         buf.clear();
         let mut sink = VecSink(&mut buf);
-        let mut enc = Encoder::protobuf(&mut sink);
+        let mut enc = Encoder::protobuf(&mut sink).with_created(created);
         write(&mut enc).map_err(|_| GatherError)?;
         if enc.finish().is_ok() {
             drop(enc);

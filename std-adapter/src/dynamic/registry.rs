@@ -94,6 +94,7 @@ impl std::error::Error for DynRegisterError {}
 /// ```
 pub struct DynRegistry {
     metrics: RwLock<Vec<Arc<dyn Collect + Send + Sync>>>,
+    created: bool,
 }
 
 impl fmt::Debug for DynRegistry {
@@ -116,7 +117,15 @@ impl DynRegistry {
     pub fn new() -> Self {
         DynRegistry {
             metrics: RwLock::new(Vec::new()),
+            created: true,
         }
+    }
+
+    /// Whether `_created` samples are written (default on), in the text formats and the
+    /// protobuf exposition, as [`Registry::with_created`] says for the core registry.
+    pub fn with_created(mut self, created: bool) -> Self {
+        self.created = created;
+        self
     }
 
     /// Adds a family. Fails with [`DynRegisterError::NameClash`] when it would write a name
@@ -239,7 +248,9 @@ impl Gather for DynRegistry {
         out: &mut String,
     ) -> Result<(), GatherError> {
         let metrics = self.metrics.read().unwrap_or_else(PoisonError::into_inner);
-        let mut enc = Encoder::new(out, format).with_escaping(escaping);
+        let mut enc = Encoder::new(out, format)
+            .with_escaping(escaping)
+            .with_created(self.created);
         for m in metrics.iter() {
             m.encode(&mut enc).map_err(|_| GatherError)?;
         }
@@ -250,7 +261,7 @@ impl Gather for DynRegistry {
     #[cfg(feature = "protobuf")]
     fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
         let metrics = self.metrics.read().unwrap_or_else(PoisonError::into_inner);
-        Some(crate::protobuf::gather_collectors(|enc| {
+        Some(crate::protobuf::gather_collectors(self.created, |enc| {
             metrics.iter().try_for_each(|m| enc.write_collector(&**m))
         }))
     }

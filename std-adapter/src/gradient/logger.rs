@@ -522,7 +522,9 @@ impl Gather for MetricsLogger {
     /// The same families, series and grouping labels as the text.
     #[cfg(feature = "protobuf")]
     fn gather_protobuf(&self) -> Option<Result<Vec<u8>, GatherError>> {
-        Some(crate::protobuf::gather_collectors(|enc| self.write_to(enc)))
+        Some(crate::protobuf::gather_collectors(true, |enc| {
+            self.write_to(enc)
+        }))
     }
 }
 

@@ -18,7 +18,9 @@
 //!    prometheus-client's native histogram; the scrape registry as the protobuf exposition
 //!    beside its text encode, with allocations.
 //!
-//! `--only native` runs only workload 7 (with `--quick`, seconds).
+//! `--only native` runs only workload 7 (with `--quick`, seconds); `--only metrics` runs
+//! workloads 1 to 5 through the `metrics` facade, edgeprom-std's `MetricsRecorder` beside
+//! `metrics-exporter-prometheus` (ratios to the former).
 //!
 //! `--profile WORKLOAD` (counter, labelled, observe, scrape, remote_write) runs only edgeprom's workload in
 //! a fixed loop, for `valgrind --tool=callgrind`.
@@ -33,6 +35,7 @@ mod remote_write;
 mod subject;
 mod table;
 mod with_edgeprom;
+mod with_edgeprom_metrics;
 mod with_measured;
 mod with_metrics;
 mod with_prometheus;
@@ -51,6 +54,8 @@ static GLOBAL: alloc::Counting = alloc::Counting;
 const EDGEPROM: usize = 1;
 /// Index of the floor's column.
 const FLOOR: usize = 0;
+/// Index of edgeprom behind the `metrics` facade in the full table: edgeprom, not a peer.
+const EDGEPROM_METRICS: usize = 5;
 
 fn main() -> ExitCode {
     let mut quick = false;
@@ -66,7 +71,7 @@ fn main() -> ExitCode {
             "--only" => only = args.next(),
             "-h" | "--help" => {
                 println!(
-                    "usage: peers [--quick] [--only native] [--profile counter|labelled|observe|scrape|remote_write]"
+                    "usage: peers [--quick] [--only native|metrics] [--profile counter|labelled|observe|scrape|remote_write]"
                 );
                 return ExitCode::SUCCESS;
             }
@@ -98,6 +103,39 @@ fn main() -> ExitCode {
             native::print(&native::measure(values, &cfg));
             return ExitCode::SUCCESS;
         }
+        Some("metrics") => {
+            // Workloads 1 to 5 through the `metrics` facade: edgeprom's recorder (the column
+            // ratios are taken against) beside metrics-exporter-prometheus'.
+            let mut subjects = vec![
+                floor::subject(values),
+                with_edgeprom_metrics::subject(values),
+                with_metrics::subject(values),
+            ];
+            if let Err(e) = check_scrapes(&mut subjects) {
+                eprintln!("peers: {e}");
+                return ExitCode::FAILURE;
+            }
+            let mut contended_note = String::new();
+            let rows = measure_all(&mut subjects, &cfg, &mut contended_note);
+            let headers: Vec<&str> = subjects.iter().map(|s| s.name).collect();
+            println!(
+                "the `metrics` facade: edgeprom's recorder vs metrics-exporter-prometheus ({} run: \
+                 median of {} rounds of ~{:?} batches; cells: time per op and ratio to \
+                 edgeprom+metrics)",
+                if quick { "quick" } else { "full" },
+                cfg.rounds,
+                cfg.batch
+            );
+            println!("machine: {}\n", machine());
+            print!("{}", table::render(&headers, &rows, EDGEPROM));
+            println!("\ntwo-thread samples kept:{contended_note}\nnotes:");
+            for s in &subjects {
+                for n in s.notes {
+                    println!("- {}: {n}", s.name);
+                }
+            }
+            return ExitCode::SUCCESS;
+        }
         Some(other) => {
             eprintln!("peers: unknown workload `{other}` for --only");
             return ExitCode::from(2);
@@ -109,6 +147,7 @@ fn main() -> ExitCode {
         with_prometheus::subject(values),
         with_prometheus_client::subject(values),
         with_metrics::subject(values),
+        with_edgeprom_metrics::subject(values),
         with_measured::subject(values),
     ];
     if let Err(e) = check_scrapes(&mut subjects) {
@@ -372,7 +411,7 @@ fn fastest_peer(row: &Row) -> Option<f64> {
     row.cells
         .iter()
         .enumerate()
-        .filter(|&(i, _)| i != EDGEPROM && i != FLOOR)
+        .filter(|&(i, _)| i != EDGEPROM && i != FLOOR && i != EDGEPROM_METRICS)
         .filter_map(|(_, c)| *c)
         .min_by(f64::total_cmp)
 }
