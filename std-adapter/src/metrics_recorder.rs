@@ -33,7 +33,8 @@ pub const REFUSED_NAME: &str = "edgeprom_label_sets_refused";
 /// Names and label names are made valid as `metrics-exporter-prometheus` does: every
 /// character outside `[a-zA-Z0-9_:]` (`[a-zA-Z0-9_]` in label names) becomes `_`, and a leading
 /// digit gets a `_` before it. A description given before a name's first use is its help
-/// text; units are not written (a Prometheus unit must end the metric's name).
+/// text (an undescribed name has an empty one, which `promtool check metrics` lints); units
+/// are not written (a Prometheus unit must end the metric's name).
 ///
 /// ```
 /// use edgeprom::Format;
