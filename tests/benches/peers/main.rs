@@ -16,11 +16,14 @@
 //!    per sample;
 //! 7. native histograms: edgeprom's native observe beside its classic one and
 //!    prometheus-client's native histogram; the scrape registry as the protobuf exposition
-//!    beside its text encode, with allocations.
+//!    beside its text encode, with allocations;
+//! 8. how cost grows: a labelled lookup in a static `Family` and a `DynFamily` of 10, 1,000,
+//!    10,000 and 100,000 series, and a scrape of 1,000 to 100,000 series, per line.
 //!
 //! `--only native` runs only workload 7 (with `--quick`, seconds); `--only metrics` runs
 //! workloads 1 to 5 through the `metrics` facade, edgeprom-std's `MetricsRecorder` beside
-//! `metrics-exporter-prometheus` (ratios to the former).
+//! `metrics-exporter-prometheus` (ratios to the former); `--only scale` shows how cost grows:
+//! a labelled lookup in families of 10 to 100,000 series, a scrape of 1,000 to 100,000.
 //!
 //! `--profile WORKLOAD` (counter, labelled, observe, scrape, remote_write) runs only edgeprom's workload in
 //! a fixed loop, for `valgrind --tool=callgrind`.
@@ -32,6 +35,7 @@ mod harness;
 mod inputs;
 mod native;
 mod remote_write;
+mod scale;
 mod subject;
 mod table;
 mod with_edgeprom;
@@ -71,7 +75,7 @@ fn main() -> ExitCode {
             "--only" => only = args.next(),
             "-h" | "--help" => {
                 println!(
-                    "usage: peers [--quick] [--only native|metrics] [--profile counter|labelled|observe|scrape|remote_write]"
+                    "usage: peers [--quick] [--only native|metrics|scale] [--profile counter|labelled|observe|scrape|remote_write]"
                 );
                 return ExitCode::SUCCESS;
             }
@@ -101,6 +105,18 @@ fn main() -> ExitCode {
             );
             println!("machine: {}\n", machine());
             native::print(&native::measure(values, &cfg));
+            return ExitCode::SUCCESS;
+        }
+        Some("scale") => {
+            println!(
+                "how cost grows ({} run: median of {} rounds of ~{:?} batches; lookups \
+                 round-robin in a fixed shuffle over every series)",
+                if quick { "quick" } else { "full" },
+                cfg.rounds,
+                cfg.batch
+            );
+            println!("machine: {}\n", machine());
+            scale::run(&cfg);
             return ExitCode::SUCCESS;
         }
         Some("metrics") => {
@@ -172,6 +188,8 @@ fn main() -> ExitCode {
     remote_write::print(&remote_write::measure(values, &cfg));
     println!();
     native::print(&native::measure(values, &cfg));
+    println!("\nhow cost grows (`--only scale`):\n");
+    scale::run(&cfg);
     println!("\nmethod:");
     for line in METHOD {
         println!("- {line}");
