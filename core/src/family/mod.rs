@@ -129,7 +129,7 @@ impl<T: State, const L: usize, const S: usize> Slot<T, L, S> {
 
 /// A labelled metric: up to `N` series of `T`, each named by `L` label values of at most `S`
 /// bytes (at most 255; by default [`DEFAULT_VALUE_BYTES`]: 128 on a host, where a route
-/// template such as `/api/v1/organizations/{org}/projects/{id}` must fit, 32 on bare metal,
+/// template such as `/api/v1/organizations/{org_id}/projects/{id}` (44 bytes) must fit, 32 on bare metal,
 /// where every byte of every slot is RAM in a `static`).
 ///
 /// A full family refuses a new label set with [`LabelError::Full`], unless it was built with

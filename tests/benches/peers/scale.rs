@@ -110,7 +110,7 @@ fn case<const N: usize>(series: usize, scrape: bool, cfg: &Config) -> Case {
 
 pub fn run(cfg: &Config) {
     // The largest families are built on the stack before they are boxed: a thread with room.
-    let cfg = cfg.clone();
+    let cfg = *cfg;
     let cases = std::thread::Builder::new()
         .stack_size(512 << 20)
         .spawn(move || {
