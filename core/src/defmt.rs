@@ -33,10 +33,16 @@ impl Format for LabelError {
                 "the label name given at position {=usize} was given before",
                 position
             ),
-            LabelError::ValueTooLong { index, len, max } => write!(
+            LabelError::ValueTooLong {
+                family,
+                label,
+                len,
+                max,
+                ..
+            } => write!(
                 f,
-                "value of label {=usize} is {=usize} bytes; at most {=usize}",
-                index, len, max
+                "the value of label `{=str}` of family `{=str}` is {=usize} bytes; at most {=usize}",
+                label, family, len, max
             ),
             LabelError::Full { capacity } => {
                 write!(f, "label family is full ({=usize} series)", capacity)

@@ -140,7 +140,9 @@ pub use exemplar::{
     MAX_EXEMPLAR_CHARS,
 };
 pub use exposition::Exposition;
-pub use family::{Family, FamilyBuilder, LabelError};
+#[cfg(feature = "overflow")]
+pub use family::Overflow;
+pub use family::{CountRefused, Family, FamilyBuilder, LabelError, DEFAULT_VALUE_BYTES};
 pub use gauge::{Gauge, GaugeValue, InProgress};
 pub use histogram::{Histogram, ObserveError};
 pub use histogram_exemplars::HistogramWithExemplars;

@@ -38,6 +38,13 @@ pub trait Collect: Sync {
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result;
     /// Called on registration when the registry has a wall clock: sets unknown creation times.
     fn init_created(&self, _unix: Duration) {}
+    /// Called on registration when the registry has a wall clock, before
+    /// [`init_created`](Self::init_created): a family without a clock of its own keeps this
+    /// one to stamp the series it creates afterwards (on hosts; on bare metal a
+    /// [`Family`](crate::Family) names its clock with
+    /// [`FamilyBuilder::wall_clock`](crate::FamilyBuilder::wall_clock)). Metrics without
+    /// series created later ignore it.
+    fn adopt_wall_clock(&self, _clock: &'static dyn crate::clock::WallClock) {}
 }
 
 /// A named metric without labels: a [`Desc`] and one series.

@@ -29,6 +29,9 @@ pub enum NameError {
     NoStates,
     /// A [`Family`](crate::Family) stores label values of at most 255 bytes: its `S` is larger.
     ValueCapacity,
+    /// A [`Family`](crate::Family)'s [`Overflow`](crate::Overflow) value is longer than the
+    /// family stores (its `S`).
+    OverflowValue,
 }
 
 impl NameError {
@@ -50,6 +53,9 @@ impl NameError {
             NameError::NoStates => "a state set needs at least one state",
             NameError::ValueCapacity => {
                 "a family stores label values of at most 255 bytes (its S is larger)"
+            }
+            NameError::OverflowValue => {
+                "the overflow label value is longer than the family stores (its S)"
             }
         }
     }
@@ -79,6 +85,9 @@ impl NameError {
             NameError::NoStates => panic!("edgeprom: a state set needs at least one state"),
             NameError::ValueCapacity => {
                 panic!("edgeprom: a family stores label values of at most 255 bytes (its S is larger)")
+            }
+            NameError::OverflowValue => {
+                panic!("edgeprom: the overflow label value is longer than the family stores (its S)")
             }
         }
     }
@@ -530,6 +539,7 @@ mod tests {
             NameError::DuplicateState,
             NameError::NoStates,
             NameError::ValueCapacity,
+            NameError::OverflowValue,
         ] {
             assert!(!e.as_str().is_empty());
         }

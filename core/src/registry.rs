@@ -130,7 +130,7 @@ pub struct Registry<'a, const N: usize> {
     metrics: heapless::Vec<&'a dyn Collect, N>,
     namespace: &'a str,
     const_labels: &'a [(&'a str, &'a str)],
-    clock: Option<&'a dyn WallClock>,
+    clock: Option<&'static dyn WallClock>,
     created: bool,
 }
 
@@ -201,9 +201,11 @@ impl<'a, const N: usize> Registry<'a, N> {
         Ok(self)
     }
 
-    /// Stamps each metric's `_created` time from `clock` when it is registered (families with
-    /// their own clock stamp each series when it is created).
-    pub fn with_wall_clock(mut self, clock: &'a dyn WallClock) -> Self {
+    /// Stamps each metric's `_created` time from `clock` when it is registered, and on hosts
+    /// each series a family registered here creates afterwards, as Python's client does (a
+    /// family with a clock of its own, [`FamilyBuilder::wall_clock`](crate::FamilyBuilder),
+    /// keeps it; a family keeps the first registry clock it is given).
+    pub fn with_wall_clock(mut self, clock: &'static dyn WallClock) -> Self {
         self.clock = Some(clock);
         self
     }
@@ -235,6 +237,7 @@ impl<'a, const N: usize> Registry<'a, N> {
         }
         check_labels(self.namespace, self.const_labels, metric)?;
         if let Some(clock) = self.clock.filter(|_| cfg!(feature = "created")) {
+            metric.adopt_wall_clock(clock);
             metric.init_created(clock.unix_time());
         }
         self.metrics
@@ -610,8 +613,8 @@ mod tests {
     #[test]
     fn created_samples_only_with_the_feature() {
         static C: Metric<Counter> = Metric::new("plain", "h");
-        let clock = FixedClock(Duration::from_secs(99));
-        let mut r: Registry<'_, 1> = Registry::new().with_wall_clock(&clock);
+        static CLOCK: FixedClock = FixedClock(Duration::from_secs(99));
+        let mut r: Registry<'_, 1> = Registry::new().with_wall_clock(&CLOCK);
         r.register(&C).unwrap();
         let mut buf = [0u8; 256];
         for format in [Format::Prometheus, Format::OpenMetrics] {
@@ -627,11 +630,34 @@ mod tests {
     #[test]
     fn clock_stamps_on_register() {
         static C: Metric<Counter> = Metric::new("stamped", "h");
-        let clock = FixedClock(Duration::from_secs(99));
-        let mut r: Registry<'_, 1> = Registry::new().with_wall_clock(&clock);
+        static CLOCK: FixedClock = FixedClock(Duration::from_secs(99));
+        let mut r: Registry<'_, 1> = Registry::new().with_wall_clock(&CLOCK);
         r.register(&C).unwrap();
         let want = cfg!(feature = "created").then_some(Duration::from_secs(99));
         assert_eq!(C.created(), want);
+    }
+
+    #[test]
+    fn family_series_created_after_registration_are_stamped_from_the_registry_clock() {
+        static CLOCK: FixedClock = FixedClock(Duration::from_secs(1_700_000_000));
+        static F: Family<Counter, 1, 4> = Family::new("late", "h", ["route"]);
+        F.labels(["/before"]).unwrap().inc();
+        let mut r: Registry<'_, 1> = Registry::new().with_wall_clock(&CLOCK);
+        r.register(&F).unwrap();
+        F.labels(["/after"]).unwrap().inc();
+        let stamped = cfg!(feature = "created").then_some(Duration::from_secs(1_700_000_000));
+        assert_eq!(F.get(["/before"]).unwrap().created(), stamped);
+        let late = stamped.filter(|_| !cfg!(edgeprom_small_code));
+        assert_eq!(F.get(["/after"]).unwrap().created(), late);
+        let mut buf = [0u8; 1024];
+        let n = r.encode(Format::OpenMetrics, &mut buf).unwrap();
+        let text = core::str::from_utf8(&buf[..n]).unwrap();
+        assert_eq!(
+            text.contains("late_created{route=\"/after\"} 1.7e+09\n")
+                || text.contains("late_created{route=\"/after\"} 1700000000"),
+            late.is_some(),
+            "{text}"
+        );
     }
 
     #[test]

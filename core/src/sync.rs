@@ -79,6 +79,17 @@ mod model {
                 pub(crate) fn fetch_add(&self, v: $int, order: Ordering) -> $int {
                     self.get().fetch_add(v, order)
                 }
+                pub(crate) fn fetch_sub(&self, v: $int, order: Ordering) -> $int {
+                    self.get().fetch_sub(v, order)
+                }
+                pub(crate) fn fetch_update(
+                    &self,
+                    set: Ordering,
+                    fetch: Ordering,
+                    f: impl FnMut($int) -> Option<$int>,
+                ) -> Result<$int, $int> {
+                    self.get().fetch_update(set, fetch, f)
+                }
                 pub(crate) fn compare_exchange(
                     &self,
                     current: $int,

@@ -142,3 +142,39 @@ fn writers_race_for_the_last_slot() {
         assert_eq!(listed, [(winner.to_owned(), 1)]);
     });
 }
+
+/// Under an overflow policy, two writers with new label sets race for a two-slot family:
+/// whatever the interleaving, one slot stays for the overflow series, neither writer is
+/// refused, and every increment is in exactly one series.
+#[cfg(feature = "overflow")]
+#[test]
+fn overflow_keeps_its_slot_when_writers_race() {
+    use edgeprom::{FamilyBuilder, Overflow};
+    static FOLD: Overflow = Overflow::fold("o");
+    loom_model::check("overflow keeps its slot when writers race", || {
+        let family: Arc<Family<Counter, 1, 2, 1>> =
+            Arc::new(FamilyBuilder::new("c", "h", ["k"]).overflow(&FOLD).build());
+        family.__loom_prime();
+        let spawn = |value: &'static str| {
+            let family = family.clone();
+            thread::spawn(move || loop {
+                match family.labels([value]) {
+                    Err(LabelError::Busy) => thread::yield_now(),
+                    Ok(c) => return c.inc(),
+                    Err(e) => panic!("{value}: {e}"),
+                }
+            })
+        };
+        let x = spawn("x");
+        let y = spawn("y");
+        x.join().unwrap();
+        y.join().unwrap();
+        let mut listed = BTreeMap::new();
+        family.for_each(|[v], c| {
+            assert!(listed.insert((*v).to_owned(), c.get()).is_none());
+        });
+        assert_eq!(listed.values().sum::<u64>(), 2, "{listed:?}");
+        assert_eq!(listed.get("o"), Some(&1), "{listed:?}");
+        assert_eq!(listed.len(), 2, "{listed:?}");
+    });
+}

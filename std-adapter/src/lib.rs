@@ -149,6 +149,8 @@ mod fn_gauge;
 mod gather;
 #[cfg(feature = "gradient")]
 mod gradient;
+#[cfg(feature = "metrics")]
+mod metrics_recorder;
 #[cfg(feature = "protobuf")]
 mod protobuf;
 #[cfg(feature = "push")]
@@ -174,6 +176,9 @@ pub use gradient::{
     add_metrics, add_metrics_with, AccessError, AddError, AddMetricsError, ConfigError, LoggerInfo,
     LoggerMetric, MetricsLogger, MetricsLoggerBuilder,
 };
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub use metrics_recorder::{MetricsRecorder, REFUSED_NAME};
 #[cfg(feature = "push")]
 pub use push::{
     PeriodicPusher, PeriodicPusherBuilder, PushClient, PushError, PushErrorSource, PushMethod,

@@ -45,13 +45,16 @@ pub(crate) fn gather_exposition(
 /// Names outside the legacy character set are written by `escaping`.
 pub(crate) fn gather_collectors(
     escaping: Escaping,
+    created: bool,
     write: impl Fn(&mut Encoder<'_>) -> fmt::Result,
 ) -> Result<Vec<u8>, GatherError> {
     let mut buf = Vec::new();
     for _ in 0..TRIES {
         buf.clear();
         let mut sink = VecSink(&mut buf);
-        let mut enc = Encoder::protobuf(&mut sink).with_escaping(escaping);
+        let mut enc = Encoder::protobuf(&mut sink)
+            .with_escaping(escaping)
+            .with_created(created);
         write(&mut enc).map_err(|_| GatherError)?;
         if enc.finish().is_ok() {
             drop(enc);

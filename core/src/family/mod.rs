@@ -9,13 +9,20 @@
 use core::fmt;
 use core::time::Duration;
 
+use self::adopted::AdoptedClock;
+pub use self::overflow::CountRefused;
+#[cfg(feature = "overflow")]
+pub use self::overflow::Overflow;
 use self::store::LabelStore;
+pub use self::store::DEFAULT_VALUE_BYTES;
 use crate::clock::WallClock;
 use crate::encode::{Encoder, Labels, Series, SeriesTable};
 use crate::metric::{Collect, State};
 use crate::name::{self, Desc, MetricType, NameError};
 use crate::sync::{AtomicU32, AtomicUsize, Ordering};
 
+mod adopted;
+mod overflow;
 mod store;
 
 /// Resolving label values to a series failed; nothing was created or changed.
@@ -41,6 +48,10 @@ pub enum LabelError {
     },
     /// A value is longer than the family stores (`S` bytes).
     ValueTooLong {
+        /// The family's name.
+        family: &'static str,
+        /// The label's name.
+        label: &'static str,
         /// Position of the label.
         index: usize,
         /// Length of the value in bytes.
@@ -72,9 +83,16 @@ impl fmt::Display for LabelError {
                 f,
                 "the label name given at position {position} was given before"
             ),
-            LabelError::ValueTooLong { index, len, max } => write!(
+            LabelError::ValueTooLong {
+                family,
+                label,
+                len,
+                max,
+                ..
+            } => write!(
                 f,
-                "value of label {index} is {len} bytes; the family stores at most {max}"
+                "the value of label `{label}` of family `{family}` is {len} bytes; the family \
+                 stores at most {max} (its `S`: `Family<T, L, N, {max}>`)"
             ),
             LabelError::Full { capacity } => {
                 write!(f, "label family is full ({capacity} series)")
@@ -110,7 +128,13 @@ impl<T: State, const L: usize, const S: usize> Slot<T, L, S> {
 }
 
 /// A labelled metric: up to `N` series of `T`, each named by `L` label values of at most `S`
-/// bytes (default 32, at most 255).
+/// bytes (at most 255; by default [`DEFAULT_VALUE_BYTES`]: 128 on a host, where a route
+/// template such as `/api/v1/organizations/{org_id}/projects/{id}` (44 bytes) must fit, 32 on bare metal,
+/// where every byte of every slot is RAM in a `static`).
+///
+/// A full family refuses a new label set with [`LabelError::Full`], unless it was built with
+/// an `Overflow` policy (`FamilyBuilder::overflow`, feature `overflow`, on by default): then
+/// the label set is counted and folded into one `other`-style series.
 ///
 /// ```
 /// use edgeprom::{Counter, Family};
@@ -124,10 +148,18 @@ impl<T: State, const L: usize, const S: usize> Slot<T, L, S> {
 /// assert_eq!(REQUESTS.labels(["post", "/login"])?.get(), 2);
 /// # Ok::<(), edgeprom::LabelError>(())
 /// ```
-pub struct Family<T: State, const L: usize, const N: usize, const S: usize = 32> {
+pub struct Family<T: State, const L: usize, const N: usize, const S: usize = DEFAULT_VALUE_BYTES> {
     desc: Desc<'static>,
     names: [&'static str; L],
     clock: Option<&'static dyn WallClock>,
+    /// The registry's clock, when the family has none of its own (on hosts).
+    adopted: AdoptedClock,
+    #[cfg(feature = "overflow")]
+    overflow: Option<&'static Overflow>,
+    /// Slots claimed or being claimed by label sets other than the overflow series', under
+    /// an overflow policy only (which keeps one slot for that series).
+    #[cfg(feature = "overflow")]
+    claims: AtomicUsize,
     /// Series created so far; `order[..len]` lists their slots (index + 1) in creation order.
     len: AtomicUsize,
     order: [AtomicUsize; N],
@@ -210,6 +242,8 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
     #[doc(hidden)]
     pub fn __loom_prime(&self) {
         self.len.load(Ordering::Relaxed);
+        #[cfg(feature = "overflow")]
+        self.claims.load(Ordering::Relaxed);
         for (entry, slot) in self.order.iter().zip(&self.slots) {
             entry.load(Ordering::Relaxed);
             slot.tag.load(Ordering::Relaxed);
@@ -222,16 +256,76 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
         N
     }
 
-    /// The series for these label values, in label-name order, created if new.
+    /// The series for these label values, in label-name order, created if new. When the
+    /// family is full: [`LabelError::Full`], or the overflow series if the family has an
+    /// `Overflow` policy.
     pub fn labels<'v>(&self, values: impl AsRef<[&'v str]>) -> Result<&T, LabelError> {
         let values = values.as_ref();
         let values: &[&str; L] = values.try_into().map_err(|_| LabelError::WrongCount {
             expected: L,
             got: values.len(),
         })?;
-        self.resolve(values, true)?
-            .ok_or(LabelError::Full { capacity: N })
+        self.create(values)
     }
+
+    /// The overflow policy, if any.
+    #[cfg(feature = "overflow")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "overflow")))]
+    pub fn overflow(&self) -> Option<&'static Overflow> {
+        self.overflow
+    }
+
+    /// The series for these values, created if new; when the family is full, the overflow
+    /// series (counted) or `Full`. One loop around one `resolve`, so that bare metal links
+    /// one copy of it.
+    fn create(&self, values: &[&str; L]) -> Result<&T, LabelError> {
+        let mut fold;
+        let (mut values, mut how) = (values, Resolve::Create);
+        loop {
+            match self.resolve(values, how)? {
+                Some(series) => {
+                    if how == Resolve::CreateOverflow {
+                        self.count_refused();
+                    }
+                    return Ok(series);
+                }
+                None => match self.fold_values() {
+                    Some(f) if how == Resolve::Create => {
+                        fold = f;
+                        values = &fold;
+                        how = Resolve::CreateOverflow;
+                    }
+                    _ => return Err(LabelError::Full { capacity: N }),
+                },
+            }
+        }
+    }
+
+    /// The overflow series' label values, under an overflow policy.
+    #[cfg(feature = "overflow")]
+    fn fold_values(&self) -> Option<[&'static str; L]> {
+        self.overflow.map(|o| [o.value(); L])
+    }
+
+    /// None: without the `overflow` feature a full family refuses new label sets.
+    #[cfg(not(feature = "overflow"))]
+    fn fold_values(&self) -> Option<[&'static str; L]> {
+        None
+    }
+
+    /// Counts a label set folded into the overflow series.
+    #[cfg(feature = "overflow")]
+    #[cold]
+    #[inline(never)]
+    fn count_refused(&self) {
+        if let Some(counter) = self.overflow.and_then(|o| o.counter()) {
+            counter.refused(self.desc.name());
+        }
+    }
+
+    /// Nothing to count without the `overflow` feature.
+    #[cfg(not(feature = "overflow"))]
+    fn count_refused(&self) {}
 
     /// The series for these `(name, value)` pairs, in any order, created if new.
     pub fn labels_by_name<'v>(
@@ -239,14 +333,13 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
         pairs: impl AsRef<[(&'v str, &'v str)]>,
     ) -> Result<&T, LabelError> {
         let values = self.order_pairs(pairs.as_ref())?;
-        self.resolve(&values, true)?
-            .ok_or(LabelError::Full { capacity: N })
+        self.create(&values)
     }
 
     /// The series for these label values if it exists; never creates one.
     pub fn get<'v>(&self, values: impl AsRef<[&'v str]>) -> Option<&T> {
         let values: &[&str; L] = values.as_ref().try_into().ok()?;
-        self.resolve(values, false).ok().flatten()
+        self.resolve(values, Resolve::Find).ok().flatten()
     }
 
     /// Every series with its label values, in creation order. `f` gets the values in
@@ -297,12 +390,14 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
         Ok(values)
     }
 
-    /// Finds the series, or with `create` claims a slot for it. `Ok(None)`: not found (and
+    /// Finds the series, or when creating claims a slot for it. `Ok(None)`: not found (and
     /// the family is full when creating).
-    fn resolve(&self, values: &[&str; L], create: bool) -> Result<Option<&T>, LabelError> {
-        for (index, v) in values.iter().enumerate() {
+    fn resolve(&self, values: &[&str; L], how: Resolve) -> Result<Option<&T>, LabelError> {
+        for (index, (v, label)) in values.iter().zip(&self.names).enumerate() {
             if v.len() > S {
                 return Err(LabelError::ValueTooLong {
+                    family: self.desc.name(),
+                    label,
                     index,
                     len: v.len(),
                     max: S,
@@ -324,17 +419,30 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
             }
             let mut tag = slot.tag.load(Ordering::Acquire);
             if tag == 0 {
-                if !create {
+                if how == Resolve::Find {
                     return Ok(None);
                 }
-                match slot.tag.compare_exchange(
-                    0,
-                    want | WRITING,
-                    Ordering::Acquire,
-                    Ordering::Acquire,
-                ) {
-                    Ok(_) => return Ok(Some(self.fill(this, slot, values, want))),
-                    Err(now) => tag = now,
+                let overflow_series = how == Resolve::CreateOverflow;
+                if self.reserve(overflow_series) {
+                    match slot.tag.compare_exchange(
+                        0,
+                        want | WRITING,
+                        Ordering::Acquire,
+                        Ordering::Acquire,
+                    ) {
+                        Ok(_) => return Ok(Some(self.fill(this, slot, values, want))),
+                        Err(now) => {
+                            self.unreserve(overflow_series);
+                            tag = now;
+                        }
+                    }
+                } else {
+                    // No slot left for this label set, unless another thread has just
+                    // claimed this one (for the same set, perhaps).
+                    tag = slot.tag.load(Ordering::Acquire);
+                    if tag == 0 {
+                        return Ok(None);
+                    }
                 }
             }
             if tag & HASH == want {
@@ -349,6 +457,40 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
         Ok(None)
     }
 
+    /// Under an overflow policy, takes one of the `N - 1` slots label sets may claim for
+    /// series of their own; `false` when none is left. The overflow series (claimed by
+    /// `create` only, once a label set found no room) takes no reservation: the slot left
+    /// over is always its. Without a policy every empty slot may be claimed.
+    #[cfg(feature = "overflow")]
+    fn reserve(&self, overflow_series: bool) -> bool {
+        if self.overflow.is_none() || overflow_series {
+            return true;
+        }
+        self.claims
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| {
+                (c < N.saturating_sub(1)).then_some(c + 1)
+            })
+            .is_ok()
+    }
+
+    /// Gives back a slot [`reserve`](Self::reserve) took (another thread claimed the slot).
+    #[cfg(feature = "overflow")]
+    fn unreserve(&self, overflow_series: bool) {
+        if self.overflow.is_some() && !overflow_series {
+            self.claims.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
+    /// Every empty slot may be claimed without the `overflow` feature.
+    #[cfg(not(feature = "overflow"))]
+    fn reserve(&self, _overflow_series: bool) -> bool {
+        true
+    }
+
+    /// Nothing was reserved without the `overflow` feature.
+    #[cfg(not(feature = "overflow"))]
+    fn unreserve(&self, _overflow_series: bool) {}
+
     fn fill<'s>(
         &'s self,
         index: usize,
@@ -357,7 +499,8 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Family<T, L, N, S
         want: u32,
     ) -> &'s T {
         slot.values.write(values);
-        if let Some(clock) = self.clock.filter(|_| cfg!(feature = "created")) {
+        let clock = self.clock.or_else(|| self.adopted.get());
+        if let Some(clock) = clock.filter(|_| cfg!(feature = "created")) {
             slot.state.init_created(clock.unix_time());
         }
         slot.tag.store(want | READY, Ordering::Release);
@@ -392,6 +535,8 @@ pub struct FamilyBuilder<const L: usize> {
     unit: Option<&'static str>,
     labels: [&'static str; L],
     clock: Option<&'static dyn WallClock>,
+    #[cfg(feature = "overflow")]
+    overflow: Option<&'static Overflow>,
     utf8: bool,
 }
 
@@ -414,6 +559,8 @@ impl<const L: usize> FamilyBuilder<L> {
             unit: None,
             labels,
             clock: None,
+            #[cfg(feature = "overflow")]
+            overflow: None,
             utf8: false,
         }
     }
@@ -437,6 +584,16 @@ impl<const L: usize> FamilyBuilder<L> {
     /// Stamps each new series' `_created` time from `clock`.
     pub const fn wall_clock(mut self, clock: &'static dyn WallClock) -> Self {
         self.clock = Some(clock);
+        self
+    }
+
+    /// Folds label sets that find the family full into one series, as `overflow` says,
+    /// instead of refusing them with [`LabelError::Full`]; the family's last slot is kept for
+    /// that series.
+    #[cfg(feature = "overflow")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "overflow")))]
+    pub const fn overflow(mut self, overflow: &'static Overflow) -> Self {
+        self.overflow = Some(overflow);
         self
     }
 
@@ -467,6 +624,12 @@ impl<const L: usize> FamilyBuilder<L> {
         if S > u8::MAX as usize {
             return Err(NameError::ValueCapacity);
         }
+        #[cfg(feature = "overflow")]
+        if let Some(o) = self.overflow {
+            if o.value().len() > S {
+                return Err(NameError::OverflowValue);
+            }
+        }
         let desc = Desc::try_new_as(self.name, self.help, T::TYPE.strip_suffix(), self.utf8);
         let mut desc = match desc {
             Ok(d) => d,
@@ -492,11 +655,27 @@ impl<const L: usize> FamilyBuilder<L> {
             desc,
             names: self.labels,
             clock: self.clock,
+            adopted: AdoptedClock::NONE,
+            #[cfg(feature = "overflow")]
+            overflow: self.overflow,
+            #[cfg(feature = "overflow")]
+            claims: AtomicUsize::new(0),
             len: AtomicUsize::new(0),
             order: [const { AtomicUsize::new(0) }; N],
             slots: [const { Slot::<T, L, S>::INIT }; N],
         }
     }
+}
+
+/// What [`Family::resolve`] may do.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Resolve {
+    /// Find the series only.
+    Find,
+    /// Find it or create it, as a series of its own.
+    Create,
+    /// Find or create the overflow series, which may take the slot kept for it.
+    CreateOverflow,
 }
 
 /// Hashes label values. Each value is hashed on its own (its length is part of its hash, so
@@ -569,6 +748,11 @@ impl<T: State, const L: usize, const N: usize, const S: usize> Collect for Famil
     }
     fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
         enc.put_family(&self.desc, T::TYPE, self)
+    }
+    fn adopt_wall_clock(&self, clock: &'static dyn WallClock) {
+        if self.clock.is_none() {
+            self.adopted.adopt(clock);
+        }
     }
     fn init_created(&self, unix: Duration) {
         // Without the `created` feature no series keeps a creation time: no walk either.
@@ -650,6 +834,8 @@ mod tests {
         assert_eq!(
             f.labels(["get", "/toolong"]).err(),
             Some(LabelError::ValueTooLong {
+                family: "reqs",
+                label: "route",
                 index: 1,
                 len: 8,
                 max: 4
@@ -665,6 +851,130 @@ mod tests {
         assert_eq!(f.labels(["b", "2"]).unwrap().get(), 5);
         assert_eq!(f.labels(["a", "1"]).unwrap().get(), 1);
         assert!(!f.is_empty() && f.capacity() == 2);
+    }
+
+    #[test]
+    fn default_value_bytes_fit_a_route_and_errors_name_everything() {
+        let f: Family<Counter, 2, 4> = Family::new("http_requests", "h", ["method", "route"]);
+        let route = "/api/v1/organizations/{org_id}/projects/{id}";
+        assert_eq!(route.len(), 44);
+        let long = "x".repeat(DEFAULT_VALUE_BYTES + 1);
+        if cfg!(edgeprom_small_code) {
+            assert_eq!(DEFAULT_VALUE_BYTES, 32);
+        } else {
+            assert_eq!(DEFAULT_VALUE_BYTES, 128);
+            f.labels(["get", route]).unwrap().inc();
+            assert_eq!(f.get(["get", route]).map(|c| c.get()), Some(1));
+        }
+        let e = f.labels(["get", long.as_str()]).unwrap_err();
+        assert_eq!(
+            e,
+            LabelError::ValueTooLong {
+                family: "http_requests",
+                label: "route",
+                index: 1,
+                len: DEFAULT_VALUE_BYTES + 1,
+                max: DEFAULT_VALUE_BYTES,
+            }
+        );
+        let text = std::format!("{e}");
+        assert!(
+            text.contains("`route`")
+                && text.contains("`http_requests`")
+                && text.contains(&std::format!("{} bytes", DEFAULT_VALUE_BYTES + 1))
+                && text.contains(&std::format!("at most {DEFAULT_VALUE_BYTES}")),
+            "{text}"
+        );
+    }
+
+    #[cfg(feature = "overflow")]
+    static REFUSED: Family<Counter, 1, 4> = Family::new("refused", "h", ["family"]);
+    #[cfg(feature = "overflow")]
+    static FOLD: Overflow = Overflow::fold("other").counted_by(&REFUSED);
+
+    #[cfg(feature = "overflow")]
+    #[test]
+    fn overflow_folds_into_one_counted_series_and_keeps_the_last_slot_for_it() {
+        let f: Family<Counter, 2, 3> = FamilyBuilder::new("folded", "h", ["a", "b"])
+            .overflow(&FOLD)
+            .build();
+        f.labels(["1", "x"]).unwrap().inc();
+        f.labels_by_name([("b", "y"), ("a", "2")]).unwrap().inc();
+        assert!(
+            f.get(["other", "other"]).is_none(),
+            "not created before needed"
+        );
+        // Two label sets of their own fill it: the third slot is the overflow series'.
+        let other = f.labels(["3", "z"]).unwrap();
+        other.inc();
+        f.labels_by_name([("a", "4"), ("b", "w")])
+            .unwrap()
+            .inc_by(2);
+        assert!(core::ptr::eq(other, f.labels(["3", "z"]).unwrap()));
+        assert_eq!(other.get(), 3);
+        assert_eq!(f.get(["other", "other"]).map(|c| c.get()), Some(3));
+        assert_eq!(f.len(), 3);
+        // Existing label sets keep their series; a refused set is never created.
+        assert_eq!(f.labels(["1", "x"]).unwrap().get(), 1);
+        assert!(f.get(["3", "z"]).is_none());
+        // Three folded resolves (two of "3"/"z", one of "4"/"w"), counted under the name.
+        assert_eq!(REFUSED.get(["folded"]).map(|c| c.get()), Some(3));
+        // Errors other than fullness stay errors.
+        assert!(matches!(
+            f.labels(["1"]),
+            Err(LabelError::WrongCount { .. })
+        ));
+        let mut names = std::vec::Vec::new();
+        f.for_each(|v, c| names.push(std::format!("{}/{}={}", v[0], v[1], c.get())));
+        assert_eq!(names, ["1/x=1", "2/y=1", "other/other=3"]);
+    }
+
+    #[cfg(feature = "overflow")]
+    #[test]
+    fn overflow_value_must_fit_and_fullness_without_room() {
+        static LONG: Overflow = Overflow::fold("overflowing");
+        assert_eq!(
+            FamilyBuilder::new("g", "h", ["a"])
+                .overflow(&LONG)
+                .try_build::<Gauge, 2, 4>()
+                .err(),
+            Some(NameError::OverflowValue)
+        );
+        static OTHER: Overflow = Overflow::fold("other");
+        let none: Family<Gauge, 1, 0> =
+            FamilyBuilder::new("g", "h", ["a"]).overflow(&OTHER).build();
+        assert_eq!(
+            none.labels(["x"]).err(),
+            Some(LabelError::Full { capacity: 0 })
+        );
+        // One slot: only the overflow series.
+        let one: Family<Gauge, 1, 1> = FamilyBuilder::new("g", "h", ["a"]).overflow(&OTHER).build();
+        one.labels(["x"]).unwrap().set(1.0);
+        assert_eq!(one.get(["other"]).map(|g| g.get()), Some(1.0));
+        assert!(one.overflow().is_some());
+    }
+
+    #[cfg(feature = "overflow")]
+    #[test]
+    fn overflow_under_threads_never_loses_the_overflow_slot() {
+        static O: Overflow = Overflow::fold("other");
+        let f: Family<Counter, 1, 16, 8> = FamilyBuilder::new("c", "h", ["i"]).overflow(&O).build();
+        std::thread::scope(|s| {
+            for t in 0..4u32 {
+                let f = &f;
+                s.spawn(move || {
+                    let mut buf = itoa::Buffer::new();
+                    for i in 0..64u32 {
+                        f.labels([buf.format(t * 1000 + i)]).unwrap().inc();
+                    }
+                });
+            }
+        });
+        assert_eq!(f.len(), 16);
+        let mut total = 0;
+        f.for_each(|_, c| total += c.get());
+        assert_eq!(total, 4 * 64);
+        assert_eq!(f.get(["other"]).map(|c| c.get()), Some(4 * 64 - 15));
     }
 
     #[test]

@@ -136,7 +136,12 @@ struct Series {
 }
 
 /// What resolving `values` must do, by the documented rules.
-fn expect_resolve(model: &[Series], values: &[&str]) -> Result<Option<usize>, LabelError> {
+fn expect_resolve(
+    model: &[Series],
+    values: &[&str],
+    family: &'static str,
+    names: &[&'static str; L],
+) -> Result<Option<usize>, LabelError> {
     if values.len() != L {
         return Err(LabelError::WrongCount {
             expected: L,
@@ -145,6 +150,8 @@ fn expect_resolve(model: &[Series], values: &[&str]) -> Result<Option<usize>, La
     }
     if let Some((index, v)) = values.iter().enumerate().find(|(_, v)| v.len() > S) {
         return Err(LabelError::ValueTooLong {
+            family,
+            label: names[index],
             index,
             len: v.len(),
             max: S,
@@ -184,8 +191,14 @@ fn order_pairs<'v>(
 }
 
 /// Applies one resolution to the family and the model, and compares them.
-fn resolve<T: Kind>(model: &mut Vec<Series>, values: &[&str], got: Result<&T, LabelError>, n: u16) {
-    match (expect_resolve(model, values), got) {
+fn resolve<T: Kind>(
+    model: &mut Vec<Series>,
+    values: &[&str],
+    (family, names): (&'static str, &[&'static str; L]),
+    got: Result<&T, LabelError>,
+    n: u16,
+) {
+    match (expect_resolve(model, values, family, names), got) {
         (Ok(Some(i)), Ok(t)) => {
             assert_eq!(model[i].handle, t as *const T as usize, "a second handle");
             t.bump(n);
@@ -306,19 +319,24 @@ fn run<T: Kind>(input: &Input<'_>) {
 
     let mut model: Vec<Series> = Vec::new();
     if let Some(Ok(family)) = &family {
+        let id = (family.desc().name(), family.label_names());
         for op in &input.ops {
             match op {
                 Op::Labels(values, n) => {
-                    resolve::<T>(&mut model, values, family.labels(&values[..]), *n)
+                    resolve::<T>(&mut model, values, id, family.labels(&values[..]), *n)
                 }
                 Op::ByName(pairs, n) => match order_pairs(family.label_names(), pairs) {
-                    Ok(values) => {
-                        resolve::<T>(&mut model, &values, family.labels_by_name(&pairs[..]), *n)
-                    }
+                    Ok(values) => resolve::<T>(
+                        &mut model,
+                        &values,
+                        id,
+                        family.labels_by_name(&pairs[..]),
+                        *n,
+                    ),
                     Err(e) => assert_eq!(family.labels_by_name(&pairs[..]).err(), Some(e)),
                 },
                 Op::Get(values) => {
-                    let want = match expect_resolve(&model, values) {
+                    let want = match expect_resolve(&model, values, id.0, id.1) {
                         Ok(Some(i)) => Some(model[i].handle),
                         _ => None,
                     };

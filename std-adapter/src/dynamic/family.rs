@@ -7,7 +7,8 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use edgeprom::name::validate_label_names_as;
 use edgeprom::{
-    Collect, Desc, Encoder, LabelError, Labels, MetricType, NameError, State, WallClock,
+    Collect, CountRefused, Counter, CounterValue, Desc, Encoder, LabelError, Labels, MetricType,
+    NameError, State, WallClock,
 };
 
 use super::desc::DynDesc;
@@ -47,8 +48,16 @@ pub struct DynFamily<T: State> {
     desc: DynDesc,
     label_names: Box<[Box<str>]>,
     max_series: usize,
+    overflow: Option<DynOverflow>,
     hasher: RandomState,
     series: RwLock<Series<T>>,
+}
+
+/// A [`DynFamily`]'s overflow policy: the value of every label of the overflow series, and
+/// who counts the label sets folded into it.
+struct DynOverflow {
+    value: Box<str>,
+    counter: Option<Arc<dyn CountRefused + Send>>,
 }
 
 impl<T: State> fmt::Debug for DynFamily<T> {
@@ -81,6 +90,7 @@ impl<T: State> DynFamily<T> {
             desc,
             label_names: label_names.iter().map(|n| Box::from(*n)).collect(),
             max_series: usize::MAX,
+            overflow: None,
             hasher: RandomState::new(),
             series: RwLock::new(Series {
                 index: HashMap::new(),
@@ -93,6 +103,40 @@ impl<T: State> DynFamily<T> {
     /// [`labels`](DynFamily::labels) returns [`LabelError::Full`]. Unlimited by default.
     pub fn with_max_series(mut self, max: usize) -> Self {
         self.max_series = max;
+        self
+    }
+
+    /// Folds label sets that find the family full (see
+    /// [`with_max_series`](Self::with_max_series)) into one series whose every label is
+    /// `value`, instead of refusing them with [`LabelError::Full`], as a static
+    /// [`Family`](edgeprom::Family) with an [`Overflow`](edgeprom::Overflow) does: that series
+    /// counts towards the maximum, so `max - 1` label sets of their own fit.
+    ///
+    /// ```
+    /// use edgeprom::Counter;
+    /// use edgeprom_std::DynFamily;
+    /// use std::sync::Arc;
+    ///
+    /// let refused = Arc::new(DynFamily::<Counter>::new("label_sets_refused", "", &["family"])?);
+    /// let routes = DynFamily::<Counter>::new("http_requests", "", &["route"])?
+    ///     .with_max_series(3)
+    ///     .with_overflow("other", Some(refused.clone()));
+    /// for route in ["/a", "/b", "/c", "/d"] {
+    ///     routes.labels(&[route])?.inc();
+    /// }
+    /// assert_eq!(routes.get(&["other"]).map(|c| c.get()), Some(2));
+    /// assert_eq!(refused.get(&["http_requests"]).map(|c| c.get()), Some(2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_overflow(
+        mut self,
+        value: impl Into<Box<str>>,
+        counter: Option<Arc<dyn CountRefused + Send>>,
+    ) -> Self {
+        self.overflow = Some(DynOverflow {
+            value: value.into(),
+            counter,
+        });
         self
     }
 
@@ -110,18 +154,71 @@ impl<T: State> DynFamily<T> {
             });
         }
         let hash = self.hasher.hash_one(values);
-        if let Some(found) = self.find(&self.read(), hash, values) {
-            return Ok(found);
+        let limit = self.limit(values);
+        {
+            let series = self.read();
+            if let Some(found) = self.find(&series, hash, values) {
+                return Ok(found);
+            }
+            // Full: no write lock for a label set that will not be created.
+            if series.list.len() >= limit {
+                drop(series);
+                return self.overflowed();
+            }
         }
         let mut series = self.series.write().unwrap_or_else(PoisonError::into_inner);
         if let Some(found) = self.find(&series, hash, values) {
             return Ok(found);
         }
-        if series.list.len() >= self.max_series {
-            return Err(LabelError::Full {
-                capacity: self.max_series,
-            });
+        if series.list.len() >= limit {
+            drop(series);
+            return self.overflowed();
         }
+        Ok(self.create(&mut series, hash, values))
+    }
+
+    /// How many series may exist when `values` is created: all for the overflow series, one
+    /// fewer for any other label set under an overflow policy.
+    fn limit(&self, values: &[&str]) -> usize {
+        match &self.overflow {
+            Some(o) if !values.iter().all(|v| *v == &*o.value) => self.max_series.saturating_sub(1),
+            _ => self.max_series,
+        }
+    }
+
+    /// A label set found the family full: the overflow series (counted), or `Full`.
+    fn overflowed(&self) -> Result<Arc<T>, LabelError> {
+        let full = LabelError::Full {
+            capacity: self.max_series,
+        };
+        let Some(o) = &self.overflow else {
+            return Err(full);
+        };
+        let values: Vec<&str> = vec![&*o.value; self.label_names.len()];
+        let hash = self.hasher.hash_one(&values[..]);
+        // The read guard ends with this statement, before the write lock is taken.
+        let existing = self.find(&self.read(), hash, &values);
+        let found = match existing {
+            Some(found) => found,
+            None => {
+                let mut series = self.series.write().unwrap_or_else(PoisonError::into_inner);
+                match self.find(&series, hash, &values) {
+                    Some(found) => found,
+                    None if series.list.len() < self.max_series => {
+                        self.create(&mut series, hash, &values)
+                    }
+                    None => return Err(full),
+                }
+            }
+        };
+        if let Some(counter) = &o.counter {
+            counter.refused(self.desc.desc().name());
+        }
+        Ok(found)
+    }
+
+    /// Adds the series, under the write lock.
+    fn create(&self, series: &mut Series<T>, hash: u64, values: &[&str]) -> Arc<T> {
         let state = Arc::new(T::INIT);
         state.init_created(SystemClock.unix_time());
         let pos = series.list.len();
@@ -130,7 +227,7 @@ impl<T: State> DynFamily<T> {
             Arc::clone(&state),
         ));
         series.index.entry(hash).or_default().push(pos);
-        Ok(state)
+        state
     }
 
     /// The series for these label values, if it exists (never creates one).
@@ -231,6 +328,15 @@ impl<T: State + Send> Collect for DynFamily<T> {
     }
 }
 
+/// One series per refusing family, labelled with its name (the family's one label).
+impl<V: CounterValue + Send> CountRefused for DynFamily<Counter<V>> {
+    fn refused(&self, family: &str) {
+        if let Ok(c) = self.labels(&[family]) {
+            c.inc();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,6 +434,45 @@ mod tests {
         );
         assert!(f.labels(&["x"]).is_ok());
         assert!(format!("{f:?}").contains("len: 1"));
+    }
+
+    #[test]
+    fn overflow_folds_counts_and_stays_bounded_under_threads() {
+        let refused = Arc::new(DynFamily::<Counter>::new("refused", "", &["family"]).unwrap());
+        let f = Arc::new(
+            DynFamily::<Counter>::new("routes", "", &["route", "code"])
+                .unwrap()
+                .with_max_series(8)
+                .with_overflow("__overflow__", Some(refused.clone())),
+        );
+        std::thread::scope(|s| {
+            for t in 0..4 {
+                let f = &f;
+                s.spawn(move || {
+                    for i in 0..50 {
+                        f.labels(&[&format!("/r{t}/{i}"), "200"]).unwrap().inc();
+                    }
+                });
+            }
+        });
+        assert_eq!(f.len(), 8);
+        let other = f.get(&["__overflow__", "__overflow__"]).unwrap();
+        assert_eq!(other.get(), 200 - 7);
+        assert_eq!(refused.get(&["routes"]).unwrap().get(), 200 - 7);
+        let text = encode(&*f, Format::OpenMetrics);
+        assert!(
+            text.contains("routes_total{route=\"__overflow__\",code=\"__overflow__\"} 193\n"),
+            "{text}"
+        );
+        // Without a policy: an error, and nothing counted.
+        let plain = DynFamily::<Counter>::new("p", "", &["a"])
+            .unwrap()
+            .with_max_series(1);
+        plain.labels(&["x"]).unwrap();
+        assert_eq!(
+            plain.labels(&["y"]).err(),
+            Some(LabelError::Full { capacity: 1 })
+        );
     }
 
     #[test]

@@ -2,8 +2,9 @@
 
 use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
 
-use edgeprom::{name_clash, Collect, Encoder, Format, WallClock};
+use edgeprom::{name_clash, Collect, Encoder, Format, Registry, WallClock};
 
 use crate::clock::SystemClock;
 use crate::gather::{Gather, GatherError};
@@ -22,6 +23,14 @@ pub enum DynRegisterError {
         /// The suffix under which `existing` writes the shared name.
         existing_suffix: &'static str,
     },
+    /// A core [`Registry`] with a namespace or constant labels: a `DynRegistry` writes its
+    /// families without them, so the document would not be the registry's.
+    RegistryLabels {
+        /// The core registry's namespace (`""` for none).
+        namespace: String,
+        /// How many constant labels it has.
+        const_labels: usize,
+    },
 }
 
 impl fmt::Display for DynRegisterError {
@@ -35,6 +44,13 @@ impl fmt::Display for DynRegisterError {
                 f,
                 "cannot register `{name}`: `{existing}{existing_suffix}` is written by the registered family `{existing}` already"
             ),
+            DynRegisterError::RegistryLabels {
+                namespace,
+                const_labels,
+            } => write!(
+                f,
+                "cannot register a core registry with a namespace (`{namespace}`) or constant labels ({const_labels}): a DynRegistry writes neither"
+            ),
         }
     }
 }
@@ -47,10 +63,38 @@ impl std::error::Error for DynRegisterError {}
 /// clashes with one already registered (a `x` counter writes `x_total`, so a `x_total` gauge
 /// clashes with it), as the core [`Registry`](edgeprom::Registry) does.
 ///
-/// The core's `static` metrics stay in a core [`Registry`](edgeprom::Registry), which is a
-/// [`Gather`] too.
+/// `static` metrics join it with [`register_static`](Self::register_static), or a whole core
+/// [`Registry`] of them with [`register_registry`](Self::register_registry): static and
+/// run-time families in one document, with one `# EOF`.
+///
+/// ```
+/// use edgeprom::{Counter, Family, Format, Gauge, Metric, Registry};
+/// use edgeprom_std::{DynFamily, DynRegistry, Gather};
+/// use std::sync::Arc;
+///
+/// static UP: Metric<Gauge> = Metric::new("up", "Up");
+/// static HITS: Family<Counter, 1, 8> = Family::new("hits", "Hits", ["route"]);
+/// let mut statics: Registry<'static, 2> = Registry::new();
+/// statics.register(&UP)?;
+/// statics.register(&HITS)?;
+///
+/// let registry = Arc::new(DynRegistry::new());
+/// registry.register_registry(&statics)?;
+/// // Later, through the shared registry, from any thread:
+/// let jobs = Arc::new(DynFamily::<Gauge>::new("jobs", "Jobs", &["queue"])?);
+/// registry.register(jobs.clone())?;
+/// UP.set(1.0);
+/// HITS.labels(["/"])?.inc();
+/// jobs.labels(&["mail"])?.set(3.0);
+/// let text = registry.gather(Format::OpenMetrics)?;
+/// assert!(text.contains("up 1.0\n") && text.contains("hits_total{route=\"/\"} 1\n"));
+/// assert!(text.contains("jobs{queue=\"mail\"} 3.0\n"));
+/// assert_eq!(text.matches("# EOF").count(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct DynRegistry {
     metrics: RwLock<Vec<Arc<dyn Collect + Send + Sync>>>,
+    created: bool,
 }
 
 impl fmt::Debug for DynRegistry {
@@ -73,7 +117,15 @@ impl DynRegistry {
     pub fn new() -> Self {
         DynRegistry {
             metrics: RwLock::new(Vec::new()),
+            created: true,
         }
+    }
+
+    /// Whether `_created` samples are written (default on), in the text formats and the
+    /// protobuf exposition, as [`Registry::with_created`] says for the core registry.
+    pub fn with_created(mut self, created: bool) -> Self {
+        self.created = created;
+        self
     }
 
     /// Adds a family. Fails with [`DynRegisterError::NameClash`] when it would write a name
@@ -81,18 +133,38 @@ impl DynRegistry {
     /// clash with a registered family's; the registry is then unchanged.
     pub fn register(&self, metric: Arc<dyn Collect + Send + Sync>) -> Result<(), DynRegisterError> {
         let mut metrics = self.metrics.write().unwrap_or_else(PoisonError::into_inner);
-        for m in metrics.iter() {
-            let (existing, name) = (m.desc().name(), metric.desc().name());
-            if let Some(c) = name_clash(existing, m.metric_type(), name, metric.metric_type()) {
-                return Err(DynRegisterError::NameClash {
-                    name: name.to_owned(),
-                    existing: existing.to_owned(),
-                    existing_suffix: c.a_suffix,
-                });
+        push_checked(&mut metrics, metric)
+    }
+
+    /// Adds a `static` metric or family (the clash rule and `_created` as
+    /// [`register`](Self::register)); a static [`Family`](edgeprom::Family) without a clock of
+    /// its own stamps the series it creates afterwards from the [`SystemClock`].
+    pub fn register_static(&self, metric: &'static dyn Collect) -> Result<(), DynRegisterError> {
+        self.register(Arc::new(StaticCollect(metric)))
+    }
+
+    /// Adds every family of a core [`Registry`] of `static`s, in its order, all or none (the
+    /// registry is unchanged when one clashes). The core registry must have no namespace and
+    /// no constant labels ([`DynRegisterError::RegistryLabels`]): they are the core
+    /// registry's, not its families'.
+    pub fn register_registry<const N: usize>(
+        &self,
+        registry: &Registry<'static, N>,
+    ) -> Result<(), DynRegisterError> {
+        if !registry.namespace().is_empty() || !registry.const_labels().is_empty() {
+            return Err(DynRegisterError::RegistryLabels {
+                namespace: registry.namespace().to_owned(),
+                const_labels: registry.const_labels().len(),
+            });
+        }
+        let mut metrics = self.metrics.write().unwrap_or_else(PoisonError::into_inner);
+        let before = metrics.len();
+        for m in registry.iter() {
+            if let Err(e) = push_checked(&mut metrics, Arc::new(StaticCollect(m))) {
+                metrics.truncate(before);
+                return Err(e);
             }
         }
-        metric.init_created(SystemClock.unix_time());
-        metrics.push(metric);
         Ok(())
     }
 
@@ -118,6 +190,52 @@ impl DynRegistry {
     }
 }
 
+/// Adds `metric` unless it clashes with one of `metrics`; stamps its creation times (and, for a
+/// family, those of its later series) from the [`SystemClock`].
+fn push_checked(
+    metrics: &mut Vec<Arc<dyn Collect + Send + Sync>>,
+    metric: Arc<dyn Collect + Send + Sync>,
+) -> Result<(), DynRegisterError> {
+    for m in metrics.iter() {
+        let (existing, name) = (m.desc().name(), metric.desc().name());
+        if let Some(c) = name_clash(existing, m.metric_type(), name, metric.metric_type()) {
+            return Err(DynRegisterError::NameClash {
+                name: name.to_owned(),
+                existing: existing.to_owned(),
+                existing_suffix: c.a_suffix,
+            });
+        }
+    }
+    metric.adopt_wall_clock(&SystemClock);
+    metric.init_created(SystemClock.unix_time());
+    metrics.push(metric);
+    Ok(())
+}
+
+/// A `'static` metric, registered into a [`DynRegistry`]: every method forwarded.
+pub(crate) struct StaticCollect(pub(crate) &'static dyn Collect);
+
+impl Collect for StaticCollect {
+    fn desc(&self) -> edgeprom::Desc<'_> {
+        self.0.desc()
+    }
+    fn metric_type(&self) -> edgeprom::MetricType {
+        self.0.metric_type()
+    }
+    fn label_name(&self, i: usize) -> Option<&str> {
+        self.0.label_name(i)
+    }
+    fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
+        self.0.encode(enc)
+    }
+    fn init_created(&self, unix: Duration) {
+        self.0.init_created(unix);
+    }
+    fn adopt_wall_clock(&self, clock: &'static dyn WallClock) {
+        self.0.adopt_wall_clock(clock);
+    }
+}
+
 impl Gather for DynRegistry {
     fn gather_into(&self, format: Format, out: &mut String) -> Result<(), GatherError> {
         self.gather_escaped_into(format, edgeprom::Escaping::Underscores, out)
@@ -130,7 +248,9 @@ impl Gather for DynRegistry {
         out: &mut String,
     ) -> Result<(), GatherError> {
         let metrics = self.metrics.read().unwrap_or_else(PoisonError::into_inner);
-        let mut enc = Encoder::new(out, format).with_escaping(escaping);
+        let mut enc = Encoder::new(out, format)
+            .with_escaping(escaping)
+            .with_created(self.created);
         for m in metrics.iter() {
             m.encode(&mut enc).map_err(|_| GatherError)?;
         }
@@ -150,9 +270,11 @@ impl Gather for DynRegistry {
         escaping: edgeprom::Escaping,
     ) -> Option<Result<Vec<u8>, GatherError>> {
         let metrics = self.metrics.read().unwrap_or_else(PoisonError::into_inner);
-        Some(crate::protobuf::gather_collectors(escaping, |enc| {
-            metrics.iter().try_for_each(|m| enc.write_collector(&**m))
-        }))
+        Some(crate::protobuf::gather_collectors(
+            escaping,
+            self.created,
+            |enc| metrics.iter().try_for_each(|m| enc.write_collector(&**m)),
+        ))
     }
 }
 
@@ -217,5 +339,55 @@ mod tests {
         assert!(r.unregister("x"));
         assert!(!r.unregister("x"));
         assert_eq!(format!("{r:?}"), "[\"h\", \"f\"]");
+    }
+
+    #[test]
+    fn statics_and_run_time_families_in_one_document_and_late_series_stamped() {
+        use edgeprom::{Family, Metric, Registry};
+        static UP: Metric<Gauge> = Metric::new("joined_up", "h");
+        static LATE: Family<Counter, 1, 4> = Family::new("joined_late", "h", ["route"]);
+        let mut statics: Registry<'static, 2> = Registry::new();
+        statics.register(&UP).unwrap();
+        statics.register(&LATE).unwrap();
+        let r = Arc::new(DynRegistry::new());
+        r.register(Arc::new(DynMetric::<Gauge>::new("joined_up", "").unwrap()))
+            .unwrap();
+        // A clash refuses the whole core registry.
+        assert!(matches!(
+            r.register_registry(&statics),
+            Err(DynRegisterError::NameClash { .. })
+        ));
+        assert_eq!(r.len(), 1);
+        assert!(r.unregister("joined_up"));
+        r.register_registry(&statics).unwrap();
+        // Registering through a shared registry, from another thread.
+        let shared = Arc::clone(&r);
+        std::thread::spawn(move || {
+            let f = Arc::new(DynFamily::<Gauge>::new("joined_jobs", "", &["q"]).unwrap());
+            f.labels(&["mail"]).unwrap().set(2.0);
+            shared.register(f).unwrap();
+        })
+        .join()
+        .unwrap();
+        LATE.labels(["/after"]).unwrap().inc();
+        assert!(LATE.get(["/after"]).unwrap().created().is_some());
+        let text = r.gather(Format::OpenMetrics).unwrap();
+        for line in [
+            "joined_up 0.0\n",
+            "joined_late_total{route=\"/after\"} 1\n",
+            "joined_late_created{route=\"/after\"} ",
+            "joined_jobs{q=\"mail\"} 2.0\n",
+        ] {
+            assert!(text.contains(line), "{line:?} in\n{text}");
+        }
+        assert_eq!(text.matches("# EOF").count(), 1);
+        let with_ns: Registry<'static, 1> = Registry::new().with_namespace("ns").unwrap();
+        assert_eq!(
+            r.register_registry(&with_ns),
+            Err(DynRegisterError::RegistryLabels {
+                namespace: "ns".into(),
+                const_labels: 0
+            })
+        );
     }
 }

@@ -549,7 +549,7 @@ impl Gather for MetricsLogger {
         &self,
         escaping: edgeprom::Escaping,
     ) -> Option<Result<Vec<u8>, GatherError>> {
-        Some(crate::protobuf::gather_collectors(escaping, |enc| {
+        Some(crate::protobuf::gather_collectors(escaping, true, |enc| {
             self.write_to(enc)
         }))
     }

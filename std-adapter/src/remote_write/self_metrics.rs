@@ -1,11 +1,7 @@
 //! [`RemoteWriteMetrics`]: a periodic remote writer's own metrics, to register into the
 //! registry it writes.
 
-use std::fmt;
-use std::sync::Arc;
-use std::time::Duration;
-
-use edgeprom::{Collect, Counter, Encoder, Gauge, Metric, RegisterError, Registry};
+use edgeprom::{Collect, Counter, Gauge, Metric, RegisterError, Registry};
 
 #[allow(unused_imports)] // for the docs
 use super::{PeriodicRemoteWriter, PeriodicRemoteWriterBuilder, SNAPSHOT_OVERHEAD};
@@ -165,29 +161,8 @@ impl RemoteWriteMetrics {
     /// ```
     pub fn register_dyn(&'static self, registry: &DynRegistry) -> Result<(), DynRegisterError> {
         for m in self.all() {
-            registry.register(Arc::new(StaticCollect(m)))?;
+            registry.register_static(m)?;
         }
         Ok(())
-    }
-}
-
-/// A `'static` metric, to register into a [`DynRegistry`].
-struct StaticCollect(&'static dyn Collect);
-
-impl Collect for StaticCollect {
-    fn desc(&self) -> edgeprom::Desc<'_> {
-        self.0.desc()
-    }
-    fn metric_type(&self) -> edgeprom::MetricType {
-        self.0.metric_type()
-    }
-    fn label_name(&self, i: usize) -> Option<&str> {
-        self.0.label_name(i)
-    }
-    fn encode(&self, enc: &mut Encoder<'_>) -> fmt::Result {
-        self.0.encode(enc)
-    }
-    fn init_created(&self, unix: Duration) {
-        self.0.init_created(unix);
     }
 }

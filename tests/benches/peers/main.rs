@@ -16,13 +16,17 @@
 //!    per sample;
 //! 7. native histograms: edgeprom's native observe beside its classic one and
 //!    prometheus-client's native histogram; the scrape registry as the protobuf exposition
-//!    beside its text encode, with allocations.
+//!    beside its text encode, with allocations;
+//! 8. how cost grows: a labelled lookup in a static `Family` and a `DynFamily` of 10, 1,000,
+//!    10,000 and 100,000 series, and a scrape of 1,000 to 100,000 series, per line.
 //!
 //! 8. the standalone scrape endpoint and the axum route: scrape latency (p50, p99) over
 //!    loopback and the server's idle wake-ups (context switches over 5 s with no client).
 //!
-//! `--only native` runs only workload 7 (with `--quick`, seconds), `--only scrape_server`
-//! only workload 8.
+//! `--only native` runs only workload 7 (with `--quick`, seconds); `--only metrics` runs
+//! workloads 1 to 5 through the `metrics` facade, edgeprom-std's `MetricsRecorder` beside
+//! `metrics-exporter-prometheus` (ratios to the former); `--only scrape_server` only workload 8; `--only scale` shows how cost grows:
+//! a labelled lookup in families of 10 to 100,000 series, a scrape of 1,000 to 100,000.
 //!
 //! `--profile WORKLOAD` (counter, labelled, observe, scrape, remote_write) runs only edgeprom's workload in
 //! a fixed loop, for `valgrind --tool=callgrind`.
@@ -34,10 +38,12 @@ mod harness;
 mod inputs;
 mod native;
 mod remote_write;
+mod scale;
 mod scrape_server;
 mod subject;
 mod table;
 mod with_edgeprom;
+mod with_edgeprom_metrics;
 mod with_measured;
 mod with_metrics;
 mod with_prometheus;
@@ -56,6 +62,8 @@ static GLOBAL: alloc::Counting = alloc::Counting;
 const EDGEPROM: usize = 1;
 /// Index of the floor's column.
 const FLOOR: usize = 0;
+/// Index of edgeprom behind the `metrics` facade in the full table: edgeprom, not a peer.
+const EDGEPROM_METRICS: usize = 5;
 
 fn main() -> ExitCode {
     let mut quick = false;
@@ -71,7 +79,7 @@ fn main() -> ExitCode {
             "--only" => only = args.next(),
             "-h" | "--help" => {
                 println!(
-                    "usage: peers [--quick] [--only native|scrape_server] [--profile counter|labelled|observe|scrape|remote_write]"
+                    "usage: peers [--quick] [--only native|scrape_server|metrics|scale] [--profile counter|labelled|observe|scrape|remote_write]"
                 );
                 return ExitCode::SUCCESS;
             }
@@ -111,6 +119,51 @@ fn main() -> ExitCode {
             );
             return ExitCode::SUCCESS;
         }
+        Some("scale") => {
+            println!(
+                "how cost grows ({} run: median of {} rounds of ~{:?} batches; lookups \
+                 round-robin in a fixed shuffle over every series)",
+                if quick { "quick" } else { "full" },
+                cfg.rounds,
+                cfg.batch
+            );
+            println!("machine: {}\n", machine());
+            scale::run(&cfg);
+            return ExitCode::SUCCESS;
+        }
+        Some("metrics") => {
+            // Workloads 1 to 5 through the `metrics` facade: edgeprom's recorder (the column
+            // ratios are taken against) beside metrics-exporter-prometheus'.
+            let mut subjects = vec![
+                floor::subject(values),
+                with_edgeprom_metrics::subject(values),
+                with_metrics::subject(values),
+            ];
+            if let Err(e) = check_scrapes(&mut subjects) {
+                eprintln!("peers: {e}");
+                return ExitCode::FAILURE;
+            }
+            let mut contended_note = String::new();
+            let rows = measure_all(&mut subjects, &cfg, &mut contended_note);
+            let headers: Vec<&str> = subjects.iter().map(|s| s.name).collect();
+            println!(
+                "the `metrics` facade: edgeprom's recorder vs metrics-exporter-prometheus ({} run: \
+                 median of {} rounds of ~{:?} batches; cells: time per op and ratio to \
+                 edgeprom+metrics)",
+                if quick { "quick" } else { "full" },
+                cfg.rounds,
+                cfg.batch
+            );
+            println!("machine: {}\n", machine());
+            print!("{}", table::render(&headers, &rows, EDGEPROM));
+            println!("\ntwo-thread samples kept:{contended_note}\nnotes:");
+            for s in &subjects {
+                for n in s.notes {
+                    println!("- {}: {n}", s.name);
+                }
+            }
+            return ExitCode::SUCCESS;
+        }
         Some(other) => {
             eprintln!("peers: unknown workload `{other}` for --only");
             return ExitCode::from(2);
@@ -122,6 +175,7 @@ fn main() -> ExitCode {
         with_prometheus::subject(values),
         with_prometheus_client::subject(values),
         with_metrics::subject(values),
+        with_edgeprom_metrics::subject(values),
         with_measured::subject(values),
     ];
     if let Err(e) = check_scrapes(&mut subjects) {
@@ -151,6 +205,8 @@ fn main() -> ExitCode {
         &scrape_server::measure(quick),
         &scrape_server::measure_axum(quick),
     );
+    println!("\nhow cost grows (`--only scale`):\n");
+    scale::run(&cfg);
     println!("\nmethod:");
     for line in METHOD {
         println!("- {line}");
@@ -390,7 +446,7 @@ fn fastest_peer(row: &Row) -> Option<f64> {
     row.cells
         .iter()
         .enumerate()
-        .filter(|&(i, _)| i != EDGEPROM && i != FLOOR)
+        .filter(|&(i, _)| i != EDGEPROM && i != FLOOR && i != EDGEPROM_METRICS)
         .filter_map(|(_, c)| *c)
         .min_by(f64::total_cmp)
 }

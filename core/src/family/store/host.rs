@@ -1,5 +1,9 @@
 //! Label values on a host: strings behind a `Once`.
 
+/// The default most bytes of a label value a [`Family`](crate::Family) stores (its `S`) on
+/// a host, where RAM is plentiful: room for route templates and the like.
+pub const DEFAULT_VALUE_BYTES: usize = 128;
+
 use crate::encode::label_value::LabelValue;
 use crate::encode::StoredLabels;
 

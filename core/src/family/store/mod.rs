@@ -9,6 +9,7 @@
 //! firmware's label code.
 //!
 //! The API both implement:
+//! - `DEFAULT_VALUE_BYTES`, the family's default `S`;
 //! - `LabelStore::<L, S>::EMPTY`, for `const` construction;
 //! - `write(&self, values)`: stores the values (each at most `S` bytes, checked by the caller);
 //!   only the thread that claimed the slot calls it, once;
@@ -24,8 +25,12 @@ mod small;
 
 #[cfg(not(edgeprom_small_code))]
 pub(crate) use host::LabelStore;
+#[cfg(not(edgeprom_small_code))]
+pub use host::DEFAULT_VALUE_BYTES;
 #[cfg(edgeprom_small_code)]
 pub(crate) use small::LabelStore;
+#[cfg(edgeprom_small_code)]
+pub use small::DEFAULT_VALUE_BYTES;
 
 #[cfg(test)]
 mod tests {

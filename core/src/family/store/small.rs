@@ -1,5 +1,9 @@
 //! Label values on bare metal: atomic bytes. The bytes are those of a `&str`, so UTF-8.
 
+/// The default most bytes of a label value a [`Family`](crate::Family) stores (its `S`) on
+/// bare metal, where each byte of each slot of a `static` family is RAM.
+pub const DEFAULT_VALUE_BYTES: usize = 32;
+
 use crate::sync::{AtomicU8, Ordering};
 
 use crate::encode::label_value::LabelValue;
