@@ -339,6 +339,8 @@ pub struct Pushgateway {
     auth: Option<(String, String)>,
     /// Whether it is started with `--web.config.file=<dir>/web.yml`.
     web_config: bool,
+    /// More command-line flags.
+    flags: Vec<String>,
     /// The CA its https certificate is signed by; `None` for plain http.
     ca_pem: Option<String>,
     process: Option<ProcessGuard>,
@@ -357,6 +359,23 @@ impl Pushgateway {
             dir: TempDir::new()?,
             auth: None,
             web_config: false,
+            flags: Vec::new(),
+            ca_pem: None,
+            process: None,
+        };
+        gw.restart()?;
+        Ok(gw)
+    }
+
+    /// Starts a gateway on a free port with more command-line flags (such as
+    /// `--push.disable-consistency-check`) and waits until it is ready.
+    pub fn start_with_flags(flags: &[&str]) -> io::Result<Self> {
+        let mut gw = Pushgateway {
+            port: free_port()?,
+            dir: TempDir::new()?,
+            auth: None,
+            web_config: false,
+            flags: flags.iter().map(|f| (*f).to_owned()).collect(),
             ca_pem: None,
             process: None,
         };
@@ -382,6 +401,7 @@ impl Pushgateway {
             dir,
             auth: Some((user.to_owned(), password.to_owned())),
             web_config: true,
+            flags: Vec::new(),
             ca_pem: None,
             process: None,
         };
@@ -420,6 +440,7 @@ impl Pushgateway {
             dir,
             auth: basic_auth.map(|(u, p, _)| (u.to_owned(), p.to_owned())),
             web_config: true,
+            flags: Vec::new(),
             ca_pem: tls.map(|t| t.ca_pem.clone()),
             process: None,
         };
@@ -438,6 +459,7 @@ impl Pushgateway {
         let mut cmd = Command::new("prometheus-pushgateway");
         cmd.arg("--persistence.file=")
             .arg(format!("--web.listen-address=127.0.0.1:{}", self.port));
+        cmd.args(&self.flags);
         if self.web_config {
             cmd.arg(format!(
                 "--web.config.file={}",

@@ -53,6 +53,7 @@ impl Options {
                 .ok_or_else(|| format!("unexpected argument {arg:?}"))?;
             match arg {
                 "--diagram" => opts.diagram = true,
+                "--unchecked-gateway" => opts.args.push(arg.to_owned()),
                 "-h" | "--help" => opts.help = true,
                 _ => {
                     let key = arg.split_once('=').map_or(arg, |(k, _)| k);

@@ -54,7 +54,7 @@ use edgeprom_tests::servers::{
 };
 
 const USAGE: &str = "usage: fleet [--devices N] [--seconds S] [--interval-ms I] \
-[--outage-seconds O] [--workers W] [--buf-bytes B] [--json PATH]";
+[--outage-seconds O] [--workers W] [--buf-bytes B] [--json PATH] [--unchecked-gateway]";
 
 /// The job the devices push as.
 const JOB: &str = "fleet";
@@ -75,6 +75,8 @@ struct Options {
     workers: usize,
     buf_bytes: usize,
     json: Option<String>,
+    /// Also run path 1 against a gateway started with `--push.disable-consistency-check`.
+    unchecked_gateway: bool,
 }
 
 impl Options {
@@ -87,6 +89,7 @@ impl Options {
             workers: 4,
             buf_bytes: 1024,
             json: None,
+            unchecked_gateway: false,
         };
         let mut outage = None;
         let mut args = std::env::args().skip(1);
@@ -97,6 +100,10 @@ impl Options {
             };
             if key == "-h" || key == "--help" {
                 return Err(USAGE.to_owned());
+            }
+            if key == "--unchecked-gateway" {
+                o.unchecked_gateway = true;
+                continue;
             }
             let value = inline
                 .or_else(|| args.next())
@@ -533,6 +540,10 @@ fn worker(
         }
         let (ns0, u0, s0) = thread_cpu();
         for d in devices.iter_mut().filter(|d| !(d.stops && stopped_now)) {
+            // A saturated receiver: the run ends on time, the rest of the round unsent.
+            if Instant::now() >= end {
+                break;
+            }
             let ok = match send {
                 Send::Push(addr) => push_once(d, addr, &mut buf, &mut t),
                 Send::RemoteWrite(addr) => write_once(d, addr, &rw, &mut buf, &mut t),
@@ -735,6 +746,7 @@ struct PathResult {
     requests_failed: u64,
     late_rounds: u64,
     last_values_stored: bool,
+    devices_reported: usize,
     stopped_devices: usize,
     stopped_shown_by_plain_query: usize,
     stale: String,
@@ -768,6 +780,7 @@ impl PathResult {
             requests_failed: t.requests_failed,
             late_rounds: t.late_rounds,
             last_values_stored: false,
+            devices_reported: t.last.iter().filter(|l| l.1 > 0).count(),
             stopped_devices: t.last.iter().filter(|l| l.2).count(),
             stopped_shown_by_plain_query: 0,
             stale: String::new(),
@@ -794,6 +807,7 @@ impl PathResult {
             "requests_failed": self.requests_failed,
             "late_rounds": self.late_rounds,
             "last_values_stored": self.last_values_stored,
+            "devices_reported": self.devices_reported,
             "stopped_devices": self.stopped_devices,
             "stopped_shown_by_plain_query": self.stopped_shown_by_plain_query,
             "stale": self.stale,
@@ -810,8 +824,10 @@ fn check_last(last: &[(String, u64, bool)], got: &[Sample]) -> Result<(), String
         .iter()
         .filter_map(|s| Some((s.label("device")?, s.value)))
         .collect();
+    // A device none of whose reports got through (a saturated receiver) has nothing to find.
     let bad: Vec<String> = last
         .iter()
+        .filter(|(_, acked, _)| *acked > 0)
         .filter(|(id, acked, _)| map.get(id.as_str()) != Some(&(*acked as f64)))
         .take(5)
         .map(|(id, acked, _)| format!("{id}: sent {acked}, stored {:?}", map.get(id.as_str())))
@@ -875,11 +891,19 @@ fn staleness(
     );
 }
 
-fn path_pushgateway(opts: &Options, per_push: u64) -> Result<PathResult, String> {
-    let gw = Pushgateway::start().map_err(|e| e.to_string())?;
+fn path_pushgateway(opts: &Options, per_push: u64, unchecked: bool) -> Result<PathResult, String> {
+    let (name, flags): (_, &[&str]) = if unchecked {
+        (
+            "pushgateway-unchecked",
+            &["--push.disable-consistency-check"],
+        )
+    } else {
+        ("pushgateway", &[])
+    };
+    let gw = Pushgateway::start_with_flags(flags).map_err(|e| e.to_string())?;
     let addr: SocketAddr = ([127, 0, 0, 1], gw.port()).into();
     let (t, elapsed) = run_fleet(opts, Send::Push(addr), per_push, |_| Ok(()))?;
-    let mut r = PathResult::new("pushgateway", opts, &t, elapsed);
+    let mut r = PathResult::new(name, opts, &t, elapsed);
     let pushed = gw.pushed().map_err(|e| e.to_string())?;
     let fw: Vec<Sample> = pushed
         .into_iter()
@@ -909,6 +933,8 @@ fn path_pushgateway(opts: &Options, per_push: u64) -> Result<PathResult, String>
         .iter()
         .filter(|s| s.label("device").is_some_and(|d| stopped.contains(&d)))
         .count();
+    // Only the stopped devices that pushed at least once can be held.
+    r.stopped_devices = t.last.iter().filter(|l| l.2 && l.1 > 0).count();
     r.stale = format!(
         "devices silent for {} s: {} of {} still held with their last value (a group stays until \
          it is deleted; the gateway has no expiry)",
@@ -920,7 +946,7 @@ fn path_pushgateway(opts: &Options, per_push: u64) -> Result<PathResult, String>
         r.failures
             .push("the gateway dropped a stopped device's group".to_owned());
     }
-    let want = opts.devices as u64 * per_push;
+    let want = t.last.iter().filter(|l| l.1 > 0).count() as u64 * per_push;
     if r.samples_stored != want {
         r.failures.push(format!(
             "the gateway holds {} fw_ samples, not {want} (one per series per device)",
@@ -1145,8 +1171,14 @@ fn table(opts: &Options, rows: &[PathResult], load: &str) -> String {
         if r.late_rounds > 0 || r.requests_per_s < 0.95 * r.offered_requests_per_s {
             let _ = writeln!(
                 s,
-                "{}: saturated: {:.0} requests/s of {:.0} offered, {} rounds late",
-                r.name, r.requests_per_s, r.offered_requests_per_s, r.late_rounds
+                "{}: saturated: {:.0} requests/s of {:.0} offered, {} rounds late, {} of {} \
+                 devices got a report through",
+                r.name,
+                r.requests_per_s,
+                r.offered_requests_per_s,
+                r.late_rounds,
+                r.devices_reported,
+                r.devices
             );
         }
     }
@@ -1218,9 +1250,16 @@ fn main() -> ExitCode {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     eprintln!("fleet: path 1, Pushgateway");
-    match path_pushgateway(&opts, shape.per_push) {
+    match path_pushgateway(&opts, shape.per_push, false) {
         Ok(r) => rows.push(r),
         Err(e) => errors.push(format!("pushgateway: {e}")),
+    }
+    if opts.unchecked_gateway {
+        eprintln!("fleet: path 1 again, Pushgateway --push.disable-consistency-check");
+        match path_pushgateway(&opts, shape.per_push, true) {
+            Ok(r) => rows.push(r),
+            Err(e) => errors.push(format!("pushgateway-unchecked: {e}")),
+        }
     }
     eprintln!("fleet: path 2, VictoriaMetrics");
     match path_victoria(&opts, shape.per_remote_write, &shape.names) {
@@ -1233,7 +1272,7 @@ fn main() -> ExitCode {
         Err(e) => errors.push(format!("vmagent: {e}")),
     }
     for r in &mut rows {
-        r.client_only_ns_per_sample = if r.name == "pushgateway" {
+        r.client_only_ns_per_sample = if r.name.starts_with("pushgateway") {
             alone_push
         } else {
             alone_rw
