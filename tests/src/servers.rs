@@ -558,6 +558,12 @@ impl Prometheus {
         Self::start_with(None, &[])
     }
 
+    /// As [`start_receiver`](Self::start_receiver), with more command-line flags (such as
+    /// `--query.lookback-delta=5s`).
+    pub fn start_receiver_with(flags: &[&str]) -> io::Result<Self> {
+        Self::start_with(None, flags)
+    }
+
     /// As [`start_receiver`](Self::start_receiver), with
     /// `--enable-feature=native-histograms`: it then stores the native histograms of
     /// `TimeSeries.histograms` (Prometheus 2.42 drops them without it).

@@ -132,6 +132,14 @@ impl Options {
         } else {
             (o.seconds / 3).max(1)
         });
+        if o.seconds * 1000 / 2 < o.interval_ms * 3 {
+            return Err(format!(
+                "--seconds {} is too short to show staleness: the devices that stop are silent \
+                 for half the run, which must be at least three intervals ({} ms)",
+                o.seconds,
+                o.interval_ms * 3
+            ));
+        }
         if o.outage_seconds + 2 > o.seconds {
             return Err(format!(
                 "--outage-seconds {} leaves no reporting around the outage in --seconds {}",
@@ -478,6 +486,8 @@ struct Tally {
     first_error: Option<String>,
     /// (device id, last acknowledged report count, stopped halfway)
     last: Vec<(String, u64, bool)>,
+    /// When the run ended, in Unix seconds (staleness is judged at that time).
+    ended_unix: f64,
 }
 
 impl Tally {
@@ -669,7 +679,9 @@ fn run_fleet(
     });
     let elapsed = start.elapsed();
     fault?;
-    Ok((tally?, elapsed))
+    let mut tally = tally?;
+    tally.ended_unix = CLOCK.unix_time().as_secs_f64();
+    Ok((tally, elapsed))
 }
 
 // ---- what one request carries --------------------------------------------------------------
@@ -855,40 +867,89 @@ fn wait_count(want: u64, timeout: Duration, mut count: impl FnMut() -> Option<u6
     last
 }
 
+/// Two report intervals, in whole seconds (at least one): the lookback the run uses to show
+/// staleness (the devices that stop are silent for half the run, at least three intervals).
+fn lookback(opts: &Options) -> String {
+    format!("{}s", (opts.interval_ms * 2).div_ceil(1000))
+}
+
+/// Which engine a read-back talks to: what it says about the devices that stopped depends on it.
+#[derive(Clone, Copy, PartialEq)]
+enum Engine {
+    Victoria,
+    /// Started with `--query.lookback-delta` of [`lookback`].
+    Prometheus,
+}
+
 /// What an engine answers about the devices that stopped: how many a plain instant query
-/// still shows, and a freshness query over three intervals.
+/// still shows, and, for VictoriaMetrics, with a per-query lookback (`max_lookback`).
 fn staleness(
     query: &dyn Fn(&str, &[(&str, &str)]) -> io::Result<Vec<Sample>>,
+    engine: Engine,
     opts: &Options,
     r: &mut PathResult,
-    last: &[(String, u64, bool)],
+    t: &Tally,
 ) {
+    let last = &t.last;
+    // At the end of the run: live devices reported less than an interval before it.
+    let at = format!("{:.3}", t.ended_unix);
     let stopped: std::collections::HashSet<&str> =
         last.iter().filter(|l| l.2).map(|l| l.0.as_str()).collect();
+    let live = last.len() - stopped.len();
     let shown = |s: &[Sample]| {
-        s.iter()
+        let stale = s
+            .iter()
             .filter(|s| s.label("device").is_some_and(|d| stopped.contains(d)))
-            .count()
+            .count();
+        (stale, s.len() - stale)
     };
-    let window = format!("{}ms", opts.interval_ms * 3);
-    match query(REPORTS, &[]) {
-        Ok(s) => r.stopped_shown_by_plain_query = shown(&s),
-        Err(e) => r.failures.push(format!("plain query: {e}")),
-    }
-    let fresh = format!("last_over_time({REPORTS}[{window}])");
-    let fresh_shown = query(&fresh, &[]).map(|s| shown(&s));
-    r.stale = format!(
-        "devices silent for {} s: {} of {} still answered by `{REPORTS}` (no staleness marker \
-         arrives over remote write: the lookback window, 5 min by default, decides), {} by \
-         `{fresh}`",
-        opts.seconds / 2,
-        r.stopped_shown_by_plain_query,
-        r.stopped_devices,
-        match fresh_shown {
-            Ok(n) => n.to_string(),
-            Err(e) => format!("error {e}"),
+    let window = lookback(opts);
+    let silent = opts.seconds / 2;
+    match engine {
+        Engine::Victoria => {
+            let plain = query(REPORTS, &[("time", &at)]).map(|s| shown(&s));
+            let short =
+                query(REPORTS, &[("time", &at), ("max_lookback", &window)]).map(|s| shown(&s));
+            match (plain, short) {
+                (Ok((a, la)), Ok((b, lb))) => {
+                    r.stopped_shown_by_plain_query = a;
+                    r.stale = format!(
+                        "devices silent for {silent} s: {a} of {} still answered by a plain \
+                         instant query (lookback detected from the samples' spacing, capped by \
+                         -search.maxStalenessInterval), {b} with max_lookback={window}; live \
+                         devices answered: {la} and {lb} of {live}",
+                        r.stopped_devices
+                    );
+                    if b != 0 || lb != live {
+                        r.failures.push(format!(
+                            "with max_lookback={window}: {b} stopped devices answered, {lb} of \
+                             {live} live ones"
+                        ));
+                    }
+                }
+                (Err(e), _) | (_, Err(e)) => r.failures.push(format!("staleness query: {e}")),
+            }
         }
-    );
+        Engine::Prometheus => match query(REPORTS, &[("time", &at)]).map(|s| shown(&s)) {
+            Ok((a, la)) => {
+                r.stopped_shown_by_plain_query = a;
+                r.stale = format!(
+                    "devices silent for {silent} s: {a} of {} answered by a plain instant query \
+                     with --query.lookback-delta={window} (no staleness marker arrives over remote \
+                     write; with the default 5m they would be answered for 5 minutes); live \
+                     devices answered: {la} of {live}",
+                    r.stopped_devices
+                );
+                if a != 0 || la != live {
+                    r.failures.push(format!(
+                        "with a {window} lookback: {a} stopped devices answered, {la} of {live} \
+                         live ones"
+                    ));
+                }
+            }
+            Err(e) => r.failures.push(format!("staleness query: {e}")),
+        },
+    }
 }
 
 fn path_pushgateway(opts: &Options, per_push: u64, unchecked: bool) -> Result<PathResult, String> {
@@ -984,6 +1045,7 @@ fn read_back(
     query: &dyn Fn(&str, &[(&str, &str)]) -> io::Result<Vec<Sample>>,
     r: &mut PathResult,
     t: &Tally,
+    engine: Engine,
     opts: &Options,
     names: &[String],
     timeout: Duration,
@@ -1002,7 +1064,7 @@ fn read_back(
         },
         Err(e) => r.failures.push(format!("last values: {e}")),
     }
-    staleness(query, opts, r, &t.last);
+    staleness(query, engine, opts, r, t);
 }
 
 fn path_victoria(opts: &Options, per_request: u64, names: &[String]) -> Result<PathResult, String> {
@@ -1011,7 +1073,15 @@ fn path_victoria(opts: &Options, per_request: u64, names: &[String]) -> Result<P
     let (t, elapsed) = run_fleet(opts, Send::RemoteWrite(addr), per_request, |_| Ok(()))?;
     let mut r = PathResult::new("victoriametrics", opts, &t, elapsed);
     let q = |e: &str, p: &[(&str, &str)]| vm.query(e, p);
-    read_back(&q, &mut r, &t, opts, names, Duration::from_secs(30));
+    read_back(
+        &q,
+        &mut r,
+        &t,
+        Engine::Victoria,
+        opts,
+        names,
+        Duration::from_secs(30),
+    );
     r.receiver_rss_bytes = vm.rss_bytes().unwrap_or(0);
     Ok(r)
 }
@@ -1022,7 +1092,11 @@ fn path_vmagent(
     names: &[String],
 ) -> Result<Vec<PathResult>, String> {
     let mut vm = VictoriaMetrics::start_with(&VM_FLAGS).map_err(|e| e.to_string())?;
-    let prom = Prometheus::start_receiver().map_err(|e| e.to_string())?;
+    // Remote write carries no staleness marker here (neither the devices nor vmagent send
+    // one), so a series goes stale when its last sample leaves the lookback window: three
+    // report intervals instead of the default 5 minutes, so that the run can show it.
+    let lookback = format!("--query.lookback-delta={}", lookback(opts));
+    let prom = Prometheus::start_receiver_with(&[&lookback]).map_err(|e| e.to_string())?;
     let agent = Vmagent::start(&[
         format!("{}/api/v1/write", vm.url()),
         format!("{}/api/v1/write", prom.url()),
@@ -1058,7 +1132,7 @@ fn path_vmagent(
     {
         let mut r = PathResult::new("vmagent->victoriametrics", opts, &t, elapsed);
         let q = |e: &str, p: &[(&str, &str)]| vm.query(e, p);
-        read_back(&q, &mut r, &t, opts, names, catch_up);
+        read_back(&q, &mut r, &t, Engine::Victoria, opts, names, catch_up);
         r.receiver_rss_bytes = vm.rss_bytes().unwrap_or(0);
         r.agent_rss_bytes = agent_rss;
         r.notes.push(format!(
@@ -1078,25 +1152,7 @@ fn path_vmagent(
         let mut r = PathResult::new("vmagent->prometheus", opts, &t, elapsed);
         let q =
             |e: &str, p: &[(&str, &str)]| edgeprom_tests::servers::instant_query(&prom.url(), e, p);
-        read_back(&q, &mut r, &t, opts, names, catch_up);
-        // Prometheus 2.42's API has no per-query lookback: a lookback_delta parameter is
-        // ignored (the server flag --query.lookback-delta sets it for every query).
-        let window = format!("{}ms", opts.interval_ms * 3);
-        if let Ok(s) = q(REPORTS, &[("lookback_delta", &window)]) {
-            let stopped: Vec<&str> = t
-                .last
-                .iter()
-                .filter(|l| l.2)
-                .map(|l| l.0.as_str())
-                .collect();
-            let n = s
-                .iter()
-                .filter(|s| s.label("device").is_some_and(|d| stopped.contains(&d)))
-                .count();
-            r.notes.push(format!(
-                "with ?lookback_delta={window}: {n} stopped devices still answered"
-            ));
-        }
+        read_back(&q, &mut r, &t, Engine::Prometheus, opts, names, catch_up);
         r.receiver_rss_bytes = prom.rss_bytes().unwrap_or(0);
         r.agent_rss_bytes = agent_rss;
         rows.push(r);
