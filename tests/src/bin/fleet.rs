@@ -867,6 +867,9 @@ fn wait_count(want: u64, timeout: Duration, mut count: impl FnMut() -> Option<u6
     last
 }
 
+/// An instant query against one engine: expression and extra query parameters to samples.
+type Query<'a> = dyn Fn(&str, &[(&str, &str)]) -> io::Result<Vec<Sample>> + 'a;
+
 /// Two report intervals, in whole seconds (at least one): the lookback the run uses to show
 /// staleness (the devices that stop are silent for half the run, at least three intervals).
 fn lookback(opts: &Options) -> String {
@@ -883,13 +886,7 @@ enum Engine {
 
 /// What an engine answers about the devices that stopped: how many a plain instant query
 /// still shows, and, for VictoriaMetrics, with a per-query lookback (`max_lookback`).
-fn staleness(
-    query: &dyn Fn(&str, &[(&str, &str)]) -> io::Result<Vec<Sample>>,
-    engine: Engine,
-    opts: &Options,
-    r: &mut PathResult,
-    t: &Tally,
-) {
+fn staleness(query: &Query<'_>, engine: Engine, opts: &Options, r: &mut PathResult, t: &Tally) {
     let last = &t.last;
     // At the end of the run: live devices reported less than an interval before it.
     let at = format!("{:.3}", t.ended_unix);
@@ -1028,10 +1025,7 @@ fn path_pushgateway(opts: &Options, per_push: u64, unchecked: bool) -> Result<Pa
 /// Counts the raw samples an engine stored of the series named `names`: one query per name
 /// (Prometheus refuses `count_over_time` over several names at once, as the results would
 /// share a label set once the names are dropped).
-fn stored_count(
-    query: &dyn Fn(&str, &[(&str, &str)]) -> io::Result<Vec<Sample>>,
-    names: &[String],
-) -> Option<u64> {
+fn stored_count(query: &Query<'_>, names: &[String]) -> Option<u64> {
     let mut total = 0;
     for name in names {
         let s = query(&format!("sum(count_over_time({name}[1h]))"), &[]).ok()?;
@@ -1042,7 +1036,7 @@ fn stored_count(
 
 /// Reads back an engine's count and last values, waiting up to `timeout` for the count.
 fn read_back(
-    query: &dyn Fn(&str, &[(&str, &str)]) -> io::Result<Vec<Sample>>,
+    query: &Query<'_>,
     r: &mut PathResult,
     t: &Tally,
     engine: Engine,
