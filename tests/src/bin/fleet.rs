@@ -1,5 +1,6 @@
 //! `cargo xtask fleet [--devices N] [--seconds S] [--interval-ms I] [--outage-seconds O]
-//! [--workers W] [--buf-bytes B] [--json PATH]`: a simulated fleet through real engines.
+//! [--workers W] [--buf-bytes B] [--json PATH] [--unchecked-gateway]`: a simulated fleet
+//! through real engines.
 //!
 //! N devices, each with its own registry (the metric set of the QEMU example firmware,
 //! tests/firmware/src/main.rs, with the device id as the constant label `device`), report every
@@ -16,13 +17,18 @@
 //!    at once. While the fleet reports, that VictoriaMetrics is stopped (SIGTERM) for O seconds
 //!    and started again; afterwards both engines must hold every sample sent.
 //!
+//! With `--unchecked-gateway`, path 1 runs twice, the second time against a gateway started
+//! with `--push.disable-consistency-check` (its push-time check costs O(everything held)).
+//!
 //! In every path the devices whose index ends in 9 (one in ten) stop reporting halfway through.
 //! At the end the samples each engine stored are counted (`count_over_time` over raw samples;
 //! the gateway's `/metrics`), every device's last value is read back (`fw_frames_total{port=
 //! "uart0",result="ok"}` counts a device's reports), and what each engine says about the devices
-//! that stopped is shown: the gateway keeps their last values; Prometheus and VictoriaMetrics,
-//! which receive no staleness marker over remote write, answer a plain instant query with the
-//! last value for their lookback window (5 minutes by default) and nothing after it.
+//! that stopped is shown, at the time the run ended: the gateway keeps their last values;
+//! Prometheus and VictoriaMetrics, which receive no staleness marker over remote write, answer
+//! with the last value for their lookback window and nothing after it (Prometheus is started
+//! with `--query.lookback-delta` of two intervals instead of 5 minutes, VictoriaMetrics is asked
+//! with `max_lookback`; its plain query is shown too).
 //!
 //! The clients' CPU is each worker thread's own (`clock_gettime(CLOCK_THREAD_CPUTIME_ID)`,
 //! user and system; `getrusage(RUSAGE_THREAD)` for the split), read around each round of sends
