@@ -894,6 +894,11 @@ impl Vmagent {
         for url in remote_write_urls {
             cmd.arg(format!("-remoteWrite.url={url}"));
         }
+        // One queue per URL: with its default of `2 * CPUs` vmagent sends blocks in parallel,
+        // so a series' samples can arrive out of order, and Prometheus 2.42 refuses those
+        // (`out of order sample`, a 400 vmagent does not retry): 1.3 % of the samples of a run
+        // of 1,000 devices every second were lost so.
+        cmd.arg("-remoteWrite.queues=1");
         let mut process = ProcessGuard::spawn("vmagent", cmd, &log)?;
         let health = format!("http://127.0.0.1:{port}/health");
         wait_ready(&mut process, &health, None, None, &log)?;

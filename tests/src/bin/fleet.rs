@@ -313,10 +313,33 @@ impl Device {
 
 // ---- the transport: a TCP socket as embedded_io, counting bytes ---------------------------
 
+/// A device's TCP socket: what the client writes goes into a send buffer of
+/// [`SEND_BUFFER`] bytes, sent when it is full, on `flush` and before a read, and what arrives
+/// is taken into a receive buffer of as many bytes, from which the client's reads are served,
+/// as a device's stack (smoltcp's socket buffers, lwIP's `TCP_SND_BUF` and window) moves
+/// segments rather than each small read or write of the client.
 struct Wire {
     stream: TcpStream,
+    tx: Vec<u8>,
+    /// The receive buffer: `rx[rx_at..]` arrived and is not read yet.
+    rx: Vec<u8>,
+    rx_at: usize,
     written: u64,
     read: u64,
+}
+
+/// The send buffer of a simulated device's socket (smoltcp's examples use 1-8 KiB).
+const SEND_BUFFER: usize = 4096;
+
+impl Wire {
+    /// Sends what the send buffer holds.
+    fn send(&mut self) -> io::Result<()> {
+        if !self.tx.is_empty() {
+            io::Write::write_all(&mut self.stream, &self.tx)?;
+            self.tx.clear();
+        }
+        Ok(())
+    }
 }
 
 impl Wire {
@@ -329,6 +352,9 @@ impl Wire {
         stream.set_write_timeout(Some(Duration::from_secs(10)))?;
         Ok(Wire {
             stream,
+            tx: Vec::with_capacity(SEND_BUFFER),
+            rx: vec![0; SEND_BUFFER],
+            rx_at: SEND_BUFFER,
             written: 0,
             read: 0,
         })
@@ -341,19 +367,34 @@ impl embedded_io::ErrorType for Wire {
 
 impl embedded_io::Read for Wire {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = io::Read::read(&mut self.stream, buf)?;
-        self.read += n as u64;
+        self.send()?;
+        if self.rx_at == self.rx.len() {
+            self.rx.resize(SEND_BUFFER, 0);
+            let got = io::Read::read(&mut self.stream, &mut self.rx)?;
+            self.rx.truncate(got);
+            self.rx_at = 0;
+            self.read += got as u64;
+        }
+        let rest = &self.rx[self.rx_at..];
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.rx_at += n;
         Ok(n)
     }
 }
 
 impl embedded_io::Write for Wire {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = io::Write::write(&mut self.stream, buf)?;
+        if self.tx.len() + buf.len() > SEND_BUFFER {
+            self.send()?;
+        }
+        let n = buf.len().min(SEND_BUFFER);
+        self.tx.extend_from_slice(&buf[..n]);
         self.written += n as u64;
         Ok(n)
     }
     fn flush(&mut self) -> io::Result<()> {
+        self.send()?;
         io::Write::flush(&mut self.stream)
     }
 }
