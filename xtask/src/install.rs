@@ -19,11 +19,12 @@ pub const TARGETS: [&str; 4] = [
 pub const COMPONENTS: [&str; 2] = ["rustfmt", "clippy"];
 
 /// Binaries the tests use, and the Debian package that provides each.
-pub const DEBIAN_BINARIES: [(&str, &str); 5] = [
+pub const DEBIAN_BINARIES: [(&str, &str); 6] = [
     ("promtool", "prometheus"),
     ("prometheus", "prometheus"),
     ("prometheus-pushgateway", "prometheus-pushgateway"),
     ("victoria-metrics", "victoria-metrics"),
+    ("vmagent", "victoria-metrics"),
     ("qemu-system-arm", "qemu-system-arm"),
 ];
 

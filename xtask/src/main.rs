@@ -8,8 +8,10 @@
 
 mod bench;
 mod cross;
+mod diagram;
 mod elf;
 mod firmware;
+mod fleet;
 mod fuzz;
 mod install;
 mod loom;
@@ -53,6 +55,15 @@ commands:
   bench [--quick] [--only native|scrape_server]
         time edgeprom against prometheus, prometheus-client, metrics and measured
         (release mode; one table of workloads x crates); --quick: fewer repetitions
+  fleet [--devices N] [--seconds S] [--interval-ms I] [--outage-seconds O]
+        [--workers W] [--buf-bytes B] [--json PATH] [--unchecked-gateway] [--diagram]
+        simulate N devices (default 200) with the QEMU firmware's metrics reporting
+        every I ms (1000) for S s (12) per path through the embedded clients to one
+        Pushgateway, to VictoriaMetrics, and to vmagent forwarding to VictoriaMetrics
+        and Prometheus (VictoriaMetrics stopped for O s meanwhile: 30 when S >= 45,
+        else S/3); W client threads (4), B-byte buffer (1024); release build.
+        A table, and JSON at PATH. --unchecked-gateway: path 1 once more with
+        --push.disable-consistency-check. --diagram: write docs/fleet-architectures.svg
   help  print this text
 ";
 
@@ -80,6 +91,7 @@ fn main() -> ExitCode {
             runner.finish()
         }
         Some("fuzz") => fuzz(&rest),
+        Some("fleet") => fleet::main(&rest, USAGE),
         _ => {
             eprintln!("xtask: unknown command {command:?}\n");
             eprint!("{USAGE}");

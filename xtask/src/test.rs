@@ -173,6 +173,8 @@ pub fn run(runner: &mut Runner, opts: &Options) {
         crate::fuzz::replay(runner);
         // Built, never timed: `cargo xtask bench` times them.
         crate::bench::build_step(runner);
+        // A CI-sized fleet through the real engines, with the outage fault.
+        crate::fleet::ci_step(runner);
     }
     if opts.wants(Step::Cross) {
         cross::run(runner);
