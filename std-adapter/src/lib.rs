@@ -178,7 +178,7 @@ pub use gradient::{
 };
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
-pub use metrics_recorder::{MetricsRecorder, REFUSED_NAME};
+pub use metrics_recorder::{MetricsRecorder, RecorderHistogram, REFUSED_NAME};
 #[cfg(feature = "push")]
 pub use push::{
     PeriodicPusher, PeriodicPusherBuilder, PushClient, PushError, PushErrorSource, PushMethod,

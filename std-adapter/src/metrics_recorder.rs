@@ -8,7 +8,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::marker::PhantomData;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use edgeprom::{Buckets, Counter, DefaultBuckets, Gauge, Histogram, State};
+use edgeprom::{
+    Buckets, Counter, DefaultBuckets, DualHistogram, Gauge, Histogram, NativeHistogram, State,
+};
 use metrics::{Key, KeyName, Metadata, SharedString, Unit};
 
 use crate::{DynFamily, DynRegistry};
@@ -18,9 +20,12 @@ pub const REFUSED_NAME: &str = "edgeprom_label_sets_refused";
 
 /// A `metrics::Recorder` writing into a [`DynRegistry`]: each metric name is a
 /// [`DynFamily`] (its labels the family's labels), counters are
-/// [`Counter`]s, gauges [`Gauge`]s, histograms [`Histogram<B>`] with the buckets `B`
-/// (by default [`DefaultBuckets`], Python's; declare others with
-/// [`edgeprom::buckets!`]).
+/// [`Counter`]s, gauges [`Gauge`]s, histograms `H` (any [`RecorderHistogram`]): by default
+/// [`Histogram`] of [`DefaultBuckets`] (Python's; declare others with [`edgeprom::buckets!`]
+/// and make the recorder with [`with_buckets`](MetricsRecorder::with_buckets)), or native
+/// histograms ([`NativeHistogram`], [`native`](MetricsRecorder::native)), or both at once
+/// ([`DualHistogram`], [`with_histograms`](MetricsRecorder::with_histograms)), so a program
+/// instrumented with `histogram!` gets native histograms without changing a macro.
 ///
 /// Cardinality is bounded: a family holds at most [`with_max_series`](Self::with_max_series)
 /// series (10,000 by default); further label sets are folded into one series whose every
@@ -55,7 +60,7 @@ pub const REFUSED_NAME: &str = "edgeprom_label_sets_refused";
 /// assert!(text.contains("latency_seconds_bucket{le=\"0.025\"} 1\n"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct MetricsRecorder<B: Buckets<Value = f64> = DefaultBuckets> {
+pub struct MetricsRecorder<H: RecorderHistogram = Histogram<DefaultBuckets>> {
     registry: Arc<DynRegistry>,
     max_series: usize,
     overflow: Box<str>,
@@ -63,11 +68,44 @@ pub struct MetricsRecorder<B: Buckets<Value = f64> = DefaultBuckets> {
     help: RwLock<HashMap<String, String>>,
     counters: Kind<Counter, CounterHandle>,
     gauges: Kind<Gauge, GaugeHandle>,
-    histograms: Kind<Histogram<B>, HistogramHandle<B>>,
-    buckets: PhantomData<B>,
+    histograms: Kind<H, HistogramHandle<H>>,
+    kind: PhantomData<H>,
 }
 
-impl<B: Buckets<Value = f64>> fmt::Debug for MetricsRecorder<B> {
+/// A histogram type `histogram!` can be recorded into: [`Histogram<B>`], [`NativeHistogram`]
+/// and [`DualHistogram`] of `f64`.
+pub trait RecorderHistogram: State + Send + Sync + 'static {
+    /// Records `v`; a value the histogram refuses (NaN, infinite, negative where it has no
+    /// negative buckets) is dropped, as `metrics` has no way to report it.
+    fn record(&self, v: f64);
+}
+
+impl<B: Buckets<Value = f64>> RecorderHistogram for Histogram<B>
+where
+    Histogram<B>: Send + Sync,
+{
+    fn record(&self, v: f64) {
+        let _ = self.observe(v);
+    }
+}
+
+impl<const N: usize, const NEG: usize> RecorderHistogram for NativeHistogram<f64, N, NEG> {
+    fn record(&self, v: f64) {
+        let _ = self.observe(v);
+    }
+}
+
+impl<B: Buckets<Value = f64>, const N: usize, const NEG: usize> RecorderHistogram
+    for DualHistogram<B, N, NEG>
+where
+    DualHistogram<B, N, NEG>: Send + Sync,
+{
+    fn record(&self, v: f64) {
+        let _ = self.observe(v);
+    }
+}
+
+impl<H: RecorderHistogram> fmt::Debug for MetricsRecorder<H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MetricsRecorder")
             .field("max_series", &self.max_series)
@@ -111,17 +149,37 @@ impl<T: State, H> Default for Kind<T, H> {
     }
 }
 
-impl MetricsRecorder<DefaultBuckets> {
+impl MetricsRecorder {
     /// A recorder writing into `registry`, with histograms of Python's default buckets.
     pub fn new(registry: Arc<DynRegistry>) -> Self {
-        Self::with_buckets(registry)
+        Self::with_histograms(registry)
     }
 }
 
-impl<B: Buckets<Value = f64>> MetricsRecorder<B> {
-    /// A recorder writing into `registry`, with histograms of the buckets `B`. Registers the
-    /// self-metric `edgeprom_label_sets_refused_total` (unless the name is taken).
+impl<B: Buckets<Value = f64>> MetricsRecorder<Histogram<B>>
+where
+    Histogram<B>: Send + Sync,
+{
+    /// A recorder writing into `registry`, with histograms of the buckets `B`
+    /// (`MetricsRecorder::<Histogram<MyBuckets>>::with_buckets(registry)`).
     pub fn with_buckets(registry: Arc<DynRegistry>) -> Self {
+        Self::with_histograms(registry)
+    }
+}
+
+impl MetricsRecorder<NativeHistogram<f64, 160>> {
+    /// A recorder writing into `registry`, with native histograms of at most 160 buckets
+    /// (5 KiB a series; other sizes with [`with_histograms`](MetricsRecorder::with_histograms)).
+    pub fn native(registry: Arc<DynRegistry>) -> Self {
+        Self::with_histograms(registry)
+    }
+}
+
+impl<H: RecorderHistogram> MetricsRecorder<H> {
+    /// A recorder writing into `registry`, with histograms of the type `H`
+    /// (`MetricsRecorder::<DualHistogram>::with_histograms(registry)`). Registers the
+    /// self-metric `edgeprom_label_sets_refused_total` (unless the name is taken).
+    pub fn with_histograms(registry: Arc<DynRegistry>) -> Self {
         let refused = Arc::new(
             DynFamily::<Counter>::new(
                 REFUSED_NAME,
@@ -140,7 +198,7 @@ impl<B: Buckets<Value = f64>> MetricsRecorder<B> {
             counters: Kind::default(),
             gauges: Kind::default(),
             histograms: Kind::default(),
-            buckets: PhantomData,
+            kind: PhantomData,
         }
     }
 
@@ -178,12 +236,12 @@ impl<B: Buckets<Value = f64>> MetricsRecorder<B> {
 
     /// The handle for `key`: the one made before, or a new one on the family's series;
     /// `None` when the registry cannot hold it (counted).
-    fn handle<T: State + Send + 'static, H>(
+    fn handle<T: State + Send + 'static, W>(
         &self,
-        kind: &Kind<T, H>,
+        kind: &Kind<T, W>,
         key: &Key,
-        wrap: impl FnOnce(Arc<T>) -> H,
-    ) -> Option<Arc<H>> {
+        wrap: impl FnOnce(Arc<T>) -> W,
+    ) -> Option<Arc<W>> {
         if let Some(h) = kind
             .handles
             .read()
@@ -217,9 +275,9 @@ impl<B: Buckets<Value = f64>> MetricsRecorder<B> {
 
     /// The family named `name`, created and registered on its first use with `key`'s label
     /// names; `None` when it cannot be (remembered, so it is not tried again).
-    fn family<T: State + Send + 'static, H>(
+    fn family<T: State + Send + 'static, W>(
         &self,
-        kind: &Kind<T, H>,
+        kind: &Kind<T, W>,
         name: &str,
         key: &Key,
     ) -> Option<Arc<DynFamily<T>>> {
@@ -261,10 +319,7 @@ impl<B: Buckets<Value = f64>> MetricsRecorder<B> {
     }
 }
 
-impl<B: Buckets<Value = f64>> metrics::Recorder for MetricsRecorder<B>
-where
-    Histogram<B>: Send,
-{
+impl<H: RecorderHistogram> metrics::Recorder for MetricsRecorder<H> {
     fn describe_counter(&self, key: KeyName, _unit: Option<Unit>, description: SharedString) {
         self.describe(key.as_str(), description);
     }
@@ -332,15 +387,12 @@ impl metrics::GaugeFn for GaugeHandle {
     }
 }
 
-/// A series of a histogram family; NaN observations are dropped (as the core refuses them).
-struct HistogramHandle<B: Buckets<Value = f64>>(Arc<Histogram<B>>);
+/// A series of a histogram family; refused observations are dropped (NaN, say).
+struct HistogramHandle<H>(Arc<H>);
 
-impl<B: Buckets<Value = f64>> metrics::HistogramFn for HistogramHandle<B>
-where
-    Histogram<B>: Send,
-{
+impl<H: RecorderHistogram> metrics::HistogramFn for HistogramHandle<H> {
     fn record(&self, value: f64) {
-        let _ = self.0.observe(value);
+        self.0.record(value);
     }
 }
 

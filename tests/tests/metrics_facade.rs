@@ -230,3 +230,72 @@ fn a_metrics_program_exports_through_edgeprom_in_every_format() {
         );
     }
 }
+
+/// `histogram!` into native histograms (`MetricsRecorder::native`): the protobuf exposition
+/// carries them native (schema, spans) with the exact count and sum, and text has their count
+/// and sum; with `DualHistogram` text has the classic buckets too, and Python's strict parser
+/// takes it.
+#[test]
+fn histograms_can_be_native_or_dual() {
+    use edgeprom::DualHistogram;
+    use edgeprom_tests::client_model::decode_families;
+    let values: Vec<f64> = (1..=200).map(|i| f64::from(i) * 0.005).collect();
+    let record = |r: &dyn metrics::Recorder| {
+        metrics::with_local_recorder(r, || {
+            for &v in &values {
+                metrics::histogram!("job_seconds", "stage" => "fetch").record(v);
+            }
+            metrics::histogram!("job_seconds", "stage" => "fetch").record(f64::NAN);
+        })
+    };
+    let exact_sum: f64 = values.iter().sum();
+
+    let native_reg = Arc::new(DynRegistry::new());
+    let native = MetricsRecorder::native(native_reg.clone());
+    record(&native);
+    let pb = native_reg.gather_protobuf().expect("protobuf").unwrap();
+    let families = decode_families(&pb);
+    let job = families
+        .iter()
+        .find(|f| f.name.as_deref() == Some("job_seconds"))
+        .expect("the family");
+    let h = job.metric[0].histogram.as_ref().expect("a histogram");
+    assert!(h.schema.is_some(), "native: {h:?}");
+    assert!(!h.positive_span.is_empty());
+    assert_eq!(h.sample_count, Some(200), "NaN dropped");
+    assert!((h.sample_sum.unwrap() - exact_sum).abs() < 1e-9);
+    assert!(h.bucket.is_empty(), "no classic buckets");
+    let text = native_reg.gather(Format::Prometheus).unwrap();
+    assert!(
+        text.contains("job_seconds_count{stage=\"fetch\"} 200\n"),
+        "{text}"
+    );
+
+    let dual_reg = Arc::new(DynRegistry::new());
+    let dual: MetricsRecorder<DualHistogram> = MetricsRecorder::with_histograms(dual_reg.clone());
+    record(&dual);
+    let doc = dual_reg.gather(Format::OpenMetrics).unwrap();
+    let parsed = parse_openmetrics(&doc);
+    let le = |b: &str| {
+        value(
+            &parsed,
+            "job_seconds_bucket",
+            &[("stage", "fetch"), ("le", b)],
+        )
+    };
+    let upto = |b: f64| values.iter().filter(|&&v| v <= b).count() as f64;
+    assert_eq!(le("0.1"), Some(upto(0.1)), "{doc}");
+    assert_eq!(le("0.5"), Some(upto(0.5)), "{doc}");
+    assert_eq!(le("+Inf"), Some(200.0));
+    let pb = dual_reg.gather_protobuf().expect("protobuf").unwrap();
+    let families = decode_families(&pb);
+    let h = families
+        .iter()
+        .find(|f| f.name.as_deref() == Some("job_seconds"))
+        .and_then(|f| f.metric[0].histogram.clone())
+        .expect("a histogram");
+    assert!(
+        h.schema.is_some() && !h.bucket.is_empty(),
+        "both parts: {h:?}"
+    );
+}
