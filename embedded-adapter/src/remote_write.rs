@@ -691,9 +691,22 @@ mod tests {
         r.register(&C).unwrap();
         r.register(&G).unwrap();
         r.register(&F).unwrap();
-        C.inc();
-        G.set(0.1);
-        F.labels(["uart0"]).unwrap().inc_by(3);
+        // Once for all tests: they run in parallel and compare requests of these values (an
+        // increment per call raced a test between its two encodes).
+        use portable_atomic::{AtomicU8, Ordering};
+        static SET: AtomicU8 = AtomicU8::new(0); // 0: not yet, 1: being set, 2: set
+        if SET
+            .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            C.inc();
+            G.set(0.1);
+            F.labels(["uart0"]).unwrap().inc_by(3);
+            SET.store(2, Ordering::Release);
+        }
+        while SET.load(Ordering::Acquire) != 2 {
+            core::hint::spin_loop();
+        }
         r
     }
 
