@@ -292,20 +292,14 @@ impl<V: NativeValue, const N: usize, const NEG: usize> NativeHistogram<V, N, NEG
                 return Ok(());
             }
         }
-        self.observe_slow(self.banks(NEGATIVE), NEGATIVE, mag, v)
+        self.observe_slow(NEGATIVE, mag, v)
     }
 
     /// [`observe`](Self::observe) of a value of sign `neg` and magnitude `mag` when the
     /// bucket may lie outside the window, or a change may be under way.
     #[inline(never)]
-    fn observe_slow(
-        &self,
-        banks: [&[AtomicU128]; 2],
-        neg: bool,
-        mag: Mag,
-        v: V,
-    ) -> Result<(), ObserveError> {
-        let slots = banks[0].len() as u64;
+    fn observe_slow(&self, neg: bool, mag: Mag, v: V) -> Result<(), ObserveError> {
+        let slots = self.bank(neg, 0).len() as u64;
         if slots == 0 {
             return Err(ObserveError::Negative);
         }
@@ -316,8 +310,7 @@ impl<V: NativeValue, const N: usize, const NEG: usize> NativeHistogram<V, N, NEG
             let i = bucket_index(mag, at.schema);
             let range = at.range(neg);
             if contains(range, i) {
-                let bank = if at.bank == 0 { banks[0] } else { banks[1] };
-                if self.add(bank, i, at.schema, v) {
+                if self.add(self.bank(neg, at.bank), i, at.schema, v) {
                     if let Some(w) = Window::of(word, neg) {
                         self.view(neg).store(w.pack(), Ordering::Release);
                     }
