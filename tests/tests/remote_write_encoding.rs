@@ -345,10 +345,31 @@ fn written_in_place_and_streamed_agree() {
     static S: Metric<Summary> = Metric::new("sizes", "Sizes");
     static MODE: StateSet<3> = StateSet::new("mode", "Mode", ["idle", "busy", "off"]);
     static BUILD: Info<'static, 2> = Info::new("build", "Build", [("version", "1"), ("z", "")]);
+    // Series of one family whose values have the lengths of the one before are copies of
+    // it with the values replaced (on hosts); others, and a series longer than 127 bytes
+    // (a two-byte length), are written label by label.
+    static R: Family<Counter, 2, 8> = Family::new("hits", "Hits", ["id", "host"]);
+    let long: String = "v".repeat(120);
+    for (i, (id, host)) in [
+        ("0001", "h1"),
+        ("0002", "h1"),
+        ("0003", "h22"),
+        ("0004", "h3"),
+        ("0005", long.as_str()),
+        ("0006", "h4"),
+        ("0007", ""),
+        ("0008", ""),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        R.labels([id, host]).unwrap().inc_by(i as u64 + 1);
+    }
     for (zone, a) in [
         ("eu", "x"),
         ("us-east-1", ""),
         ("ap", "a-much-longer-label-value"),
+        ("us", "y"),
     ] {
         let h = H.labels([zone, a]).unwrap();
         for v in [0.001, 0.7, 3.0, 9e5, 2e6] {
@@ -364,7 +385,7 @@ fn written_in_place_and_streamed_agree() {
         .unwrap()
         .with_const_labels(&[("zz", "z"), ("b", "bee"), ("empty", "")])
         .unwrap();
-    for m in [&H as &dyn Collect, &C, &S, &MODE, &BUILD] {
+    for m in [&H as &dyn Collect, &R, &C, &S, &MODE, &BUILD] {
         r.register(m).unwrap();
     }
     let request = RemoteWrite::at(T).with_metadata(true);
@@ -374,13 +395,13 @@ fn written_in_place_and_streamed_agree() {
     let (len, body) = stream(&r, &request, || {});
     assert_eq!(len, n, "both measure the same request");
     assert_eq!(decode_body(&body).unwrap(), in_place);
-    // And what was recorded is there: 3 series x (8 buckets + count + sum), and the rest.
+    // And what was recorded is there: 4 series x (8 buckets + count + sum), and the rest.
     let buckets: Vec<_> = in_place
         .timeseries
         .iter()
         .filter(|ts| ts.label("__name__") == Some("ns_lat_bucket"))
         .collect();
-    assert_eq!(buckets.len(), 3 * 8);
+    assert_eq!(buckets.len(), 4 * 8);
     for ts in &buckets {
         let names: Vec<&str> = ts.labels.iter().map(|l| l.name.as_str()).collect();
         let mut sorted = names.clone();
@@ -393,5 +414,29 @@ fn written_in_place_and_streamed_agree() {
         .filter(|ts| ts.label("le") == Some("+Inf"))
         .map(|ts| ts.samples[0].value)
         .collect();
-    assert_eq!(inf, [5.0, 5.0, 5.0]);
+    assert_eq!(inf, [5.0, 5.0, 5.0, 5.0]);
+    let hits: Vec<(String, String, f64)> = in_place
+        .timeseries
+        .iter()
+        .filter(|ts| ts.label("__name__") == Some("ns_hits_total"))
+        .map(|ts| {
+            let l = |n| ts.label(n).unwrap_or("").to_string();
+            (l("id"), l("host"), ts.samples[0].value)
+        })
+        .collect();
+    let want: Vec<(String, String, f64)> = [
+        ("0001", "h1"),
+        ("0002", "h1"),
+        ("0003", "h22"),
+        ("0004", "h3"),
+        ("0005", long.as_str()),
+        ("0006", "h4"),
+        ("0007", ""),
+        ("0008", ""),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (id, host))| (id.to_string(), host.to_string(), i as f64 + 1.0))
+    .collect();
+    assert_eq!(hits, want, "every value in its series");
 }

@@ -51,6 +51,16 @@ impl<'a> Labels<'a> {
         }
     }
 
+    /// How many labels there are: names paired with a value (a family's stored labels have
+    /// one value per name).
+    #[cfg(feature = "remote-write")]
+    pub(crate) fn count(&self) -> usize {
+        match self.values {
+            LabelValues::Given(v) => self.names.len().min(v.len()),
+            LabelValues::Stored(_) => self.names.len(),
+        }
+    }
+
     /// Where the names are and how long each is: equal for two series whose label names are
     /// the same strings (remote write reuses the order it found for the first).
     #[cfg(feature = "remote-write")]

@@ -48,14 +48,19 @@ impl<'b> SliceWriter<'b> {
         self.len = end;
     }
 
-    /// The next `n` bytes of the buffer, counted as written, when they fit (remote write
-    /// writes a series into them in place).
+    /// The rest of the buffer, after what was written: a remote write series is written
+    /// there, then counted by [`commit`](Self::commit) when it fits.
     #[cfg(feature = "remote-write")]
-    pub(crate) fn claim(&mut self, n: usize) -> Option<&mut [u8]> {
-        let end = self.len.checked_add(n)?;
-        let dst = self.buf.get_mut(self.len..end)?;
-        self.len = end;
-        Some(dst)
+    #[cfg_attr(edgeprom_small_code, allow(dead_code))] // a host's remote write only
+    pub(crate) fn free(&mut self) -> &mut [u8] {
+        self.buf.get_mut(self.len..).unwrap_or_default()
+    }
+
+    /// Counts `n` bytes written into [`free`](Self::free) (at most its length).
+    #[cfg(feature = "remote-write")]
+    #[cfg_attr(edgeprom_small_code, allow(dead_code))] // a host's remote write only
+    pub(crate) fn commit(&mut self, n: usize) {
+        self.len = self.len.saturating_add(n).min(self.buf.len().max(self.len));
     }
 
     /// What was written so far, and the next `n` bytes of the buffer, counted as written,

@@ -28,8 +28,9 @@
 //! `metrics-exporter-prometheus` (ratios to the former); `--only scrape_server` only workload 8; `--only scale` shows how cost grows:
 //! a labelled lookup in families of 10 to 100,000 series, a scrape of 1,000 to 100,000.
 //!
-//! `--profile WORKLOAD` (counter, labelled, observe, scrape, remote_write) runs only edgeprom's workload in
-//! a fixed loop, for `valgrind --tool=callgrind`.
+//! `--profile WORKLOAD` (counter, labelled, observe, scrape, remote_write, remote_write_snap) runs
+//! only edgeprom's workload in a fixed loop (`PEERS_PROFILE_ROUNDS` times), for `valgrind
+//! --tool=callgrind`.
 #![deny(unsafe_code)]
 
 mod alloc;
@@ -79,7 +80,7 @@ fn main() -> ExitCode {
             "--only" => only = args.next(),
             "-h" | "--help" => {
                 println!(
-                    "usage: peers [--quick] [--only native|scrape_server|metrics|scale] [--profile counter|labelled|observe|scrape|remote_write]"
+                    "usage: peers [--quick] [--only native|remote_write|scrape_server|metrics|scale] [--profile counter|labelled|observe|scrape|remote_write|remote_write_snap]"
                 );
                 return ExitCode::SUCCESS;
             }
@@ -109,6 +110,17 @@ fn main() -> ExitCode {
             );
             println!("machine: {}\n", machine());
             native::print(&native::measure(values, &cfg));
+            return ExitCode::SUCCESS;
+        }
+        Some("remote_write") => {
+            println!(
+                "workload 6 only ({} run: median of {} rounds of ~{:?} batches)",
+                if quick { "quick" } else { "full" },
+                cfg.rounds,
+                cfg.batch
+            );
+            println!("machine: {}\n", machine());
+            remote_write::print(&remote_write::measure(values, &cfg));
             return ExitCode::SUCCESS;
         }
         Some("scrape_server") => {
@@ -505,6 +517,14 @@ fn print_targets(rows: &[Row]) {
 /// Runs one of edgeprom's workloads in a fixed loop, untimed, for a profiler.
 fn run_profile(workload: &str, values: &'static [f64]) -> ExitCode {
     let mut s = with_edgeprom::subject(values);
+    // `PEERS_PROFILE_ROUNDS`: how many scrapes or requests (two counts under callgrind give
+    // the instructions of one by their difference).
+    let rounds = |default: usize| {
+        std::env::var("PEERS_PROFILE_ROUNDS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(default)
+    };
     match workload {
         "counter" | "labelled" | "observe" => {
             let op = match workload {
@@ -518,12 +538,13 @@ fn run_profile(workload: &str, values: &'static [f64]) -> ExitCode {
         }
         "scrape" => {
             if let Some(sc) = s.scraper.as_mut() {
-                for _ in 0..200 {
+                for _ in 0..rounds(200) {
                     sc.scrape();
                 }
             }
         }
-        "remote_write" => remote_write::profile(values),
+        "remote_write" => remote_write::profile(values, rounds(200)),
+        "remote_write_snap" => remote_write::profile_snap(values, rounds(200)),
         other => {
             eprintln!("peers: unknown workload `{other}` for --profile");
             return ExitCode::from(2);

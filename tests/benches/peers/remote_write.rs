@@ -210,12 +210,27 @@ pub fn print(lines: &[Line]) {
     }
 }
 
-/// `--profile remote_write`: the protobuf encode of the scrape registry in a loop, untimed.
-pub fn profile(values: &[f64]) {
+/// `--profile remote_write`: the protobuf encode of the scrape registry `rounds` times, untimed.
+pub fn profile(values: &[f64], rounds: usize) {
     let registry: Registry<'static, 16> = with_edgeprom::scrape_registry(values);
     let request = RemoteWrite::at(Duration::from_millis(1_700_000_000_123));
     let mut proto = sized(|b| registry.encode_remote_write(&request, b).map_err(needed));
-    for _ in 0..50 {
+    for _ in 0..rounds {
         let _ = registry.encode_remote_write(&request, &mut proto);
+    }
+}
+
+/// `--profile remote_write_snap`: the protobuf encode and its `snap` compression, `rounds`
+/// times, untimed.
+pub fn profile_snap(values: &[f64], rounds: usize) {
+    let registry: Registry<'static, 16> = with_edgeprom::scrape_registry(values);
+    let request = RemoteWrite::at(Duration::from_millis(1_700_000_000_123));
+    let mut proto = sized(|b| registry.encode_remote_write(&request, b).map_err(needed));
+    let mut compressed = vec![0u8; snap::raw::max_compress_len(proto.len())];
+    let mut encoder = snap::raw::Encoder::new();
+    for _ in 0..rounds {
+        if let Ok(len) = registry.encode_remote_write(&request, &mut proto) {
+            let _ = encoder.compress(&proto[..len], &mut compressed);
+        }
     }
 }

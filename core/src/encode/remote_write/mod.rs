@@ -97,7 +97,7 @@ use core::cmp::Ordering;
 use core::fmt;
 use core::time::Duration;
 
-use self::shape::{Key, Label, Segment, Shapes, Written};
+use self::shape::{Key, Label, Repeat, Segment, Shapes, Written};
 use self::wire::*;
 use super::label_value::{raw, LabelValue};
 use super::name_parts::{full_name, one, parts_len, Parts, Val};
@@ -178,6 +178,9 @@ pub(crate) struct Pass {
     budget: Option<usize>,
     written: usize,
     shapes: Shapes,
+    /// The `Sample` field every series has but for its value.
+    #[cfg_attr(edgeprom_small_code, allow(dead_code))] // nothing is written in place there
+    tail: SampleTail,
     /// What writes the messages: set only by [`Encoder::remote_write`], so that a firmware
     /// that never builds a remote write encoder links none of it (the format's arm in every
     /// `dispatch!` calls through this table).
@@ -192,6 +195,7 @@ impl Pass {
         budget: None,
         written: 0,
         shapes: Shapes::new(),
+        tail: SampleTail::NONE,
         fns: None,
     };
 
@@ -433,6 +437,7 @@ impl<'w> Encoder<'w> {
             budget,
             written: 0,
             shapes: Shapes::new(),
+            tail: SampleTail::at(request.timestamp_ms() as u64),
             fns: Some(&FNS),
         };
         enc
@@ -615,36 +620,54 @@ impl Own<'_> {
         }
     }
 
-    /// The length of its `Label` field, 0 when its value is empty (it is not written).
-    fn field_len(&self) -> usize {
-        match self.lens() {
-            (_, 0) => 0,
-            (n, v) => field_len(label_len(n, v)),
-        }
-    }
-
-    /// Writes its `Label` field (when its value is not empty).
-    fn write(&self, c: &mut Cursor<'_>) {
-        let (n, v) = self.lens();
-        if v == 0 {
-            return;
-        }
-        c.field(FIELD1_LEN, label_len(n, v));
-        c.field(FIELD1_LEN, n);
-        match self {
-            Own::Family(n, _) | Own::Extra(n, _) => c.put(n.as_bytes()),
-            Own::State(n, _) => {
-                for piece in n {
-                    c.put(piece);
-                }
-            }
-        }
-        c.field(FIELD2_LEN, v);
+    /// Writes its value's bytes.
+    fn write_value(&self, c: &mut Cursor<'_>) {
         match self {
             Own::Family(_, value) => c.value(value),
             Own::Extra(_, value) => c.put(value),
             Own::State(_, value) => c.put(value.as_bytes()),
         }
+    }
+}
+
+/// A request's `Sample` field with the value left zero, the same for every series: written
+/// whole, then the value put in.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SampleTail {
+    bytes: [u8; 32],
+    len: u8,
+}
+
+impl SampleTail {
+    /// Where the value is in it (after the field's tag and length, the value's tag).
+    const VALUE: usize = 3;
+
+    /// None: no request.
+    const NONE: SampleTail = SampleTail {
+        bytes: [0; 32],
+        len: 0,
+    };
+
+    /// The `Sample` field of a request at `timestamp_ms`.
+    fn at(timestamp_ms: u64) -> Self {
+        let sample = 9 + 1 + varint_len(timestamp_ms);
+        let mut head = Head::<32>::new();
+        head.field(FIELD2_LEN, sample);
+        head.push(&[SAMPLE_VALUE]);
+        head.push(&[0; 8]);
+        head.push(&[SAMPLE_TIMESTAMP]);
+        head.varint(timestamp_ms);
+        let mut tail = SampleTail::NONE;
+        let b = head.bytes();
+        if let Some(d) = tail.bytes.get_mut(..b.len()) {
+            d.copy_from_slice(b);
+        }
+        tail.len = b.len() as u8; // at most 2 + 9 + 11
+        tail
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
     }
 }
 
@@ -663,6 +686,13 @@ impl Cursor<'_> {
         self.at = end;
     }
 
+    fn byte(&mut self, b: u8) {
+        if let Some(d) = self.dst.get_mut(self.at) {
+            *d = b;
+        }
+        self.at += 1;
+    }
+
     fn value(&mut self, v: &LabelValue<'_>) {
         let end = self.at + v.len();
         if let Some(d) = self.dst.get_mut(self.at..end) {
@@ -673,15 +703,15 @@ impl Cursor<'_> {
 
     fn varint(&mut self, mut v: u64) {
         while v >= 0x80 {
-            self.put(&[(v as u8) | 0x80]);
+            self.byte((v as u8) | 0x80);
             v >>= 7;
         }
-        self.put(&[v as u8]);
+        self.byte(v as u8);
     }
 
     /// A length-delimited field's tag and length.
     fn field(&mut self, tag: u8, len: usize) {
-        self.put(&[tag]);
+        self.byte(tag);
         self.varint(len as u64);
     }
 }
@@ -780,7 +810,7 @@ impl<'w> Encoder<'w> {
     /// order of name: in place, as runs of the family's shape, when the output is a buffer it
     /// fits in; else as the shape orders them (its shared labels as their bytes), or sorted
     /// by scanning when there are more than a shape holds.
-    fn rw_series(&mut self, key: Key, s: &Sample<'_>, value: f64) {
+    fn rw_series(&mut self, key: &Key, s: &Sample<'_>, value: f64) {
         // Only a series written in place just now may be repeated.
         self.rw.shapes.set_last(None);
         self.rw.shapes.prepare(key, s);
@@ -834,66 +864,149 @@ impl<'w> Encoder<'w> {
     /// writes into a buffer the series fits in and the shape has runs (on hosts). Returns
     /// whether it was written so (or left out, not fitting the second pass's budget).
     fn rw_series_in_place(&mut self, s: &Sample<'_>, value: f64) -> bool {
+        self.rw_series_repeat(s, value) || self.rw_series_runs(s, value)
+    }
+
+    /// [`rw_series_in_place`](Self::rw_series_in_place) as runs of the shape.
+    #[inline(never)]
+    fn rw_series_runs(&mut self, s: &Sample<'_>, value: f64) -> bool {
         let Some((segments, shared)) = self.rw.shapes.current().and_then(|s| s.segments()) else {
             return false;
         };
         let Out::Slice(w) = &mut self.out else {
             return false;
         };
-        let mut labels = 0;
-        for segment in segments {
-            labels += match *segment {
-                Segment::Shared(a, b) => usize::from(b - a),
-                Segment::Own(pos) => s.own(usize::from(pos)).map_or(0, |o| o.field_len()),
-            };
-        }
-        let timestamp_ms = self.rw.timestamp_ms;
-        let sample = 9 + 1 + varint_len(timestamp_ms);
-        let body = labels + field_len(sample);
-        let total = field_len(body);
-        if !self.rw.fits(total) {
-            return true;
-        }
+        // One pass: the body after room for a one-byte length (most series are shorter than
+        // 128 bytes), moved on when the length takes more.
         let start = w.pos();
-        let Some(dst) = w.claim(total) else {
-            return false;
-        };
-        let mut c = Cursor { dst, at: 0 };
-        c.field(TIMESERIES, body);
+        let free = w.free();
+        let mut c = Cursor { dst: free, at: 2 };
         let mut extra = None;
+        let mut values = heapless::Vec::<(u32, u16), { shape::SORTED }>::new();
         for segment in segments {
+            let run = |a: u16, b: u16| shared.get(usize::from(a)..usize::from(b));
             match *segment {
-                Segment::Shared(a, b) => c.put(
-                    shared
-                        .get(usize::from(a)..usize::from(b))
-                        .unwrap_or_default(),
-                ),
-                Segment::Own(pos) => {
-                    if let Some(own) = s.own(usize::from(pos)) {
-                        let at = c.at;
-                        own.write(&mut c);
-                        if let Own::Extra(..) = own {
-                            extra = Some((at, c.at - at));
-                        }
+                Segment::Shared(a, b) => c.put(run(a, b).unwrap_or_default()),
+                Segment::Own(pos, a, b) => {
+                    let own = s.own(usize::from(pos));
+                    let v = own.map_or(0, |o| o.lens().1);
+                    let (Some(own), Ok(len)) = (own.filter(|_| v != 0), u16::try_from(v)) else {
+                        let _ = values.push((0, 0)); // an empty value: no label
+                        continue;
+                    };
+                    // Its tag and length, the name run, the value's length and bytes.
+                    let at = c.at;
+                    let name_run = run(a, b).unwrap_or_default();
+                    c.field(FIELD1_LEN, name_run.len() + varint_len(v as u64) + v);
+                    c.put(name_run);
+                    c.varint(v as u64);
+                    let _ = values.push((c.at as u32, len));
+                    own.write_value(&mut c);
+                    if let Own::Extra(..) = own {
+                        extra = Some((at, c.at - at));
                     }
                 }
             }
         }
+        // The sample: the request's, the value put in.
+        let tail = self.rw.tail.bytes();
         let sample_at = c.at;
-        c.field(FIELD2_LEN, sample);
-        c.put(&[SAMPLE_VALUE]);
+        c.put(tail);
+        c.at = sample_at + SampleTail::VALUE;
         c.put(&value.to_bits().to_le_bytes());
-        c.put(&[SAMPLE_TIMESTAMP]);
-        c.varint(timestamp_ms);
-        debug_assert_eq!(c.at, total, "a series measured and written differently");
+        let body = sample_at + tail.len() - 2;
+        let total = field_len(body);
+        if total > c.dst.len() {
+            return false; // not in the buffer: measured (or counted) by the general path
+        }
+        if !self.rw.fits(total) {
+            return true; // left out, nothing counted
+        }
+        let moved = total - body - 2; // past a one-byte length
+        if let Some(series) = c.dst.get_mut(2..total).filter(|_| moved > 0) {
+            series.copy_within(..body, moved);
+        }
+        let mut head = Cursor { dst: c.dst, at: 0 };
+        head.field(TIMESERIES, body);
+        w.commit(total);
         self.rw.written += total;
-        self.rw.shapes.set_last(extra.map(|extra| Written {
+        for (at, len) in &mut values {
+            if *len != 0 {
+                *at += moved as u32;
+            }
+        }
+        let owns = segments
+            .iter()
+            .filter(|s| matches!(s, Segment::Own(..)))
+            .count();
+        let repeat = Repeat {
             start,
             total,
             body,
-            extra,
-            sample: sample_at,
-        }));
+            extra: extra.map(|(at, len)| (at + moved, len)),
+            sample: sample_at + moved,
+            values,
+        };
+        self.rw.shapes.set_last(repeat.written());
+        let complete = repeat.values.len() == owns;
+        self.rw.shapes.set_repeat(complete.then_some(repeat));
+        true
+    }
+
+    /// The series as a copy of the last one of its shape written in place, its own labels'
+    /// values and its sample's value replaced: when every value has the length it had there
+    /// (label values of one width: ids, codes, shard numbers). Returns whether it was
+    /// written so (or left out, not fitting the second pass's budget).
+    fn rw_series_repeat(&mut self, s: &Sample<'_>, value: f64) -> bool {
+        let Some(shape) = self.rw.shapes.current() else {
+            return false;
+        };
+        let (Some(repeat), Some((segments, _))) = (shape.repeat(), shape.segments()) else {
+            return false;
+        };
+        let Out::Slice(w) = &mut self.out else {
+            return false;
+        };
+        // Every own value as long as there.
+        let mut k = 0;
+        for segment in segments {
+            if let Segment::Own(pos, ..) = *segment {
+                let v = s.own(usize::from(pos)).map_or(0, |o| o.lens().1);
+                match repeat.values.get(k) {
+                    Some(&(_, len)) if usize::from(len) == v => k += 1,
+                    _ => return false,
+                }
+            }
+        }
+        if !self.rw.fits(repeat.total) {
+            return true;
+        }
+        let start = w.pos();
+        let Some((past, dst)) = w.claim_after(repeat.total) else {
+            return false;
+        };
+        if let Some(before) = past.get(repeat.start..repeat.start + repeat.total) {
+            super::out::copy(dst, before);
+        }
+        let mut c = Cursor { dst, at: 0 };
+        let mut k = 0;
+        for segment in segments {
+            if let Segment::Own(pos, ..) = *segment {
+                if let (Some(own), Some(&(at, 1..))) =
+                    (s.own(usize::from(pos)), repeat.values.get(k))
+                {
+                    c.at = at as usize;
+                    own.write_value(&mut c);
+                }
+                k += 1;
+            }
+        }
+        c.at = repeat.sample + SampleTail::VALUE;
+        c.put(&value.to_bits().to_le_bytes());
+        self.rw.written += repeat.total;
+        let last = repeat.written().map(|w| Written { start, ..w });
+        self.rw.shapes.set_last(last);
+        self.rw.shapes.repeated_at(start);
         true
     }
 
@@ -911,11 +1024,13 @@ impl<'w> Encoder<'w> {
         if w.pos() != last.start + last.total {
             return false; // something else came between
         }
-        let body = last.body - last.extra.1 + le_field.len();
-        if varint_len(body as u64) != varint_len(last.body as u64) {
+        let (extra_at, extra_len) = last.extra;
+        let body = last.body - extra_len + le_field.len();
+        let head = last.total - last.body; // the tag and the body's length
+        if 1 + varint_len(body as u64) != head {
             return false;
         }
-        let total = last.total - last.extra.1 + le_field.len();
+        let total = last.total - extra_len + le_field.len();
         if !self.rw.fits(total) {
             self.rw.shapes.set_last(None);
             return true;
@@ -924,36 +1039,33 @@ impl<'w> Encoder<'w> {
         let Some((past, dst)) = w.claim_after(total) else {
             return false;
         };
-        let before = past
-            .get(last.start..last.start + last.total)
-            .unwrap_or_default();
-        let head = 1 + varint_len(body as u64);
-        let (extra_at, extra_len) = last.extra;
+        // The series before: its labels up to `le`, `le`, the labels after it and the
+        // sample's tag, length and value tag, the value, the timestamp.
+        let before = past.get(last.start..).unwrap_or_default();
+        let value_at = last.sample + 3;
+        let pieces: [&[u8]; 5] = [
+            before.get(head..extra_at).unwrap_or_default(),
+            le_field,
+            before
+                .get(extra_at + extra_len..value_at)
+                .unwrap_or_default(),
+            &value.to_bits().to_le_bytes(),
+            before.get(value_at + 8..).unwrap_or_default(),
+        ];
         let mut c = Cursor { dst, at: 0 };
         c.field(TIMESERIES, body);
-        c.put(before.get(head..extra_at).unwrap_or_default());
-        let new_extra = c.at;
-        c.put(le_field);
-        c.put(
-            before
-                .get(extra_at + extra_len..last.sample)
-                .unwrap_or_default(),
-        );
-        let sample_at = c.at;
-        // The sample: same length, the value replaced.
-        let sample = before.get(last.sample..).unwrap_or_default();
-        let (lead, rest) = sample.split_at(sample.len().min(3));
-        c.put(lead);
-        c.put(&value.to_bits().to_le_bytes());
-        c.put(rest.get(8..).unwrap_or_default());
+        for piece in pieces {
+            c.put(piece);
+        }
         debug_assert_eq!(c.at, total, "a bucket repeated with a different length");
         self.rw.written += total;
+        let moved = le_field.len() as isize - extra_len as isize;
         self.rw.shapes.set_last(Some(Written {
             start,
             total,
             body,
-            extra: (new_extra, le_field.len()),
-            sample: sample_at,
+            extra: (extra_at, le_field.len()),
+            sample: last.sample.wrapping_add_signed(moved),
         }));
         true
     }
@@ -970,22 +1082,13 @@ impl<'w> Encoder<'w> {
             name: full_name(self.namespace, desc.name(), suffix),
             consts: self.const_labels,
             labels,
-            own: own_labels(labels),
+            own: labels.count(),
             extra,
             state: None,
         };
         let key = Key::of(&sample, desc.name(), suffix);
-        self.rw_series(key, &sample, value);
+        self.rw_series(&key, &sample, value);
     }
-}
-
-/// How many labels `labels` has.
-fn own_labels(labels: &Labels<'_>) -> usize {
-    let mut n = 0;
-    while labels.get(n).is_some() {
-        n += 1;
-    }
-    n
 }
 
 /// The remote write format: its [`Syntax`] writes `TimeSeries`, its [`Dialect`] metadata,
@@ -1066,13 +1169,13 @@ fn write_series_with(
         name: full_name(enc.namespace, desc.name(), ""),
         consts: enc.const_labels,
         labels,
-        own: own_labels(labels),
+        own: labels.count(),
         extra: None,
         state: None,
     };
     let key = Key::of(&sample, desc.name(), "");
     enc.rw.shapes.set_last(None);
-    enc.rw.shapes.prepare(key, &sample);
+    enc.rw.shapes.prepare(&key, &sample);
     enc.rw_series_with(&sample, tail_len, tail);
 }
 
@@ -1088,12 +1191,12 @@ fn write_state_sample(
         name,
         consts: enc.const_labels,
         labels,
-        own: own_labels(labels),
+        own: labels.count(),
         extra: None,
         state: Some((name, state)),
     };
     let key = Key::of(&sample, desc.name(), "");
-    enc.rw_series(key, &sample, value);
+    enc.rw_series(&key, &sample, value);
 }
 
 /// One `_bucket` series per bound (`le` written by `write_le(i, out)`, `+Inf` past the last);
@@ -1108,34 +1211,54 @@ fn write_bucket_samples(
 ) {
     let mut i = 0;
     while let Some(count) = cumulative() {
-        // `le` as the text formats write it (`0.005`, `1.0`, `+Inf`): at most 24 bytes.
-        let mut le = [0u8; 32];
-        let mut w = Out::Slice(SliceWriter::new(&mut le));
-        match key.and_then(|key| enc.buckets.le(key, write_le, i)) {
-            Some(s) => w.put(s),
-            None => write_le(i, &mut w),
-        }
-        let n = match w {
-            Out::Slice(w) => w.finish().unwrap_or_default(),
-            _ => 0,
+        // The `le` label's whole field, its value as the text formats write it (`0.005`,
+        // `1.0`, `+Inf`: at most 24 bytes).
+        let mut field = [0u8; LE_FIELD];
+        let len = match key.and_then(|key| enc.buckets.le(key, write_le, i)) {
+            Some(s) => le_field(&mut field, s.as_bytes()),
+            None => {
+                let mut le = [0u8; LE_VALUE];
+                let mut w = Out::Slice(SliceWriter::new(&mut le));
+                write_le(i, &mut w);
+                let n = match w {
+                    Out::Slice(w) => w.finish().unwrap_or_default(),
+                    _ => 0,
+                };
+                le_field(&mut field, le.get(..n).unwrap_or_default())
+            }
         };
-        let le = le.get(..n).unwrap_or_default();
+        let field = field.get(..len).unwrap_or_default();
         // After the first bucket, a copy of the one before with `le` and the count replaced.
-        let mut field = [0u8; 48];
-        let mut c = Cursor {
-            dst: &mut field,
-            at: 0,
-        };
-        Own::Extra("le", le).write(&mut c);
-        let len = c.at;
-        let repeated = i > 0
-            && len <= 48
-            && enc.rw_bucket_again(field.get(..len).unwrap_or_default(), count as f64);
+        let repeated = i > 0 && enc.rw_bucket_again(field, count as f64);
         if !repeated {
+            let le = field.get(LE_HEAD..).unwrap_or_default();
             enc.rw_sample(desc, "_bucket", labels, Some(("le", le)), count as f64);
         }
         i += 1;
     }
+}
+
+/// The longest `le` value a bucket series is written with (longer bounds' strings are cut:
+/// the text formats' canonical bounds take at most 24 bytes).
+const LE_VALUE: usize = 32;
+/// The bytes of an `le` `Label` field before its value: the field's tag and length, the
+/// name's tag, length and `le`, the value's tag and length (all lengths under 128).
+const LE_HEAD: usize = 8;
+/// The longest `le` `Label` field.
+const LE_FIELD: usize = LE_HEAD + LE_VALUE;
+
+/// Writes the `Label` field `le="value"` into `field` (at most [`LE_VALUE`] bytes of the
+/// value); returns its length.
+fn le_field(field: &mut [u8; LE_FIELD], value: &[u8]) -> usize {
+    let value = value.get(..LE_VALUE).unwrap_or(value);
+    let v = value.len() as u8; // at most 32
+    if let Some(head) = field.first_chunk_mut::<LE_HEAD>() {
+        *head = [FIELD1_LEN, 6 + v, FIELD1_LEN, 2, b'l', b'e', FIELD2_LEN, v];
+    }
+    if let Some(d) = field.get_mut(LE_HEAD..LE_HEAD + value.len()) {
+        super::out::copy(d, value);
+    }
+    LE_HEAD + value.len()
 }
 
 impl Syntax for RemoteWriteProto {

@@ -5,7 +5,7 @@ use core::cmp::Ordering;
 
 use super::super::wire::{FIELD1_LEN, FIELD2_LEN};
 use super::super::{label_len, parts_cmp, parts_len, Head, Parts, Sample, Val};
-use super::{Key, Label, Segment, Written, SORTED};
+use super::{Key, Label, Repeat, Segment, Written, SORTED};
 
 /// Bytes of shared labels kept per shape.
 const SHARED: usize = 512;
@@ -36,16 +36,23 @@ impl Shapes {
 
     /// Makes the shape keyed `key` (of `sample`) the current one, worked out unless it is
     /// kept; `false` (none current) when the sample has more than [`SORTED`] labels.
+    #[inline]
     pub(in crate::encode::remote_write) fn prepare(
         &mut self,
-        key: Key,
+        key: &Key,
         sample: &Sample<'_>,
     ) -> bool {
         // Most series have the shape of the one before.
         let current = self.current.and_then(|i| self.ways.get(i));
-        if current.is_some_and(|w| w.key == Some(key)) {
+        if current.is_some_and(|w| w.key.as_ref() == Some(key)) {
             return true;
         }
+        self.prepare_other(*key, sample)
+    }
+
+    /// [`prepare`](Self::prepare) for a shape other than the current one.
+    #[inline(never)]
+    fn prepare_other(&mut self, key: Key, sample: &Sample<'_>) -> bool {
         if let Some(i) = self.ways.iter().position(|w| w.key == Some(key)) {
             self.current = Some(i);
             return true;
@@ -71,6 +78,21 @@ impl Shapes {
     pub(in crate::encode::remote_write) fn current(&self) -> Option<&Shape> {
         self.ways.get(self.current?)
     }
+
+    /// Notes that the last series of the current shape was repeated at `start`.
+    pub(in crate::encode::remote_write) fn repeated_at(&mut self, start: usize) {
+        let shape = self.current.and_then(|i| self.ways.get_mut(i));
+        if let Some(repeat) = shape.and_then(|s| s.repeat.as_mut()) {
+            repeat.start = start;
+        }
+    }
+
+    /// Notes the last series of the current shape written in place (`None`: forget it).
+    pub(in crate::encode::remote_write) fn set_repeat(&mut self, repeat: Option<Repeat>) {
+        if let Some(shape) = self.current.and_then(|i| self.ways.get_mut(i)) {
+            shape.repeat = repeat;
+        }
+    }
 }
 
 /// One label of the shape: where [`Sample::get`] finds it, and its bytes when shared.
@@ -94,6 +116,8 @@ pub(crate) struct Shape {
     /// twice: then a series is its runs, each a copy or one label.
     segments: heapless::Vec<Segment, SORTED>,
     fast: bool,
+    /// The last series of the shape written in place.
+    repeat: Option<Repeat>,
 }
 
 impl Shape {
@@ -105,6 +129,7 @@ impl Shape {
             shared: heapless::Vec::new(),
             segments: heapless::Vec::new(),
             fast: false,
+            repeat: None,
         }
     }
 
@@ -119,6 +144,7 @@ impl Shape {
         self.shared.clear();
         self.segments.clear();
         self.fast = false;
+        self.repeat = None;
         // Every label, empty values too (the next series may fill them): sorted by name, a
         // name given twice after its first (the first non-empty one is written).
         let mut i = 0;
@@ -212,13 +238,40 @@ impl Shape {
                         _ => return false,
                     }
                 }
-                None => Segment::Own(slot.pos),
+                None => Segment::Own(slot.pos, 0, 0),
             };
             if self.segments.push(segment).is_err() {
                 return false;
             }
         }
+        // After every shared label's bytes (whose runs are joined when they follow each
+        // other): each own label's name run.
+        for segment in &mut self.segments {
+            let Segment::Own(pos, start, end) = segment else {
+                continue;
+            };
+            let Some((name, _)) = sample.label(usize::from(*pos)) else {
+                return false;
+            };
+            let at = self.shared.len();
+            let mut head = Head::<11>::new();
+            head.field(FIELD1_LEN, parts_len(&name));
+            let mut ok = self.shared.extend_from_slice(head.bytes()).is_ok();
+            for piece in name.iter() {
+                ok = ok && self.shared.extend_from_slice(piece).is_ok();
+            }
+            ok = ok && self.shared.push(FIELD2_LEN).is_ok();
+            match (u16::try_from(at), u16::try_from(self.shared.len())) {
+                (Ok(a), Ok(b)) if ok => (*start, *end) = (a, b),
+                _ => return false,
+            }
+        }
         true
+    }
+
+    /// The last series of the shape written in place, if it is known.
+    pub(in crate::encode::remote_write) fn repeat(&self) -> Option<&Repeat> {
+        self.repeat.as_ref()
     }
 
     /// The series as runs and the bytes the shared ones point into, when it can be written
@@ -313,8 +366,12 @@ mod tests {
         for segment in segments {
             match *segment {
                 Segment::Shared(a, b) => decode(&shared[usize::from(a)..usize::from(b)], &mut got),
-                Segment::Own(pos) => {
+                Segment::Own(pos, a, b) => {
+                    // The name run: the name's tag, length, bytes, the value's tag.
+                    let run = &shared[usize::from(a)..usize::from(b)];
+                    assert_eq!((run[0], run[run.len() - 1]), (0x0a, 0x12));
                     if let Some((n, Val::Parts(v))) = sample.own_label(usize::from(pos)) {
+                        assert_eq!(&run[2..run.len() - 1], text(&n).as_bytes());
                         if !text(&v).is_empty() {
                             got.push(std::format!("{}={}", text(&n), text(&v)));
                         }

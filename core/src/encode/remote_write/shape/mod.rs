@@ -61,13 +61,15 @@ impl Key {
     }
 }
 
-/// A run of a series' labels in order: shared labels' bytes (`start..end` in
-/// the shape's shared bytes), or one label of the series' own (its position for `Sample::own`).
+/// A run of a series' labels in order: shared labels' bytes (`start..end` in the shape's
+/// shared bytes), or one label of the series' own: its position for `Sample::own` and where
+/// the shared bytes hold what its field has between its length and its value's length (the
+/// name's tag, length and bytes, the value's tag), the same for every series of the shape.
 #[derive(Debug, Clone, Copy)]
 #[cfg_attr(edgeprom_small_code, allow(dead_code))] // no shapes on bare metal
 pub(crate) enum Segment {
     Shared(u16, u16),
-    Own(u8),
+    Own(u8, u16, u16),
 }
 
 /// Where a series written in place is in the buffer, and its `le` (or `quantile`) label:
@@ -85,6 +87,40 @@ pub(crate) struct Written {
     pub(in crate::encode::remote_write) extra: (usize, usize),
     /// Where its `Sample` field starts, from `start`.
     pub(in crate::encode::remote_write) sample: usize,
+}
+
+/// Where the last series of a shape written in place is, and each of its own labels'
+/// values (in the order of the shape's [`Segment::Own`]s: from the series' start, and the
+/// length; `(0, 0)` for one left out): the next series of the shape whose values have the
+/// same lengths is a copy of it with the values and the sample's value replaced.
+#[derive(Debug)]
+#[cfg_attr(edgeprom_small_code, allow(dead_code))] // nothing is written in place on bare metal
+pub(crate) struct Repeat {
+    /// Where it starts.
+    pub(in crate::encode::remote_write) start: usize,
+    /// Its bytes in all.
+    pub(in crate::encode::remote_write) total: usize,
+    /// The length of its body (after the tag and length).
+    pub(in crate::encode::remote_write) body: usize,
+    /// Where its `le` (or `quantile`) label field starts and how long it is, from `start`.
+    pub(in crate::encode::remote_write) extra: Option<(usize, usize)>,
+    /// Where its `Sample` field starts, from `start`.
+    pub(in crate::encode::remote_write) sample: usize,
+    /// Its own labels' values.
+    pub(in crate::encode::remote_write) values: heapless::Vec<(u32, u16), SORTED>,
+}
+
+impl Repeat {
+    /// Where it is for the next bucket of the same series, when it has an `le` label.
+    pub(in crate::encode::remote_write) fn written(&self) -> Option<Written> {
+        self.extra.map(|extra| Written {
+            start: self.start,
+            total: self.total,
+            body: self.body,
+            extra,
+            sample: self.sample,
+        })
+    }
 }
 
 /// A label as a shape's `for_each` hands it out.

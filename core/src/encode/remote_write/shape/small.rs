@@ -2,7 +2,7 @@
 //! every series is sorted by scanning.
 
 use super::super::Sample;
-use super::{Key, Label, Segment, Written};
+use super::{Key, Label, Repeat, Segment, Written};
 
 /// No shapes.
 #[derive(Debug)]
@@ -17,7 +17,7 @@ impl Shapes {
     /// Never a shape: `false`.
     pub(in crate::encode::remote_write) fn prepare(
         &mut self,
-        _key: Key,
+        _key: &Key,
         _sample: &Sample<'_>,
     ) -> bool {
         false
@@ -35,6 +35,12 @@ impl Shapes {
     pub(in crate::encode::remote_write) fn last(&self) -> Option<Written> {
         None
     }
+
+    /// Nothing is written in place here.
+    pub(in crate::encode::remote_write) fn repeated_at(&mut self, _start: usize) {}
+
+    /// Nothing is written in place here.
+    pub(in crate::encode::remote_write) fn set_repeat(&mut self, _repeat: Option<Repeat>) {}
 }
 
 /// A shape, of which there is none here.
@@ -48,6 +54,11 @@ impl Shape {
         _sample: &Sample<'s>,
         _f: &mut dyn FnMut(Label<'_, 's>),
     ) {
+        match *self {}
+    }
+
+    /// Unreachable: there is no shape.
+    pub(in crate::encode::remote_write) fn repeat(&self) -> Option<&Repeat> {
         match *self {}
     }
 
