@@ -2,6 +2,7 @@ extern crate std;
 
 use std::vec::Vec;
 
+use super::index::{bucket_index, Mag};
 use super::*;
 use crate::{Family, Format, Metric, Registry};
 
