@@ -54,17 +54,6 @@ pub(super) const fn add_count(low: u64, n: u64) -> u64 {
     (low & !COUNT_MASK) | (low.wrapping_add(n) & COUNT_MASK)
 }
 
-/// The low half with the count advanced by one: [`add_count`]`(low, 1)` in fewer steps.
-#[inline]
-pub(super) const fn add_one(low: u64) -> u64 {
-    let n = low.wrapping_add(1);
-    if n << (64 - TAG_SHIFT) != 0 {
-        n // no carry out of the count
-    } else {
-        low & !COUNT_MASK // the count wraps to 0
-    }
-}
-
 /// The populated indices of one sign: `lo..=hi`.
 pub(super) type Range = Option<(i32, i32)>;
 
@@ -507,17 +496,6 @@ mod tests {
         let low = add_count(tag(8, 3) | GOT_LOW | COUNT_MASK, 2);
         assert_eq!(low & COUNT_MASK, 1, "the count wraps in its bits");
         assert_eq!(low & !COUNT_MASK, tag(8, 3) | GOT_LOW, "flags and tag kept");
-        for high in [
-            0,
-            tag(8, 3),
-            tag(8, -5) | GOT_LOW | GOT_HIGH,
-            TAG_MASK | GOT_HIGH,
-        ] {
-            for count in [0, 1, 2, 1 << 56, COUNT_MASK - 1, COUNT_MASK] {
-                let low = high | count;
-                assert_eq!(add_one(low), add_count(low, 1), "{low:#x}");
-            }
-        }
         assert_eq!(span(with(with(None, 5), -2)), 8);
         assert_eq!(halved(Some((-3, 4))), Some((-1, 2)));
         assert_eq!(slot_of(-1, 4), 3);

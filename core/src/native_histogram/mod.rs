@@ -289,7 +289,7 @@ impl<V: NativeValue, const N: usize, const NEG: usize> NativeHistogram<V, N, NEG
         if let Some(w) = Window::unpack(view) {
             let i = shifted(i8, w.shift);
             let bank = self.bank(NEGATIVE, w.bank);
-            if w.contains(i) && self.add(bank.get(w.slot(i, bank.len())), w.tag, v) {
+            if w.contains(i) && self.add::<true>(bank.get(w.slot(i, bank.len())), w.tag, v) {
                 return Ok(());
             }
         }
@@ -313,7 +313,7 @@ impl<V: NativeValue, const N: usize, const NEG: usize> NativeHistogram<V, N, NEG
             if contains(range, i) {
                 let want = tag(self.initial, at.schema);
                 let bank = self.bank(neg, at.bank);
-                if self.add(bank.get(slot_of(i, bank.len())), want, v) {
+                if self.add::<false>(bank.get(slot_of(i, bank.len())), want, v) {
                     let slots = self.bank(neg, 0).len();
                     if let Some(w) = Window::of(word, neg, self.initial, slots) {
                         self.view(neg).store(w.pack(), Ordering::Release);
@@ -353,9 +353,10 @@ impl<V: NativeValue, const N: usize, const NEG: usize> NativeHistogram<V, N, NEG
     }
 
     /// Adds `v` to `slot`, unless it is frozen or not tagged `want` (holds another schema;
-    /// then the caller reads the state again).
+    /// then the caller reads the state again). If `FAST` (the common case's add), not either
+    /// when the count would wrap: the slow path's add wraps it.
     #[inline]
-    fn add(&self, slot: Option<&AtomicU128>, want: u64, v: V) -> bool {
+    fn add<const FAST: bool>(&self, slot: Option<&AtomicU128>, want: u64, v: V) -> bool {
         let Some(slot) = slot else {
             return false;
         };
@@ -365,7 +366,17 @@ impl<V: NativeValue, const N: usize, const NEG: usize> NativeHistogram<V, N, NEG
             if low & (FROZEN | TAG_MASK) != want {
                 return false;
             }
-            let new = join(add_one(low), v.add_to_sum_bits(sum));
+            let count = if FAST {
+                // Below the tag, the count: `low + 1` unless that carries into the tag.
+                let n = low.wrapping_add(1);
+                if n & COUNT_MASK == 0 {
+                    return false;
+                }
+                n
+            } else {
+                add_count(low, 1)
+            };
+            let new = join(count, v.add_to_sum_bits(sum));
             match slot.compare_exchange_weak(cur, new, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => return true,
                 Err(actual) => cur = actual,
