@@ -168,6 +168,7 @@ const CELLS: [u8; 1 << CELL_BITS] = {
 
 /// [`FIXED_8`] without the top bit (every entry has it): the 52 bits of each bound's
 /// fraction below its leading one, at the top of a `u64`.
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: out of range would not compile
 const BELOW_HALF_8: [u64; 256] = {
     let mut out = [0u64; 256];
     let mut i = 0;
