@@ -48,15 +48,17 @@
 //!
 //! # Concurrency
 //! Observing is lock-free: one 64-bit load of the sign's view of the state, one load and one
-//! compare-and-swap of the bucket's count and sum (the state itself is read when the bucket
-//! is outside the view's window, or the bucket refuses the add because a change moved it). A reading (the document, [`snapshot`](NativeHistogram::snapshot)) reads every
-//! bucket once; its count is the sum of what it read, so count, buckets, zero bucket and sum
-//! always describe the same observations. A resolution change freezes, moves and empties the
-//! buckets one by one, each step one compare-and-swap any observer or reader may take over (a
-//! step done twice takes effect once), so no observation is lost or counted twice, and no one
-//! waits for anyone: an interrupt that preempts a change, or an observation, completes its own
-//! observation (finishing the change if it must: at most 12 changes ever, each `2 * (N + NEG)`
-//! slot moves). A reading that overlaps a change starts again (at most 12 times ever).
+//! compare-and-swap of the bucket's count and sum (the state itself is read when the bucket is
+//! outside the view's window, or the bucket refuses the add because a change moved it, or once
+//! in 2^57 observations of a bucket, when its count wraps). A reading (the document,
+//! [`snapshot`](NativeHistogram::snapshot)) reads every bucket once; its count is the sum of
+//! what it read, so count, buckets, zero bucket and sum always describe the same observations.
+//! A resolution change freezes, moves and empties the buckets one by one, each step one
+//! compare-and-swap any observer or reader may take over (a step done twice takes effect once),
+//! so no observation is lost or counted twice, and no one waits for anyone: an interrupt that
+//! preempts a change, or an observation, completes its own observation (finishing the change if
+//! it must: at most 12 changes ever, each `2 * (N + NEG)` slot moves). A reading that overlaps
+//! a change starts again (at most 12 times ever).
 //!
 //! # Formats
 //! In the protobuf exposition ([`encode::protobuf`](crate::encode::protobuf)) a series is a
