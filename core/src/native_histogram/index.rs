@@ -110,17 +110,17 @@ pub(crate) fn index8(m: Mag) -> i32 {
 }
 
 /// The index at `schema` (in [`MIN_SCHEMA`]`..=`[`MAX_SCHEMA`]; clamped to it) of the value
-/// whose index at schema 8 is `i8` ([`index8`]).
+/// whose index at schema 8 is `at8` ([`index8`]).
 #[inline]
-pub(crate) fn at_schema(i8: i32, schema: i8) -> i32 {
+pub(crate) fn at_schema(at8: i32, schema: i8) -> i32 {
     shifted(
-        i8,
+        at8,
         (MAX_SCHEMA - schema.clamp(MIN_SCHEMA, MAX_SCHEMA)) as u32,
     )
 }
 
-/// The index `2^shift` times coarser than `i8` (`shift` in `0..=12`: a schema `shift` below
-/// 8; at most 31): `i8 / 2^shift` rounded up, as [`halve`] `shift` times.
+/// The index `2^shift` times coarser than `at8` (`shift` in `0..=12`: a schema `shift` below
+/// 8; at most 31): `at8 / 2^shift` rounded up, as [`halve`] `shift` times.
 ///
 /// It is the index Go computes: at a schema `s > 0` the bounds of `s` are every
 /// `2^(8 - s)`-th bound of schema 8, so the count of them below `frac` is the count at schema
@@ -129,9 +129,9 @@ pub(crate) fn at_schema(i8: i32, schema: i8) -> i32 {
 /// `frac`, which is the schema-8 index divided by 256 rounded up; at `s < 0` Go rounds that
 /// up again by `2^-s` (`(key + 2^-s - 1) >> -s`), and rounding up twice is rounding up once.
 #[inline]
-pub(crate) const fn shifted(i8: i32, shift: u32) -> i32 {
-    // `-floor(-i8 / 2^shift)`: an index is far from `i32::MIN`.
-    (i8.wrapping_neg() >> (shift & 31)).wrapping_neg()
+pub(crate) const fn shifted(at8: i32, shift: u32) -> i32 {
+    // `-floor(-at8 / 2^shift)`: an index is far from `i32::MIN`.
+    (at8.wrapping_neg() >> (shift & 31)).wrapping_neg()
 }
 
 /// The index of the bucket holding a value of magnitude `m` at `schema` (in

@@ -272,36 +272,36 @@ impl<V: NativeValue, const N: usize, const NEG: usize> NativeHistogram<V, N, NEG
                 self.zero.add(v);
                 Ok(())
             }
-            Place::Pos(i8) => self.observe_signed::<false>(i8, v),
-            Place::Neg(i8) => self.observe_signed::<true>(i8, v),
+            Place::Pos(at8) => self.observe_signed::<false>(at8, v),
+            Place::Neg(at8) => self.observe_signed::<true>(at8, v),
             Place::NotFinite => Err(ObserveError::NotFinite),
         }
     }
 
-    /// [`observe`](Self::observe) of a value whose bucket at schema 8 is `i8`, below zero if
+    /// [`observe`](Self::observe) of a value whose bucket at schema 8 is `at8`, below zero if
     /// `NEGATIVE` (a constant, so that the common case reads the sign's view and bank at fixed
     /// places).
     #[inline]
-    fn observe_signed<const NEGATIVE: bool>(&self, i8: i32, v: V) -> Result<(), ObserveError> {
+    fn observe_signed<const NEGATIVE: bool>(&self, at8: i32, v: V) -> Result<(), ObserveError> {
         if NEGATIVE && NEG == 0 {
             return Err(ObserveError::Negative);
         }
         // The common case: `v`'s bucket in the window of the sign's view.
         let view = self.view(NEGATIVE).load(Ordering::Acquire);
         if let Some(w) = Window::unpack(view) {
-            let i = shifted(i8, w.shift);
+            let i = shifted(at8, w.shift);
             let bank = self.bank(NEGATIVE, w.bank);
             if w.contains(i) && self.add::<true>(bank.get(w.slot(i, bank.len())), w.tag, v) {
                 return Ok(());
             }
         }
-        self.observe_slow(NEGATIVE, i8, v)
+        self.observe_slow(NEGATIVE, at8, v)
     }
 
-    /// [`observe`](Self::observe) of a value of sign `neg` whose bucket at schema 8 is `i8`
+    /// [`observe`](Self::observe) of a value of sign `neg` whose bucket at schema 8 is `at8`
     /// when the bucket may lie outside the window, or a change may be under way.
     #[inline(never)]
-    fn observe_slow(&self, neg: bool, i8: i32, v: V) -> Result<(), ObserveError> {
+    fn observe_slow(&self, neg: bool, at8: i32, v: V) -> Result<(), ObserveError> {
         let slots = self.bank(neg, 0).len() as u64;
         if slots == 0 {
             return Err(ObserveError::Negative);
@@ -310,7 +310,7 @@ impl<V: NativeValue, const N: usize, const NEG: usize> NativeHistogram<V, N, NEG
             let word = self.state.load(Ordering::Acquire);
             let st = State::unpack(word);
             let at = st.target();
-            let i = at_schema(i8, at.schema);
+            let i = at_schema(at8, at.schema);
             let range = at.range(neg);
             if contains(range, i) {
                 let want = tag(self.initial, at.schema);
