@@ -11,6 +11,10 @@
 //!   below `frac` (Go: `sort.SearchFloat64s(bounds, frac)`), the bounds being Go's own table
 //!   ([`SCHEMA_8`], strided for lower schemas).
 //!
+//! Both come to one computation here: the index at schema 8 ([`index8`]: one table lookup and
+//! one comparison, [`CELLS`]), then at schema `s` that index divided by `2^(8 - s)`, rounded
+//! up ([`shifted`], which says why that is Go's index at every schema).
+//!
 //! Comparing fixed-point fractions is comparing the `f64`s Go compares, exactly: a table
 //! entry `t` in `[0.5, 1)` is `t * 2^64` exactly, and so is the `frac` of every `f64` and `f32`
 //! and of every integer up to `2^64`. (Go rounds an integer above 2^53 to an `f64` first; here
@@ -96,23 +100,46 @@ const FIXED_8: [u64; 256] = {
     out
 };
 
+/// The index of the bucket holding a value of magnitude `m` at schema 8, the finest:
+/// `(exp - 1) * 256` plus the number of bounds of Go's table below `frac` (Go:
+/// `sort.SearchFloat64s(bounds, frac)`). Every other schema's index follows from it
+/// ([`at_schema`]).
+#[inline]
+pub(crate) fn index8(m: Mag) -> i32 {
+    ((m.exp - 1) << MAX_SCHEMA) + bounds_below(m.frac) as i32
+}
+
+/// The index at `schema` (in [`MIN_SCHEMA`]`..=`[`MAX_SCHEMA`]; clamped to it) of the value
+/// whose index at schema 8 is `at8` ([`index8`]).
+#[inline]
+pub(crate) fn at_schema(at8: i32, schema: i8) -> i32 {
+    shifted(
+        at8,
+        (MAX_SCHEMA - schema.clamp(MIN_SCHEMA, MAX_SCHEMA)) as u32,
+    )
+}
+
+/// The index `2^shift` times coarser than `at8` (`shift` in `0..=12`: a schema `shift` below
+/// 8; at most 31): `at8 / 2^shift` rounded up, as [`halve`] `shift` times.
+///
+/// It is the index Go computes: at a schema `s > 0` the bounds of `s` are every
+/// `2^(8 - s)`-th bound of schema 8, so the count of them below `frac` is the count at schema
+/// 8 divided by `2^(8 - s)`, rounded up, and `(exp - 1) * 256` divides exactly; at `s = 0`
+/// Go's `exp`, less one when `frac == 0.5`, is `exp - 1` plus one unless no bound is below
+/// `frac`, which is the schema-8 index divided by 256 rounded up; at `s < 0` Go rounds that
+/// up again by `2^-s` (`(key + 2^-s - 1) >> -s`), and rounding up twice is rounding up once.
+#[inline]
+pub(crate) const fn shifted(at8: i32, shift: u32) -> i32 {
+    // `-floor(-at8 / 2^shift)`: an index is far from `i32::MIN`.
+    (at8.wrapping_neg() >> (shift & 31)).wrapping_neg()
+}
+
 /// The index of the bucket holding a value of magnitude `m` at `schema` (in
 /// [`MIN_SCHEMA`]`..=`[`MAX_SCHEMA`]; clamped to it). Bucket `i` holds `(base^(i-1), base^i]`
 /// with `base = 2^(2^-schema)`.
-#[inline]
+#[cfg(test)]
 pub(crate) fn bucket_index(m: Mag, schema: i8) -> i32 {
-    let schema = schema.clamp(MIN_SCHEMA, MAX_SCHEMA);
-    if schema <= 0 {
-        let k = if m.frac == HALF { m.exp - 1 } else { m.exp };
-        let shift = (-schema) as u32;
-        return (k + ((1 << shift) - 1)) >> shift;
-    }
-    let stride = (MAX_SCHEMA - schema) as u32;
-    // Go's `sort.SearchFloat64s(bounds, frac)` at schema `s` counts the bounds of `s` below
-    // `frac`; they are every `2^stride`-th bound of schema 8, so that count is the count at
-    // schema 8 divided by `2^stride`, rounded up.
-    let below = (bounds_below(m.frac) + (1 << stride) - 1) >> stride;
-    below as i32 + (m.exp - 1) * (1 << schema)
+    at_schema(index8(m), schema)
 }
 
 /// How many bits of a fraction (below its top bit) pick its cell in [`CELLS`].
@@ -139,14 +166,38 @@ const CELLS: [u8; 1 << CELL_BITS] = {
     out
 };
 
+/// [`FIXED_8`] without the top bit (every entry has it): the 52 bits of each bound's
+/// fraction below its leading one, at the top of a `u64`.
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: out of range would not compile
+const BELOW_HALF_8: [u64; 256] = {
+    let mut out = [0u64; 256];
+    let mut i = 0;
+    while i < 256 {
+        out[i] = SCHEMA_8[i].to_bits() << 12;
+        i += 1;
+    }
+    out
+};
+
 /// The number of bounds of schema 8 (Go's table, [`FIXED_8`]) below `frac` (in `[0.5, 1)`
 /// as a 64-bit fixed-point fraction, top bit set).
 #[inline]
 fn bounds_below(frac: u64) -> u32 {
-    let cell = ((frac >> (63 - CELL_BITS)) as usize) & ((1 << CELL_BITS) - 1);
+    bounds_below_bits(frac << 1)
+}
+
+/// [`bounds_below`] of the fraction whose bits below its top one are `bits` (at the top of
+/// the `u64`; the top bit of a fraction in `[0.5, 1)` is always set, so these bits order
+/// fractions as the fractions do). The bits of an `f64`'s mantissa shifted up by 12.
+#[inline]
+pub(crate) fn bounds_below_bits(bits: u64) -> u32 {
+    let cell = (bits >> (64 - CELL_BITS)) as usize;
     let first = CELLS.get(cell).copied().unwrap_or(255);
-    let next = FIXED_8.get(usize::from(first)).copied().unwrap_or(u64::MAX);
-    u32::from(first) + u32::from(next < frac)
+    let next = BELOW_HALF_8
+        .get(usize::from(first))
+        .copied()
+        .unwrap_or(u64::MAX);
+    u32::from(first) + u32::from(next < bits)
 }
 
 /// The index that bucket `i` of a schema has one schema lower (its buckets merged in pairs:
@@ -209,6 +260,22 @@ mod tests {
         bucket_index(Mag::of_f64_bits(v.to_bits()).unwrap(), schema)
     }
 
+    /// The index as client_golang's `histogramCounts.observe` computes it, step for step.
+    fn go_index(m: Mag, schema: i8) -> i32 {
+        if schema <= 0 {
+            let k = if m.frac == HALF { m.exp - 1 } else { m.exp };
+            let shift = (-schema) as u32;
+            return (k + ((1 << shift) - 1)) >> shift;
+        }
+        let stride = (MAX_SCHEMA - schema) as u32;
+        let below = FIXED_8
+            .iter()
+            .step_by(1 << stride)
+            .filter(|&&b| b < m.frac)
+            .count() as i32;
+        below + (m.exp - 1) * (1 << schema)
+    }
+
     /// The bounds below `frac` by counting them all.
     fn bounds_below_by_count(frac: u64) -> u32 {
         FIXED_8.iter().filter(|&&b| b < frac).count() as u32
@@ -235,6 +302,35 @@ mod tests {
         }
         for frac in fracs.into_iter().filter(|&f| f >= HALF) {
             assert_eq!(bounds_below(frac), bounds_below_by_count(frac), "{frac:#x}");
+        }
+    }
+
+    /// Go's computation and this one agree on both sides of every bound of schema 8 (so of
+    /// every schema) and at powers of two, over the whole range of exponents.
+    #[test]
+    #[cfg_attr(miri, ignore)] // 30 M integer operations: minutes under Miri
+    fn index_is_gos_next_to_every_bound() {
+        for exp in [-1073, -1021, -100, -3, -1, 0, 1, 2, 7, 64, 1023, 1024] {
+            for b in FIXED_8 {
+                for frac in [b - 1, b, b + 1].into_iter().filter(|&f| f >= HALF) {
+                    let m = Mag { exp, frac };
+                    for schema in MIN_SCHEMA..=MAX_SCHEMA {
+                        assert_eq!(
+                            bucket_index(m, schema),
+                            go_index(m, schema),
+                            "{m:?} {schema}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_tables_hold_the_same_bounds() {
+        for (b, below_half) in FIXED_8.into_iter().zip(BELOW_HALF_8) {
+            assert_eq!(b >> 63, 1);
+            assert_eq!(b << 1, below_half);
         }
     }
 
@@ -395,6 +491,12 @@ mod tests {
         fn halving_is_the_index_one_schema_lower(bits in 1u64..0x7ff0_0000_0000_0000, schema in -3i8..=8) {
             let m = Mag::of_f64_bits(bits).unwrap();
             prop_assert_eq!(halve(bucket_index(m, schema)), bucket_index(m, schema - 1));
+        }
+
+        #[test]
+        fn index_is_gos_at_every_schema(bits in 1u64..0x7ff0_0000_0000_0000, schema in -4i8..=8) {
+            let m = Mag::of_f64_bits(bits).unwrap();
+            prop_assert_eq!(bucket_index(m, schema), go_index(m, schema));
         }
 
         #[test]

@@ -155,58 +155,106 @@ const fn unpack_range(w: u128, some: bool, at: u32) -> Range {
 }
 
 const POS_AT: u32 = 8;
+/// The bits of `hi - lo` in a view (the indices of a state are 21 bits apart at most).
+const VIEW_SPAN: u64 = (1 << INDEX_BITS) - 1;
 const NEG_AT: u32 = POS_AT + 2 * INDEX_BITS;
 
 /// What an observation of one sign needs of the state word, read without unpacking the
-/// rest: the active bank and its schema and the sign's populated indices `lo..=hi`. None
-/// while a resolution change is under way or before the sign's first observation (the
-/// observation then takes the slow path, which unpacks the whole [`State`]).
+/// rest: the active bank, the tag of its slots, how much coarser than schema 8 its schema is,
+/// and the sign's populated indices `lo..=hi`. None while a resolution change is under way or
+/// before the sign's first observation (the observation then takes the slow path, which
+/// unpacks the whole [`State`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Window {
-    pub(super) schema: i8,
+    /// `8 - schema` (`0..=12`): an index at schema 8 shifted by it is the index at `schema`
+    /// ([`shifted`](super::index::shifted)).
+    pub(super) shift: u32,
     pub(super) bank: usize,
+    /// The tag of the bank's slots at this schema ([`tag`]), in its place ([`TAG_MASK`]).
+    pub(super) tag: u64,
     pub(super) lo: i32,
     pub(super) hi: i32,
+    /// The slot of `lo` among the sign's slots when there are at most [`VIEW_SLOTS`] (else 0).
+    pub(super) base: usize,
 }
 
+/// The most slots of a sign whose view holds the slot of `lo` ([`Window::base`]).
+pub(super) const VIEW_SLOTS: usize = 1 << 11;
+
 impl Window {
-    /// This window as a view word (see `NativeHistogram::views`): bit 63 set, the schema
-    /// (+4) in bits 0..4, the bank in bit 4, `lo` and `hi` (biased) from bits 8 and 29.
+    /// This window as a view word (see `NativeHistogram::views`): the shift in bits 0..5,
+    /// the bank in bit 5, bit 6 set, the tag in bits 7..11, the slot of `lo` in bits 11..22,
+    /// `hi - lo` from bit 22 and `lo` (21 bits, two's complement) from bit 43, where one
+    /// arithmetic shift reads it.
     #[inline]
     pub(super) const fn pack(self) -> u64 {
-        (1 << 63)
-            | ((self.schema + 4) as u64 & 0xf)
-            | ((self.bank as u64 & 1) << 4)
-            | ((pack_index(self.lo) as u64) << 8)
-            | ((pack_index(self.hi) as u64) << (8 + INDEX_BITS))
+        (self.shift as u64 & 0x1f)
+            | ((self.bank as u64 & 1) << 5)
+            | (1 << 6)
+            | (((self.tag & TAG_MASK) >> TAG_SHIFT) << 7)
+            | ((self.base as u64 & (VIEW_SLOTS as u64 - 1)) << 11)
+            | ((self.hi.wrapping_sub(self.lo) as u64 & VIEW_SPAN) << 22)
+            | ((self.lo as u64) << 43)
     }
 
     /// The window of a view word (none for 0, the word of no window).
     #[inline]
     pub(super) const fn unpack(v: u64) -> Option<Window> {
-        if v >> 63 == 0 {
+        if v & (1 << 6) == 0 {
             return None;
         }
+        let lo = ((v as i64) >> 43) as i32;
         Some(Window {
-            schema: (v & 0xf) as i8 - 4,
-            bank: ((v >> 4) & 1) as usize,
-            lo: unpack_index((v >> 8) as u128),
-            hi: unpack_index((v >> (8 + INDEX_BITS)) as u128),
+            shift: (v & 0x1f) as u32,
+            bank: ((v >> 5) & 1) as usize,
+            tag: ((v >> 7) & 0xf) << TAG_SHIFT,
+            lo,
+            hi: lo.wrapping_add(((v >> 22) & VIEW_SPAN) as i32),
+            base: ((v >> 11) as usize) & (VIEW_SLOTS - 1),
         })
     }
 
-    /// The window of the negative (`neg`) or positive indices in the state word `w`.
+    /// The slot of index `i` (in this window) among `slots` (those of the window's sign).
     #[inline]
-    pub(super) const fn of(w: u128, neg: bool) -> Option<Window> {
+    pub(super) const fn slot(self, i: i32, slots: usize) -> usize {
+        if slots > VIEW_SLOTS {
+            return slot_of(i, slots);
+        }
+        // `base + (i - lo)`, below `2 * slots` (`i - lo` is below the slots' count).
+        let k = self.base + (i.wrapping_sub(self.lo) as u32 as usize);
+        if k >= slots {
+            k - slots
+        } else {
+            k
+        }
+    }
+
+    /// Whether index `i` is in `lo..=hi` (one comparison: `lo <= hi`).
+    #[inline]
+    pub(super) const fn contains(self, i: i32) -> bool {
+        (i.wrapping_sub(self.lo) as u32) <= (self.hi.wrapping_sub(self.lo) as u32)
+    }
+
+    /// The window of the negative (`neg`) or positive indices in the state word `w` of a
+    /// histogram that started at schema `initial` with `slots` slots of that sign.
+    #[inline]
+    pub(super) const fn of(w: u128, neg: bool, initial: i8, slots: usize) -> Option<Window> {
         let (some, at) = if neg { (7, NEG_AT) } else { (6, POS_AT) };
         if (w >> 5) & 1 == 1 || (w >> some) & 1 == 0 {
             return None;
         }
+        let schema = (w & 0xf) as i8 - 4;
         Some(Window {
-            schema: (w & 0xf) as i8 - 4,
+            shift: (super::index::MAX_SCHEMA - schema) as u32 & 0xf,
             bank: ((w >> 4) & 1) as usize,
+            tag: tag(initial, schema),
             lo: unpack_index(w >> at),
             hi: unpack_index(w >> (at + INDEX_BITS)),
+            base: if slots <= VIEW_SLOTS {
+                slot_of(unpack_index(w >> at), slots)
+            } else {
+                0
+            },
         })
     }
 }
@@ -333,38 +381,97 @@ mod tests {
             pos: Some((-5, 150)),
             neg: Some((-274944, -274800)),
         };
-        let pos = Window::of(s.pack(), false);
+        let pos = Window::of(s.pack(), false, 8, 160);
         assert_eq!(
             pos,
             Some(Window {
-                schema: 3,
+                shift: 5,
                 bank: 1,
+                tag: tag(8, 3),
                 lo: -5,
-                hi: 150
+                hi: 150,
+                base: 155,
             })
         );
-        let neg = Window::of(s.pack(), true);
+        let neg = Window::of(s.pack(), true, 6, 200);
         assert_eq!(
             neg,
             Some(Window {
-                schema: 3,
+                shift: 5,
                 bank: 1,
+                tag: tag(6, 3),
                 lo: -274944,
-                hi: -274800
+                hi: -274800,
+                base: 56,
             })
         );
         for w in [pos, neg] {
             assert_eq!(Window::unpack(w.unwrap().pack()), w, "a view round-trips");
         }
+        for (schema, shift) in [(-4, 12), (0, 8), (8, 0)] {
+            let w = Window::of(State { schema, ..s }.pack(), false, 8, 160).unwrap();
+            assert_eq!((w.shift, w.tag), (shift, tag(8, schema)));
+        }
+        let big = Window::of(s.pack(), false, 8, VIEW_SLOTS + 1).unwrap();
+        assert_eq!(
+            big.base, 0,
+            "no slot of lo with more slots than a view holds"
+        );
         let edge = Window {
-            schema: -4,
+            shift: 12,
             bank: 0,
+            tag: tag(8, -5),
             lo: -(1 << 20),
             hi: (1 << 20) - 1,
+            base: VIEW_SLOTS - 1,
         };
         assert_eq!(Window::unpack(edge.pack()), Some(edge));
+        for (lo, hi) in [
+            (-5, 150),
+            (-(1 << 20), -(1 << 20)),
+            (0, 0),
+            (7, (1 << 20) - 1),
+        ] {
+            let w = Window { lo, hi, ..edge };
+            assert_eq!(Window::unpack(w.pack()), Some(w), "{lo}..={hi}");
+            for i in [
+                lo - 1,
+                lo,
+                lo + 1,
+                hi - 1,
+                hi,
+                hi + 1,
+                i32::MIN,
+                i32::MAX,
+                0,
+            ] {
+                assert_eq!(w.contains(i), lo <= i && i <= hi, "{i} in {lo}..={hi}");
+            }
+        }
+        // The slot of every index of a window, as `slot_of` gives it.
+        for slots in [1, 3, 160, VIEW_SLOTS, VIEW_SLOTS + 1, 5000] {
+            for lo in [-274944, -1, 0, 5, 1 << 19] {
+                let hi = lo + slots as i32 - 1;
+                let st = State {
+                    pos: Some((lo, hi)),
+                    ..s
+                };
+                let w = Window::of(st.pack(), false, 8, slots).unwrap();
+                let w = Window::unpack(w.pack()).unwrap();
+                for i in lo..=hi {
+                    assert_eq!(
+                        w.slot(i, slots),
+                        slot_of(i, slots),
+                        "{i} of {lo}..={hi} in {slots}"
+                    );
+                }
+            }
+        }
         assert_eq!(Window::unpack(0), None);
-        assert_eq!(Window::of(State { neg: None, ..s }.pack(), true), None);
+        assert_eq!(
+            Window::of(State { neg: None, ..s }.pack(), true, 8, 4),
+            None
+        );
         assert_eq!(
             Window::of(
                 State {
@@ -372,7 +479,9 @@ mod tests {
                     ..s
                 }
                 .pack(),
-                false
+                false,
+                8,
+                4
             ),
             None
         );

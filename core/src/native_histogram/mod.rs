@@ -48,15 +48,17 @@
 //!
 //! # Concurrency
 //! Observing is lock-free: one 64-bit load of the sign's view of the state, one load and one
-//! compare-and-swap of the bucket's count and sum (the state itself is read when the bucket
-//! is outside the view's window, or the bucket refuses the add because a change moved it). A reading (the document, [`snapshot`](NativeHistogram::snapshot)) reads every
-//! bucket once; its count is the sum of what it read, so count, buckets, zero bucket and sum
-//! always describe the same observations. A resolution change freezes, moves and empties the
-//! buckets one by one, each step one compare-and-swap any observer or reader may take over (a
-//! step done twice takes effect once), so no observation is lost or counted twice, and no one
-//! waits for anyone: an interrupt that preempts a change, or an observation, completes its own
-//! observation (finishing the change if it must: at most 12 changes ever, each `2 * (N + NEG)`
-//! slot moves). A reading that overlaps a change starts again (at most 12 times ever).
+//! compare-and-swap of the bucket's count and sum (the state itself is read when the bucket is
+//! outside the view's window, or the bucket refuses the add because a change moved it, or once
+//! in 2^57 observations of a bucket, when its count wraps). A reading (the document,
+//! [`snapshot`](NativeHistogram::snapshot)) reads every bucket once; its count is the sum of
+//! what it read, so count, buckets, zero bucket and sum always describe the same observations.
+//! A resolution change freezes, moves and empties the buckets one by one, each step one
+//! compare-and-swap any observer or reader may take over (a step done twice takes effect once),
+//! so no observation is lost or counted twice, and no one waits for anyone: an interrupt that
+//! preempts a change, or an observation, completes its own observation (finishing the change if
+//! it must: at most 12 changes ever, each `2 * (N + NEG)` slot moves). A reading that overlaps
+//! a change starts again (at most 12 times ever).
 //!
 //! # Formats
 //! In the protobuf exposition ([`encode::protobuf`](crate::encode::protobuf)) a series is a
@@ -115,9 +117,9 @@ pub use self::index::{upper_bound, MAX_SCHEMA, MIN_SCHEMA};
 pub use self::snapshot::NativeSnapshot;
 pub use self::value::NativeValue;
 
-use self::index::{bucket_index, halve, Mag};
+use self::index::{at_schema, halve, shifted};
 use self::layout::*;
-use self::value::Place;
+use self::value::{Place, Threshold};
 use crate::clock::Clock;
 use crate::created::Created;
 use crate::encode::{Encoder, Labels, NativeWritten, Series};
@@ -173,9 +175,8 @@ pub struct NativeHistogram<V: NativeValue = f64, const N: usize = 160, const NEG
     neg: [[AtomicU128; NEG]; 2],
     /// The schema it started at (the slots' tags count from it).
     initial: i8,
-    zero_threshold: f64,
-    /// The zero threshold's magnitude (none when it is zero: only zero goes there).
-    zero_mag: Option<Mag>,
+    /// The zero threshold.
+    zero_threshold: Threshold,
     created: Created,
     _v: PhantomData<V>,
 }
@@ -210,8 +211,7 @@ impl<V: NativeValue, const N: usize, const NEG: usize> NativeHistogram<V, N, NEG
                 [const { AtomicU128::new(0) }; NEG],
             ],
             initial: schema,
-            zero_threshold,
-            zero_mag: Mag::of_f64_bits(zero_threshold.to_bits()),
+            zero_threshold: Threshold::new(zero_threshold),
             created: Created::new(),
             _v: PhantomData,
         }
@@ -267,38 +267,41 @@ impl<V: NativeValue, const N: usize, const NEG: usize> NativeHistogram<V, N, NEG
     /// recorded then.
     #[inline]
     pub fn observe(&self, v: V) -> Result<(), ObserveError> {
-        if !v.is_finite() {
-            return Err(ObserveError::NotFinite);
-        }
-        match value::place(v, self.zero_mag) {
+        match value::place(v, &self.zero_threshold) {
             Place::Zero => {
                 self.zero.add(v);
                 Ok(())
             }
-            Place::Pos(m) => self.observe_signed::<false>(m, v),
-            Place::Neg(m) => self.observe_signed::<true>(m, v),
+            Place::Pos(at8) => self.observe_signed::<false>(at8, v),
+            Place::Neg(at8) => self.observe_signed::<true>(at8, v),
+            Place::NotFinite => Err(ObserveError::NotFinite),
         }
     }
 
-    /// [`observe`](Self::observe) of a value of magnitude `mag`, below zero if `NEGATIVE`
-    /// (a constant, so that the common case reads the state word at fixed places).
+    /// [`observe`](Self::observe) of a value whose bucket at schema 8 is `at8`, below zero if
+    /// `NEGATIVE` (a constant, so that the common case reads the sign's view and bank at fixed
+    /// places).
     #[inline]
-    fn observe_signed<const NEGATIVE: bool>(&self, mag: Mag, v: V) -> Result<(), ObserveError> {
+    fn observe_signed<const NEGATIVE: bool>(&self, at8: i32, v: V) -> Result<(), ObserveError> {
+        if NEGATIVE && NEG == 0 {
+            return Err(ObserveError::Negative);
+        }
         // The common case: `v`'s bucket in the window of the sign's view.
         let view = self.view(NEGATIVE).load(Ordering::Acquire);
         if let Some(w) = Window::unpack(view) {
-            let i = bucket_index(mag, w.schema);
-            if w.lo <= i && i <= w.hi && self.add(self.bank(NEGATIVE, w.bank), i, w.schema, v) {
+            let i = shifted(at8, w.shift);
+            let bank = self.bank(NEGATIVE, w.bank);
+            if w.contains(i) && self.add::<true>(bank.get(w.slot(i, bank.len())), w.tag, v) {
                 return Ok(());
             }
         }
-        self.observe_slow(NEGATIVE, mag, v)
+        self.observe_slow(NEGATIVE, at8, v)
     }
 
-    /// [`observe`](Self::observe) of a value of sign `neg` and magnitude `mag` when the
-    /// bucket may lie outside the window, or a change may be under way.
+    /// [`observe`](Self::observe) of a value of sign `neg` whose bucket at schema 8 is `at8`
+    /// when the bucket may lie outside the window, or a change may be under way.
     #[inline(never)]
-    fn observe_slow(&self, neg: bool, mag: Mag, v: V) -> Result<(), ObserveError> {
+    fn observe_slow(&self, neg: bool, at8: i32, v: V) -> Result<(), ObserveError> {
         let slots = self.bank(neg, 0).len() as u64;
         if slots == 0 {
             return Err(ObserveError::Negative);
@@ -307,11 +310,14 @@ impl<V: NativeValue, const N: usize, const NEG: usize> NativeHistogram<V, N, NEG
             let word = self.state.load(Ordering::Acquire);
             let st = State::unpack(word);
             let at = st.target();
-            let i = bucket_index(mag, at.schema);
+            let i = at_schema(at8, at.schema);
             let range = at.range(neg);
             if contains(range, i) {
-                if self.add(self.bank(neg, at.bank), i, at.schema, v) {
-                    if let Some(w) = Window::of(word, neg) {
+                let want = tag(self.initial, at.schema);
+                let bank = self.bank(neg, at.bank);
+                if self.add::<false>(bank.get(slot_of(i, bank.len())), want, v) {
+                    let slots = self.bank(neg, 0).len();
+                    if let Some(w) = Window::of(word, neg, self.initial, slots) {
                         self.view(neg).store(w.pack(), Ordering::Release);
                     }
                     return Ok(());
@@ -348,12 +354,12 @@ impl<V: NativeValue, const N: usize, const NEG: usize> NativeHistogram<V, N, NEG
         }
     }
 
-    /// Adds `v` to bucket `i` of `bank` at `schema`, unless its slot is frozen or holds
-    /// another schema (then the caller reads the state again).
+    /// Adds `v` to `slot`, unless it is frozen or not tagged `want` (holds another schema;
+    /// then the caller reads the state again). If `FAST` (the common case's add), not either
+    /// when the count would wrap: the slow path's add wraps it.
     #[inline]
-    fn add(&self, bank: &[AtomicU128], i: i32, schema: i8, v: V) -> bool {
-        let want = tag(self.initial, schema);
-        let Some(slot) = bank.get(slot_of(i, bank.len())) else {
+    fn add<const FAST: bool>(&self, slot: Option<&AtomicU128>, want: u64, v: V) -> bool {
+        let Some(slot) = slot else {
             return false;
         };
         let mut cur = slot.load(Ordering::Relaxed);
@@ -362,7 +368,17 @@ impl<V: NativeValue, const N: usize, const NEG: usize> NativeHistogram<V, N, NEG
             if low & (FROZEN | TAG_MASK) != want {
                 return false;
             }
-            let new = join(add_count(low, 1), v.add_to_sum_bits(sum));
+            let count = if FAST {
+                // Below the tag, the count: `low + 1` unless that carries into the tag.
+                let n = low.wrapping_add(1);
+                if n & COUNT_MASK == 0 {
+                    return false;
+                }
+                n
+            } else {
+                add_count(low, 1)
+            };
+            let new = join(count, v.add_to_sum_bits(sum));
             match slot.compare_exchange_weak(cur, new, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => return true,
                 Err(actual) => cur = actual,
@@ -379,7 +395,7 @@ impl<V: NativeValue, const N: usize, const NEG: usize> NativeHistogram<V, N, NEG
                 self.finish_change(word);
                 continue;
             }
-            let mut snap = NativeSnapshot::new(st.schema, self.zero_threshold);
+            let mut snap = NativeSnapshot::new(st.schema, self.zero_threshold.get());
             let want = tag(self.initial, st.schema);
             let mut ok = true;
             for neg in [false, true] {

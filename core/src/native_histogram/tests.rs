@@ -2,6 +2,7 @@ extern crate std;
 
 use std::vec::Vec;
 
+use super::index::{bucket_index, Mag};
 use super::*;
 use crate::{Family, Format, Metric, Registry};
 
@@ -304,4 +305,21 @@ fn memory_is_what_the_docs_say() {
     assert_eq!(size_of::<NativeHistogram<f64, 32>>(), 1120);
     assert_eq!(size_of::<NativeHistogram<f64, 160>>(), 5216);
     assert_eq!(size_of::<NativeHistogram<i64, 16, 16>>(), 32 * 32 + 96);
+}
+
+#[test]
+fn a_count_wraps_in_its_bits_through_the_common_case_too() {
+    let h: NativeHistogram<f64, 4> = NativeHistogram::new();
+    h.observe(1.0).unwrap(); // bucket 0, slot 0; the view now holds the window
+    assert!(Window::unpack(h.views[0].load(Ordering::Relaxed)).is_some());
+    let slot = &h.pos[0][0];
+    let (low, sum) = split(slot.load(Ordering::Relaxed));
+    assert_eq!(low, tag(8, 8) | 1);
+    slot.store(join(low | COUNT_MASK, sum), Ordering::Relaxed);
+    h.observe(1.0).unwrap();
+    let (low, sum) = split(slot.load(Ordering::Relaxed));
+    assert_eq!(low, tag(8, 8), "the count wrapped to 0, the tag kept");
+    assert_eq!(<f64 as crate::SumBits>::from_sum_bits(sum), 2.0);
+    h.observe(1.0).unwrap();
+    assert_eq!(split(slot.load(Ordering::Relaxed)).0, tag(8, 8) | 1);
 }
