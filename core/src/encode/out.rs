@@ -167,6 +167,7 @@ pub(crate) fn copy(dst: &mut [u8], src: &[u8]) {
         4..=7 => both::<4>(dst, src),
         8..=16 => both::<8>(dst, src),
         17..=32 => both::<16>(dst, src),
+        33..=64 => both::<32>(dst, src),
         _ => dst.copy_from_slice(src),
     }
 }

@@ -1043,19 +1043,29 @@ impl<'w> Encoder<'w> {
         // sample's tag, length and value tag, the value, the timestamp.
         let before = past.get(last.start..).unwrap_or_default();
         let value_at = last.sample + 3;
-        let pieces: [&[u8]; 5] = [
-            before.get(head..extra_at).unwrap_or_default(),
-            le_field,
-            before
-                .get(extra_at + extra_len..value_at)
-                .unwrap_or_default(),
-            &value.to_bits().to_le_bytes(),
-            before.get(value_at + 8..).unwrap_or_default(),
-        ];
         let mut c = Cursor { dst, at: 0 };
-        c.field(TIMESERIES, body);
-        for piece in pieces {
-            c.put(piece);
+        if extra_len == le_field.len() {
+            // The same length: the series before whole, `le` and the value put in.
+            c.put(before);
+            c.at = extra_at;
+            c.put(le_field);
+            c.at = value_at;
+            c.put(&value.to_bits().to_le_bytes());
+            c.at = total;
+        } else {
+            let pieces: [&[u8]; 5] = [
+                before.get(head..extra_at).unwrap_or_default(),
+                le_field,
+                before
+                    .get(extra_at + extra_len..value_at)
+                    .unwrap_or_default(),
+                &value.to_bits().to_le_bytes(),
+                before.get(value_at + 8..).unwrap_or_default(),
+            ];
+            c.field(TIMESERIES, body);
+            for piece in pieces {
+                c.put(piece);
+            }
         }
         debug_assert_eq!(c.at, total, "a bucket repeated with a different length");
         self.rw.written += total;
