@@ -178,9 +178,6 @@ pub(crate) struct Pass {
     budget: Option<usize>,
     written: usize,
     shapes: Shapes,
-    /// The `Sample` field every series has but for its value.
-    #[cfg_attr(edgeprom_small_code, allow(dead_code))] // nothing is written in place there
-    tail: SampleTail,
     /// What writes the messages: set only by [`Encoder::remote_write`], so that a firmware
     /// that never builds a remote write encoder links none of it (the format's arm in every
     /// `dispatch!` calls through this table).
@@ -195,7 +192,6 @@ impl Pass {
         budget: None,
         written: 0,
         shapes: Shapes::new(),
-        tail: SampleTail::NONE,
         fns: None,
     };
 
@@ -436,8 +432,7 @@ impl<'w> Encoder<'w> {
             metadata: request.metadata,
             budget,
             written: 0,
-            shapes: Shapes::new(),
-            tail: SampleTail::at(request.timestamp_ms() as u64),
+            shapes: Shapes::at(request.timestamp_ms() as u64),
             fns: Some(&FNS),
         };
         enc
@@ -633,23 +628,25 @@ impl Own<'_> {
 /// A request's `Sample` field with the value left zero, the same for every series: written
 /// whole, then the value put in.
 #[derive(Debug, Clone, Copy)]
+#[cfg_attr(edgeprom_small_code, allow(dead_code))] // nothing is written in place on bare metal
 pub(crate) struct SampleTail {
     bytes: [u8; 32],
     len: u8,
 }
 
+#[cfg_attr(edgeprom_small_code, allow(dead_code))] // nothing is written in place on bare metal
 impl SampleTail {
     /// Where the value is in it (after the field's tag and length, the value's tag).
     const VALUE: usize = 3;
 
     /// None: no request.
-    const NONE: SampleTail = SampleTail {
+    pub(crate) const NONE: SampleTail = SampleTail {
         bytes: [0; 32],
         len: 0,
     };
 
     /// The `Sample` field of a request at `timestamp_ms`.
-    fn at(timestamp_ms: u64) -> Self {
+    pub(crate) fn at(timestamp_ms: u64) -> Self {
         let sample = 9 + 1 + varint_len(timestamp_ms);
         let mut head = Head::<32>::new();
         head.field(FIELD2_LEN, sample);
@@ -666,7 +663,7 @@ impl SampleTail {
         tail
     }
 
-    fn bytes(&self) -> &[u8] {
+    pub(crate) fn bytes(&self) -> &[u8] {
         self.bytes.get(..usize::from(self.len)).unwrap_or_default()
     }
 }
@@ -909,7 +906,7 @@ impl<'w> Encoder<'w> {
             }
         }
         // The sample: the request's, the value put in.
-        let tail = self.rw.tail.bytes();
+        let tail = self.rw.shapes.tail();
         let sample_at = c.at;
         c.put(tail);
         c.at = sample_at + SampleTail::VALUE;

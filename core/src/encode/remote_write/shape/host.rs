@@ -4,7 +4,7 @@
 use core::cmp::Ordering;
 
 use super::super::wire::{FIELD1_LEN, FIELD2_LEN};
-use super::super::{label_len, parts_cmp, parts_len, Head, Parts, Sample, Val};
+use super::super::{label_len, parts_cmp, parts_len, Head, Parts, Sample, SampleTail, Val};
 use super::{Key, Label, Repeat, Segment, Written, SORTED};
 
 /// Bytes of shared labels kept per shape.
@@ -21,6 +21,8 @@ pub(crate) struct Shapes {
     current: Option<usize>,
     next: usize,
     last: Option<Written>,
+    /// The request's `Sample` field but for the value.
+    tail: SampleTail,
 }
 
 impl Shapes {
@@ -31,7 +33,21 @@ impl Shapes {
             current: None,
             next: 0,
             last: None,
+            tail: SampleTail::NONE,
         }
+    }
+
+    /// None yet, for a request at `timestamp_ms`.
+    pub(crate) fn at(timestamp_ms: u64) -> Self {
+        Shapes {
+            tail: SampleTail::at(timestamp_ms),
+            ..Self::new()
+        }
+    }
+
+    /// The request's `Sample` field with the value left zero (at [`SampleTail::VALUE`]).
+    pub(in crate::encode::remote_write) fn tail(&self) -> &[u8] {
+        self.tail.bytes()
     }
 
     /// Makes the shape keyed `key` (of `sample`) the current one, worked out unless it is

@@ -14,6 +14,16 @@ impl Shapes {
         Shapes
     }
 
+    /// None, for any request.
+    pub(crate) fn at(_timestamp_ms: u64) -> Self {
+        Shapes
+    }
+
+    /// Nothing is written in place here: empty.
+    pub(in crate::encode::remote_write) fn tail(&self) -> &[u8] {
+        &[]
+    }
+
     /// Never a shape: `false`.
     pub(in crate::encode::remote_write) fn prepare(
         &mut self,
