@@ -144,7 +144,7 @@ impl Write for SliceWriter<'_> {
 /// make up most of a line (names, labels, numbers) are done inline, as one or two overlapping
 /// moves, instead of calling `memcpy`.
 #[cfg(not(edgeprom_small_code))]
-#[inline]
+#[inline(always)]
 pub(crate) fn copy(dst: &mut [u8], src: &[u8]) {
     fn both<const K: usize>(dst: &mut [u8], src: &[u8]) {
         if let (Some(d), Some(s)) = (dst.first_chunk_mut::<K>(), src.first_chunk::<K>()) {

@@ -97,7 +97,7 @@ use core::cmp::Ordering;
 use core::fmt;
 use core::time::Duration;
 
-use self::shape::{Key, Label, Repeat, Segment, Shapes, Written};
+use self::shape::{Key, Label, LeFields, Repeat, Segment, Shapes, Written};
 use self::wire::*;
 use super::label_value::{raw, LabelValue};
 use super::name_parts::{full_name, one, parts_len, Parts, Val};
@@ -178,6 +178,8 @@ pub(crate) struct Pass {
     budget: Option<usize>,
     written: usize,
     shapes: Shapes,
+    /// The `le` fields of the bounds seen last (on hosts).
+    le: LeFields,
     /// What writes the messages: set only by [`Encoder::remote_write`], so that a firmware
     /// that never builds a remote write encoder links none of it (the format's arm in every
     /// `dispatch!` calls through this table).
@@ -192,6 +194,7 @@ impl Pass {
         budget: None,
         written: 0,
         shapes: Shapes::new(),
+        le: LeFields::new(),
         fns: None,
     };
 
@@ -433,6 +436,7 @@ impl<'w> Encoder<'w> {
             budget,
             written: 0,
             shapes: Shapes::at(request.timestamp_ms() as u64),
+            le: LeFields::new(),
             fns: Some(&FNS),
         };
         enc
@@ -675,6 +679,7 @@ struct Cursor<'b> {
 }
 
 impl Cursor<'_> {
+    #[inline]
     fn put(&mut self, b: &[u8]) {
         let end = self.at + b.len();
         if let Some(d) = self.dst.get_mut(self.at..end) {
@@ -683,6 +688,7 @@ impl Cursor<'_> {
         self.at = end;
     }
 
+    #[inline]
     fn byte(&mut self, b: u8) {
         if let Some(d) = self.dst.get_mut(self.at) {
             *d = b;
@@ -690,6 +696,7 @@ impl Cursor<'_> {
         self.at += 1;
     }
 
+    #[inline]
     fn value(&mut self, v: &LabelValue<'_>) {
         let end = self.at + v.len();
         if let Some(d) = self.dst.get_mut(self.at..end) {
@@ -698,6 +705,7 @@ impl Cursor<'_> {
         self.at = end;
     }
 
+    #[inline]
     fn varint(&mut self, mut v: u64) {
         while v >= 0x80 {
             self.byte((v as u8) | 0x80);
@@ -707,6 +715,7 @@ impl Cursor<'_> {
     }
 
     /// A length-delimited field's tag and length.
+    #[inline]
     fn field(&mut self, tag: u8, len: usize) {
         self.byte(tag);
         self.varint(len as u64);
@@ -1011,9 +1020,16 @@ impl<'w> Encoder<'w> {
     /// `le_field`) and the count being all that differ: a copy of the series before, in place,
     /// with those two replaced. Returns whether it was written so (or left out, not fitting
     /// the second pass's budget).
-    fn rw_bucket_again(&mut self, le_field: &[u8], value: f64) -> bool {
+    fn rw_bucket_again(&mut self, le: Le<'_>, value: f64) -> bool {
         let Some(last) = self.rw.shapes.last() else {
             return false;
+        };
+        let le_field = match le {
+            Le::Kept(i) => match self.rw.le.get(i) {
+                Some(f) => f,
+                None => return false,
+            },
+            Le::Field(f) => f,
         };
         let Out::Slice(w) = &mut self.out else {
             return false;
@@ -1047,6 +1063,17 @@ impl<'w> Encoder<'w> {
             c.at = extra_at;
             c.put(le_field);
             c.at = value_at;
+            c.put(&value.to_bits().to_le_bytes());
+            c.at = total;
+        } else if head == 2 {
+            // A one-byte length: the series before up to `le`, `le`, the rest after it; the
+            // length and the value put in.
+            c.put(before.get(..extra_at).unwrap_or_default());
+            c.put(le_field);
+            c.put(before.get(extra_at + extra_len..).unwrap_or_default());
+            c.at = 1;
+            c.byte(body as u8);
+            c.at = value_at + le_field.len() - extra_len;
             c.put(&value.to_bits().to_le_bytes());
             c.at = total;
         } else {
@@ -1216,8 +1243,15 @@ fn write_bucket_samples(
     write_le: &dyn Fn(usize, &mut Out<'_>),
     cumulative: &mut dyn FnMut() -> Option<u64>,
 ) {
+    // On hosts every bound's field is kept: a bucket after the first is the one before with
+    // the field and the count put in.
+    let kept = key.is_some_and(|key| enc.rw.le.prepare(key, write_le));
     let mut i = 0;
     while let Some(count) = cumulative() {
+        if kept && i > 0 && enc.rw_bucket_again(Le::Kept(i), count as f64) {
+            i += 1;
+            continue;
+        }
         // The `le` label's whole field, its value as the text formats write it (`0.005`,
         // `1.0`, `+Inf`: at most 24 bytes).
         let mut field = [0u8; LE_FIELD];
@@ -1236,13 +1270,20 @@ fn write_bucket_samples(
         };
         let field = field.get(..len).unwrap_or_default();
         // After the first bucket, a copy of the one before with `le` and the count replaced.
-        let repeated = i > 0 && enc.rw_bucket_again(field, count as f64);
+        let repeated = i > 0 && !kept && enc.rw_bucket_again(Le::Field(field), count as f64);
         if !repeated {
             let le = field.get(LE_HEAD..).unwrap_or_default();
             enc.rw_sample(desc, "_bucket", labels, Some(("le", le)), count as f64);
         }
         i += 1;
     }
+}
+
+/// A bucket's `le` field: the `i`th kept one, or these bytes.
+#[derive(Clone, Copy)]
+enum Le<'f> {
+    Kept(usize),
+    Field(&'f [u8]),
 }
 
 /// The longest `le` value a bucket series is written with (longer bounds' strings are cut:
@@ -1334,8 +1375,8 @@ impl Syntax for RemoteWriteProto {
                 Some(b) => b.put_canonical(out),
                 None => out.put("+Inf"),
             };
-            // Float bounds are formatted once for every series with them (on hosts).
-            let key = V::FLOAT.then_some((bounds.as_ptr() as usize, bounds.len()));
+            // Bounds are formatted once for every series with them (on hosts).
+            let key = Some((bounds.as_ptr() as usize, bounds.len()));
             (f.buckets)(enc, desc, labels, key, &write_le, cumulative);
         }
     }

@@ -4,7 +4,11 @@
 use core::cmp::Ordering;
 
 use super::super::wire::{FIELD1_LEN, FIELD2_LEN};
-use super::super::{label_len, parts_cmp, parts_len, Head, Parts, Sample, SampleTail, Val};
+use super::super::{
+    label_len, le_field, parts_cmp, parts_len, Head, Parts, Sample, SampleTail, Val, LE_FIELD,
+    LE_VALUE,
+};
+use crate::encode::out::{Out, SliceWriter};
 use super::{Key, Label, Repeat, Segment, Written, SORTED};
 
 /// Bytes of shared labels kept per shape.
@@ -108,6 +112,81 @@ impl Shapes {
         if let Some(shape) = self.current.and_then(|i| self.ways.get_mut(i)) {
             shape.repeat = repeat;
         }
+    }
+}
+
+/// Most bounds whose `le` fields are kept (with `+Inf`, one more field).
+const LE_BOUNDS: usize = 32;
+/// Bytes of `le` fields kept.
+const LE_BYTES: usize = 640;
+
+/// The `le` label fields (tag, length, name, value) of the bounds seen last, `+Inf` after
+/// them: a histogram's bucket series copy theirs from here.
+#[derive(Debug)]
+pub(crate) struct LeFields {
+    key: Option<(usize, usize)>,
+    bytes: heapless::Vec<u8, LE_BYTES>,
+    ends: heapless::Vec<u16, { LE_BOUNDS + 1 }>,
+}
+
+impl LeFields {
+    /// None kept.
+    pub(crate) const fn new() -> Self {
+        LeFields {
+            key: None,
+            bytes: heapless::Vec::new(),
+            ends: heapless::Vec::new(),
+        }
+    }
+
+    /// Makes the fields of the bounds `key` (address, count; `le(i, out)` writes the `i`th,
+    /// `+Inf` past the last) the kept ones unless they are; `false` when they do not fit.
+    pub(in crate::encode::remote_write) fn prepare(
+        &mut self,
+        key: (usize, usize),
+        le: &dyn Fn(usize, &mut Out<'_>),
+    ) -> bool {
+        if self.key == Some(key) {
+            return true;
+        }
+        self.key = None;
+        self.bytes.clear();
+        self.ends.clear();
+        for i in 0..=key.1 {
+            let mut value = [0u8; LE_VALUE];
+            let mut w = Out::Slice(SliceWriter::new(&mut value));
+            le(i, &mut w);
+            let n = match w {
+                Out::Slice(w) => w.finish().ok(),
+                _ => None,
+            };
+            let mut field = [0u8; LE_FIELD];
+            let len = le_field(&mut field, value.get(..n.unwrap_or(0)).unwrap_or_default());
+            let ok = n.is_some()
+                && self
+                    .bytes
+                    .extend_from_slice(field.get(..len).unwrap_or_default())
+                    .is_ok()
+                && u16::try_from(self.bytes.len()).is_ok_and(|e| self.ends.push(e).is_ok());
+            if !ok {
+                self.bytes.clear();
+                self.ends.clear();
+                return false;
+            }
+        }
+        self.key = Some(key);
+        true
+    }
+
+    /// The `i`th kept field.
+    #[inline]
+    pub(in crate::encode::remote_write) fn get(&self, i: usize) -> Option<&[u8]> {
+        let end = usize::from(*self.ends.get(i)?);
+        let start = match i.checked_sub(1) {
+            Some(p) => usize::from(*self.ends.get(p)?),
+            None => 0,
+        };
+        self.bytes.get(start..end)
     }
 }
 

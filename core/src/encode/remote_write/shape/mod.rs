@@ -22,9 +22,9 @@ mod host;
 mod small;
 
 #[cfg(not(edgeprom_small_code))]
-pub(crate) use host::Shapes;
+pub(crate) use host::{LeFields, Shapes};
 #[cfg(edgeprom_small_code)]
-pub(crate) use small::Shapes;
+pub(crate) use small::{LeFields, Shapes};
 
 use super::wire::field_len;
 use super::{label_len, parts_len, Parts, Sample, Val};

@@ -53,6 +53,32 @@ impl Shapes {
     pub(in crate::encode::remote_write) fn set_repeat(&mut self, _repeat: Option<Repeat>) {}
 }
 
+/// No `le` fields kept (they would take stack in every remote write encode): each bucket
+/// formats its bound.
+#[derive(Debug)]
+pub(crate) struct LeFields;
+
+impl LeFields {
+    /// None.
+    pub(crate) const fn new() -> Self {
+        LeFields
+    }
+
+    /// Never kept: `false`.
+    pub(in crate::encode::remote_write) fn prepare(
+        &mut self,
+        _key: (usize, usize),
+        _le: &dyn Fn(usize, &mut crate::encode::out::Out<'_>),
+    ) -> bool {
+        false
+    }
+
+    /// None kept.
+    pub(in crate::encode::remote_write) fn get(&self, _i: usize) -> Option<&[u8]> {
+        None
+    }
+}
+
 /// A shape, of which there is none here.
 #[derive(Debug)]
 pub(crate) enum Shape {}
