@@ -56,6 +56,13 @@ impl<'b> SliceWriter<'b> {
         self.buf.get_mut(self.len..).unwrap_or_default()
     }
 
+    /// Takes back what was written after `to`.
+    #[cfg(feature = "remote-write")]
+    #[cfg_attr(edgeprom_small_code, allow(dead_code))] // a host's remote write only
+    pub(crate) fn rewind(&mut self, to: usize) {
+        self.len = self.len.min(to);
+    }
+
     /// Counts `n` bytes written into [`free`](Self::free) (at most its length).
     #[cfg(feature = "remote-write")]
     #[cfg_attr(edgeprom_small_code, allow(dead_code))] // a host's remote write only

@@ -973,20 +973,12 @@ impl<'w> Encoder<'w> {
         let Out::Slice(w) = &mut self.out else {
             return false;
         };
-        // Every own value as long as there.
-        let mut k = 0;
-        for segment in segments {
-            if let Segment::Own(pos, ..) = *segment {
-                let v = s.own(usize::from(pos)).map_or(0, |o| o.lens().1);
-                match repeat.values.get(k) {
-                    Some(&(_, len)) if usize::from(len) == v => k += 1,
-                    _ => return false,
-                }
-            }
-        }
+        // Left to the general path when the second pass's budget may not take it.
         if !self.rw.fits(repeat.total) {
-            return true;
+            return false;
         }
+        // The copy, then each own value put in, as long as it is as long as there (else
+        // taken back: the general path writes the series).
         let start = w.pos();
         let Some((past, dst)) = w.claim_after(repeat.total) else {
             return false;
@@ -996,16 +988,29 @@ impl<'w> Encoder<'w> {
         }
         let mut c = Cursor { dst, at: 0 };
         let mut k = 0;
+        let mut same = true;
         for segment in segments {
             if let Segment::Own(pos, ..) = *segment {
-                if let (Some(own), Some(&(at, 1..))) =
-                    (s.own(usize::from(pos)), repeat.values.get(k))
-                {
-                    c.at = at as usize;
-                    own.write_value(&mut c);
+                let own = s.own(usize::from(pos));
+                let v = own.map_or(0, |o| o.lens().1);
+                match (own, repeat.values.get(k)) {
+                    (_, Some(&(_, len))) if usize::from(len) != v => same = false,
+                    (Some(own), Some(&(at, 1..))) => {
+                        c.at = at as usize;
+                        own.write_value(&mut c);
+                    }
+                    (_, Some(_)) => {}
+                    (_, None) => same = false,
+                }
+                if !same {
+                    break;
                 }
                 k += 1;
             }
+        }
+        if !same {
+            w.rewind(start);
+            return false;
         }
         c.at = repeat.sample + SampleTail::VALUE;
         c.put(&value.to_bits().to_le_bytes());
