@@ -520,7 +520,7 @@ struct Sample<'s> {
     /// `le`, `quantile`.
     extra: Option<(&'s str, &'s [u8])>,
     /// A state set's label (named after the family) and its state.
-    state: Option<(Parts<'s>, &'s str)>,
+    state: Option<&'s (Parts<'s>, &'s str)>,
 }
 
 const NAME_LABEL: Parts<'static> = [b"__name__", b"", b"", b""];
@@ -548,7 +548,7 @@ impl<'s> Sample<'s> {
         }
         match (i - self.own, self.extra, self.state) {
             (0, Some((n, v)), _) => Some(Own::Extra(n, v)),
-            (0, None, Some((n, v))) | (1, Some(_), Some((n, v))) => Some(Own::State(n, v)),
+            (0, None, Some(&(n, v))) | (1, Some(_), Some(&(n, v))) => Some(Own::State(n, v)),
             _ => None,
         }
     }
@@ -1226,13 +1226,14 @@ fn write_state_sample(
     value: f64,
 ) {
     let name = full_name(enc.namespace, desc.name(), "");
+    let named = (name, state);
     let sample = Sample {
         name,
         consts: enc.const_labels,
         labels,
         own: labels.count(),
         extra: None,
-        state: Some((name, state)),
+        state: Some(&named),
     };
     let key = Key::of(&sample, desc.name(), "");
     enc.rw_series(&key, &sample, value);
