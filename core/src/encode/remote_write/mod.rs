@@ -888,7 +888,7 @@ impl<'w> Encoder<'w> {
         let free = w.free();
         let mut c = Cursor { dst: free, at: 2 };
         let mut extra = None;
-        let mut values = heapless::Vec::<(u32, u16), { shape::SORTED }>::new();
+        let mut values = heapless::Vec::<(u32, u16, u8), { shape::SORTED }>::new();
         for segment in segments {
             let run = |a: u16, b: u16| shared.get(usize::from(a)..usize::from(b));
             match *segment {
@@ -897,7 +897,7 @@ impl<'w> Encoder<'w> {
                     let own = s.own(usize::from(pos));
                     let v = own.map_or(0, |o| o.lens().1);
                     let (Some(own), Ok(len)) = (own.filter(|_| v != 0), u16::try_from(v)) else {
-                        let _ = values.push((0, 0)); // an empty value: no label
+                        let _ = values.push((0, 0, pos)); // an empty value: no label
                         continue;
                     };
                     // Its tag and length, the name run, the value's length and bytes.
@@ -906,7 +906,7 @@ impl<'w> Encoder<'w> {
                     c.field(FIELD1_LEN, name_run.len() + varint_len(v as u64) + v);
                     c.put(name_run);
                     c.varint(v as u64);
-                    let _ = values.push((c.at as u32, len));
+                    let _ = values.push((c.at as u32, len, pos));
                     own.write_value(&mut c);
                     if let Own::Extra(..) = own {
                         extra = Some((at, c.at - at));
@@ -936,7 +936,7 @@ impl<'w> Encoder<'w> {
         head.field(TIMESERIES, body);
         w.commit(total);
         self.rw.written += total;
-        for (at, len) in &mut values {
+        for (at, len, _) in &mut values {
             if *len != 0 {
                 *at += moved as u32;
             }
@@ -967,7 +967,7 @@ impl<'w> Encoder<'w> {
         let Some(shape) = self.rw.shapes.current() else {
             return false;
         };
-        let (Some(repeat), Some((segments, _))) = (shape.repeat(), shape.segments()) else {
+        let Some(repeat) = shape.repeat() else {
             return false;
         };
         let Out::Slice(w) = &mut self.out else {
@@ -987,25 +987,17 @@ impl<'w> Encoder<'w> {
             super::out::copy(dst, before);
         }
         let mut c = Cursor { dst, at: 0 };
-        let mut k = 0;
         let mut same = true;
-        for segment in segments {
-            if let Segment::Own(pos, ..) = *segment {
-                let own = s.own(usize::from(pos));
-                let v = own.map_or(0, |o| o.lens().1);
-                match (own, repeat.values.get(k)) {
-                    (_, Some(&(_, len))) if usize::from(len) != v => same = false,
-                    (Some(own), Some(&(at, 1..))) => {
-                        c.at = at as usize;
-                        own.write_value(&mut c);
-                    }
-                    (_, Some(_)) => {}
-                    (_, None) => same = false,
-                }
-                if !same {
-                    break;
-                }
-                k += 1;
+        for &(at, len, pos) in &repeat.values {
+            let own = s.own(usize::from(pos));
+            let v = own.map_or(0, |o| o.lens().1);
+            if usize::from(len) != v {
+                same = false;
+                break;
+            }
+            if let (Some(own), 1..) = (own, len) {
+                c.at = at as usize;
+                own.write_value(&mut c);
             }
         }
         if !same {

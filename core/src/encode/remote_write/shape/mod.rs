@@ -90,9 +90,10 @@ pub(crate) struct Written {
 }
 
 /// Where the last series of a shape written in place is, and each of its own labels'
-/// values (in the order of the shape's [`Segment::Own`]s: from the series' start, and the
-/// length; `(0, 0)` for one left out): the next series of the shape whose values have the
-/// same lengths is a copy of it with the values and the sample's value replaced.
+/// values (in the order of the shape's [`Segment::Own`]s: where it is from the series' start
+/// and its length, `(0, 0)` for one left out, and the label's position for `Sample::own`):
+/// the next series of the shape whose values have the same lengths is a copy of it with the
+/// values and the sample's value replaced.
 #[derive(Debug)]
 #[cfg_attr(edgeprom_small_code, allow(dead_code))] // nothing is written in place on bare metal
 pub(crate) struct Repeat {
@@ -107,7 +108,7 @@ pub(crate) struct Repeat {
     /// Where its `Sample` field starts, from `start`.
     pub(in crate::encode::remote_write) sample: usize,
     /// Its own labels' values.
-    pub(in crate::encode::remote_write) values: heapless::Vec<(u32, u16), SORTED>,
+    pub(in crate::encode::remote_write) values: heapless::Vec<(u32, u16, u8), SORTED>,
 }
 
 impl Repeat {
