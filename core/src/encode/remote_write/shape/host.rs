@@ -8,8 +8,8 @@ use super::super::{
     label_len, le_field, parts_cmp, parts_len, Head, Parts, Sample, SampleTail, Val, LE_FIELD,
     LE_VALUE,
 };
-use crate::encode::out::{Out, SliceWriter};
 use super::{Key, Label, Repeat, Segment, Written, SORTED};
+use crate::encode::out::{Out, SliceWriter};
 
 /// Bytes of shared labels kept per shape.
 const SHARED: usize = 512;
