@@ -350,7 +350,7 @@ fn written_in_place_and_streamed_agree() {
     // (a two-byte length), are written label by label.
     static R: Family<Counter, 2, 8> = Family::new("hits", "Hits", ["id", "host"]);
     let long: String = "v".repeat(120);
-    for (i, (id, host)) in [
+    let hit_labels = [
         ("0001", "h1"),
         ("0002", "h1"),
         ("0003", "h22"),
@@ -359,10 +359,8 @@ fn written_in_place_and_streamed_agree() {
         ("0006", "h4"),
         ("0007", ""),
         ("0008", ""),
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    ];
+    for (i, (id, host)) in hit_labels.into_iter().enumerate() {
         R.labels([id, host]).unwrap().inc_by(i as u64 + 1);
     }
     for (zone, a) in [
@@ -424,19 +422,10 @@ fn written_in_place_and_streamed_agree() {
             (l("id"), l("host"), ts.samples[0].value)
         })
         .collect();
-    let want: Vec<(String, String, f64)> = [
-        ("0001", "h1"),
-        ("0002", "h1"),
-        ("0003", "h22"),
-        ("0004", "h3"),
-        ("0005", long.as_str()),
-        ("0006", "h4"),
-        ("0007", ""),
-        ("0008", ""),
-    ]
-    .iter()
-    .enumerate()
-    .map(|(i, (id, host))| (id.to_string(), host.to_string(), i as f64 + 1.0))
-    .collect();
+    let want: Vec<(String, String, f64)> = hit_labels
+        .iter()
+        .enumerate()
+        .map(|(i, (id, host))| (id.to_string(), host.to_string(), i as f64 + 1.0))
+        .collect();
     assert_eq!(hits, want, "every value in its series");
 }
