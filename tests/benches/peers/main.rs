@@ -102,24 +102,12 @@ fn main() -> ExitCode {
     match only.as_deref() {
         None => {}
         Some("native") => {
-            println!(
-                "workload 7 only ({} run: median of {} rounds of ~{:?} batches)",
-                if quick { "quick" } else { "full" },
-                cfg.rounds,
-                cfg.batch
-            );
-            println!("machine: {}\n", machine());
+            print_only_header(7, quick, &cfg);
             native::print(&native::measure(values, &cfg));
             return ExitCode::SUCCESS;
         }
         Some("remote_write") => {
-            println!(
-                "workload 6 only ({} run: median of {} rounds of ~{:?} batches)",
-                if quick { "quick" } else { "full" },
-                cfg.rounds,
-                cfg.batch
-            );
-            println!("machine: {}\n", machine());
+            print_only_header(6, quick, &cfg);
             remote_write::print(&remote_write::measure(values, &cfg));
             return ExitCode::SUCCESS;
         }
@@ -512,6 +500,17 @@ fn print_targets(rows: &[Row]) {
             verdict(a == 0.0)
         );
     }
+}
+
+/// The lines before one workload run alone (`--only`): how it was measured, the machine.
+fn print_only_header(workload: u32, quick: bool, cfg: &Config) {
+    println!(
+        "workload {workload} only ({} run: median of {} rounds of ~{:?} batches)",
+        if quick { "quick" } else { "full" },
+        cfg.rounds,
+        cfg.batch
+    );
+    println!("machine: {}\n", machine());
 }
 
 /// Runs one of edgeprom's workloads in a fixed loop, untimed, for a profiler.

@@ -16,22 +16,6 @@ impl BucketCache {
     pub(crate) const fn new() -> Self {
         BucketCache(LeCache::new())
     }
-
-    /// The `i`th string `le` writes for the float bounds `key`, formatted once for every
-    /// series with those bounds (`None` when they do not fit the cache).
-    #[cfg(feature = "remote-write")]
-    pub(crate) fn le(
-        &mut self,
-        key: (usize, usize),
-        le: &dyn Fn(usize, &mut Out<'_>),
-        i: usize,
-    ) -> Option<&str> {
-        if self.0.prepare(key, le) {
-            self.0.get(i)
-        } else {
-            None
-        }
-    }
 }
 
 /// How much a byte buffer holds so far (`None` for any other writer).

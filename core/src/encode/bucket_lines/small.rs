@@ -13,17 +13,6 @@ impl BucketCache {
     pub(crate) const fn new() -> Self {
         BucketCache
     }
-
-    /// Nothing is cached here: always `None` (the caller formats the bound itself).
-    #[cfg(feature = "remote-write")]
-    pub(crate) fn le(
-        &mut self,
-        _key: (usize, usize),
-        _le: &dyn Fn(usize, &mut Out<'_>),
-        _i: usize,
-    ) -> Option<&str> {
-        None
-    }
 }
 
 impl Encoder<'_> {

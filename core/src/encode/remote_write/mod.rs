@@ -888,6 +888,7 @@ impl<'w> Encoder<'w> {
         let free = w.free();
         let mut c = Cursor { dst: free, at: 2 };
         let mut extra = None;
+        // One per own label: the shape has at most `SORTED` labels.
         let mut values = heapless::Vec::<(u32, u16, u8), { shape::SORTED }>::new();
         for segment in segments {
             let run = |a: u16, b: u16| shared.get(usize::from(a)..usize::from(b));
@@ -941,10 +942,6 @@ impl<'w> Encoder<'w> {
                 *at += moved as u32;
             }
         }
-        let owns = segments
-            .iter()
-            .filter(|s| matches!(s, Segment::Own(..)))
-            .count();
         let repeat = Repeat {
             start,
             total,
@@ -954,8 +951,7 @@ impl<'w> Encoder<'w> {
             values,
         };
         self.rw.shapes.set_last(repeat.written());
-        let complete = repeat.values.len() == owns;
-        self.rw.shapes.set_repeat(complete.then_some(repeat));
+        self.rw.shapes.set_repeat(Some(repeat));
         true
     }
 
@@ -1052,7 +1048,7 @@ impl<'w> Encoder<'w> {
         // The series before: its labels up to `le`, `le`, the labels after it and the
         // sample's tag, length and value tag, the value, the timestamp.
         let before = past.get(last.start..).unwrap_or_default();
-        let value_at = last.sample + 3;
+        let value_at = last.sample + SampleTail::VALUE;
         let mut c = Cursor { dst, at: 0 };
         if extra_len == le_field.len() {
             // The same length: the series before whole, `le` and the value put in.
@@ -1251,10 +1247,16 @@ fn write_bucket_samples(
             continue;
         }
         // The `le` label's whole field, its value as the text formats write it (`0.005`,
-        // `1.0`, `+Inf`: at most 24 bytes).
+        // `1.0`, `+Inf`: at most 24 bytes): the kept one, or formatted here.
         let mut field = [0u8; LE_FIELD];
-        let len = match key.and_then(|key| enc.buckets.le(key, write_le, i)) {
-            Some(s) => le_field(&mut field, s.as_bytes()),
+        let len = match enc.rw.le.get(i).filter(|_| kept) {
+            Some(f) => {
+                let n = f.len().min(LE_FIELD);
+                if let (Some(d), Some(f)) = (field.get_mut(..n), f.get(..n)) {
+                    d.copy_from_slice(f);
+                }
+                n
+            }
             None => {
                 let mut le = [0u8; LE_VALUE];
                 let mut w = Out::Slice(SliceWriter::new(&mut le));
