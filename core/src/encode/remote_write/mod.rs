@@ -518,7 +518,7 @@ struct Sample<'s> {
     /// How many labels `labels` has.
     own: usize,
     /// `le`, `quantile`.
-    extra: Option<(&'s str, &'s [u8])>,
+    extra: Option<&'s (&'s str, &'s [u8])>,
     /// A state set's label (named after the family) and its state.
     state: Option<&'s (Parts<'s>, &'s str)>,
 }
@@ -547,7 +547,7 @@ impl<'s> Sample<'s> {
             return Some(Own::Family(n, v));
         }
         match (i - self.own, self.extra, self.state) {
-            (0, Some((n, v)), _) => Some(Own::Extra(n, v)),
+            (0, Some(&(n, v)), _) => Some(Own::Extra(n, v)),
             (0, None, Some(&(n, v))) | (1, Some(_), Some(&(n, v))) => Some(Own::State(n, v)),
             _ => None,
         }
@@ -1102,7 +1102,7 @@ impl<'w> Encoder<'w> {
         desc: &Desc<'_>,
         suffix: &str,
         labels: &Labels<'_>,
-        extra: Option<(&str, &[u8])>,
+        extra: Extra<'_>,
         value: f64,
     ) {
         let sample = Sample {
@@ -1124,7 +1124,7 @@ impl<'w> Encoder<'w> {
 pub(crate) struct RemoteWriteProto;
 
 /// A `Label`'s value as bytes.
-type Extra<'a> = Option<(&'a str, &'a [u8])>;
+type Extra<'a> = Option<&'a (&'a str, &'a [u8])>;
 
 /// The writers of remote write's messages, reached only through [`Pass::fns`].
 pub(crate) struct Fns {
@@ -1273,7 +1273,7 @@ fn write_bucket_samples(
         let repeated = i > 0 && !kept && enc.rw_bucket_again(Le::Field(field), count as f64);
         if !repeated {
             let le = field.get(LE_HEAD..).unwrap_or_default();
-            enc.rw_sample(desc, "_bucket", labels, Some(("le", le)), count as f64);
+            enc.rw_sample(desc, "_bucket", labels, Some(&("le", le)), count as f64);
         }
         i += 1;
     }
@@ -1319,7 +1319,14 @@ impl Syntax for RemoteWriteProto {
         value: V,
     ) {
         if let Some(f) = enc.rw.fns {
-            let extra = extra.map(|(n, v)| (*n, v.as_bytes()));
+            let pair;
+            let extra = match extra {
+                Some(&(n, v)) => {
+                    pair = (n, v.as_bytes());
+                    Some(&pair)
+                }
+                None => None,
+            };
             (f.sample)(enc, desc, suffix, labels, extra, value.to_f64());
         }
     }
@@ -1342,7 +1349,14 @@ impl Syntax for RemoteWriteProto {
                 SampleValue::Float32(v) => super::float32::f32_to_decimal_f64(v),
                 SampleValue::Timestamp(d) => d.as_secs_f64(),
             };
-            let extra = extra.map(|(n, v)| (*n, v.as_bytes()));
+            let pair;
+            let extra = match extra {
+                Some(&(n, v)) => {
+                    pair = (n, v.as_bytes());
+                    Some(&pair)
+                }
+                None => None,
+            };
             (f.sample)(enc, desc, suffix, labels, extra, v);
         }
     }

@@ -492,7 +492,7 @@ mod tests {
                 consts: &consts[..k],
                 labels: &Labels::EMPTY,
                 own: 0,
-                extra: Some(("le", b"1.0")),
+                extra: Some(&("le", &b"1.0"[..])),
                 state: None,
             };
             let mut shape = Shape::new();

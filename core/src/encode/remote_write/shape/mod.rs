@@ -55,7 +55,7 @@ impl Key {
             suffix: at(suffix.as_bytes()),
             names: sample.labels.names_key(),
             own: sample.own,
-            extra: sample.extra.map(|(n, _)| at(n.as_bytes())),
+            extra: sample.extra.map(|&(n, _)| at(n.as_bytes())),
             state: sample.state.is_some(),
         }
     }
