@@ -955,8 +955,10 @@ impl<'w> Encoder<'w> {
         true
     }
 
-    /// The series as a copy of the last one of its shape written in place, its own labels'
-    /// values and its sample's value replaced: when every value has the length it had there
+    /// The series as a copy of the last one of its shape written as runs (not of the last
+    /// one copied from it: that one's patched bytes may still be on their way to the cache,
+    /// and loading them back would wait for them), its own labels' values and its sample's
+    /// value replaced: when every value has the length it had there
     /// (label values of one width: ids, codes, shard numbers). Returns whether it was
     /// written so (or left out, not fitting the second pass's budget).
     fn rw_series_repeat(&mut self, s: &Sample<'_>, value: f64) -> bool {
@@ -1005,7 +1007,6 @@ impl<'w> Encoder<'w> {
         self.rw.written += repeat.total;
         let last = repeat.written().map(|w| Written { start, ..w });
         self.rw.shapes.set_last(last);
-        self.rw.shapes.repeated_at(start);
         true
     }
 

@@ -67,19 +67,21 @@ impl Shapes {
         if current.is_some_and(|w| w.key.as_ref() == Some(key)) {
             return true;
         }
-        self.prepare_other(*key, sample)
+        self.prepare_other(key, sample)
     }
 
     /// [`prepare`](Self::prepare) for a shape other than the current one.
     #[inline(never)]
-    fn prepare_other(&mut self, key: Key, sample: &Sample<'_>) -> bool {
-        if let Some(i) = self.ways.iter().position(|w| w.key == Some(key)) {
+    // The key by reference: built just now by narrower stores, a copy of it by value would
+    // wait for them to reach the cache (a store-forwarding stall on every change of shape).
+    fn prepare_other(&mut self, key: &Key, sample: &Sample<'_>) -> bool {
+        if let Some(i) = self.ways.iter().position(|w| w.key.as_ref() == Some(key)) {
             self.current = Some(i);
             return true;
         }
         let i = self.next;
         self.next = (i + 1) % WAYS;
-        let shaped = self.ways.get_mut(i).is_some_and(|w| w.prepare(key, sample));
+        let shaped = self.ways.get_mut(i).is_some_and(|w| w.prepare(*key, sample));
         self.current = shaped.then_some(i);
         shaped
     }
@@ -97,14 +99,6 @@ impl Shapes {
     /// The shape [`prepare`](Self::prepare) made current.
     pub(in crate::encode::remote_write) fn current(&self) -> Option<&Shape> {
         self.ways.get(self.current?)
-    }
-
-    /// Notes that the last series of the current shape was repeated at `start`.
-    pub(in crate::encode::remote_write) fn repeated_at(&mut self, start: usize) {
-        let shape = self.current.and_then(|i| self.ways.get_mut(i));
-        if let Some(repeat) = shape.and_then(|s| s.repeat.as_mut()) {
-            repeat.start = start;
-        }
     }
 
     /// Notes the last series of the current shape written in place (`None`: forget it).

@@ -47,9 +47,6 @@ impl Shapes {
     }
 
     /// Nothing is written in place here.
-    pub(in crate::encode::remote_write) fn repeated_at(&mut self, _start: usize) {}
-
-    /// Nothing is written in place here.
     pub(in crate::encode::remote_write) fn set_repeat(&mut self, _repeat: Option<Repeat>) {}
 }
 
