@@ -576,7 +576,9 @@ impl<'w> Encoder<'w> {
         if !created_pass {
             s.write_samples(self, desc, labels)?;
         }
-        if cfg!(feature = "created") {
+        // Not even read when none is written (remote write, `with_created(false)`): both
+        // the `_created` sample and the family of them need `created` on.
+        if cfg!(feature = "created") && self.created {
             self.created_sample(desc, labels, s, created_pass);
         }
         Ok(())
