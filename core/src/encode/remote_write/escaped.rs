@@ -50,7 +50,8 @@ pub(super) fn names(
     labels: &Labels<'_>,
     f: impl FnOnce(&mut Encoder<'_>, &Desc<'_>, &Labels<'_>),
 ) {
-    if !needs(desc, labels) {
+    // The flag first, inline: most families never opt into UTF-8 names.
+    if !desc.utf8() || !needs(desc, labels) {
         return f(enc, desc, labels);
     }
     let mut f = Some(f);
