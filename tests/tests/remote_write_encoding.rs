@@ -174,6 +174,52 @@ fn buffer_too_small_tells_the_size_and_a_failing_collector_fails() {
     );
 }
 
+/// A literal snappy block written into a buffer: in one pass when the buffer has room for the
+/// longest preamble too (the request itself after its preamble), measured and written when it
+/// fits only exactly; the same request either way, as long as announced.
+#[test]
+fn a_snappy_block_in_a_buffer_is_the_request_after_its_preamble() {
+    static F: Family<Counter, 1, 64> = Family::new("blocks", "b", ["id"]);
+    for i in 0..40 {
+        F.labels([format!("id-{i:03}").as_str()]).unwrap().inc_by(i);
+    }
+    let mut r: Registry<'_, 1> = Registry::new();
+    r.register(&F).unwrap();
+    let request = RemoteWrite::at(T);
+    let mut proto = vec![0u8; 8192];
+    let n = r.encode_remote_write(&request, &mut proto).unwrap();
+    let want = decode_plain(&proto[..n]);
+    let total = snappy_len(n);
+    let preamble = total - n;
+    assert!(
+        n > 0x100 && preamble == 3 + 2,
+        "a 2-byte varint, a tag and 2 bytes of length"
+    );
+    for room in [
+        total,
+        total + 1,
+        total + 9,
+        total + 10,
+        total + 15,
+        total + 4096,
+    ] {
+        let mut block = vec![0xeeu8; room];
+        let m = r.encode_remote_write_snappy(&request, &mut block).unwrap();
+        assert_eq!(m, total, "room {room}");
+        assert_eq!(decode_body(&block[..m]).unwrap(), want, "room {room}");
+        // Literal-only: the request's own bytes follow the preamble.
+        assert_eq!(&block[preamble..m], &proto[..n], "room {room}");
+    }
+    for short in [total - 1, total - 5, 15, 14, 0] {
+        let mut block = vec![0u8; short];
+        assert_eq!(
+            r.encode_remote_write_snappy(&request, &mut block),
+            Err(edgeprom::EncodeError::BufferTooSmall { needed: total }),
+            "room {short}"
+        );
+    }
+}
+
 /// A sink that runs `between` before its first write (after the first pass measured).
 struct Between<'a> {
     bytes: Vec<u8>,

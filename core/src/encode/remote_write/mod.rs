@@ -273,6 +273,29 @@ impl<'s> Source<'s> {
         request: &RemoteWrite,
         buf: &mut [u8],
     ) -> Result<usize, EncodeError> {
+        // One pass when the buffer also takes the longest preamble: the request encoded after
+        // room for it, then its preamble put before it and both moved to the front.
+        let room = wire::SNAPPY_PREAMBLE_MAX;
+        if let Some(body) = buf.get_mut(room..) {
+            match self.encode(request, body) {
+                Ok(n) => {
+                    let (pre, k) = wire::snappy_preamble(n);
+                    buf.copy_within(room..room + n, k);
+                    if let (Some(d), Some(p)) = (buf.get_mut(..k), pre.get(..k)) {
+                        d.copy_from_slice(p);
+                    }
+                    return Ok(k + n);
+                }
+                Err(EncodeError::BufferTooSmall { needed }) if snappy_len(needed) > buf.len() => {
+                    return Err(EncodeError::BufferTooSmall {
+                        needed: snappy_len(needed),
+                    });
+                }
+                // It fits without the spare room: measured, then written.
+                Err(EncodeError::BufferTooSmall { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
         let len = self.len(request)?;
         let mut out = SliceWriter::new(buf);
         self.write_snappy(request, len, &mut out)?;
@@ -318,9 +341,11 @@ macro_rules! registry_methods {
             self.remote_write_len(request).map(snappy_len)
         }
 
-        /// The request in a literal-only snappy block in `buf` (measured, then written): what
-        /// a receiver takes as the body of a `POST`. Returns its length, or
-        /// [`EncodeError::BufferTooSmall`] with the length needed.
+        /// The request in a literal-only snappy block in `buf`: what a receiver takes as the
+        /// body of a `POST`. Written in one pass when `buf` has 15 bytes to spare (room for
+        /// the longest preamble; the request is then moved up behind its own), else measured,
+        /// then written. Returns its length, or [`EncodeError::BufferTooSmall`] with the
+        /// length needed.
         pub fn encode_remote_write_snappy(
             &self,
             request: &RemoteWrite,

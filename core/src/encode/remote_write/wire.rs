@@ -26,10 +26,14 @@ pub(super) const METADATA_HELP: u8 = 0x22;
 /// `MetricMetadata.unit` (5, length-delimited).
 pub(super) const METADATA_UNIT: u8 = 0x2a;
 
+/// The longest preamble of a literal-only snappy block: a 10-byte varint, a tag, 4 bytes of
+/// length.
+pub(super) const SNAPPY_PREAMBLE_MAX: usize = 15;
+
 /// The bytes before the body of a literal-only snappy block of `n` bytes: the uncompressed
 /// length as a varint, then one literal element's tag (with up to 4 bytes of length).
-pub(super) fn snappy_preamble(n: usize) -> ([u8; 15], usize) {
-    let mut b = [0u8; 15];
+pub(super) fn snappy_preamble(n: usize) -> ([u8; SNAPPY_PREAMBLE_MAX], usize) {
+    let mut b = [0u8; SNAPPY_PREAMBLE_MAX];
     let (len, k) = varint(n as u64, 0);
     let mut at = 0;
     for byte in len.iter().take(k) {

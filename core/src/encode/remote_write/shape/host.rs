@@ -81,7 +81,10 @@ impl Shapes {
         }
         let i = self.next;
         self.next = (i + 1) % WAYS;
-        let shaped = self.ways.get_mut(i).is_some_and(|w| w.prepare(*key, sample));
+        let shaped = self
+            .ways
+            .get_mut(i)
+            .is_some_and(|w| w.prepare(*key, sample));
         self.current = shaped.then_some(i);
         shaped
     }
