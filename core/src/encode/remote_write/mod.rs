@@ -1152,7 +1152,10 @@ pub(crate) struct RemoteWriteProto;
 /// A `Label`'s value as bytes.
 type Extra<'a> = Option<&'a (&'a str, &'a [u8])>;
 
-/// The writers of remote write's messages, reached only through [`Pass::fns`].
+/// The writers of remote write's messages, reached only through [`Pass::fns`]. Pairs and
+/// keys go by reference: built by the caller just before, a copy of them by value would load
+/// them with wider loads than the stores that built them, and wait for those to reach the
+/// cache.
 pub(crate) struct Fns {
     sample: fn(&mut Encoder<'_>, &Desc<'_>, &str, &Labels<'_>, Extra<'_>, f64),
     state: fn(&mut Encoder<'_>, &Desc<'_>, &Labels<'_>, &str, f64),
@@ -1161,7 +1164,7 @@ pub(crate) struct Fns {
         &mut Encoder<'_>,
         &Desc<'_>,
         &Labels<'_>,
-        Option<(usize, usize)>,
+        Option<&(usize, usize)>,
         &dyn Fn(usize, &mut Out<'_>),
         &mut dyn FnMut() -> Option<u64>,
     ),
@@ -1259,13 +1262,13 @@ fn write_bucket_samples(
     enc: &mut Encoder<'_>,
     desc: &Desc<'_>,
     labels: &Labels<'_>,
-    key: Option<(usize, usize)>,
+    key: Option<&(usize, usize)>,
     write_le: &dyn Fn(usize, &mut Out<'_>),
     cumulative: &mut dyn FnMut() -> Option<u64>,
 ) {
     // On hosts every bound's field is kept: a bucket after the first is the one before with
     // the field and the count put in.
-    let kept = key.is_some_and(|key| enc.rw.le.prepare(key, write_le));
+    let kept = key.is_some_and(|&key| enc.rw.le.prepare(key, write_le));
     let mut i = 0;
     while let Some(count) = cumulative() {
         if kept && i > 0 && enc.rw_bucket_again(Le::Kept(i), count as f64) {
@@ -1335,6 +1338,29 @@ fn le_field(field: &mut [u8; LE_FIELD], value: &[u8]) -> usize {
     LE_HEAD + value.len()
 }
 
+/// One sample through the table, its `le`/`quantile` pair (if any) as the name and the
+/// value's bytes, passed by reference (see [`Fns`]).
+#[inline(always)]
+fn send_sample(
+    f: &Fns,
+    enc: &mut Encoder<'_>,
+    desc: &Desc<'_>,
+    suffix: &str,
+    labels: &Labels<'_>,
+    extra: Option<&(&str, &str)>,
+    value: f64,
+) {
+    let pair;
+    let extra = match extra {
+        Some(&(n, v)) => {
+            pair = (n, v.as_bytes());
+            Some(&pair)
+        }
+        None => None,
+    };
+    (f.sample)(enc, desc, suffix, labels, extra, value);
+}
+
 impl Syntax for RemoteWriteProto {
     fn sample<V: WriteValue>(
         enc: &mut Encoder<'_>,
@@ -1345,15 +1371,7 @@ impl Syntax for RemoteWriteProto {
         value: V,
     ) {
         if let Some(f) = enc.rw.fns {
-            let pair;
-            let extra = match extra {
-                Some(&(n, v)) => {
-                    pair = (n, v.as_bytes());
-                    Some(&pair)
-                }
-                None => None,
-            };
-            (f.sample)(enc, desc, suffix, labels, extra, value.to_f64());
+            send_sample(f, enc, desc, suffix, labels, extra, value.to_f64());
         }
     }
 
@@ -1375,15 +1393,7 @@ impl Syntax for RemoteWriteProto {
                 SampleValue::Float32(v) => super::float32::f32_to_decimal_f64(v),
                 SampleValue::Timestamp(d) => d.as_secs_f64(),
             };
-            let pair;
-            let extra = match extra {
-                Some(&(n, v)) => {
-                    pair = (n, v.as_bytes());
-                    Some(&pair)
-                }
-                None => None,
-            };
-            (f.sample)(enc, desc, suffix, labels, extra, v);
+            send_sample(f, enc, desc, suffix, labels, extra, v);
         }
     }
 
@@ -1416,8 +1426,8 @@ impl Syntax for RemoteWriteProto {
                 None => out.put("+Inf"),
             };
             // Bounds are formatted once for every series with them (on hosts).
-            let key = Some((bounds.as_ptr() as usize, bounds.len()));
-            (f.buckets)(enc, desc, labels, key, &write_le, cumulative);
+            let key = (bounds.as_ptr() as usize, bounds.len());
+            (f.buckets)(enc, desc, labels, Some(&key), &write_le, cumulative);
         }
     }
 
