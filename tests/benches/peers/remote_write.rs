@@ -3,8 +3,9 @@
 //!
 //! - text: `Registry::encode(Format::Prometheus)` into a reused buffer (workload 5);
 //! - protobuf: `Registry::encode_remote_write`, the uncompressed `WriteRequest`;
-//! - literal snappy: `Registry::encode_remote_write_snappy`, what a firmware sends (measured,
-//!   then written into a literal-only snappy block: no compression, no heap);
+//! - literal snappy: `Registry::encode_remote_write_snappy`, what a firmware sends (a
+//!   literal-only snappy block: no compression, no heap; one pass, the buffer having room for
+//!   the longest preamble);
 //! - protobuf + snap: the protobuf, then `snap::raw::Encoder::compress` into a reused buffer,
 //!   what `edgeprom_std::RemoteWriteClient` sends.
 //!
