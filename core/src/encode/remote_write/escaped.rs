@@ -23,11 +23,8 @@ pub(super) const LABEL_BYTES: usize = 384;
 /// Most label names of one series escaped.
 pub(super) const LABELS: usize = 16;
 
-/// Whether a name of `desc`'s family needs escaping.
+/// Whether a name of `desc`'s family, which opted into UTF-8 names, needs escaping.
 fn needs(desc: &Desc<'_>, labels: &Labels<'_>) -> bool {
-    if !desc.utf8() {
-        return false;
-    }
     if !is_legacy(desc.name(), true) {
         return true;
     }

@@ -70,10 +70,10 @@ impl Shapes {
         self.prepare_other(key, sample)
     }
 
-    /// [`prepare`](Self::prepare) for a shape other than the current one.
+    /// [`prepare`](Self::prepare) for a shape other than the current one. The key comes by
+    /// reference: built just now by narrower stores, a copy of it by value would wait for
+    /// them to reach the cache (a store-forwarding stall on every change of shape).
     #[inline(never)]
-    // The key by reference: built just now by narrower stores, a copy of it by value would
-    // wait for them to reach the cache (a store-forwarding stall on every change of shape).
     fn prepare_other(&mut self, key: &Key, sample: &Sample<'_>) -> bool {
         if let Some(i) = self.ways.iter().position(|w| w.key.as_ref() == Some(key)) {
             self.current = Some(i);
@@ -104,7 +104,7 @@ impl Shapes {
         self.ways.get(self.current?)
     }
 
-    /// Notes the last series of the current shape written in place (`None`: forget it).
+    /// Notes the last series of the current shape written as runs (`None`: forget it).
     pub(in crate::encode::remote_write) fn set_repeat(&mut self, repeat: Option<Repeat>) {
         if let Some(shape) = self.current.and_then(|i| self.ways.get_mut(i)) {
             shape.repeat = repeat;
@@ -208,7 +208,7 @@ pub(crate) struct Shape {
     /// twice: then a series is its runs, each a copy or one label.
     segments: heapless::Vec<Segment, SORTED>,
     fast: bool,
-    /// The last series of the shape written in place.
+    /// The last series of the shape written as runs: the ones after it are copies of it.
     repeat: Option<Repeat>,
 }
 
@@ -361,7 +361,7 @@ impl Shape {
         true
     }
 
-    /// The last series of the shape written in place, if it is known.
+    /// The last series of the shape written as runs, if it is known.
     pub(in crate::encode::remote_write) fn repeat(&self) -> Option<&Repeat> {
         self.repeat.as_ref()
     }

@@ -89,8 +89,8 @@ pub(crate) struct Written {
     pub(in crate::encode::remote_write) sample: usize,
 }
 
-/// Where the last series of a shape written in place is, and each of its own labels'
-/// values (in the order of the shape's [`Segment::Own`]s: where it is from the series' start
+/// Where the last series of a shape written as runs (label by label) is, and each of its own
+/// labels' values (in the order of the shape's [`Segment::Own`]s: where it is from the series' start
 /// and its length, `(0, 0)` for one left out, and the label's position for `Sample::own`):
 /// the next series of the shape whose values have the same lengths is a copy of it with the
 /// values and the sample's value replaced.
