@@ -1286,16 +1286,9 @@ fn write_bucket_samples(
                 }
                 n
             }
-            None => {
-                let mut le = [0u8; LE_VALUE];
-                let mut w = Out::Slice(SliceWriter::new(&mut le));
-                write_le(i, &mut w);
-                let n = match w {
-                    Out::Slice(w) => w.finish().unwrap_or_default(),
-                    _ => 0,
-                };
-                le_field(&mut field, le.get(..n).unwrap_or_default())
-            }
+            // A value too long for the field is sent empty.
+            None => format_le_field(write_le, i, &mut field)
+                .unwrap_or_else(|| le_field(&mut field, &[])),
         };
         let field = field.get(..len).unwrap_or_default();
         // After the first bucket, a copy of the one before with `le` and the count replaced.
@@ -1323,6 +1316,23 @@ const LE_VALUE: usize = 32;
 const LE_HEAD: usize = 8;
 /// The longest `le` `Label` field.
 const LE_FIELD: usize = LE_HEAD + LE_VALUE;
+
+/// The `i`th bound's `le` field, its value as `write_le` formats it, in `field`: its length,
+/// or `None` when the value takes more than [`LE_VALUE`] bytes.
+fn format_le_field(
+    write_le: &dyn Fn(usize, &mut Out<'_>),
+    i: usize,
+    field: &mut [u8; LE_FIELD],
+) -> Option<usize> {
+    let mut value = [0u8; LE_VALUE];
+    let mut w = Out::Slice(SliceWriter::new(&mut value));
+    write_le(i, &mut w);
+    let n = match w {
+        Out::Slice(w) => w.finish().ok()?,
+        _ => return None,
+    };
+    Some(le_field(field, value.get(..n).unwrap_or_default()))
+}
 
 /// Writes the `Label` field `le="value"` into `field` (at most [`LE_VALUE`] bytes of the
 /// value); returns its length.

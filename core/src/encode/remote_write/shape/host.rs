@@ -5,11 +5,11 @@ use core::cmp::Ordering;
 
 use super::super::wire::{FIELD1_LEN, FIELD2_LEN};
 use super::super::{
-    label_len, le_field, parts_cmp, parts_len, Head, Parts, Sample, SampleTail, Val, LE_FIELD,
-    LE_VALUE,
+    format_le_field, label_len, parts_cmp, parts_len, Head, Parts, Sample, SampleTail, Val,
+    LE_FIELD,
 };
 use super::{Key, Label, Repeat, Segment, Written, SORTED};
-use crate::encode::out::{Out, SliceWriter};
+use crate::encode::out::Out;
 
 /// Bytes of shared labels kept per shape.
 const SHARED: usize = 512;
@@ -150,21 +150,14 @@ impl LeFields {
         self.bytes.clear();
         self.ends.clear();
         for i in 0..=key.1 {
-            let mut value = [0u8; LE_VALUE];
-            let mut w = Out::Slice(SliceWriter::new(&mut value));
-            le(i, &mut w);
-            let n = match w {
-                Out::Slice(w) => w.finish().ok(),
-                _ => None,
-            };
             let mut field = [0u8; LE_FIELD];
-            let len = le_field(&mut field, value.get(..n.unwrap_or(0)).unwrap_or_default());
-            let ok = n.is_some()
-                && self
-                    .bytes
+            let len = format_le_field(le, i, &mut field);
+            let ok = len.is_some_and(|len| {
+                self.bytes
                     .extend_from_slice(field.get(..len).unwrap_or_default())
                     .is_ok()
-                && u16::try_from(self.bytes.len()).is_ok_and(|e| self.ends.push(e).is_ok());
+                    && u16::try_from(self.bytes.len()).is_ok_and(|e| self.ends.push(e).is_ok())
+            });
             if !ok {
                 self.bytes.clear();
                 self.ends.clear();
